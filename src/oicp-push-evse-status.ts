@@ -1,0 +1,141 @@
+import { parsePushInput } from './push/input';
+import { queueStatusText } from './push/status';
+import { isActionType, type ActionType } from './oicp/schemas';
+import type { BatchResultEvent, Owner, PushQueue, QueueStatus, RecordFailure } from './push/queue';
+
+/* eslint-disable @typescript-eslint/no-explicit-any */
+type RED = any;
+
+interface PushDef {
+  id: string;
+  name?: string;
+  hubject?: string;
+  action?: string;
+  maxRecords?: string | number;
+  insertMissing?: boolean;
+}
+
+// Which push node speaks for records restored from the outbox (they have no input message).
+const attached = new Map<PushQueue, Set<string>>();
+
+export = function (RED: RED) {
+  function PushEvseStatusNode(this: any, def: PushDef) {
+    RED.nodes.createNode(this, def);
+    const node = this;
+    const action: ActionType = isActionType(def.action) ? def.action : 'update';
+    const hubject = def.hubject ? RED.nodes.getNode(def.hubject) : null;
+    const queue: PushQueue | null = hubject?.queue ?? null;
+    const setupError: string | undefined = !hubject
+      ? 'no Hubject config selected'
+      : hubject.configError
+        ? `Hubject config: ${hubject.configError}`
+        : !queue ? 'Hubject config has no queue' : undefined;
+
+    let flashTimer: NodeJS.Timeout | null = null;
+    let lastStatus: QueueStatus | null = null;
+    let lastWarned = '';
+
+    const show = (s: QueueStatus) => {
+      lastStatus = s;
+      if (!flashTimer) node.status(queueStatusText(s));
+    };
+    const flash = (text: string) => {
+      node.status({ fill: 'red', shape: 'dot', text: text.length > 80 ? text.slice(0, 77) + '...' : text });
+      if (flashTimer) clearTimeout(flashTimer);
+      flashTimer = setTimeout(() => {
+        flashTimer = null;
+        if (lastStatus) node.status(queueStatusText(lastStatus));
+        else node.status({});
+      }, 4000);
+    };
+
+    if (setupError) {
+      node.status({ fill: 'red', shape: 'ring', text: setupError.slice(0, 80) });
+    } else {
+      const q = queue!;
+      const maxRecords = Math.floor(Number(def.maxRecords) || 500);
+      q.configure({ maxRecords: Math.max(1, maxRecords), insertMissing: def.insertMissing !== false });
+      if (!attached.has(q)) attached.set(q, new Set());
+      attached.get(q)!.add(node.id);
+      const speaksFor = (ids: string[]) => ids.includes(node.id) || (ids.length === 0 && attached.get(q)?.values().next().value === node.id);
+
+      const onStatus = (s: QueueStatus) => show(s);
+      const onResult = (ev: BatchResultEvent) => {
+        if (ev.result.class !== 'success' && ev.result.class !== 'data') return;
+        if (!speaksFor(ev.nodeIds)) return;
+        const r = ev.result;
+        node.send({
+          topic: ev.action,
+          payload: r.ack ?? null,
+          oicp: {
+            action: ev.action,
+            records: ev.records.length,
+            EvseIDs: ev.records.map((x) => x.EvseID),
+            httpStatus: r.httpStatus,
+            statusCode: r.statusCode?.Code,
+            description: r.statusCode?.Description ?? undefined,
+            additionalInfo: r.statusCode?.AdditionalInfo ?? undefined,
+            processId: r.processId,
+            attempts: ev.attempts,
+            durationMs: r.durationMs,
+            result: r.class,
+          },
+        });
+      };
+      const onConfigError = (ev: { result: { reason: string } }) => {
+        // Said once per distinct reason: the queue keeps retrying slowly, the log must not flood.
+        if (ev.result.reason !== lastWarned && attached.get(q)?.values().next().value === node.id) {
+          lastWarned = ev.result.reason;
+          node.warn(`Hubject: ${ev.result.reason}`);
+        }
+      };
+      const onWarn = (text: string) => {
+        if (attached.get(q)?.values().next().value === node.id) node.warn(text);
+      };
+      q.on('status', onStatus);
+      q.on('result', onResult);
+      q.on('config-error', onConfigError);
+      q.on('warn', onWarn);
+      show(q.status());
+      for (const w of hubject.warnings ?? []) node.status({ fill: 'yellow', shape: 'ring', text: w.slice(0, 80) });
+
+      node.on('close', (done: () => void) => {
+        q.off('status', onStatus);
+        q.off('result', onResult);
+        q.off('config-error', onConfigError);
+        q.off('warn', onWarn);
+        q.detach(node.id);
+        attached.get(q)?.delete(node.id);
+        if (flashTimer) clearTimeout(flashTimer);
+        flashTimer = null;
+        done();
+      });
+    }
+
+    node.on('input', (msg: any, send: unknown, done: (err?: Error) => void) => {
+      try {
+        if (setupError || !queue) throw new Error(setupError ?? 'not configured');
+        const input = parsePushInput(msg.payload, msg.action, action, hubject.operatorId);
+        if (input.action === 'fullLoad' && input.records.length === 0 && msg.force !== true && msg.fullLoad?.count !== 0) {
+          throw new Error(`an empty fullLoad deletes every EVSE of ${hubject.operatorId} at Hubject; set msg.force = true to send it`);
+        }
+        const owner: Owner = {
+          nodeId: node.id,
+          pending: 0,
+          failures: [] as RecordFailure[],
+          settle: (err?: Error) => {
+            if (err) flash(err.message);
+            done(err);
+          },
+        };
+        queue.enqueue(input.action, input.records, owner);
+      } catch (err) {
+        const e = err instanceof Error ? err : new Error(String(err));
+        flash(e.message);
+        done(e);
+      }
+    });
+  }
+
+  RED.nodes.registerType('oicp-push-evse-status', PushEvseStatusNode);
+};
