@@ -1,0 +1,1161 @@
+// A local stand-in for Hubject's OICP 2.3 EVSE status service, for tests, benchmarks and demos.
+//
+// Two servers:
+// - the OICP API on node:https with mutual TLS (requestCert + rejectUnauthorized, the demo CA as trust anchor),
+//   so a client certificate from another CA fails in the handshake, as with the real Hubject;
+// - the admin page and admin API on a second, plain-HTTP server bound to the same host (loopback by default),
+//   because a browser has no client certificate. It has no authentication: keep it on loopback.
+//
+// No Node-RED import here: the simulator is plain TypeScript.
+
+import { randomUUID } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as http from 'node:http';
+import * as https from 'node:https';
+import type { AddressInfo, Socket } from 'node:net';
+import type { TLSSocket } from 'node:tls';
+import { z } from 'zod';
+import { codeInfo } from '../oicp/codes';
+import { evseBelongsToOperator, evseKey, operatorKey, OPERATOR_ID_PATTERN } from '../oicp/ids';
+import {
+  EvseIDSchema,
+  EvseStatusSchema,
+  OperatorIDSchema,
+  PushEvseStatusRequestSchema,
+  type ActionType,
+  type EvseStatus,
+  type EvseStatusRecord,
+} from '../oicp/schemas';
+import { renderAdminPage, type AdminView } from './admin-page';
+import { readCertOperatorId, type CertPaths } from './certs';
+
+export type PemInput = string | Buffer;
+
+/** TLS material given directly as PEM text instead of CertPaths. */
+export interface SimulatorTlsMaterial {
+  ca: PemInput | PemInput[];
+  cert: PemInput;
+  key: PemInput;
+}
+
+export interface SimulatorOptions {
+  certs: CertPaths | SimulatorTlsMaterial;
+  /** OICP API port; 0 (default) picks a free port. */
+  port?: number;
+  /** Bind address of both servers; default 127.0.0.1. */
+  host?: string;
+  /** Admin page/API port (plain HTTP); 0 (default) picks a free port, false disables the admin server. */
+  adminPort?: number | false;
+  /** Constant latency added to every OICP request (benchmarks use 50 ms). */
+  latencyMs?: number;
+  /** eRoamingPushEvseStatus calls allowed per OperatorID in any rolling 60 s (Hubject AUP: 2000). 0 or Infinity disables. */
+  rateLimitPerMinute?: number;
+  /**
+   * Default true: the TLS handshake rejects clients without a certificate from the demo CA.
+   * false: clients without a certificate are let through and their pushes skip the certificate check
+   * (the URL/body OperatorID comparison still applies); a certificate from another CA still gets 017.
+   */
+  requireClientCert?: boolean;
+  /** Size of the request log ring buffer; default 1000. */
+  requestLogSize?: number;
+  /** Largest accepted request body; default 10 MiB (a fullLoad of many EVSEs is large). */
+  maxBodyBytes?: number;
+}
+
+const CommonFaultFields = {
+  /** Applies to the next N push requests (that match). */
+  count: z.number().int().positive().optional(),
+  /** Applies for this long after injection. */
+  durationMs: z.number().int().positive().optional(),
+  /** Only push requests containing this EvseID (compared by identity: case and optional '*' ignored). */
+  evseId: z.string().min(1).optional(),
+  /** Only push requests for this OperatorID (by identity). */
+  operatorId: z.string().min(1).optional(),
+};
+
+export const FaultSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('latency'), ms: z.number().int().min(0).max(600_000), ...CommonFaultFields }),
+  z.object({
+    kind: z.literal('http'),
+    status: z.number().int().min(200).max(599),
+    /** Retry-After header in seconds. */
+    retryAfter: z.number().min(0).optional(),
+    /** Response body; a plausible default per status otherwise. */
+    body: z.unknown().optional(),
+    ...CommonFaultFields,
+  }),
+  /** Destroys the connection without an answer. */
+  z.object({ kind: z.literal('reset'), ...CommonFaultFields }),
+  /** Never answers; the client must time out. */
+  z.object({ kind: z.literal('hang'), ...CommonFaultFields }),
+  /** HTTP 200 with Result:false and this StatusCode. */
+  z.object({
+    kind: z.literal('result'),
+    code: z.string().regex(/^[0-9]{3}$/),
+    description: z.string().optional(),
+    additionalInfo: z.string().optional(),
+    ...CommonFaultFields,
+  }),
+]);
+export type Fault = z.infer<typeof FaultSchema>;
+
+export interface ActiveFault {
+  id: number;
+  fault: Fault;
+  injectedAt: number;
+  /** Uses left when `count` was given. */
+  remaining?: number;
+  /** End of the window when `durationMs` was given (ms since epoch). */
+  until?: number;
+  hits: number;
+}
+
+export interface EvseState {
+  EvseStatus: EvseStatus;
+  /** When a push last carried this EVSE (ms since epoch): benchmarks measure lag against it. */
+  updatedAt: number;
+  /** When the status value last changed (a fullLoad repeating the same status keeps it). */
+  changedAt: number;
+}
+
+export interface OperatorStats {
+  /** OperatorID as first seen in a URL. */
+  operatorId: string;
+  pushes: number;
+  /** Push requests whose handling overlapped with another in-flight push of the same operator (each counted once). */
+  overlaps: number;
+  maxInFlight: number;
+  inFlight: number;
+  rateLimited: number;
+}
+
+export interface SimulatorStats {
+  /** Every request to the OICP API (push, pull, unknown paths). */
+  requests: number;
+  pushes: number;
+  pulls: number;
+  /** Sum over operators. */
+  overlaps: number;
+  /** Largest number of concurrent pushes of any single operator. */
+  maxInFlight: number;
+  /** HTTP 429 answers from the rate limiter (injected 429 faults are only in byStatus). */
+  rateLimited: number;
+  faultsApplied: number;
+  /** Answers per HTTP status; requests dropped by a reset or hang fault have no status and are not counted here. */
+  byStatus: Record<number, number>;
+  /** Keyed by operator identity (operatorKey). */
+  byOperator: Record<string, OperatorStats>;
+}
+
+export interface RequestLogEntry {
+  startedAt: number;
+  endedAt?: number;
+  kind: 'push' | 'pull' | 'other';
+  method: string;
+  path: string;
+  /** OperatorID from the push URL (decoded), or ProviderID for pulls. */
+  operatorId?: string;
+  action?: string;
+  records?: number;
+  /** 0 when the request got no answer (reset, hang, client gave up). */
+  httpStatus?: number;
+  /** OICP StatusCode.Code when the answer carried one. */
+  code?: string;
+  processId: string;
+  overlapped?: boolean;
+  fault?: Fault['kind'];
+  note?: string;
+}
+
+interface EvseEntry extends EvseState {
+  /** Spelling last sent by the CPO. */
+  EvseID: string;
+}
+
+interface OperatorState {
+  /** Spelling last sent in OperatorEvseStatus.OperatorID. */
+  OperatorID: string;
+  OperatorName?: string;
+  evses: Map<string, EvseEntry>;
+}
+
+interface Ctx {
+  entry: RequestLogEntry;
+  overlapped: boolean;
+  left: boolean;
+}
+
+const WINDOW_MS = 60_000;
+const STATUS_017 = { Code: '017', Description: 'Unauthorized Access', AdditionalInfo: null };
+const PUSH_PATH = /^\/api\/oicp\/evsepush\/v21\/operators\/([^/]+)\/status-records\/?$/;
+const PULL_PATH = /^\/api\/oicp\/evsepull\/v21\/providers\/([^/]+)\/(status-records|status-records-by-id|status-records-by-operator-id)\/?$/;
+
+// EMP pull bodies (emp-2.3-openapi.yaml). src/oicp/schemas.ts only covers the CPO side.
+const ProviderIDSchema = z.string().regex(/^([A-Za-z]{2}-?[A-Za-z0-9]{3}|[A-Za-z]{2}[*|-]?[A-Za-z0-9]{3})$/);
+const PullByIdSchema = z.object({ ProviderID: ProviderIDSchema, EvseID: z.array(EvseIDSchema).max(100) });
+const PullByOperatorIdSchema = z.object({ ProviderID: ProviderIDSchema, OperatorID: z.array(OperatorIDSchema) });
+// The OpenAPI names the filter EVSEStatus while its example says EvseStatus: accept both.
+const PullSchema = z.object({
+  ProviderID: ProviderIDSchema,
+  EvseStatus: EvseStatusSchema.optional(),
+  EVSEStatus: EvseStatusSchema.optional(),
+  SearchCenter: z.unknown().optional(),
+});
+
+/** Growable ring of timestamps within the last 60 s; tracks the largest count ever held (peak per rolling minute). */
+class MinuteWindow {
+  private buf = new Float64Array(64);
+  private head = 0;
+  private len = 0;
+  peak = 0;
+
+  private prune(now: number): void {
+    while (this.len > 0 && this.buf[this.head] <= now - WINDOW_MS) {
+      this.head = (this.head + 1) % this.buf.length;
+      this.len--;
+    }
+  }
+
+  count(now: number): number {
+    this.prune(now);
+    return this.len;
+  }
+
+  oldest(): number | undefined {
+    return this.len > 0 ? this.buf[this.head] : undefined;
+  }
+
+  add(now: number): void {
+    this.prune(now);
+    if (this.len === this.buf.length) {
+      const next = new Float64Array(this.buf.length * 2);
+      for (let i = 0; i < this.len; i++) next[i] = this.buf[(this.head + i) % this.buf.length];
+      this.buf = next;
+      this.head = 0;
+    }
+    this.buf[(this.head + this.len) % this.buf.length] = now;
+    this.len++;
+    if (this.len > this.peak) this.peak = this.len;
+  }
+}
+
+class RingBuffer<T> {
+  private items: T[] = [];
+  private next = 0;
+  constructor(private readonly size: number) {}
+  push(item: T): void {
+    if (this.items.length < this.size) this.items.push(item);
+    else this.items[this.next] = item;
+    this.next = (this.next + 1) % this.size;
+  }
+  toArray(): T[] {
+    return this.items.length < this.size ? this.items.slice() : [...this.items.slice(this.next), ...this.items.slice(0, this.next)];
+  }
+  clear(): void {
+    this.items = [];
+    this.next = 0;
+  }
+}
+
+class HttpError extends Error {
+  constructor(readonly status: number, message: string) {
+    super(message);
+  }
+}
+
+function readPem(v: PemInput): Buffer {
+  return Buffer.isBuffer(v) ? v : Buffer.from(v);
+}
+
+function isCertPaths(c: CertPaths | SimulatorTlsMaterial): c is CertPaths {
+  return typeof (c as CertPaths).caCert === 'string';
+}
+
+/** Identity key for stats, state and rate limit; a URL that is not an OperatorID gets its own bucket. */
+function opKeyOf(operatorId: string): string {
+  return OPERATOR_ID_PATTERN.test(operatorId) ? operatorKey(operatorId) : `?${operatorId.toUpperCase()}`;
+}
+
+/** Hubject compares OperatorIDs as text: DE*ABC and DEABC differ. Case is the only leniency. */
+function sameText(a: string, b: string): boolean {
+  return a.toUpperCase() === b.toUpperCase();
+}
+
+function sendJson(res: http.ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  if (res.headersSent || res.destroyed) return;
+  const s = JSON.stringify(body);
+  res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': String(Buffer.byteLength(s)), ...headers });
+  res.end(s);
+}
+
+function readBody(req: http.IncomingMessage, limit: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size > limit) {
+        reject(new HttpError(413, `request body larger than ${limit} bytes`));
+        req.destroy();
+        return;
+      }
+      chunks.push(c);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('error', reject);
+    // A client that gives up mid-body must not leave the handler waiting forever.
+    req.on('close', () => {
+      if (!req.complete) reject(new HttpError(499, 'client closed the request'));
+    });
+  });
+}
+
+/** Hubject's 400 FaultBody spells paths like operatorEvseStatus.evseStatusRecord[0].evseID. */
+function fieldReference(path: ReadonlyArray<PropertyKey>): string {
+  let out = '';
+  for (const p of path) {
+    if (typeof p === 'number') out += `[${p}]`;
+    else {
+      const s = String(p);
+      out += (out ? '.' : '') + s.charAt(0).toLowerCase() + s.slice(1);
+    }
+  }
+  return out;
+}
+
+interface ZodIssueLike {
+  code: string;
+  path: PropertyKey[];
+  message: string;
+  pattern?: string;
+}
+
+function validationErrors(issues: ReadonlyArray<ZodIssueLike>): Array<{ fieldReference: string; errorMessage: string }> {
+  return issues.map((i) => ({
+    fieldReference: fieldReference(i.path),
+    errorMessage: i.code === 'invalid_format' && i.pattern ? `must match "${i.pattern.replace(/^\/|\/[a-z]*$/g, '')}"` : i.message,
+  }));
+}
+
+function faultBody(errors: Array<{ fieldReference: string; errorMessage: string }>): unknown {
+  return { extendedInfo: null, message: 'Error parsing/validating JSON.', validationErrors: errors };
+}
+
+/** Pulls the EvseIDs out of a body that may not validate, for fault matching and the log. */
+function looseRecords(body: unknown): { action?: string; evseIds: string[] } {
+  const b = body as { ActionType?: unknown; OperatorEvseStatus?: { EvseStatusRecord?: unknown } } | null;
+  const recs = b && typeof b === 'object' && b.OperatorEvseStatus && Array.isArray(b.OperatorEvseStatus.EvseStatusRecord) ? b.OperatorEvseStatus.EvseStatusRecord : [];
+  const evseIds: string[] = [];
+  for (const r of recs as unknown[]) {
+    const id = r && typeof r === 'object' ? (r as { EvseID?: unknown }).EvseID : undefined;
+    if (typeof id === 'string') evseIds.push(id);
+  }
+  return { action: b && typeof b === 'object' && typeof b.ActionType === 'string' ? b.ActionType : undefined, evseIds };
+}
+
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || host.startsWith('127.');
+}
+
+export class HubjectSimulator {
+  private readonly host: string;
+  private readonly requestedPort: number;
+  private readonly requestedAdminPort: number | false;
+  private readonly rateLimit: number;
+  private readonly requireClientCert: boolean;
+  private readonly maxBodyBytes: number;
+  private latency: number;
+
+  private readonly api: https.Server;
+  private readonly admin?: http.Server;
+  private readonly apiSockets = new Set<Socket>();
+  private readonly adminSockets = new Set<Socket>();
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly certIds = new WeakMap<TLSSocket, string | undefined>();
+  private readonly exchanges = new WeakMap<http.ServerResponse, { entry: RequestLogEntry; onReply?: () => void }>();
+  private boundPort = 0;
+  private boundAdminPort = 0;
+  private started = false;
+  private refusing = false;
+
+  private state = new Map<string, OperatorState>();
+  private faultList: ActiveFault[] = [];
+  private nextFaultId = 1;
+
+  private counters = { requests: 0, pushes: 0, pulls: 0, faultsApplied: 0 };
+  private byStatus: Record<number, number> = {};
+  private opStats = new Map<string, OperatorStats>();
+  private inFlight = new Map<string, Set<Ctx>>();
+  private admitted = new Map<string, MinuteWindow>(); // rate limiter: pushes let through
+  private arrivals = new Map<string, MinuteWindow>(); // every push that arrived, for peakPerMinute
+  private allArrivals = new MinuteWindow();
+  private log: RingBuffer<RequestLogEntry>;
+
+  constructor(opts: SimulatorOptions) {
+    this.host = opts.host ?? '127.0.0.1';
+    this.requestedPort = opts.port ?? 0;
+    this.requestedAdminPort = opts.adminPort ?? 0;
+    this.latency = Math.max(0, opts.latencyMs ?? 0);
+    const rl = opts.rateLimitPerMinute ?? 2000;
+    this.rateLimit = rl > 0 && Number.isFinite(rl) ? rl : Infinity;
+    this.requireClientCert = opts.requireClientCert ?? true;
+    this.maxBodyBytes = opts.maxBodyBytes ?? 10 * 1024 * 1024;
+    this.log = new RingBuffer(Math.max(1, opts.requestLogSize ?? 1000));
+
+    const c = opts.certs;
+    const tls = isCertPaths(c)
+      ? { ca: fs.readFileSync(c.caCert), cert: fs.readFileSync(c.serverCert), key: fs.readFileSync(c.serverKey) }
+      : { ca: Array.isArray(c.ca) ? c.ca.map(readPem) : readPem(c.ca), cert: readPem(c.cert), key: readPem(c.key) };
+    this.api = https.createServer({ ...tls, requestCert: true, rejectUnauthorized: this.requireClientCert }, (req, res) => this.onApiRequest(req, res));
+    this.api.on('connection', (s: Socket) => this.track(this.apiSockets, s));
+    // Handshake failures (wrong CA, expired, no cert) are the expected outcome of negative tests, not errors.
+    this.api.on('tlsClientError', () => undefined);
+    if (this.requestedAdminPort !== false) {
+      this.admin = http.createServer((req, res) => this.onAdminRequest(req, res));
+      this.admin.on('connection', (s: Socket) => this.track(this.adminSockets, s));
+    }
+  }
+
+  // ---------------------------------------------------------------- lifecycle
+
+  /** Starts both servers; resolves with the OICP base URL, e.g. https://127.0.0.1:8443/api/oicp. */
+  async start(): Promise<string> {
+    if (this.started) return this.url;
+    await this.listen(this.api, this.requestedPort);
+    this.boundPort = (this.api.address() as AddressInfo).port;
+    if (this.admin && this.requestedAdminPort !== false) {
+      try {
+        await this.listen(this.admin, this.requestedAdminPort);
+      } catch (err) {
+        await this.closeServer(this.api, this.apiSockets);
+        throw err;
+      }
+      this.boundAdminPort = (this.admin.address() as AddressInfo).port;
+    }
+    this.started = true;
+    this.refusing = false;
+    return this.url;
+  }
+
+  /** Closes both servers and every open connection at once, including hung requests. */
+  async stop(): Promise<void> {
+    this.started = false;
+    for (const t of this.timers) clearTimeout(t);
+    this.timers.clear();
+    await Promise.all([
+      this.closeServer(this.api, this.apiSockets),
+      this.admin ? this.closeServer(this.admin, this.adminSockets) : Promise.resolve(),
+    ]);
+  }
+
+  /**
+   * true: stops listening and drops open connections, so clients get ECONNREFUSED (Hubject unreachable);
+   * false: listens again on the same port.
+   */
+  async refuseConnections(on: boolean): Promise<void> {
+    if (!this.started) throw new Error('HubjectSimulator is not started');
+    if (on && !this.refusing) {
+      this.refusing = true;
+      await this.closeServer(this.api, this.apiSockets);
+    } else if (!on && this.refusing) {
+      await this.listen(this.api, this.boundPort);
+      this.refusing = false;
+    }
+  }
+
+  get port(): number {
+    return this.boundPort;
+  }
+
+  /** OICP base URL (append /evsepush/v21/...). Empty before start(). */
+  get url(): string {
+    return this.boundPort ? `https://${this.urlHost()}:${this.boundPort}/api/oicp` : '';
+  }
+
+  get adminPort(): number {
+    return this.boundAdminPort;
+  }
+
+  /** Admin page URL (plain HTTP). Empty before start() or when disabled. */
+  get adminUrl(): string {
+    return this.boundAdminPort ? `http://${this.urlHost()}:${this.boundAdminPort}/` : '';
+  }
+
+  get latencyMs(): number {
+    return this.latency;
+  }
+
+  /** Constant latency added to every OICP request. */
+  setLatency(ms: number): void {
+    if (!(ms >= 0) || !Number.isFinite(ms)) throw new Error('setLatency: ms must be a number >= 0');
+    this.latency = ms;
+  }
+
+  private urlHost(): string {
+    return this.host.includes(':') ? `[${this.host}]` : this.host;
+  }
+
+  private listen(server: http.Server | https.Server, port: number): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const onError = (err: Error): void => reject(err);
+      server.once('error', onError);
+      server.listen(port, this.host, () => {
+        server.off('error', onError);
+        resolve();
+      });
+    });
+  }
+
+  private closeServer(server: http.Server | https.Server, sockets: Set<Socket>): Promise<void> {
+    return new Promise((resolve) => {
+      if (!server.listening) {
+        for (const s of sockets) s.destroy();
+        resolve();
+        return;
+      }
+      server.close(() => resolve());
+      for (const s of sockets) s.destroy();
+    });
+  }
+
+  private track(set: Set<Socket>, s: Socket): void {
+    set.add(s);
+    s.on('close', () => set.delete(s));
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const t = setTimeout(() => {
+        this.timers.delete(t);
+        resolve();
+      }, ms);
+      this.timers.add(t);
+    });
+  }
+
+  // ---------------------------------------------------------------- faults
+
+  /** Adds a fault; returns its id. Throws on an invalid fault. Several faults may be active: latency faults add up, then the first other matching fault applies. */
+  injectFault(f: Fault): number {
+    const parsed = FaultSchema.safeParse(f);
+    if (!parsed.success) throw new Error(`invalid fault: ${parsed.error.issues.map((i) => `${fieldReference(i.path) || 'fault'}: ${i.message}`).join('; ')}`);
+    const fault = parsed.data;
+    const now = Date.now();
+    const id = this.nextFaultId++;
+    this.faultList.push({
+      id,
+      fault,
+      injectedAt: now,
+      remaining: fault.count,
+      until: fault.durationMs !== undefined ? now + fault.durationMs : undefined,
+      hits: 0,
+    });
+    return id;
+  }
+
+  clearFaults(): void {
+    this.faultList = [];
+  }
+
+  /** Active faults (expired and used-up ones are dropped). */
+  get faults(): ActiveFault[] {
+    this.pruneFaults(Date.now());
+    return this.faultList.map((f) => ({ ...f }));
+  }
+
+  private pruneFaults(now: number): void {
+    this.faultList = this.faultList.filter((f) => (f.remaining === undefined || f.remaining > 0) && (f.until === undefined || now < f.until));
+  }
+
+  /** Consumes the faults that apply to this push: every matching latency fault plus the first other one. */
+  private takeFaults(opKey: string, evseIds: string[], now: number): { latencyMs: number; fault?: Fault } {
+    this.pruneFaults(now);
+    const keys = new Set(evseIds.map(evseKey));
+    let latencyMs = 0;
+    let chosen: Fault | undefined;
+    for (const a of this.faultList) {
+      const f = a.fault;
+      if (f.evseId !== undefined && !keys.has(evseKey(f.evseId))) continue;
+      if (f.operatorId !== undefined && opKeyOf(f.operatorId) !== opKey) continue;
+      if (f.kind === 'latency') latencyMs += f.ms;
+      else if (!chosen) chosen = f;
+      else continue;
+      a.hits++;
+      if (a.remaining !== undefined) a.remaining--;
+      this.counters.faultsApplied++;
+    }
+    this.pruneFaults(now);
+    return { latencyMs, fault: chosen };
+  }
+
+  // ---------------------------------------------------------------- state
+
+  /** The EVSE status Hubject holds for an operator (looked up by identity), keyed by the EvseID as last sent. */
+  getState(operatorId: string): Map<string, EvseState> {
+    const out = new Map<string, EvseState>();
+    const st = this.state.get(opKeyOf(operatorId));
+    if (st) for (const e of st.evses.values()) out.set(e.EvseID, { EvseStatus: e.EvseStatus, updatedAt: e.updatedAt, changedAt: e.changedAt });
+    return out;
+  }
+
+  /** Status of one EVSE (by identity), or undefined if Hubject has no record. */
+  getStatus(operatorId: string, evseId: string): EvseStatus | undefined {
+    return this.state.get(opKeyOf(operatorId))?.evses.get(evseKey(evseId))?.EvseStatus;
+  }
+
+  /** OperatorIDs (as last sent) that have state. */
+  getOperators(): string[] {
+    return [...this.state.values()].map((s) => s.OperatorID);
+  }
+
+  /** Puts records into the state directly, as if a successful insert/update had arrived (for test setup). */
+  seedState(operatorId: string, records: EvseStatusRecord[]): void {
+    const st = this.operatorState(opKeyOf(operatorId), operatorId);
+    const now = Date.now();
+    for (const r of records) this.setEvse(st, r, now);
+  }
+
+  clearState(): void {
+    this.state.clear();
+  }
+
+  private operatorState(opKey: string, operatorId: string, operatorName?: string): OperatorState {
+    let st = this.state.get(opKey);
+    if (!st) {
+      st = { OperatorID: operatorId, evses: new Map() };
+      this.state.set(opKey, st);
+    }
+    st.OperatorID = operatorId;
+    if (operatorName !== undefined) st.OperatorName = operatorName;
+    return st;
+  }
+
+  private setEvse(st: OperatorState, r: EvseStatusRecord, now: number, into: Map<string, EvseEntry> = st.evses): void {
+    const k = evseKey(r.EvseID);
+    const prev = st.evses.get(k);
+    into.set(k, { EvseID: r.EvseID, EvseStatus: r.EvseStatus, updatedAt: now, changedAt: prev && prev.EvseStatus === r.EvseStatus ? prev.changedAt : now });
+  }
+
+  // ---------------------------------------------------------------- stats
+
+  get stats(): SimulatorStats {
+    const byOperator: Record<string, OperatorStats> = {};
+    let overlaps = 0;
+    let maxInFlight = 0;
+    let rateLimited = 0;
+    for (const [k, s] of this.opStats) {
+      byOperator[k] = { ...s, inFlight: this.inFlight.get(k)?.size ?? 0 };
+      overlaps += s.overlaps;
+      rateLimited += s.rateLimited;
+      maxInFlight = Math.max(maxInFlight, s.maxInFlight);
+    }
+    return { ...this.counters, overlaps, maxInFlight, rateLimited, byStatus: { ...this.byStatus }, byOperator };
+  }
+
+  /** Request log, oldest first (a copy; bounded by requestLogSize). */
+  get requestLog(): RequestLogEntry[] {
+    return this.log.toArray().map((e) => ({ ...e }));
+  }
+
+  /** Largest number of push requests that arrived within any rolling 60 s, for one operator (by identity) or all together. */
+  peakPerMinute(operatorId?: string): number {
+    if (operatorId === undefined) return this.allArrivals.peak;
+    return this.arrivals.get(opKeyOf(operatorId))?.peak ?? 0;
+  }
+
+  /** Zeroes counters, the request log, peak and rate-limit windows. State and faults stay. */
+  resetStats(): void {
+    this.counters = { requests: 0, pushes: 0, pulls: 0, faultsApplied: 0 };
+    this.byStatus = {};
+    this.opStats.clear();
+    this.admitted.clear();
+    this.arrivals.clear();
+    this.allArrivals = new MinuteWindow();
+    this.log.clear();
+    // Requests still in flight keep being tracked; re-register their operators so leaving them stays consistent.
+    for (const [k, set] of this.inFlight) {
+      const first = set.values().next().value;
+      if (first) this.statsFor(k, first.entry.operatorId ?? k).maxInFlight = set.size;
+    }
+  }
+
+  private statsFor(opKey: string, operatorId: string): OperatorStats {
+    let s = this.opStats.get(opKey);
+    if (!s) {
+      s = { operatorId, pushes: 0, overlaps: 0, maxInFlight: 0, inFlight: 0, rateLimited: 0 };
+      this.opStats.set(opKey, s);
+    }
+    return s;
+  }
+
+  private window(map: Map<string, MinuteWindow>, key: string): MinuteWindow {
+    let w = map.get(key);
+    if (!w) {
+      w = new MinuteWindow();
+      map.set(key, w);
+    }
+    return w;
+  }
+
+  private enterInFlight(opKey: string, ctx: Ctx, s: OperatorStats): void {
+    let set = this.inFlight.get(opKey);
+    if (!set) {
+      set = new Set();
+      this.inFlight.set(opKey, set);
+    }
+    if (set.size > 0) {
+      const mark = (c: Ctx): void => {
+        if (c.overlapped) return;
+        c.overlapped = true;
+        c.entry.overlapped = true;
+        s.overlaps++;
+      };
+      for (const other of set) mark(other);
+      mark(ctx);
+    }
+    set.add(ctx);
+    s.maxInFlight = Math.max(s.maxInFlight, set.size);
+  }
+
+  private leaveInFlight(opKey: string, ctx: Ctx): void {
+    if (ctx.left) return;
+    ctx.left = true;
+    const set = this.inFlight.get(opKey);
+    if (!set) return;
+    set.delete(ctx);
+    if (set.size === 0) this.inFlight.delete(opKey);
+  }
+
+  /** Rate limiter: undefined when admitted, else the Retry-After in seconds. */
+  private rateCheck(opKey: string, now: number): number | undefined {
+    if (!Number.isFinite(this.rateLimit)) return undefined;
+    const w = this.window(this.admitted, opKey);
+    if (w.count(now) >= this.rateLimit) {
+      const oldest = w.oldest() ?? now;
+      return Math.max(1, Math.ceil((oldest + WINDOW_MS - now) / 1000));
+    }
+    w.add(now);
+    return undefined;
+  }
+
+  // ---------------------------------------------------------------- OICP API
+
+  private onApiRequest(req: http.IncomingMessage, res: http.ServerResponse): void {
+    this.counters.requests++;
+    const processId = randomUUID();
+    const pathname = (req.url ?? '/').split('?')[0];
+    const entry: RequestLogEntry = { startedAt: Date.now(), kind: 'other', method: req.method ?? '', path: pathname, processId };
+    this.log.push(entry);
+    res.setHeader('Process-ID', processId);
+    this.exchanges.set(res, { entry });
+    res.on('close', () => {
+      if (entry.endedAt === undefined) {
+        entry.endedAt = Date.now();
+        entry.httpStatus = 0;
+      }
+    });
+    this.routeApi(req, res, entry, pathname).catch((err: unknown) => {
+      if (err instanceof HttpError) {
+        entry.note = err.message;
+        this.send(res, err.status, { message: err.message });
+        if (err.status === 413) res.once('finish', () => req.socket.destroy());
+      } else {
+        entry.note = 'simulator error';
+        this.send(res, 500, { message: 'simulator internal error' });
+      }
+    });
+  }
+
+  /**
+   * Every OICP answer goes through here, so log, byStatus and the in-flight set are updated before the client
+   * can see the answer (a client's next request must not count as overlapping with one it already has an answer to).
+   */
+  private send(res: http.ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+    if (res.headersSent || res.destroyed) return;
+    const x = this.exchanges.get(res);
+    if (x) {
+      x.entry.endedAt = Date.now();
+      x.entry.httpStatus = status;
+      x.onReply?.();
+    }
+    this.byStatus[status] = (this.byStatus[status] ?? 0) + 1;
+    sendJson(res, status, body, headers);
+  }
+
+  private async routeApi(req: http.IncomingMessage, res: http.ServerResponse, entry: RequestLogEntry, pathname: string): Promise<void> {
+    const push = PUSH_PATH.exec(pathname);
+    const pull = push ? null : PULL_PATH.exec(pathname);
+    const match = push ?? pull;
+    if (!match) {
+      await this.sleep(this.latency);
+      this.send(res, 404, { message: `No OICP operation at ${pathname}` });
+      return;
+    }
+    if (req.method !== 'POST') {
+      this.send(res, 405, { message: 'Only POST is supported' }, { Allow: 'POST' });
+      return;
+    }
+    let param: string;
+    try {
+      param = decodeURIComponent(match[1]);
+    } catch {
+      throw new HttpError(400, 'malformed percent-encoding in the URL');
+    }
+    if (push) await this.handlePush(req, res, entry, param);
+    else await this.handlePull(req, res, entry, param, match[2]);
+  }
+
+  /** OperatorID of the TLS client certificate; undefined without certificate, null for a certificate the CA did not sign. */
+  private clientOperatorId(socket: TLSSocket): string | undefined | null {
+    if (!socket.authorized) {
+      const peer = typeof socket.getPeerCertificate === 'function' ? socket.getPeerCertificate() : undefined;
+      return peer && peer.raw ? null : undefined;
+    }
+    if (this.certIds.has(socket)) return this.certIds.get(socket);
+    const peer = socket.getPeerCertificate();
+    const id = peer && peer.raw ? readCertOperatorId(peer.raw) : undefined;
+    this.certIds.set(socket, id);
+    return id;
+  }
+
+  private async handlePush(req: http.IncomingMessage, res: http.ServerResponse, entry: RequestLogEntry, urlOperatorId: string): Promise<void> {
+    const now = Date.now();
+    const opKey = opKeyOf(urlOperatorId);
+    entry.kind = 'push';
+    entry.operatorId = urlOperatorId;
+    this.counters.pushes++;
+    const s = this.statsFor(opKey, urlOperatorId);
+    s.pushes++;
+    this.window(this.arrivals, opKey).add(now);
+    this.allArrivals.add(now);
+    const ctx: Ctx = { entry, overlapped: false, left: false };
+    this.enterInFlight(opKey, ctx, s);
+    const leave = (): void => this.leaveInFlight(opKey, ctx);
+    res.on('close', leave);
+    const x = this.exchanges.get(res);
+    if (x) x.onReply = leave;
+    const retryAfter = this.rateCheck(opKey, now);
+
+    const raw = await readBody(req, this.maxBodyBytes);
+    let json: unknown;
+    let jsonError: string | undefined;
+    try {
+      json = JSON.parse(raw.toString('utf8'));
+    } catch (err) {
+      jsonError = err instanceof Error ? err.message : 'malformed JSON';
+    }
+    const loose = looseRecords(json);
+    entry.action = loose.action;
+    entry.records = loose.evseIds.length;
+
+    if (retryAfter !== undefined) {
+      s.rateLimited++;
+      entry.note = 'rate limit';
+      await this.sleep(this.latency);
+      this.send(res, 429, { message: `Too Many Requests: more than ${this.rateLimit} eRoamingPushEvseStatus calls of this operator within 60 s` }, { 'Retry-After': String(retryAfter) });
+      return;
+    }
+
+    const { latencyMs, fault } = this.takeFaults(opKey, loose.evseIds, now);
+    const delay = this.latency + latencyMs;
+    if (delay > 0) await this.sleep(delay);
+    if (res.destroyed) return; // the client gave up while we were "processing"
+    if (fault) {
+      entry.fault = fault.kind;
+      if (this.applyFault(req, res, entry, fault)) return;
+    }
+
+    // 017: the OperatorID in the URL must be the one in the client certificate, compared as text.
+    const certOp = this.clientOperatorId(req.socket as TLSSocket);
+    if (certOp === null || (certOp === undefined && this.requireClientCert) || (typeof certOp === 'string' && !sameText(certOp, urlOperatorId))) {
+      entry.code = '017';
+      entry.note = certOp ? `URL OperatorID ${urlOperatorId} differs from certificate ${certOp}` : 'no usable client certificate';
+      this.send(res, 401, { StatusCode: STATUS_017 });
+      return;
+    }
+
+    if (jsonError !== undefined) {
+      this.send(res, 400, faultBody([{ fieldReference: '', errorMessage: `malformed JSON: ${jsonError}` }]));
+      return;
+    }
+    const parsed = PushEvseStatusRequestSchema.safeParse(json);
+    if (!parsed.success) {
+      this.send(res, 400, faultBody(validationErrors(parsed.error.issues as ReadonlyArray<ZodIssueLike>)));
+      return;
+    }
+    const body = parsed.data;
+    const op = body.OperatorEvseStatus;
+    if (!sameText(op.OperatorID, urlOperatorId)) {
+      entry.code = '017';
+      entry.note = `body OperatorID ${op.OperatorID} differs from URL ${urlOperatorId}`;
+      this.send(res, 401, { StatusCode: STATUS_017 });
+      return;
+    }
+
+    // 018: every EvseID inside the operator's namespace, none twice in one request.
+    const foreign = op.EvseStatusRecord.filter((r) => !evseBelongsToOperator(r.EvseID, op.OperatorID)).map((r) => r.EvseID);
+    const seen = new Set<string>();
+    const dups: string[] = [];
+    for (const r of op.EvseStatusRecord) {
+      const k = evseKey(r.EvseID);
+      if (seen.has(k) && !dups.includes(r.EvseID)) dups.push(r.EvseID);
+      seen.add(k);
+    }
+    if (foreign.length || dups.length) {
+      this.ack(res, entry, false, '018', [...new Set([...foreign, ...dups])].join(', '));
+      return;
+    }
+
+    this.applyAction(res, entry, opKey, body.ActionType, op.OperatorID, op.OperatorName, op.EvseStatusRecord);
+  }
+
+  /** Applies a non-latency fault; true when the request is done with. */
+  private applyFault(req: http.IncomingMessage, res: http.ServerResponse, entry: RequestLogEntry, fault: Fault): boolean {
+    switch (fault.kind) {
+      case 'latency':
+        return false;
+      case 'reset':
+        req.socket.destroy();
+        return true;
+      case 'hang':
+        // Never answer: the socket stays open until the client times out or stop() drops it.
+        return true;
+      case 'result':
+        this.ack(res, entry, false, fault.code, fault.additionalInfo ?? null, fault.description);
+        return true;
+      case 'http': {
+        const headers: Record<string, string> = {};
+        if (fault.retryAfter !== undefined) headers['Retry-After'] = String(fault.retryAfter);
+        let body = fault.body;
+        if (body === undefined) {
+          if (fault.status === 401) body = { StatusCode: STATUS_017 };
+          else if (fault.status === 404) body = { StatusCode: { Code: '300', Description: 'Partner not found', AdditionalInfo: null } };
+          else if (fault.status === 200) body = { Result: true, StatusCode: { Code: '000', Description: null, AdditionalInfo: null }, SessionID: null, CPOPartnerSessionID: null, EMPPartnerSessionID: null };
+          else body = { message: `${http.STATUS_CODES[fault.status] ?? 'HTTP ' + fault.status} (simulated)` };
+        }
+        this.send(res, fault.status, body, headers);
+        return true;
+      }
+    }
+  }
+
+  private applyAction(res: http.ServerResponse, entry: RequestLogEntry, opKey: string, action: ActionType, operatorId: string, operatorName: string | undefined, records: EvseStatusRecord[]): void {
+    const now = Date.now();
+    const existing = this.state.get(opKey);
+    const has = (r: EvseStatusRecord): boolean => existing?.evses.has(evseKey(r.EvseID)) ?? false;
+    switch (action) {
+      case 'fullLoad': {
+        // Replaces the whole set; an empty list deletes every status of the operator.
+        const st = this.operatorState(opKey, operatorId, operatorName);
+        const next = new Map<string, EvseEntry>();
+        for (const r of records) this.setEvse(st, r, now, next);
+        st.evses = next;
+        break;
+      }
+      case 'insert': {
+        const clash = records.filter(has).map((r) => r.EvseID);
+        if (clash.length) return this.ack(res, entry, false, '022', clash.join(', '));
+        const st = this.operatorState(opKey, operatorId, operatorName);
+        for (const r of records) this.setEvse(st, r, now);
+        break;
+      }
+      case 'update': {
+        const missing = records.filter((r) => !has(r)).map((r) => r.EvseID);
+        if (missing.length) return this.ack(res, entry, false, '022', missing.join(', '));
+        const st = this.operatorState(opKey, operatorId, operatorName);
+        for (const r of records) this.setEvse(st, r, now);
+        break;
+      }
+      case 'delete': {
+        // Deleting an EVSE Hubject does not hold is not an error.
+        const st = this.operatorState(opKey, operatorId, operatorName);
+        for (const r of records) st.evses.delete(evseKey(r.EvseID));
+        break;
+      }
+    }
+    this.ack(res, entry, true, '000', null);
+  }
+
+  /** eRoamingAcknowledgement as real Hubject sends it: absent optional fields are null. */
+  private ack(res: http.ServerResponse, entry: RequestLogEntry, result: boolean, code: string, additionalInfo: string | null, description?: string): void {
+    entry.code = code;
+    if (additionalInfo) entry.note = additionalInfo;
+    this.send(res, 200, {
+      Result: result,
+      StatusCode: { Code: code, Description: code === '000' ? null : description ?? codeInfo(code).description, AdditionalInfo: additionalInfo },
+      SessionID: null,
+      CPOPartnerSessionID: null,
+      EMPPartnerSessionID: null,
+    });
+  }
+
+  private async handlePull(req: http.IncomingMessage, res: http.ServerResponse, entry: RequestLogEntry, providerId: string, op: string): Promise<void> {
+    entry.kind = 'pull';
+    entry.operatorId = providerId;
+    this.counters.pulls++;
+    const raw = await readBody(req, this.maxBodyBytes);
+    if (this.latency > 0) await this.sleep(this.latency);
+    if (res.destroyed) return;
+    // Pulls accept any client certificate the demo CA signed (the TLS layer checked that); only a foreign one is refused.
+    if (this.clientOperatorId(req.socket as TLSSocket) === null) {
+      entry.code = '017';
+      this.send(res, 401, { StatusCode: STATUS_017 });
+      return;
+    }
+    let json: unknown;
+    try {
+      json = JSON.parse(raw.toString('utf8'));
+    } catch (err) {
+      this.send(res, 400, faultBody([{ fieldReference: '', errorMessage: `malformed JSON: ${err instanceof Error ? err.message : 'parse error'}` }]));
+      return;
+    }
+    // The official OpenAPI has one path with three body shapes; Hubject also serves -by-id and -by-operator-id paths.
+    const obj = json && typeof json === 'object' ? (json as Record<string, unknown>) : {};
+    const variant = op === 'status-records-by-id' ? 'byId' : op === 'status-records-by-operator-id' ? 'byOperatorId' : 'EvseID' in obj ? 'byId' : 'OperatorID' in obj ? 'byOperatorId' : 'all';
+    entry.action = variant;
+    const success = { Code: '000', Description: 'Success' };
+
+    if (variant === 'byId') {
+      const p = PullByIdSchema.safeParse(json);
+      if (!p.success) return this.send(res, 400, faultBody(validationErrors(p.error.issues as ReadonlyArray<ZodIssueLike>)));
+      entry.records = p.data.EvseID.length;
+      const records = p.data.EvseID.map((id) => {
+        const found = this.findEvse(id);
+        // Hubject answers unknown EVSEs with the status EvseNotFound.
+        return found ? { EvseID: found.EvseID, EvseStatus: found.EvseStatus } : { EvseID: id, EvseStatus: 'EvseNotFound' as EvseStatus };
+      });
+      entry.code = '000';
+      return this.send(res, 200, { EVSEStatusRecords: { EvseStatusRecord: records }, StatusCode: success });
+    }
+
+    let keys: Set<string> | undefined;
+    let filter: EvseStatus | undefined;
+    if (variant === 'byOperatorId') {
+      const p = PullByOperatorIdSchema.safeParse(json);
+      if (!p.success) return this.send(res, 400, faultBody(validationErrors(p.error.issues as ReadonlyArray<ZodIssueLike>)));
+      keys = new Set(p.data.OperatorID.map(opKeyOf));
+    } else {
+      const p = PullSchema.safeParse(json);
+      if (!p.success) return this.send(res, 400, faultBody(validationErrors(p.error.issues as ReadonlyArray<ZodIssueLike>)));
+      // SearchCenter is ignored: the simulator holds no EVSE locations.
+      filter = p.data.EVSEStatus ?? p.data.EvseStatus;
+    }
+    const blocks: Array<{ OperatorID: string; OperatorName?: string; EvseStatusRecord: Array<{ EvseID: string; EvseStatus: EvseStatus }> }> = [];
+    let count = 0;
+    for (const [k, st] of this.state) {
+      if (keys && !keys.has(k)) continue;
+      const recs = [...st.evses.values()].filter((e) => !filter || e.EvseStatus === filter).map((e) => ({ EvseID: e.EvseID, EvseStatus: e.EvseStatus }));
+      if (recs.length === 0) continue;
+      count += recs.length;
+      blocks.push({ OperatorID: st.OperatorID, ...(st.OperatorName !== undefined ? { OperatorName: st.OperatorName } : {}), EvseStatusRecord: recs });
+    }
+    entry.records = count;
+    entry.code = '000';
+    this.send(res, 200, { EvseStatuses: { OperatorEvseStatus: blocks }, StatusCode: success });
+  }
+
+  private findEvse(evseId: string): EvseEntry | undefined {
+    const k = evseKey(evseId);
+    for (const st of this.state.values()) {
+      const e = st.evses.get(k);
+      if (e) return e;
+    }
+    return undefined;
+  }
+
+  // ---------------------------------------------------------------- admin server (plain HTTP)
+
+  /** What GET /admin/state returns and the admin page shows. */
+  adminView(logLines = 50): AdminView {
+    const s = this.stats;
+    return {
+      url: this.url,
+      counters: { requests: s.requests, pushes: s.pushes, overlaps: s.overlaps, maxInFlight: s.maxInFlight, rateLimited: s.rateLimited, http429: s.byStatus[429] ?? 0 },
+      latencyMs: this.latency,
+      refusingConnections: this.refusing,
+      faults: this.faults.map((f) => ({ id: f.id, ...f.fault, remaining: f.remaining, until: f.until, hits: f.hits })),
+      operators: [...this.state.values()].map((st) => ({
+        OperatorID: st.OperatorID,
+        ...(st.OperatorName !== undefined ? { OperatorName: st.OperatorName } : {}),
+        evses: [...st.evses.values()].sort((a, b) => a.EvseID.localeCompare(b.EvseID)).map((e) => ({ EvseID: e.EvseID, EvseStatus: e.EvseStatus, updatedAt: e.updatedAt })),
+      })),
+      log: this.log.toArray().slice(-logLines).map((e) => ({ ...e })),
+    };
+  }
+
+  private onAdminRequest(req: http.IncomingMessage, res: http.ServerResponse): void {
+    this.routeAdmin(req, res).catch((err: unknown) => {
+      const status = err instanceof HttpError ? err.status : 500;
+      sendJson(res, status, { message: err instanceof Error ? err.message : 'error' });
+    });
+  }
+
+  private async routeAdmin(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    // No authentication, so refuse what a hostile web page could send: foreign Host headers (DNS rebinding)
+    // and non-JSON POSTs (JSON forces a CORS preflight, which this server never grants).
+    if (isLoopback(this.host)) {
+      const hostName = (req.headers.host ?? '').replace(/:\d+$/, '');
+      if (!['127.0.0.1', 'localhost', '[::1]'].includes(hostName) && !hostName.startsWith('127.')) throw new HttpError(403, 'unexpected Host header');
+    }
+    const pathname = (req.url ?? '/').split('?')[0];
+    const method = req.method ?? 'GET';
+    const jsonBody = async (): Promise<unknown> => {
+      if (!/^application\/json\b/i.test(req.headers['content-type'] ?? '')) throw new HttpError(415, 'Content-Type must be application/json');
+      const raw = await readBody(req, 1024 * 1024);
+      try {
+        return JSON.parse(raw.toString('utf8'));
+      } catch {
+        throw new HttpError(400, 'malformed JSON');
+      }
+    };
+
+    if (pathname === '/' && method === 'GET') {
+      const html = renderAdminPage(this.adminView());
+      res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store', 'Content-Security-Policy': "default-src 'self'; script-src 'unsafe-inline'; style-src 'unsafe-inline'" });
+      res.end(html);
+      return;
+    }
+    if (pathname === '/admin/state' && method === 'GET') return sendJson(res, 200, this.adminView(), { 'Cache-Control': 'no-store' });
+    if (pathname === '/admin/state' && method === 'DELETE') {
+      this.clearState();
+      return sendJson(res, 200, { ok: true });
+    }
+    if (pathname === '/admin/stats' && method === 'DELETE') {
+      this.resetStats();
+      return sendJson(res, 200, { ok: true });
+    }
+    if (pathname === '/admin/faults') {
+      if (method === 'GET') return sendJson(res, 200, { faults: this.faults });
+      if (method === 'DELETE') {
+        this.clearFaults();
+        return sendJson(res, 200, { faults: [] });
+      }
+      if (method === 'POST') {
+        const body = await jsonBody();
+        const list = Array.isArray(body) ? body : [body];
+        // Validate all before injecting any, so a bad list changes nothing.
+        const faults: Fault[] = [];
+        for (const f of list) {
+          const p = FaultSchema.safeParse(f);
+          if (!p.success) throw new HttpError(400, `invalid fault: ${p.error.issues.map((i) => `${fieldReference(i.path) || 'fault'}: ${i.message}`).join('; ')}`);
+          faults.push(p.data);
+        }
+        const ids = faults.map((f) => this.injectFault(f));
+        return sendJson(res, 201, { ids, faults: this.faults });
+      }
+    }
+    if (pathname === '/admin/latency' && method === 'POST') {
+      const p = z.object({ ms: z.number().min(0).max(600_000) }).safeParse(await jsonBody());
+      if (!p.success) throw new HttpError(400, 'expected {"ms": number}');
+      this.setLatency(p.data.ms);
+      return sendJson(res, 200, { latencyMs: this.latency });
+    }
+    if (pathname === '/admin/refuse' && method === 'POST') {
+      const p = z.object({ on: z.boolean() }).safeParse(await jsonBody());
+      if (!p.success) throw new HttpError(400, 'expected {"on": boolean}');
+      await this.refuseConnections(p.data.on);
+      return sendJson(res, 200, { refusingConnections: this.refusing });
+    }
+    sendJson(res, 404, { message: 'not found' });
+  }
+}
