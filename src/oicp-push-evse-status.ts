@@ -61,7 +61,8 @@ export = function (RED: RED) {
 
       const onStatus = (s: QueueStatus) => show(s);
       const onResult = (ev: BatchResultEvent) => {
-        if (ev.result.class !== 'success' && ev.result.class !== 'data') return;
+        // Rejections reach the input messages through done(err); the output carries acknowledgements.
+        if (ev.result.class !== 'success') return;
         if (!speaksFor(ev.nodeIds)) return;
         const r = ev.result;
         node.send({

@@ -36,5 +36,7 @@ export class RollingRateLimiter {
 export function backoffDelay(attempt: number, baseMs: number, maxMs: number, random: () => number = Math.random, retryAfterMs?: number): number {
   const ceiling = Math.min(maxMs, baseMs * 2 ** Math.min(attempt, 30));
   const jitter = Math.floor(random() * ceiling);
-  return Math.min(maxMs, Math.max(jitter, retryAfterMs ?? 0, Math.min(baseMs, ceiling) / 10));
+  const backoff = Math.min(maxMs, Math.max(jitter, Math.min(baseMs, ceiling) / 10));
+  // The server's Retry-After wins over our own ceiling (bounded to an hour against absurd values).
+  return Math.max(backoff, Math.min(retryAfterMs ?? 0, 3_600_000));
 }

@@ -60,6 +60,8 @@ export interface SimulatorOptions {
   requestLogSize?: number;
   /** Largest accepted request body; default 10 MiB (a fullLoad of many EVSEs is large). */
   maxBodyBytes?: number;
+  /** Called with every parsed push body before it is judged: tests validate what clients send. */
+  onPush?: (body: unknown, urlOperatorId: string) => void;
 }
 
 const CommonFaultFields = {
@@ -365,6 +367,7 @@ export class HubjectSimulator {
   private readonly requireClientCert: boolean;
   private readonly maxBodyBytes: number;
   private latency: number;
+  onPush?: (body: unknown, urlOperatorId: string) => void;
 
   private readonly api: https.Server;
   private readonly admin?: http.Server;
@@ -400,6 +403,7 @@ export class HubjectSimulator {
     this.rateLimit = rl > 0 && Number.isFinite(rl) ? rl : Infinity;
     this.requireClientCert = opts.requireClientCert ?? true;
     this.maxBodyBytes = opts.maxBodyBytes ?? 10 * 1024 * 1024;
+    this.onPush = opts.onPush;
     this.log = new RingBuffer(Math.max(1, opts.requestLogSize ?? 1000));
 
     const c = opts.certs;
@@ -844,6 +848,7 @@ export class HubjectSimulator {
     } catch (err) {
       jsonError = err instanceof Error ? err.message : 'malformed JSON';
     }
+    if (jsonError === undefined && this.onPush) this.onPush(json, urlOperatorId);
     const loose = looseRecords(json);
     entry.action = loose.action;
     entry.records = loose.evseIds.length;
