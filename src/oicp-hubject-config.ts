@@ -26,6 +26,19 @@ function positive(v: unknown, fallback: number): number {
   return Number.isFinite(n) && n > 0 ? n : fallback;
 }
 
+/** Why a client certificate cannot work right now, found locally before Hubject refuses it. */
+function certProblem(cert: string | Buffer | undefined, now = Date.now()): string | undefined {
+  if (!cert) return undefined;
+  try {
+    const x = new X509Certificate(cert);
+    if (Date.parse(x.validTo) < now) return `client certificate expired on ${new Date(x.validTo).toISOString().slice(0, 10)}: renew it with Hubject and update the tls-config`;
+    if (Date.parse(x.validFrom) > now) return `client certificate is not valid before ${new Date(x.validFrom).toISOString()}: check the system clock`;
+  } catch {
+    return 'client certificate in the tls-config cannot be read as PEM';
+  }
+  return undefined;
+}
+
 /** The CN of a certificate, when it reads as an OperatorID. */
 function certOperatorId(cert: string | Buffer | undefined): string | undefined {
   if (!cert) return undefined;
@@ -77,6 +90,9 @@ export = function (RED: RED) {
       node.warnings.push(`client certificate is for '${certOp}' but OperatorID is '${op.value}': Hubject will answer 017`);
     }
 
+    // Locally known problems block sending but not queueing, so a fix and redeploy loses nothing.
+    node.blocked = certProblem(tls.cert) as string | undefined;
+
     if (errors.length) {
       node.configError = errors.join('; ');
       node.error(`Hubject config: ${node.configError}`);
@@ -94,7 +110,8 @@ export = function (RED: RED) {
     });
     node.queue = queue;
     const client: HubjectClient = node.client;
-    queue.start((body, signal) => client.pushEvseStatus(body, signal));
+    if (node.blocked) node.error(`Hubject config: ${node.blocked}`);
+    else queue.start((body, signal) => client.pushEvseStatus(body, signal));
 
     node.on('close', (_removed: boolean, done: () => void) => {
       node.queue?.stop();

@@ -35,16 +35,19 @@ export = function (RED: RED) {
     let lastStatus: QueueStatus | null = null;
     let lastWarned = '';
 
+    const blocked: string | undefined = hubject?.blocked;
     const show = (s: QueueStatus) => {
       lastStatus = s;
-      if (!flashTimer) node.status(queueStatusText(s));
+      if (flashTimer) return;
+      if (blocked) node.status({ fill: 'red', shape: 'ring', text: `${blocked.slice(0, 70)} · ${s.queued} queued` });
+      else node.status(queueStatusText(s));
     };
     const flash = (text: string) => {
       node.status({ fill: 'red', shape: 'dot', text: text.length > 80 ? text.slice(0, 77) + '...' : text });
       if (flashTimer) clearTimeout(flashTimer);
       flashTimer = setTimeout(() => {
         flashTimer = null;
-        if (lastStatus) node.status(queueStatusText(lastStatus));
+        if (lastStatus) show(lastStatus);
         else node.status({});
       }, 4000);
     };
@@ -130,6 +133,7 @@ export = function (RED: RED) {
           },
         };
         queue.enqueue(input.action, input.records, owner);
+        if (blocked) show(queue.status());
       } catch (err) {
         const e = err instanceof Error ? err : new Error(String(err));
         flash(e.message);

@@ -155,6 +155,21 @@ describe('push evse status node (real runtime, simulator over mutual TLS)', func
     sim.stats.pushes.should.equal(0);
   });
 
+  it('holds changes behind an expired client certificate and sends them after the fix', async function () {
+    const f = flow({}, { clientCert: certs.expiredClientCert, clientKey: certs.expiredClientKey });
+    await helper.load(NODES, f);
+    const p1 = helper.getNode('p1');
+    const statuses = [];
+    p1.on('call:status', (c) => statuses.push(c.args[0]));
+    p1.receive({ payload: rec(11, 'Occupied') });
+    await until(() => statuses.some((s) => s.fill === 'red' && /client certificate expired/.test(s.text) && /1 queued/.test(s.text)), 5000, 'red expired status');
+    sim.stats.pushes.should.equal(0);
+    // Fix the tls-config and redeploy: the queued change goes out.
+    const fixed = flow();
+    await helper.setFlows(fixed);
+    await until(() => pullStatuses(sim)['DE*ABC*E11'] === 'Occupied', 10000, 'held change delivered after the fix');
+  });
+
   it('keeps a fullLoad whole and ordered with updates', async function () {
     await helper.load(NODES, flow({ maxRecords: 10 }));
     const p1 = helper.getNode('p1');

@@ -129,6 +129,10 @@ export function classifyError(err: unknown): HttpClassification & { code: string
   for (const e of chain) {
     const code = typeof e.code === 'string' ? e.code : '';
     if (TRANSIENT_NET.has(code)) {
+      if (code === 'UND_ERR_SOCKET' || code === 'ECONNRESET') {
+        // A server that refuses the client certificate often just closes the connection after the handshake.
+        return { class: 'transient', code, reason: `connection closed by the server (${code}); if this persists, check that the client certificate is the one Hubject signed` };
+      }
       const what = code.includes('TIMEOUT') || code === 'ETIMEDOUT' ? 'timeout' : code === 'ECONNREFUSED' ? 'connection refused' : 'connection error';
       return { class: 'transient', code, reason: `${what} (${code})` };
     }
