@@ -46,7 +46,7 @@ export interface PushResult {
 }
 
 export function pushStatusUrl(baseUrl: string, operatorId: string): string {
-  return `${baseUrl.replace(/\/+$/, '')}/evsepush/v21/operators/${encodeURIComponent(operatorId)}/status-records`;
+  return `${baseUrl.replace(/\/+$/, '')}/evsepush/v21/operators/${encodeURIComponent(operatorId).replace(/\*/g, '%2A')}/status-records`;
 }
 
 function describeCode(sc: StatusCode): string {
