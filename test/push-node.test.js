@@ -2,7 +2,7 @@
 const should = require('should');
 const helper = require('node-red-node-test-helper');
 const { startSim, pullStatuses, pullViaHttp, statusesFromPull } = require('./support/sim');
-const { nodeFiles, hubjectNodes, tmpUserDir, until } = require('./support/flows');
+const { nodeFiles, hubjectNodes, tmpUserDir, until, sameStatuses } = require('./support/flows');
 const { assertPushEvseStatus } = require('./support/openapi');
 const { forgetQueues } = require('../nodes/push/registry');
 
@@ -101,7 +101,7 @@ describe('push evse status node (real runtime, simulator over mutual TLS)', func
       truth[r.EvseID] = r.EvseStatus;
       p1.receive({ payload: r });
     }
-    await until(() => JSON.stringify(pullStatuses(sim)) === JSON.stringify(truth), 30000, 'state equals truth');
+    await until(() => sameStatuses(pullStatuses(sim), truth), 30000, 'state equals truth');
     sim.stats.byStatus[503].should.equal(6);
     sim.stats.overlaps.should.equal(0);
   });

@@ -49,4 +49,10 @@ function until(pred, ms = 10000, what = 'condition') {
   });
 }
 
-module.exports = { nodeFiles, hubjectNodes, tmpUserDir, until };
+/** True when two EvseID -> status maps hold the same entries, in any order. */
+function sameStatuses(a, b) {
+  const ka = Object.keys(a);
+  return ka.length === Object.keys(b).length && ka.every((k) => a[k] === b[k]);
+}
+
+module.exports = { nodeFiles, hubjectNodes, tmpUserDir, until, sameStatuses };

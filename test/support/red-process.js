@@ -1,0 +1,94 @@
+'use strict';
+// A real Node-RED child process with this package installed (symlinked) in a fresh user directory.
+const fs = require('fs');
+const os = require('os');
+const path = require('path');
+const net = require('net');
+const { spawn } = require('child_process');
+const { request } = require('undici');
+
+const ROOT = path.resolve(__dirname, '..', '..');
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.unref();
+    s.on('error', reject);
+    s.listen(0, '127.0.0.1', () => { const { port } = s.address(); s.close(() => resolve(port)); });
+  });
+}
+
+function makeUserDir(prefix = 'oicp-red-') {
+  const userDir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  fs.mkdirSync(path.join(userDir, 'node_modules'), { recursive: true });
+  fs.symlinkSync(ROOT, path.join(userDir, 'node_modules', 'node-red-contrib-oicp'), 'dir');
+  return userDir;
+}
+
+class RedProcess {
+  /** opts: userDir, flows (array), env (object), redPath (node-red/red.js to run), nodeBin. */
+  constructor(opts) {
+    this.userDir = opts.userDir || makeUserDir();
+    this.env = opts.env || {};
+    this.redPath = opts.redPath || require.resolve('node-red/red.js');
+    this.nodeBin = opts.nodeBin || process.execPath;
+    this.log = '';
+    if (opts.flows) fs.writeFileSync(path.join(this.userDir, 'flows.json'), JSON.stringify(opts.flows));
+  }
+
+  get url() { return `http://127.0.0.1:${this.port}`; }
+
+  async start(timeoutMs = 60000) {
+    this.port = this.port || await freePort();
+    fs.writeFileSync(path.join(this.userDir, 'settings.js'), `module.exports = {
+      uiHost: '127.0.0.1', uiPort: ${this.port}, flowFile: 'flows.json', credentialSecret: 'test-secret',
+      editorTheme: { tours: false }, logging: { console: { level: 'info', metrics: false, audit: false } },
+      contextStorage: { default: { module: 'memory' }, file: { module: 'localfilesystem', config: { flushInterval: 1 } } }
+    };`);
+    this.child = spawn(this.nodeBin, [this.redPath, '--userDir', this.userDir, '--settings', path.join(this.userDir, 'settings.js')], {
+      cwd: this.userDir, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...this.env },
+    });
+    const exited = new Promise((resolve) => this.child.once('exit', (code, sig) => resolve({ code, sig })));
+    this.exited = exited;
+    for (const s of [this.child.stdout, this.child.stderr]) s.on('data', (d) => { this.log += d.toString(); });
+    const end = Date.now() + timeoutMs;
+    for (;;) {
+      if (this.child.exitCode !== null) throw new Error(`Node-RED exited during start:\n${this.log.slice(-3000)}`);
+      if (/Started flows/.test(this.log)) break;
+      if (Date.now() > end) throw new Error(`Node-RED did not start within ${timeoutMs} ms:\n${this.log.slice(-3000)}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    return this;
+  }
+
+  async kill(signal = 'SIGKILL') {
+    if (!this.child || this.child.exitCode !== null || this.child.signalCode) return;
+    this.child.kill(signal);
+    await this.exited;
+  }
+
+  async stop() {
+    if (!this.child || this.child.exitCode !== null || this.child.signalCode) return;
+    this.child.kill('SIGINT');
+    const t = setTimeout(() => this.child.kill('SIGKILL'), 5000);
+    await this.exited;
+    clearTimeout(t);
+  }
+
+  async http(method, p, body, headers = {}) {
+    const res = await request(this.url + p, {
+      method, headers: { 'content-type': 'application/json', 'Node-RED-API-Version': 'v2', ...headers },
+      body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+    });
+    const text = await res.body.text();
+    let json;
+    try { json = JSON.parse(text); } catch { json = undefined; }
+    return { status: res.statusCode, text, json };
+  }
+
+  cleanup() {
+    fs.rmSync(this.userDir, { recursive: true, force: true });
+  }
+}
+
+module.exports = { RedProcess, makeUserDir, freePort, ROOT };
