@@ -1,0 +1,365 @@
+import { promises as fsp } from 'fs';
+import * as path from 'path';
+import type { StatusStore, StoreChange } from './store';
+import { errorOf, Slicer, toEntry, type PersistenceBackend, type RestoreReport } from './persistence';
+
+// Layout of the directory:
+//   snapshot.jsonl        header line {format, version, seq, count, meta}, then one [EvseID, status, lastSeen] per line.
+//                         It holds every change of the journals up to and including `seq`.
+//   journal-<seq>.jsonl   one change per line: ["s", EvseID, status, lastSeen] | ["d", key] | ["m", meta].
+// Restore = snapshot + replay of the journals with a higher seq, in order. Every process start writes a
+// new journal file, so a line cut short by kill -9 is always the last line of its file and is skipped.
+
+const SNAPSHOT = 'snapshot.jsonl';
+const SNAPSHOT_TMP = 'snapshot.jsonl.tmp';
+const JOURNAL = /^journal-(\d+)\.jsonl$/;
+const FORMAT = 'oicp-fullload-snapshot';
+const META_KEY = '\u0000meta';
+const CHUNK = 5000;
+
+export interface FileJournalOptions {
+  dir: string;
+  /** Pending changes are written and fsync'ed at most this often. */
+  flushIntervalMs?: number;
+  /** Compact when the journals since the snapshot hold more than compactFactor x the live record count lines... */
+  compactFactor?: number;
+  /** ...and at least this many lines. */
+  compactMinLines?: number;
+  onError?: (err: Error) => void;
+}
+
+async function fsyncDir(dir: string): Promise<void> {
+  let h: import('fs').promises.FileHandle | undefined;
+  try {
+    h = await fsp.open(dir, 'r');
+    await h.sync();
+  } catch {
+    // Directories cannot be opened or synced on some platforms (Windows); rename is still atomic there.
+  } finally {
+    if (h) await h.close().catch(() => undefined);
+  }
+}
+
+function lineOf(change: StoreChange): [string, string] {
+  switch (change.type) {
+    case 'set':
+      return [change.key, JSON.stringify(['s', change.entry.EvseID, change.entry.EvseStatus, change.entry.lastSeen])];
+    case 'delete':
+      return [change.key, JSON.stringify(['d', change.key])];
+    case 'meta':
+      return [META_KEY, JSON.stringify(['m', change.meta])];
+  }
+}
+
+/** Append-only journal with periodic compaction into a snapshot. O(1) per change. */
+export class FileJournal implements PersistenceBackend {
+  readonly kind = 'file' as const;
+  readonly dir: string;
+  private readonly flushInterval: number;
+  private readonly compactFactor: number;
+  private readonly compactMin: number;
+  private store: StatusStore | undefined;
+  // Latest line per key: several changes of one EVSE within a batch cost one line.
+  private pending = new Map<string, string>();
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private chain: Promise<void> = Promise.resolve();
+  private seq = 0;
+  private fh: import('fs').promises.FileHandle | undefined;
+  private linesSinceSnapshot = 0;
+  private closed = false;
+  private closing: Promise<void> | undefined;
+  private failing = false;
+  // After a failed compaction (disk full, say), wait before trying again instead of on every flush.
+  private compactNotBefore = 0;
+  /** Counters for tests and status. */
+  readonly stats = { flushes: 0, linesWritten: 0, compactions: 0 };
+
+  constructor(private readonly options: FileJournalOptions) {
+    this.dir = options.dir;
+    this.flushInterval = options.flushIntervalMs ?? 250;
+    this.compactFactor = options.compactFactor ?? 2;
+    this.compactMin = options.compactMinLines ?? 1000;
+  }
+
+  /** Runs file operations one after another. Errors go to onError, except a restore's: its caller gets those. */
+  private enqueue(op: () => Promise<void>, report = true): Promise<void> {
+    const run = this.chain.then(op);
+    this.chain = run.catch((err) => (report ? this.report(err) : undefined));
+    return run;
+  }
+
+  private report(err: unknown): void {
+    // One message per failure streak, not one per flush.
+    if (this.failing) return;
+    this.failing = true;
+    if (this.options.onError) this.options.onError(errorOf(err));
+  }
+
+  restore(store: StatusStore): Promise<RestoreReport> {
+    let report: RestoreReport | undefined;
+    return this.enqueue(async () => {
+      report = await this.load(store);
+    }, false).then(() => report as RestoreReport);
+  }
+
+  private async load(store: StatusStore): Promise<RestoreReport> {
+    const report: RestoreReport = { records: 0, skipped: 0, truncated: false, warnings: [] };
+    const slicer = new Slicer();
+    await fsp.mkdir(this.dir, { recursive: true });
+    const names = await fsp.readdir(this.dir);
+    if (names.includes(SNAPSHOT_TMP)) await fsp.rm(path.join(this.dir, SNAPSHOT_TMP), { force: true });
+
+    let covered = -1;
+    if (names.includes(SNAPSHOT)) {
+      const text = await fsp.readFile(path.join(this.dir, SNAPSHOT), 'utf8');
+      const lines = text.split('\n');
+      let header: { format?: unknown; seq?: unknown; count?: unknown; meta?: unknown };
+      try {
+        header = JSON.parse(lines[0]);
+      } catch {
+        throw new Error(`${SNAPSHOT} in ${this.dir} has no valid header line; move it away to start empty`);
+      }
+      if (header.format !== FORMAT || typeof header.seq !== 'number') {
+        throw new Error(`${SNAPSHOT} in ${this.dir} is not a fullLoad snapshot`);
+      }
+      covered = header.seq;
+      store.loadMeta(header.meta);
+      let rows = 0;
+      for (let i = 1; i < lines.length; i++) {
+        const line = lines[i];
+        if (line === '') continue;
+        let entry;
+        try {
+          const a = JSON.parse(line);
+          entry = Array.isArray(a) ? toEntry(a[0], a[1], a[2]) : undefined;
+        } catch {
+          entry = undefined;
+        }
+        if (entry) {
+          store.load(entry);
+          rows++;
+        } else report.skipped++;
+        if ((i & 0x3ff) === 0) await slicer.maybeYield();
+        if (this.closed) return report;
+      }
+      if (typeof header.count === 'number' && header.count !== rows) {
+        report.warnings.push(`${SNAPSHOT} announced ${header.count} records but held ${rows}`);
+      }
+    }
+
+    const journals = names
+      .map((n) => JOURNAL.exec(n))
+      .filter((m): m is RegExpExecArray => m !== null)
+      .map((m) => ({ name: m[0], seq: Number(m[1]) }))
+      .sort((a, b) => a.seq - b.seq);
+    let maxSeq = covered;
+    for (const j of journals) {
+      maxSeq = Math.max(maxSeq, j.seq);
+      const file = path.join(this.dir, j.name);
+      if (j.seq <= covered) {
+        // Left over from a compaction that ended before its cleanup.
+        await fsp.rm(file, { force: true });
+        continue;
+      }
+      const lines = (await fsp.readFile(file, 'utf8')).split('\n');
+      let last = lines.length - 1;
+      while (last >= 0 && lines[last] === '') last--;
+      for (let i = 0; i <= last; i++) {
+        const line = lines[i];
+        if (line === '') continue;
+        this.linesSinceSnapshot++;
+        let ok = false;
+        try {
+          ok = this.replay(store, JSON.parse(line));
+        } catch {
+          ok = false;
+        }
+        if (!ok) {
+          if (i === last) report.truncated = true;
+          else report.skipped++;
+        }
+        if ((i & 0x3ff) === 0) await slicer.maybeYield();
+        if (this.closed) return report;
+      }
+    }
+    if (report.skipped) report.warnings.push(`${report.skipped} unreadable lines skipped in ${this.dir}`);
+    this.seq = maxSeq + 1;
+    this.store = store;
+    store.onChange = (change) => this.record(change);
+    report.records = store.size;
+    if (this.shouldCompact() || (journals.length > 4 && this.linesSinceSnapshot > 0)) await this.compactNow();
+    return report;
+  }
+
+  private replay(store: StatusStore, a: unknown): boolean {
+    if (!Array.isArray(a)) return false;
+    if (a[0] === 's') {
+      const entry = toEntry(a[1], a[2], a[3]);
+      if (!entry) return false;
+      store.load(entry);
+      return true;
+    }
+    if (a[0] === 'd' && typeof a[1] === 'string') {
+      store.loadDelete(a[1]);
+      return true;
+    }
+    if (a[0] === 'm') {
+      store.loadMeta(a[1]);
+      return true;
+    }
+    return false;
+  }
+
+  /** Called by the store for each change: O(1), the write happens later in a batch. */
+  record(change: StoreChange): void {
+    if (this.closed) return;
+    const [key, line] = lineOf(change);
+    this.pending.delete(key); // keep insertion order = order of last change
+    this.pending.set(key, line);
+    this.arm();
+  }
+
+  private arm(): void {
+    if (this.timer !== undefined || this.closed) return;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      void this.enqueue(() => this.writePending());
+    }, this.flushInterval);
+  }
+
+  flush(): Promise<void> {
+    if (this.timer !== undefined) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+    }
+    return this.enqueue(() => this.writePending());
+  }
+
+  private async openJournal(): Promise<import('fs').promises.FileHandle> {
+    if (!this.fh) {
+      this.fh = await fsp.open(path.join(this.dir, `journal-${this.seq}.jsonl`), 'a');
+      await fsyncDir(this.dir);
+    }
+    return this.fh;
+  }
+
+  private async writePending(): Promise<void> {
+    if (this.pending.size === 0 || !this.store) return;
+    const batch = this.pending;
+    this.pending = new Map();
+    const lines = Array.from(batch.values());
+    try {
+      const fh = await this.openJournal();
+      for (let i = 0; i < lines.length; i += CHUNK) {
+        await fh.write(lines.slice(i, i + CHUNK).join('\n') + '\n');
+      }
+      await fh.datasync();
+    } catch (err) {
+      // Keep what was not superseded meanwhile and continue in a fresh file, so a half-written
+      // line stays the last line of its file.
+      for (const [k, v] of batch) if (!this.pending.has(k)) this.pending.set(k, v);
+      const fh = this.fh;
+      this.fh = undefined;
+      this.seq++;
+      if (fh) await fh.close().catch(() => undefined);
+      if (!this.closed) this.armRetry();
+      throw err;
+    }
+    this.failing = false;
+    this.stats.flushes++;
+    this.stats.linesWritten += lines.length;
+    this.linesSinceSnapshot += lines.length;
+    if (!this.closed && this.shouldCompact()) await this.compactNow();
+  }
+
+  private armRetry(): void {
+    if (this.timer !== undefined) return;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      void this.enqueue(() => this.writePending());
+    }, Math.max(this.flushInterval, 1000));
+  }
+
+  private shouldCompact(): boolean {
+    const size = this.store ? this.store.size : 0;
+    if (Date.now() < this.compactNotBefore) return false;
+    return this.linesSinceSnapshot > Math.max(this.compactMin, this.compactFactor * size);
+  }
+
+  /** Writes a snapshot of the store and drops the journals it covers. */
+  compact(): Promise<void> {
+    return this.enqueue(() => this.compactNow());
+  }
+
+  private async compactNow(): Promise<void> {
+    const store = this.store;
+    if (!store || this.closed) return;
+    // Rotate: changes from now on go to the next journal; the snapshot covers this one and older.
+    const covered = this.seq;
+    const fh = this.fh;
+    this.fh = undefined;
+    this.seq = covered + 1;
+    if (fh) await fh.close();
+    // Entries are immutable, so this copy is the state at the rotation. Changes still pending are in
+    // the copy and will also be written to the new journal; replaying them twice is harmless.
+    const entries = store.snapshot();
+    const meta = store.meta;
+    const savedLines = this.linesSinceSnapshot;
+    this.linesSinceSnapshot = 0;
+    const tmp = path.join(this.dir, SNAPSHOT_TMP);
+    const slicer = new Slicer();
+    let ok = false;
+    const h = await fsp.open(tmp, 'w');
+    try {
+      const header = { format: FORMAT, version: 1, seq: covered, count: entries.length, meta, savedAt: Date.now() };
+      await h.write(JSON.stringify(header) + '\n');
+      for (let i = 0; i < entries.length; i += CHUNK) {
+        if (this.closed) return; // close must stay fast; the journals are still complete
+        const end = Math.min(i + CHUNK, entries.length);
+        let text = '';
+        for (let j = i; j < end; j++) {
+          const e = entries[j];
+          text += JSON.stringify([e.EvseID, e.EvseStatus, e.lastSeen]) + '\n';
+        }
+        await h.write(text);
+        await slicer.maybeYield();
+      }
+      await h.sync();
+      ok = true;
+    } finally {
+      await h.close().catch(() => undefined);
+      if (!ok) {
+        await fsp.rm(tmp, { force: true }).catch(() => undefined);
+        this.linesSinceSnapshot += savedLines;
+        if (!this.closed) this.compactNotBefore = Date.now() + 60_000;
+      }
+    }
+    await fsp.rename(tmp, path.join(this.dir, SNAPSHOT));
+    await fsyncDir(this.dir);
+    for (const name of await fsp.readdir(this.dir)) {
+      const m = JOURNAL.exec(name);
+      if (m && Number(m[1]) <= covered) await fsp.rm(path.join(this.dir, name), { force: true });
+    }
+    this.stats.compactions++;
+  }
+
+  close(): Promise<void> {
+    if (this.closing) return this.closing;
+    this.closed = true;
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timer = undefined;
+    if (this.store) this.store.onChange = undefined;
+    this.closing = this.enqueue(async () => {
+      await this.writePending();
+      const fh = this.fh;
+      this.fh = undefined;
+      if (fh) await fh.close();
+    }).catch((err) => this.report(err));
+    return this.closing;
+  }
+
+  async destroy(): Promise<void> {
+    await this.close();
+    await fsp.rm(this.dir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,18 @@
+// Core of the oicp-full-load node, free of Node-RED.
+export { StatusStore, sanitizeMeta, type EvseEntry, type StoreMeta, type StoreChange, type StatusStoreOptions } from './store';
+export { parseStatusRecords, parseDeleteIds, type ValidRecord, type Parsed } from './records';
+export {
+  buildFullLoad,
+  buildFullLoadAsync,
+  checkGuards,
+  DAY_MS,
+  type BuildOptions,
+  type FullLoadResult,
+  type FullLoadRecord,
+  type HeldBackCode,
+  type SliceOptions,
+} from './builder';
+export { parseSchedule, scheduleError, nextRunAt, resolveWallTime, localOffset, Scheduler, type Schedule, type OffsetFn, type SchedulerOptions } from './schedule';
+export { type PersistenceBackend, type RestoreReport } from './persistence';
+export { FileJournal, type FileJournalOptions } from './file-journal';
+export { ContextBackend, CONTEXT_FORMAT, DEFAULT_CONTEXT_KEY, type ContextAccess, type ContextBackendOptions } from './context-backend';

@@ -1,0 +1,350 @@
+'use strict';
+// The oicp-full-load node in the Node-RED runtime of node-red-node-test-helper.
+const fs = require('fs');
+const os = require('os');
+const path = require('path');
+const should = require('should');
+const sinon = require('sinon');
+const helper = require('node-red-node-test-helper');
+const { assertPushEvseStatus } = require('./support/openapi');
+const fullLoadNode = require('../nodes/oicp-full-load.js');
+
+helper.init(require.resolve('node-red'));
+
+const rec = (n, s = 'Available') => ({ EvseID: `DE*ABC*E${n}`, EvseStatus: s });
+const recs = (from, to, s) => Array.from({ length: to - from }, (_, i) => rec(from + i, s));
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+function until(pred, ms = 5000, what = 'condition') {
+  const end = Date.now() + ms;
+  return new Promise((resolve, reject) => {
+    (function poll() {
+      let v;
+      try { v = pred(); } catch (e) { return reject(e); }
+      if (v) return resolve(v);
+      if (Date.now() > end) return reject(new Error(`${what} not met within ${ms} ms`));
+      setTimeout(poll, 10);
+    })();
+  });
+}
+
+/** Everything a test wants to observe about node fl1. */
+function watch() {
+  const w = { out: [], caught: [], completed: [], warns: [], statuses: [] };
+  helper.getNode('out').on('input', (m) => w.out.push(m));
+  helper.getNode('caught').on('input', (m) => w.caught.push(m));
+  helper.getNode('completed').on('input', (m) => w.completed.push(m));
+  const n = helper.getNode('fl1');
+  n.on('call:warn', (c) => w.warns.push(String(c.args[0])));
+  n.on('call:status', (c) => w.statuses.push(c.args[0]));
+  w.node = n;
+  w.lastStatus = () => w.statuses[w.statuses.length - 1] || {};
+  return w;
+}
+
+function flow(props = {}, extra = []) {
+  return [
+    { id: 'fl1', type: 'oicp-full-load', z: 'f1', name: '', time: '03:00', onStart: false, onStartDelay: 30, staleDays: 7, allowEmpty: false, minRatio: 0.5, passThrough: false, storage: 'file', contextStore: '', wires: [['out']], ...props },
+    { id: 'out', type: 'helper', z: 'f1' },
+    { id: 'c1', type: 'catch', z: 'f1', scope: ['fl1'], uncaught: false, wires: [['caught']] },
+    { id: 'caught', type: 'helper', z: 'f1' },
+    { id: 'cmp', type: 'complete', z: 'f1', scope: ['fl1'], uncaught: false, wires: [['completed']] },
+    { id: 'completed', type: 'helper', z: 'f1' },
+    ...extra,
+  ];
+}
+const TAB = { id: 'f1', type: 'tab', label: 'test' };
+
+describe('full load node (test helper runtime)', function () {
+  this.timeout(20000);
+  let userDir;
+  const journalDir = () => path.join(userDir, 'oicp', 'fullload-fl1');
+
+  beforeEach(function () {
+    userDir = fs.mkdtempSync(path.join(os.tmpdir(), 'oicp-fl-node-'));
+    helper.settings({ userDir });
+  });
+  afterEach(async function () {
+    await helper.unload();
+    fs.rmSync(userDir, { recursive: true, force: true });
+  });
+
+  let seq = 0;
+  /** Sends a trigger and waits until it is done (sent or held back). */
+  async function trigger(w, msg = {}) {
+    const id = `trigger-${++seq}`;
+    w.node.receive({ topic: 'fullLoad', _msgid: id, ...msg });
+    await until(() => w.completed.concat(w.caught).some((m) => m._msgid === id), 5000, 'trigger handled');
+  }
+  const fullLoads = (w) => w.out.filter((m) => m.action === 'fullLoad');
+
+  it('keeps the latest status of each EVSE and emits a sorted, valid fullLoad on msg.topic = "fullLoad"', async function () {
+    await helper.load(fullLoadNode, [TAB, ...flow()]);
+    const w = watch();
+    w.node.receive({ payload: [rec(3, 'Occupied'), rec(1), rec(2)] });
+    w.node.receive({ payload: { EvseID: 'de*abc*e3', EvseStatus: 'OutOfService' } });
+    await until(() => w.completed.length === 2);
+    w.out.length.should.equal(0); // no pass-through by default
+    await until(() => /3 EVSEs · next 03:00/.test(w.lastStatus().text || ''), 3000, 'green status');
+    w.lastStatus().fill.should.equal('green');
+    w.node.receive({ payload: 'fullLoad', _keep: 'me' });
+    await until(() => w.out.length === 1);
+    const m = w.out[0];
+    m.action.should.equal('fullLoad');
+    m._keep.should.equal('me');
+    m.payload.should.eql([rec(1), rec(2), { EvseID: 'DE*ABC*E3', EvseStatus: 'OutOfService' }]);
+    m.fullLoad.count.should.equal(3);
+    m.fullLoad.staleDropped.should.eql([]);
+    m.fullLoad.trigger.should.equal('manual');
+    should(Date.parse(m.fullLoad.generatedAt)).be.a.Number();
+    assertPushEvseStatus({ ActionType: 'fullLoad', OperatorEvseStatus: { OperatorID: 'DE*ABC', EvseStatusRecord: m.payload } });
+    w.caught.length.should.equal(0);
+  });
+
+  it('removes EVSEs with msg.action = "delete" and passes records and deletes through when asked', async function () {
+    await helper.load(fullLoadNode, [TAB, ...flow({ passThrough: true })]);
+    const w = watch();
+    w.node.receive({ payload: recs(1, 6) });
+    w.node.receive({ action: 'delete', payload: 'DE*ABC*E1' });
+    w.node.receive({ action: 'delete', payload: ['DEABCE2', { EvseID: 'DE*ABC*E3' }] });
+    await until(() => w.completed.length === 3);
+    w.out.map((m) => m.action).should.eql([undefined, 'delete', 'delete']);
+    w.out[0].payload.should.eql(recs(1, 6));
+    await trigger(w);
+    w.out[3].payload.should.eql([rec(4), rec(5)]);
+  });
+
+  it('refuses bad input with done(err), a red status and an untouched state', async function () {
+    await helper.load(fullLoadNode, [TAB, ...flow({ passThrough: true })]);
+    const w = watch();
+    w.node.receive({ payload: [rec(1)] });
+    await until(() => w.completed.length === 1);
+    const bad = [
+      [{ payload: [rec(2), { EvseID: 'nonsense', EvseStatus: 'Available' }] }, /record 2 of 2: EvseID 'nonsense' does not match/],
+      [{ payload: [rec(2), { EvseID: 'DE*ABC*E3', EvseStatus: 'Charging' }] }, /EvseStatus 'Charging' is not one of/],
+      [{ payload: { EvseID: 'DE*ABC*E3' } }, /EvseStatus is missing/],
+      [{ payload: 42 }, /msg.payload must be a record/],
+      [{ topic: 'fullload', payload: 1 }, /unknown control topic 'fullload'/],
+      [{ payload: 'reset' }, /unknown command 'reset'/],
+      [{ action: 'purge', payload: [rec(2)] }, /msg.action 'purge' is not supported/],
+      [{ action: 'delete', payload: ['DE*ABC*E1', 7] }, /delete item 2 of 2/],
+      [{ action: 'fullLoad', payload: [rec(2)] }, /output of a full load node/],
+    ];
+    for (const [msg] of bad) w.node.receive(msg);
+    await until(() => w.caught.length === bad.length, 5000, 'all errors caught');
+    bad.forEach(([, re], i) => w.caught[i].error.message.should.match(re));
+    w.out.length.should.equal(1); // only the valid first message passed through
+    w.statuses.some((s) => s.fill === 'red' && /does not match/.test(s.text)).should.be.true();
+    await trigger(w);
+    w.out[1].payload.should.eql([rec(1)]);
+  });
+
+  it('holds back an empty fullLoad with a warning and yellow status, unless forced or allowed', async function () {
+    await helper.load(fullLoadNode, [TAB, ...flow()]);
+    const w = watch();
+    await trigger(w);
+    w.out.length.should.equal(0);
+    w.caught.length.should.equal(0);
+    w.completed.length.should.equal(1); // done() without error: holding back is intended
+    w.warns.some((t) => /manual fullLoad held back: the list is empty/.test(t)).should.be.true();
+    w.lastStatus().fill.should.equal('yellow');
+    w.lastStatus().text.should.match(/held back: empty list/);
+    await trigger(w, { force: true });
+    w.out.length.should.equal(1);
+    w.out[0].payload.should.eql([]);
+    w.out[0].force.should.be.true(); // the push node needs it for an empty fullLoad too
+    w.lastStatus().fill.should.equal('green');
+    await helper.unload();
+    await helper.load(fullLoadNode, [TAB, ...flow({ allowEmpty: true, id: 'fl1' })]);
+    const w2 = watch();
+    await trigger(w2);
+    w2.out.length.should.equal(1);
+    w2.out[0].fullLoad.count.should.equal(0);
+  });
+
+  it('holds back a collapsed list unless forced; without feedback a sent fullLoad counts as successful', async function () {
+    await helper.load(fullLoadNode, [TAB, ...flow()]);
+    const w = watch();
+    w.node.receive({ payload: recs(0, 10) });
+    await trigger(w);
+    w.out.length.should.equal(1);
+    w.node.receive({ action: 'delete', payload: recs(0, 6).map((r) => r.EvseID) });
+    await trigger(w);
+    w.out.length.should.equal(1);
+    w.warns.some((t) => /held back: the list has 4 EVSEs, fewer than 0.5 x 10/.test(t)).should.be.true();
+    w.lastStatus().text.should.match(/held back: list collapsed/);
+    await trigger(w, { force: true });
+    w.out.length.should.equal(2);
+    w.out[1].payload.length.should.equal(4);
+    // The forced one now counts: 4 is the new baseline.
+    w.node.receive({ action: 'delete', payload: 'DE*ABC*E6' });
+    await trigger(w);
+    w.out.length.should.equal(3);
+  });
+
+  it('with the push node wired back, only fullLoads Hubject accepted (000) count', async function () {
+    await helper.load(fullLoadNode, [TAB, ...flow({ passThrough: true })]);
+    const w = watch();
+    w.node.receive({ payload: recs(0, 10) });
+    // A result as the push node emits it, with topic 'fullLoad': feedback, not a trigger.
+    w.node.receive({ topic: 'fullLoad', payload: { Result: true }, oicp: { action: 'fullLoad', records: 100, statusCode: '000', result: 'success' } });
+    w.node.receive({ topic: 'update', payload: null, oicp: { action: 'update', records: 1, statusCode: '000' } });
+    await until(() => w.completed.length === 3);
+    w.out.length.should.equal(1); // the records, passed through; results never are
+    await trigger(w);
+    w.out.length.should.equal(1);
+    w.warns.some((t) => /fewer than 0.5 x 100/.test(t)).should.be.true();
+    w.node.receive({ oicp: { action: 'fullLoad', records: 12, statusCode: '000' } });
+    await until(() => w.completed.length === 5);
+    await trigger(w);
+    w.out.length.should.equal(2);
+    // In feedback mode a sent fullLoad does not move the baseline (12); a failed result does not either.
+    w.node.receive({ oicp: { action: 'fullLoad', records: 10, statusCode: '018', description: 'inconsistent' } });
+    await until(() => w.warns.some((t) => /did not accept the last fullLoad \(018: inconsistent\)/.test(t)));
+    w.node.receive({ action: 'delete', payload: recs(0, 5).map((r) => r.EvseID) });
+    await trigger(w);
+    fullLoads(w).length.should.equal(1);
+    w.warns.some((t) => /5 EVSEs, fewer than 0.5 x 12/.test(t)).should.be.true();
+  });
+
+  it('restores the state after a redeploy and after a restart, and deletes it when the node is removed', async function () {
+    await helper.load(fullLoadNode, [TAB, ...flow()]);
+    let w = watch();
+    w.node.receive({ payload: recs(0, 5, 'Occupied') });
+    w.node.receive({ action: 'delete', payload: 'DE*ABC*E0' });
+    await until(() => w.completed.length === 2);
+    // Redeploy with a changed property: a new instance with the same id.
+    await helper.setFlows([TAB, ...flow({ name: 'renamed' })]);
+    w = watch();
+    w.node.name.should.equal('renamed');
+    await trigger(w);
+    w.out[0].payload.should.eql(recs(1, 5, 'Occupied'));
+    fs.readdirSync(journalDir()).some((n) => /^journal-\d+\.jsonl$/.test(n)).should.be.true();
+    // Restart of the runtime.
+    w.node.receive({ payload: rec(9, 'Reserved') });
+    await until(() => w.completed.length === 2);
+    const t = Date.now();
+    await helper.unload();
+    (Date.now() - t).should.be.below(1000);
+    await helper.load(fullLoadNode, [TAB, ...flow()]);
+    w = watch();
+    await trigger(w);
+    w.out[0].payload.should.eql([...recs(1, 5, 'Occupied'), rec(9, 'Reserved')]);
+    // Removed from the flow: its journal goes.
+    await helper.setFlows([TAB, { id: 'other', type: 'helper', z: 'f1' }]);
+    await until(() => !fs.existsSync(journalDir()), 3000, 'journal directory removed');
+  });
+
+  it('sends one fullLoad onStart after the restore, and stale EVSEs are left out and forgotten', async function () {
+    this.timeout(20000);
+    await helper.load(fullLoadNode, [TAB, ...flow()]);
+    let w = watch();
+    w.node.receive({ payload: recs(0, 3) });
+    await until(() => w.completed.length === 1);
+    await helper.unload();
+    // Two EVSEs last seen 10 days ago, written straight into the journal of this node.
+    const old = Date.now() - 10 * 86400000;
+    fs.appendFileSync(path.join(journalDir(), 'journal-99.jsonl'), ['DE*ABC*E7', 'DE*ABC*E8'].map((id) => JSON.stringify(['s', id, 'Available', old])).join('\n') + '\n');
+    await helper.load(fullLoadNode, [TAB, ...flow({ onStart: true, onStartDelay: 0.2, time: '' })]);
+    w = watch();
+    await until(() => w.out.length === 1, 5000, 'onStart fullLoad');
+    w.out[0].fullLoad.trigger.should.equal('start');
+    w.out[0].payload.should.eql(recs(0, 3));
+    w.out[0].fullLoad.staleDropped.should.eql(['DE*ABC*E7', 'DE*ABC*E8']);
+    w.warns.some((t) => /2 EVSEs not seen for 7 days left out/.test(t)).should.be.true();
+    await until(() => /3 EVSEs · no schedule/.test(w.lastStatus().text || ''), 3000, 'status without schedule');
+    await trigger(w);
+    w.out[1].fullLoad.staleDropped.should.eql([]);
+  });
+
+  it('holds every fullLoad back unless forced when the saved state cannot be read', async function () {
+    fs.mkdirSync(journalDir(), { recursive: true });
+    fs.writeFileSync(path.join(journalDir(), 'snapshot.jsonl'), 'not json\n');
+    await helper.load(fullLoadNode, [TAB, ...flow()]);
+    const w = watch();
+    w.node.receive({ payload: recs(0, 2) });
+    await until(() => w.completed.length === 1);
+    await until(() => /state not restored/.test(w.lastStatus().text || ''), 3000, 'red status');
+    w.lastStatus().fill.should.equal('red');
+    await trigger(w);
+    fullLoads(w).length.should.equal(0);
+    w.warns.some((t) => /held back: the saved state could not be restored \(snapshot.jsonl .* no valid header/.test(t)).should.be.true();
+    await trigger(w, { force: true });
+    fullLoads(w)[0].payload.should.eql(recs(0, 2));
+    // The unreadable file is left alone for the user to inspect.
+    fs.readFileSync(path.join(journalDir(), 'snapshot.jsonl'), 'utf8').should.equal('not json\n');
+  });
+
+  it('runs the daily schedule (fake clock)', async function () {
+    const now = new Date();
+    const start = new Date(now.getFullYear(), now.getMonth(), now.getDate() + 1, 2, 59, 0).getTime();
+    // This fake-timers version advances time by itself only when setInterval is faked too.
+    const clock = sinon.useFakeTimers({ now: start, toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'], shouldAdvanceTime: true });
+    try {
+      await helper.load(fullLoadNode, [TAB, ...flow({ time: '03:00' })]);
+      const w = watch();
+      w.node.receive({ payload: recs(0, 2) });
+      await until(() => w.completed.length === 1);
+      w.out.length.should.equal(0);
+      clock.tick(2 * 60000);
+      await until(() => w.out.length === 1, 5000, 'scheduled fullLoad');
+      w.out[0].fullLoad.trigger.should.equal('schedule');
+      w.out[0].topic.should.equal('fullLoad');
+      w.out[0].payload.should.eql(recs(0, 2));
+      clock.tick(60 * 60000);
+      await sleep(50);
+      w.out.length.should.equal(1);
+    } finally {
+      clock.restore();
+    }
+  });
+
+  it('keeps its state in a Node-RED context store (localfilesystem)', async function () {
+    const ctxDir = path.join(userDir, 'ctx');
+    helper.settings({ userDir, contextStorage: { default: { module: 'memory' }, disk: { module: 'localfilesystem', config: { dir: ctxDir, flushInterval: 0.05 } } } });
+    // The helper does not load context plugins; this runs after its context init and before the flows start.
+    const loadContext = () => helper._context.load();
+    const cflow = (props = {}) => [TAB, ...flow({ storage: 'context', contextStore: 'disk', ...props })];
+    await helper.load([loadContext, fullLoadNode], cflow());
+    let w = watch();
+    w.node.receive({ payload: recs(0, 4, 'Reserved') });
+    w.node.receive({ action: 'delete', payload: 'DE*ABC*E3' });
+    await until(() => w.completed.length === 2);
+    // Saved once the 1 s debounce and the store's flush have passed.
+    const file = path.join(ctxDir, 'context', 'f1', 'fl1.json');
+    await until(() => fs.existsSync(file) && JSON.parse(fs.readFileSync(file, 'utf8')).oicpFullLoad, 5000, 'context file written');
+    const saved = JSON.parse(fs.readFileSync(file, 'utf8')).oicpFullLoad;
+    saved.format.should.equal('oicp-fullload');
+    saved.count.should.equal(3);
+    fs.existsSync(journalDir()).should.be.false();
+    await helper.setFlows(cflow({ name: 'again' }));
+    w = watch();
+    await trigger(w);
+    w.out[0].payload.should.eql(recs(0, 3, 'Reserved'));
+    await helper.setFlows([TAB, { id: 'other', type: 'helper', z: 'f1' }]);
+    await until(() => !fs.existsSync(file) || !JSON.parse(fs.readFileSync(file, 'utf8')).oicpFullLoad, 5000, 'context key removed');
+  });
+
+  describe('with a Hubject config', function () {
+    let hubjectNode, forgetQueues;
+    before(function () {
+      hubjectNode = require('../nodes/oicp-hubject-config.js');
+      forgetQueues = require('../nodes/push/registry').forgetQueues;
+    });
+    afterEach(function () {
+      forgetQueues();
+    });
+    const HUB = { id: 'h1', type: 'oicp-hubject-config', environment: 'custom', url: 'https://127.0.0.1:1/api/oicp', operatorId: 'DE*ABC' };
+
+    it("refuses records of another operator and leaves the state untouched", async function () {
+      await helper.load([hubjectNode, fullLoadNode], [TAB, HUB, ...flow({ hubject: 'h1' })]);
+      const w = watch();
+      w.node.receive({ payload: [rec(1), { EvseID: 'DE*XYZ*E1', EvseStatus: 'Available' }] });
+      w.node.receive({ payload: [rec(1), { EvseID: 'DEABCE2', EvseStatus: 'Occupied' }] });
+      await until(() => w.caught.length === 1 && w.completed.length === 1);
+      w.caught[0].error.message.should.match(/record 2 of 2: EvseID 'DE\*XYZ\*E1' does not belong to operator DE\*ABC/);
+      await trigger(w);
+      w.out[0].payload.should.eql([rec(1), { EvseID: 'DEABCE2', EvseStatus: 'Occupied' }]);
+    });
+  });
+});
