@@ -119,10 +119,9 @@ export = function (RED: RED) {
     node.on('input', (msg: any, send: unknown, done: (err?: Error) => void) => {
       try {
         if (setupError || !queue) throw new Error(setupError ?? 'not configured');
-        const input = parsePushInput(msg.payload, msg.action, action, hubject.operatorId);
-        if (input.action === 'fullLoad' && input.records.length === 0 && msg.force !== true && msg.fullLoad?.count !== 0) {
-          throw new Error(`an empty fullLoad deletes every EVSE of ${hubject.operatorId} at Hubject; set msg.force = true to send it`);
-        }
+        // A full load node that emits an empty list has already passed its own guards (allowEmpty or force).
+        const allowEmpty = msg.force === true || msg.fullLoad?.count === 0;
+        const input = parsePushInput(msg.payload, msg.action, action, hubject.operatorId, allowEmpty);
         const owner: Owner = {
           nodeId: node.id,
           pending: 0,

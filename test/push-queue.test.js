@@ -260,6 +260,8 @@ describe('push input validation', function () {
     (() => parsePushInput({ ActionType: 'update', OperatorEvseStatus: { OperatorID: 'DE*XYZ', EvseStatusRecord: [] } }, undefined, 'update', OP)).should.throw(/not the configured operator/);
     (() => parsePushInput(null, undefined, 'update', OP)).should.throw(/got null/);
     (() => parsePushInput([], undefined, 'update', OP)).should.throw(/no EvseStatusRecord/);
+    (() => parsePushInput([], 'fullLoad', 'update', OP)).should.throw(/empty fullLoad deletes every EVSE of DE\*ABC/);
+    parsePushInput([], 'fullLoad', 'update', OP, true).should.eql({ action: 'fullLoad', records: [] });
     (() => parsePushInput(JSON.parse('{"__proto__":{"x":1},"EvseID":"DE*ABC*E1"}'), undefined, 'update', OP)).should.throw(/EvseStatus/);
   });
 });

@@ -28,7 +28,9 @@ function own(o: Record<string, unknown>, k: string): unknown {
  * or a whole eRoamingPushEvseStatus body. EvseIDs are upper-cased and must belong to the operator;
  * a duplicate EvseID keeps the last record.
  */
-export function parsePushInput(payload: unknown, msgAction: unknown, defaultAction: ActionType, operatorId: string): PushInput {
+export function parsePushInput(
+  payload: unknown, msgAction: unknown, defaultAction: ActionType, operatorId: string, allowEmptyFullLoad = false,
+): PushInput {
   let action: unknown = msgAction ?? defaultAction;
   let list: unknown[];
   if (isPlainObject(payload) && own(payload, 'OperatorEvseStatus') !== undefined) {
@@ -54,6 +56,9 @@ export function parsePushInput(payload: unknown, msgAction: unknown, defaultActi
     throw new InputError(`ActionType ${JSON.stringify(action)?.slice(0, 40)} is not one of fullLoad, update, insert, delete`);
   }
   if (list.length === 0 && action !== 'fullLoad') throw new InputError('no EvseStatusRecord to push');
+  if (list.length === 0 && !allowEmptyFullLoad) {
+    throw new InputError(`an empty fullLoad deletes every EVSE of ${operatorId} at Hubject; set msg.force = true to send it`);
+  }
   if (list.length > MAX_RECORDS_PER_MESSAGE) throw new InputError(`too many records in one message (${list.length})`);
 
   const byKey = new Map<string, EvseStatusRecord>();
