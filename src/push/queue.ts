@@ -180,6 +180,8 @@ export class PushQueue extends EventEmitter {
     try {
       this.outbox.saveSync(this.snapshot());
       this.durableSeq = this.seq;
+      // An async save still running would rename an older snapshot over this one: make it write again.
+      if (this.persisting) this.dirty = true;
     } catch (err) {
       this.emit('warn', `outbox not written on stop: ${(err as Error).message}`);
     }
