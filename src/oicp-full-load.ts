@@ -1,15 +1,14 @@
 import * as os from 'os';
 import * as path from 'path';
 import {
-  StatusStore,
+  FullLoadAggregator,
   FileJournal,
   ContextBackend,
   Scheduler,
   parseSchedule,
-  parseStatusRecords,
-  parseDeleteIds,
-  buildFullLoadAsync,
+  fullLoadMessage,
   DAY_MS,
+  type FullLoadTrigger,
   type PersistenceBackend,
   type Schedule,
 } from './fullload';
@@ -49,10 +48,6 @@ function hhmm(d: Date, now: number): string {
   return `${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')} ${t}`;
 }
 
-function preview(ids: string[], max = 10): string {
-  return ids.length <= max ? ids.join(', ') : `${ids.slice(0, max).join(', ')} and ${ids.length - max} more`;
-}
-
 /** Directory of a node's journal: <userDir>/oicp/fullload-<nodeId>. */
 function journalDir(userDir: string | undefined, nodeId: string): string {
   const base = userDir || path.join(os.homedir(), '.node-red');
@@ -78,7 +73,6 @@ export = function (RED: RED) {
     let setupError: string | undefined;
     const hubject = def.hubject ? RED.nodes.getNode(def.hubject) : null;
     if (def.hubject && !hubject) setupError = 'the linked Hubject config node was not found';
-    const operatorId = (): string | undefined => (hubject && typeof hubject.operatorId === 'string' ? hubject.operatorId : undefined);
 
     let schedule: Schedule | undefined;
     let scheduleProblem: string | undefined;
@@ -91,7 +85,6 @@ export = function (RED: RED) {
       }
     }
 
-    const store = new StatusStore();
     const onBackendError = (err: Error) => node.error(`saving the fullLoad state failed: ${err.message}`);
     let backend: PersistenceBackend;
     if (cfg.storage === 'context') {
@@ -112,15 +105,20 @@ export = function (RED: RED) {
       backend = new FileJournal({ dir: journalDir(RED.settings?.userDir, node.id), onError: onBackendError });
     }
 
+    const agg = new FullLoadAggregator({
+      backend,
+      staleDays: cfg.staleDays,
+      allowEmpty: cfg.allowEmpty,
+      minRatio: cfg.minRatio,
+      operatorId: () => (hubject && typeof hubject.operatorId === 'string' ? hubject.operatorId : undefined),
+    });
+
     let ready = false;
     let closing = false;
-    let restoreFailed: string | undefined;
-    let heldBack: string | undefined;
     let scheduler: Scheduler | undefined;
     let startTimer: ReturnType<typeof setTimeout> | undefined;
     let statusTimer: ReturnType<typeof setTimeout> | undefined;
     let flashTimer: ReturnType<typeof setTimeout> | undefined;
-    let buildChain: Promise<void> = Promise.resolve();
     const waiting: Array<{ msg: any; send: Send; done: Done }> = [];
 
     // ---- status ----
@@ -129,10 +127,10 @@ export = function (RED: RED) {
       if (!ready) return node.status({ fill: 'blue', shape: 'ring', text: 'restoring state...' });
       if (setupError) return node.status({ fill: 'red', shape: 'ring', text: setupError });
       const now = Date.now();
-      const count = `${store.size.toLocaleString('en-US')} EVSEs`;
+      const count = `${agg.size.toLocaleString('en-US')} EVSEs`;
       const next = scheduler?.next ? `next ${hhmm(scheduler.next, now)}` : scheduleProblem ? 'invalid time' : 'no schedule';
-      if (restoreFailed) return node.status({ fill: 'red', shape: 'ring', text: `state not restored · ${count}` });
-      if (heldBack) return node.status({ fill: 'yellow', shape: 'ring', text: `held back: ${heldBack} · ${count} · ${next}` });
+      if (agg.restoreError) return node.status({ fill: 'red', shape: 'ring', text: `state not restored · ${count}` });
+      if (agg.heldBack) return node.status({ fill: 'yellow', shape: 'ring', text: `held back: ${agg.heldBack} · ${count} · ${next}` });
       node.status({ fill: 'green', shape: 'dot', text: `${count} · ${next}` });
     };
     // Status goes to every open editor: at high message rates, at most one update per 500 ms.
@@ -158,123 +156,47 @@ export = function (RED: RED) {
       done(e);
     };
 
-    // ---- fullLoad ----
-    const runFullLoad = (trigger: 'schedule' | 'start' | 'manual', force: boolean, msg: any, send: Send, done?: Done) => {
-      buildChain = buildChain.then(() => emitFullLoad(trigger, force, msg, send, done)).catch((err) => {
-        if (done) fail(err, done);
-        else {
-          flash((err as Error).message);
-          node.error(`fullLoad failed: ${(err as Error).message}`);
-        }
-      });
-    };
-
-    const emitFullLoad = async (trigger: string, force: boolean, msg: any, send: Send, done?: Done) => {
-      if (closing) return done?.();
-      const now = Date.now();
-      const result = await buildFullLoadAsync(
-        store,
-        {
-          now,
-          staleDays: cfg.staleDays,
-          allowEmpty: cfg.allowEmpty,
-          force,
-          minRatio: cfg.minRatio,
-          lastSuccessfulCount: store.meta.lastSuccessfulCount,
-          operatorId: operatorId(),
-        },
-        { aborted: () => closing },
-      );
-      if (closing) return done?.();
-      let reason = result.heldBack;
-      let short = result.heldBackCode === 'collapsed' ? 'list collapsed' : result.heldBackCode === 'empty' ? 'empty list' : '';
-      if (!reason && restoreFailed && !force) {
-        reason = `the saved state could not be restored (${restoreFailed}); send msg.force = true to send the ${result.count} EVSEs this node has`;
-        short = 'state not restored';
-      }
-      if (reason) {
-        heldBack = short;
-        node.warn(`${trigger} fullLoad held back: ${reason}`);
-        showStatus();
-        return done?.();
-      }
-      if (result.foreignDropped.length) {
-        node.warn(`${result.foreignDropped.length} EVSEs outside operator ${operatorId()} left out of the fullLoad: ${preview(result.foreignDropped)}`);
-      }
-      if (result.staleDropped.length) {
-        node.warn(`${result.staleDropped.length} EVSEs not seen for ${cfg.staleDays} days left out of the fullLoad and removed from the state: ${preview(result.staleDropped)}`);
-        // They are gone at Hubject with this fullLoad; forget them unless seen again meanwhile.
-        const cutoff = now - cfg.staleDays * DAY_MS;
-        for (const id of result.staleDropped) {
-          const e = store.get(id);
-          if (e && e.lastSeen < cutoff) store.delete(id);
-        }
-      }
-      store.setMeta(store.meta.feedback ? { lastFullLoadAt: now } : { lastSuccessfulCount: result.count, lastFullLoadAt: now });
-      heldBack = undefined;
-      const out = msg ?? { topic: 'fullLoad' };
-      out.action = 'fullLoad';
-      out.payload = result.records;
-      out.fullLoad = { count: result.count, staleDropped: result.staleDropped, generatedAt: new Date(now).toISOString(), trigger };
-      send(out);
-      showStatus();
-      done?.();
+    // ---- fullLoad: the core builds them one at a time ----
+    const runFullLoad = (trigger: FullLoadTrigger, force: boolean, msg: any, send: Send, done?: Done) => {
+      agg
+        .fullLoad(trigger, force)
+        .then((outcome) => {
+          if (closing || 'stopped' in outcome) return done?.();
+          for (const w of outcome.warnings) node.warn(w);
+          if ('sent' in outcome) send(fullLoadMessage(outcome.sent, msg));
+          showStatus();
+          done?.();
+        })
+        .catch((err) => {
+          if (done) fail(err, done);
+          else {
+            flash((err as Error).message);
+            node.error(`fullLoad failed: ${(err as Error).message}`);
+          }
+        });
     };
 
     // ---- input ----
-    const onFeedback = (o: any) => {
-      if (o.action !== 'fullLoad') return; // results of single updates: nothing to learn
-      if (o.statusCode === '000' && typeof o.records === 'number' && Number.isFinite(o.records) && o.records >= 0) {
-        store.setMeta({ feedback: true, lastSuccessfulCount: o.records });
-      } else {
-        store.setMeta({ feedback: true });
-        const code = o.statusCode ?? o.httpStatus ?? o.result ?? 'no status code';
-        node.warn(`Hubject did not accept the last fullLoad (${code}${o.description ? ': ' + o.description : ''}); the collapse guard keeps comparing with ${store.meta.lastSuccessfulCount ?? 'nothing'}`);
-      }
-      refreshStatus();
-    };
-
     const handle = (msg: any, send: Send, done: Done) => {
       try {
         if (closing) return done();
         if (setupError) throw new Error(setupError);
-        // Results of the push node, wired back: checked first, as they carry topic 'fullLoad'.
-        if (msg.oicp && typeof msg.oicp === 'object' && typeof msg.oicp.action === 'string') {
-          onFeedback(msg.oicp);
-          return done();
+        const r = agg.handle(msg);
+        for (const w of r.warnings) node.warn(w);
+        switch (r.kind) {
+          case 'error':
+            throw new Error(r.error);
+          case 'trigger':
+            return runFullLoad('manual', r.force, msg, send, done);
+          case 'feedback':
+            if (r.learned) refreshStatus();
+            return done();
+          case 'stored':
+          case 'deleted':
+            refreshStatus();
+            if (cfg.passThrough) send(msg);
+            return done();
         }
-        if (msg.action === 'fullLoad') {
-          throw new Error("msg.action 'fullLoad' is the output of a full load node; to trigger a fullLoad send msg.topic = 'fullLoad' or msg.payload = 'fullLoad'");
-        }
-        if (msg.topic === 'fullLoad' || msg.payload === 'fullLoad') {
-          return runFullLoad('manual', msg.force === true, msg, send, done);
-        }
-        if (msg.action === 'delete') {
-          const ids = parseDeleteIds(msg.payload);
-          if (!ids.ok) throw new Error(ids.error);
-          for (const id of ids.value) store.delete(id);
-          refreshStatus();
-          if (cfg.passThrough) send(msg);
-          return done();
-        }
-        if (msg.action !== undefined && msg.action !== 'update' && msg.action !== 'insert') {
-          throw new Error(`msg.action '${String(msg.action)}' is not supported: use 'delete' to remove EVSEs, or send records without msg.action`);
-        }
-        const p = msg.payload;
-        if (p === null || typeof p !== 'object') {
-          if (typeof msg.topic === 'string' && msg.topic !== '') {
-            throw new Error(`unknown control topic '${msg.topic}': msg.topic 'fullLoad' triggers a fullLoad; records go in msg.payload as {EvseID, EvseStatus}`);
-          }
-          if (typeof p === 'string') throw new Error(`unknown command '${p}': expected 'fullLoad' or records {EvseID, EvseStatus}`);
-          throw new Error(`msg.payload must be a record {EvseID, EvseStatus} or an array of them (got ${p === null ? 'null' : typeof p})`);
-        }
-        const parsed = parseStatusRecords(p, operatorId());
-        if (!parsed.ok) throw new Error(parsed.error);
-        const now = Date.now();
-        for (const r of parsed.value) store.set(r.EvseID, r.EvseStatus, now);
-        refreshStatus();
-        if (cfg.passThrough) send(msg);
-        done();
       } catch (err) {
         fail(err, done);
       }
@@ -287,13 +209,12 @@ export = function (RED: RED) {
 
     // ---- start ----
     showStatus();
-    const started = (report: { records: number; warnings: string[]; truncated: boolean } | undefined) => {
+    void agg.restore().then((restored) => {
+      if (restored.error) node.error(restored.error);
       if (closing) return;
       ready = true;
-      if (report) {
-        for (const w of report.warnings) node.warn(w);
-        if (report.truncated) node.log('the last journal line was incomplete (the process stopped while writing it) and was skipped');
-      }
+      for (const w of restored.warnings) node.warn(w);
+      for (const n of restored.notes) node.log(n);
       for (const w of waiting.splice(0)) handle(w.msg, w.send, w.done);
       if (schedule) {
         scheduler = new Scheduler({
@@ -310,11 +231,6 @@ export = function (RED: RED) {
         }, cfg.onStartDelay * 1000);
       }
       showStatus();
-    };
-    backend.restore(store).then(started, (err: Error) => {
-      restoreFailed = err.message;
-      node.error(`the saved fullLoad state could not be restored: ${err.message}. fullLoads are held back unless msg.force = true`);
-      started(undefined);
     });
 
     node.on('close', function (removed: boolean, done: () => void) {
@@ -324,9 +240,7 @@ export = function (RED: RED) {
       startTimer = statusTimer = flashTimer = undefined;
       for (const w of waiting.splice(0)) w.done(new Error('the node was stopped before its state was restored'));
       let budget: ReturnType<typeof setTimeout> | undefined;
-      const work = (removed ? backend.destroy() : backend.close()).catch((err: Error) =>
-        node.error(`closing the fullLoad state failed: ${err.message}`),
-      );
+      const work = agg.close(removed).catch((err: Error) => node.error(`closing the fullLoad state failed: ${err.message}`));
       // Close must not hold up a deploy; the journal is written every 250 ms anyway.
       const timeout = new Promise<void>((resolve) => {
         budget = setTimeout(resolve, CLOSE_BUDGET_MS);

@@ -9,7 +9,7 @@ const sinon = require('sinon');
 const { assertPushEvseStatus } = require('./support/openapi');
 const core = require('../nodes/fullload');
 
-const { StatusStore, parseStatusRecords, parseDeleteIds, buildFullLoad, buildFullLoadAsync, nextRunAt, parseSchedule, scheduleError, Scheduler, FileJournal, ContextBackend } = core;
+const { StatusStore, parseStatusRecords, parseDeleteIds, buildFullLoad, buildFullLoadAsync, nextRunAt, parseSchedule, scheduleError, Scheduler, FileJournal, ContextBackend, FullLoadAggregator, fullLoadMessage, SerialOps } = core;
 
 const DAY = 86400000;
 const T0 = Date.UTC(2024, 5, 1, 12, 0, 0);
@@ -517,6 +517,266 @@ describe('fullload core', function () {
       const ctx = memoryContext();
       ctx.data.set('oicpFullLoad', { hello: 1 });
       await new ContextBackend({ context: ctx }).restore(new StatusStore()).should.be.rejectedWith(/does not hold fullLoad state/);
+    });
+  });
+  describe('SerialOps', function () {
+    it('runs operations in order and reports one error per failure streak, never a restore error', async function () {
+      const errors = [];
+      const ops = new SerialOps((e) => errors.push(e.message));
+      const order = [];
+      const a = ops.enqueue(async () => { await sleep(20); order.push('a'); });
+      const b = ops.enqueue(async () => { order.push('b'); });
+      await Promise.all([a, b]);
+      order.should.eql(['a', 'b']);
+      await ops.enqueue(async () => { throw new Error('disk full'); }).should.be.rejectedWith('disk full');
+      await ops.enqueue(async () => { throw new Error('still full'); }).should.be.rejectedWith('still full');
+      await ops.enqueue(async () => undefined);
+      errors.should.eql(['disk full']);
+      ops.succeeded();
+      await ops.enqueue(async () => { throw 'again'; }).should.be.rejected();
+      await ops.enqueue(async () => undefined);
+      errors.should.eql(['disk full', 'again']);
+      ops.succeeded();
+      await ops.restore(async () => { throw new Error('unreadable'); }).should.be.rejectedWith('unreadable');
+      (await ops.restore(async () => ({ records: 3, skipped: 0, truncated: false, warnings: [] }))).records.should.equal(3);
+      errors.length.should.equal(2);
+    });
+  });
+
+  describe('FullLoadAggregator', function () {
+    /** A backend that keeps nothing: restore loads what it is given, close and destroy are recorded. */
+    function memoryBackend(opts = {}) {
+      const calls = [];
+      return {
+        kind: 'context',
+        calls,
+        restore: async (store) => {
+          calls.push('restore');
+          if (opts.fail) throw new Error(opts.fail);
+          store.loadMeta(opts.meta);
+          for (const e of opts.entries || []) store.load(e);
+          return { records: store.size, skipped: 0, truncated: opts.truncated === true, warnings: opts.warnings || [] };
+        },
+        flush: async () => undefined,
+        close: async () => { calls.push('close'); },
+        destroy: async () => { calls.push('destroy'); },
+      };
+    }
+    const rec = (n, s = 'Available') => ({ EvseID: `DE*ABC*E${n}`, EvseStatus: s });
+    const recs = (from, to, s) => Array.from({ length: to - from }, (_, i) => rec(from + i, s));
+
+    async function aggregator(opts = {}, backendOpts = {}) {
+      const clock = { now: T0 };
+      const backend = memoryBackend(backendOpts);
+      const agg = new FullLoadAggregator({ backend, staleDays: 7, allowEmpty: false, minRatio: 0.5, now: () => clock.now, ...opts });
+      const restored = await agg.restore();
+      return { agg, backend, clock, restored };
+    }
+
+    it('routes input: push results first, triggers, deletes, records, and refuses the rest with the node\'s texts', async function () {
+      const { agg } = await aggregator();
+      agg.handle({ payload: [rec(2), rec(1, 'Occupied')] }).should.eql({ kind: 'stored', count: 2, warnings: [] });
+      agg.handle({ action: 'update', payload: rec(3) }).kind.should.equal('stored');
+      agg.handle({ action: 'insert', payload: rec(4) }).kind.should.equal('stored');
+      agg.size.should.equal(4);
+      agg.store.get('DE*ABC*E1').should.eql({ EvseID: 'DE*ABC*E1', EvseStatus: 'Occupied', lastSeen: T0 });
+      // A push result carries topic 'fullLoad' but is feedback, not a trigger.
+      agg.handle({ topic: 'fullLoad', payload: { Result: true }, oicp: { action: 'update', records: 1, statusCode: '000' } })
+        .should.eql({ kind: 'feedback', learned: false, warnings: [] });
+      agg.handle({ topic: 'fullLoad' }).should.eql({ kind: 'trigger', force: false, warnings: [] });
+      agg.handle({ payload: 'fullLoad', force: true }).should.eql({ kind: 'trigger', force: true, warnings: [] });
+      agg.handle({ topic: 'fullLoad', force: 'yes' }).force.should.be.false();
+      agg.handle({ action: 'delete', payload: ['DEABCE2', { EvseID: 'DE*ABC*E9' }] }).should.eql({ kind: 'deleted', count: 2, warnings: [] });
+      agg.store.has('DE*ABC*E2').should.be.false();
+      agg.size.should.equal(3);
+      const refused = [
+        [{ action: 'fullLoad', payload: [rec(5)] }, /^msg.action 'fullLoad' is the output of a full load node; to trigger a fullLoad send msg.topic = 'fullLoad' or msg.payload = 'fullLoad'$/],
+        [{ action: 'delete', payload: ['DE*ABC*E1', 7] }, /delete item 2 of 2/],
+        [{ action: 'purge', payload: [rec(5)] }, /^msg.action 'purge' is not supported: use 'delete' to remove EVSEs, or send records without msg.action$/],
+        [{ topic: 'fullload', payload: 1 }, /^unknown control topic 'fullload': msg.topic 'fullLoad' triggers a fullLoad; records go in msg.payload as \{EvseID, EvseStatus\}$/],
+        [{ payload: 'reset' }, /^unknown command 'reset': expected 'fullLoad' or records \{EvseID, EvseStatus\}$/],
+        [{ payload: null }, /^msg.payload must be a record \{EvseID, EvseStatus\} or an array of them \(got null\)$/],
+        [{ payload: 42 }, /\(got number\)$/],
+        [{ payload: [rec(5), { EvseID: 'DE*ABC*E6', EvseStatus: 'Charging' }] }, /record 2 of 2: EvseStatus 'Charging' is not one of/],
+      ];
+      for (const [msg, re] of refused) {
+        const r = agg.handle(msg);
+        r.kind.should.equal('error');
+        r.error.should.match(re);
+      }
+      agg.size.should.equal(3); // nothing of a refused message is kept
+      agg.store.has('DE*ABC*E1').should.be.true();
+    });
+
+    it('refuses records of another operator, read from the config on every use', async function () {
+      let operator = 'DE*ABC';
+      const { agg } = await aggregator({ operatorId: () => operator });
+      agg.handle({ payload: [rec(1), { EvseID: 'DE*XYZ*E1', EvseStatus: 'Available' }] }).error.should.match(/record 2 of 2: EvseID 'DE\*XYZ\*E1' does not belong to operator DE\*ABC/);
+      agg.size.should.equal(0);
+      operator = 'DE*XYZ';
+      agg.handle({ payload: { EvseID: 'DE*XYZ*E1', EvseStatus: 'Available' } }).kind.should.equal('stored');
+    });
+
+    it('sends a sorted fullLoad, and without push feedback its count becomes the collapse baseline', async function () {
+      const { agg, clock } = await aggregator();
+      agg.handle({ payload: [rec(3), rec(1), rec(2)] });
+      const o = await agg.fullLoad('manual');
+      o.warnings.should.eql([]);
+      o.sent.should.eql({
+        payload: [rec(1), rec(2), rec(3)],
+        fullLoad: { count: 3, staleDropped: [], generatedAt: iso(T0), trigger: 'manual' },
+      });
+      agg.store.meta.should.eql({ lastSuccessfulCount: 3, lastFullLoadAt: T0 });
+      should(agg.heldBack).be.undefined();
+      agg.handle({ action: 'delete', payload: ['DE*ABC*E1', 'DE*ABC*E2'] });
+      clock.now += 1000;
+      const held = await agg.fullLoad('schedule');
+      held.heldBack.should.eql({ reason: 'the list has 1 EVSEs, fewer than 0.5 x 3 of the last successful fullLoad (send msg.force = true to send it anyway)', short: 'list collapsed' });
+      held.warnings.should.eql([`schedule fullLoad held back: ${held.heldBack.reason}`]);
+      agg.heldBack.should.equal('list collapsed');
+      agg.store.meta.lastFullLoadAt.should.equal(T0); // nothing sent, nothing recorded
+      const forced = await agg.fullLoad('manual', true);
+      forced.sent.fullLoad.count.should.equal(1);
+      agg.store.meta.should.eql({ lastSuccessfulCount: 1, lastFullLoadAt: T0 + 1000 });
+      should(agg.heldBack).be.undefined();
+    });
+
+    it('holds back an empty list unless allowed or forced', async function () {
+      const { agg } = await aggregator();
+      const o = await agg.fullLoad('start');
+      o.heldBack.short.should.equal('empty list');
+      o.warnings[0].should.match(/^start fullLoad held back: the list is empty/);
+      (await agg.fullLoad('start', true)).sent.payload.should.eql([]);
+      const { agg: allowed } = await aggregator({ allowEmpty: true });
+      (await allowed.fullLoad('manual')).sent.fullLoad.count.should.equal(0);
+    });
+
+    it('learns from push results: only fullLoads Hubject accepted (000) move the baseline once feedback came', async function () {
+      const { agg } = await aggregator({}, { meta: { lastSuccessfulCount: 50 } });
+      agg.handle({ oicp: { action: 'fullLoad', records: 100, statusCode: '000', result: 'success' } }).should.eql({ kind: 'feedback', learned: true, warnings: [] });
+      agg.store.meta.should.eql({ lastSuccessfulCount: 100, feedback: true });
+      const bad = agg.handle({ topic: 'fullLoad', oicp: { action: 'fullLoad', records: 10, statusCode: '018', description: 'inconsistent' } });
+      bad.should.eql({ kind: 'feedback', learned: true, warnings: ['Hubject did not accept the last fullLoad (018: inconsistent); the collapse guard keeps comparing with 100'] });
+      agg.handle({ oicp: { action: 'fullLoad', httpStatus: 503 } }).warnings.should.eql(['Hubject did not accept the last fullLoad (503); the collapse guard keeps comparing with 100']);
+      agg.handle({ oicp: { action: 'fullLoad', statusCode: '000' } }).warnings[0].should.match(/\(000\)/); // no record count: not learned as a success
+      agg.handle({ oicp: { action: 'fullLoad', records: -1, statusCode: '000' } }).warnings.length.should.equal(1);
+      agg.store.meta.should.eql({ lastSuccessfulCount: 100, feedback: true });
+      agg.handle({ oicp: { action: 'fullLoad', records: 12, statusCode: '000' } });
+      agg.store.meta.lastSuccessfulCount.should.equal(12);
+      // In feedback mode a sent fullLoad records its time but does not move the baseline.
+      agg.handle({ payload: recs(0, 10) });
+      (await agg.fullLoad('manual')).sent.fullLoad.count.should.equal(10);
+      agg.store.meta.should.eql({ lastSuccessfulCount: 12, feedback: true, lastFullLoadAt: T0 });
+      agg.handle({ action: 'delete', payload: recs(0, 5).map((r) => r.EvseID) });
+      (await agg.fullLoad('manual')).heldBack.reason.should.match(/5 EVSEs, fewer than 0.5 x 12/);
+
+      const { agg: fresh } = await aggregator();
+      fresh.handle({ oicp: { action: 'fullLoad' } }).warnings.should.eql(['Hubject did not accept the last fullLoad (no status code); the collapse guard keeps comparing with nothing']);
+    });
+
+    it('leaves out EVSEs not seen for staleDays and forgets them once the fullLoad is sent', async function () {
+      const old = T0 - 10 * DAY;
+      const { agg } = await aggregator({}, { entries: [{ ...rec(7), lastSeen: old }, { ...rec(8), lastSeen: old }, { ...rec(1), lastSeen: T0 - 6 * DAY }] });
+      const o = await agg.fullLoad('start');
+      o.sent.payload.should.eql([rec(1)]);
+      o.sent.fullLoad.staleDropped.should.eql(['DE*ABC*E7', 'DE*ABC*E8']);
+      o.warnings.should.eql(['2 EVSEs not seen for 7 days left out of the fullLoad and removed from the state: DE*ABC*E7, DE*ABC*E8']);
+      agg.size.should.equal(1);
+      (await agg.fullLoad('manual')).sent.fullLoad.staleDropped.should.eql([]);
+    });
+
+    it('keeps stale EVSEs when the fullLoad is held back, and one seen again while the list was built', async function () {
+      class RacyStore extends StatusStore {
+        snapshot() {
+          const copy = super.snapshot();
+          if (this.afterCopy) {
+            const f = this.afterCopy;
+            this.afterCopy = undefined;
+            f();
+          }
+          return copy;
+        }
+      }
+      const store = new RacyStore();
+      const old = T0 - 10 * DAY;
+      const entries = [{ ...rec(7), lastSeen: old }, { ...rec(8), lastSeen: old }, ...recs(0, 3).map((r) => ({ ...r, lastSeen: T0 }))];
+      const { agg } = await aggregator({ store }, { entries, meta: { lastSuccessfulCount: 100 } });
+      (await agg.fullLoad('schedule')).heldBack.short.should.equal('list collapsed');
+      agg.size.should.equal(5);
+      // E7 reports again after the list was copied: it is left out of this fullLoad but not forgotten.
+      store.afterCopy = () => agg.handle({ payload: rec(7, 'Occupied') });
+      const o = await agg.fullLoad('manual', true);
+      o.sent.fullLoad.staleDropped.should.eql(['DE*ABC*E7', 'DE*ABC*E8']);
+      agg.store.has('DE*ABC*E8').should.be.false();
+      agg.store.get('DE*ABC*E7').should.eql({ EvseID: 'DE*ABC*E7', EvseStatus: 'Occupied', lastSeen: T0 });
+    });
+
+    it('names EVSEs of another operator that were left out', async function () {
+      const { agg } = await aggregator({ operatorId: () => 'DE*ABC' }, { entries: [{ ...rec(1), lastSeen: T0 }, { EvseID: 'DE*XYZ*E1', EvseStatus: 'Available', lastSeen: T0 }] });
+      const o = await agg.fullLoad('manual');
+      o.sent.payload.should.eql([rec(1)]);
+      o.warnings.should.eql(['1 EVSEs outside operator DE*ABC left out of the fullLoad: DE*XYZ*E1']);
+    });
+
+    it('passes on the restore report, and holds fullLoads back unless forced when the state could not be restored', async function () {
+      const { restored } = await aggregator({}, { truncated: true, warnings: ['2 invalid rows skipped'] });
+      restored.warnings.should.eql(['2 invalid rows skipped']);
+      restored.notes.should.eql(['the last journal line was incomplete (the process stopped while writing it) and was skipped']);
+      should(restored.error).be.undefined();
+
+      const { agg, restored: failed } = await aggregator({}, { fail: 'snapshot.jsonl has no valid header line' });
+      failed.error.should.equal('the saved fullLoad state could not be restored: snapshot.jsonl has no valid header line. fullLoads are held back unless msg.force = true');
+      should(failed.report).be.undefined();
+      agg.restoreError.should.equal('snapshot.jsonl has no valid header line');
+      agg.handle({ payload: recs(0, 2) });
+      const o = await agg.fullLoad('manual');
+      o.heldBack.should.eql({
+        reason: 'the saved state could not be restored (snapshot.jsonl has no valid header line); send msg.force = true to send the 2 EVSEs this node has',
+        short: 'state not restored',
+      });
+      o.warnings.should.eql([`manual fullLoad held back: ${o.heldBack.reason}`]);
+      (await agg.fullLoad('manual', true)).sent.payload.should.eql(recs(0, 2));
+    });
+
+    it('runs fullLoads one at a time: the next one is built after the previous outcome was handled', async function () {
+      const { agg } = await aggregator({}, { meta: { lastSuccessfulCount: 3 } });
+      agg.handle({ payload: recs(0, 10) });
+      const order = [];
+      const first = agg.fullLoad('manual').then((o) => {
+        order.push(1);
+        agg.handle({ action: 'delete', payload: recs(0, 8).map((r) => r.EvseID) });
+        return o;
+      });
+      const second = agg.fullLoad('schedule').then((o) => (order.push(2), o));
+      const [a, b] = await Promise.all([first, second]);
+      order.should.eql([1, 2]);
+      a.sent.fullLoad.count.should.equal(10);
+      // Built together, both would see 10 EVSEs and the baseline 3; one after the other, the second sees 2 against 10.
+      b.heldBack.reason.should.match(/the list has 2 EVSEs, fewer than 0.5 x 10/);
+      b.warnings[0].should.match(/^schedule fullLoad held back/);
+    });
+
+    it('builds the output message from the trigger message or a new one', function () {
+      const sent = { payload: [rec(1)], fullLoad: { count: 1, staleDropped: [], generatedAt: iso(T0), trigger: 'manual' } };
+      const msg = { topic: 'fullLoad', _keep: 'me', force: true, payload: 'fullLoad' };
+      fullLoadMessage(sent, msg).should.equal(msg);
+      msg.should.eql({ topic: 'fullLoad', _keep: 'me', force: true, payload: [rec(1)], action: 'fullLoad', fullLoad: sent.fullLoad });
+      fullLoadMessage(sent).should.eql({ topic: 'fullLoad', action: 'fullLoad', payload: [rec(1)], fullLoad: sent.fullLoad });
+    });
+
+    it('after close sends nothing, aborts a build in progress, and destroys the state when removed', async function () {
+      const { agg, backend } = await aggregator();
+      fillStore(agg.store, 100000, T0);
+      const running = agg.fullLoad('manual');
+      await sleep(0);
+      await agg.close(false);
+      backend.calls.should.eql(['restore', 'close']);
+      await running.should.be.rejectedWith('fullLoad build aborted');
+      (await agg.fullLoad('manual', true)).should.eql({ stopped: true, warnings: [] });
+      agg.isClosed.should.be.true();
+      const { agg: removed, backend: b2 } = await aggregator();
+      await removed.close(true);
+      b2.calls.should.eql(['restore', 'destroy']);
     });
   });
 });

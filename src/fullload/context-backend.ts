@@ -1,5 +1,5 @@
 import type { StatusStore } from './store';
-import { errorOf, Slicer, toEntry, type PersistenceBackend, type RestoreReport } from './persistence';
+import { SerialOps, Slicer, toEntry, type PersistenceBackend, type RestoreReport } from './persistence';
 
 /** The part of a Node-RED context the backend needs; the adapter wraps node.context() and the chosen store. */
 export interface ContextAccess {
@@ -31,35 +31,20 @@ export class ContextBackend implements PersistenceBackend {
   private store: StatusStore | undefined;
   private dirty = false;
   private timer: ReturnType<typeof setTimeout> | undefined;
-  private chain: Promise<void> = Promise.resolve();
   private closed = false;
   private closing: Promise<void> | undefined;
-  private failing = false;
+  /** Loads and saves one after another. Errors go to onError, except a restore's: its caller gets those. */
+  private readonly ops: SerialOps;
   readonly stats = { saves: 0 };
 
   constructor(private readonly options: ContextBackendOptions) {
     this.key = options.key ?? DEFAULT_CONTEXT_KEY;
     this.debounce = options.debounceMs ?? 1000;
-  }
-
-  /** Runs loads and saves one after another. Errors go to onError, except a restore's: its caller gets those. */
-  private enqueue(op: () => Promise<void>, report = true): Promise<void> {
-    const run = this.chain.then(op);
-    this.chain = run.catch((err) => (report ? this.report(err) : undefined));
-    return run;
-  }
-
-  private report(err: unknown): void {
-    if (this.failing) return;
-    this.failing = true;
-    if (this.options.onError) this.options.onError(errorOf(err));
+    this.ops = new SerialOps(options.onError);
   }
 
   restore(store: StatusStore): Promise<RestoreReport> {
-    let report: RestoreReport | undefined;
-    return this.enqueue(async () => {
-      report = await this.load(store);
-    }, false).then(() => report as RestoreReport);
+    return this.ops.restore(() => this.load(store));
   }
 
   private async load(store: StatusStore): Promise<RestoreReport> {
@@ -96,7 +81,7 @@ export class ContextBackend implements PersistenceBackend {
     if (this.timer !== undefined) return;
     this.timer = setTimeout(() => {
       this.timer = undefined;
-      void this.enqueue(() => this.save());
+      void this.ops.enqueue(() => this.save());
     }, this.debounce);
   }
 
@@ -122,7 +107,7 @@ export class ContextBackend implements PersistenceBackend {
       const value = { format: CONTEXT_FORMAT, version: 1, savedAt: Date.now(), count: entries.length, meta, rows: parts.join('') };
       await this.options.context.set(this.key, value);
       this.stats.saves++;
-      this.failing = false;
+      this.ops.succeeded();
     } catch (err) {
       this.dirty = true;
       if (!this.closed) this.record();
@@ -135,7 +120,7 @@ export class ContextBackend implements PersistenceBackend {
       clearTimeout(this.timer);
       this.timer = undefined;
     }
-    return this.enqueue(() => this.save());
+    return this.ops.enqueue(() => this.save());
   }
 
   close(): Promise<void> {
@@ -144,7 +129,7 @@ export class ContextBackend implements PersistenceBackend {
     if (this.timer !== undefined) clearTimeout(this.timer);
     this.timer = undefined;
     if (this.store) this.store.onChange = undefined;
-    this.closing = this.enqueue(() => this.save()).catch((err) => this.report(err));
+    this.closing = this.ops.enqueue(() => this.save()).catch((err) => this.ops.report(err));
     return this.closing;
   }
 

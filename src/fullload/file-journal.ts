@@ -1,7 +1,7 @@
 import { promises as fsp } from 'fs';
 import * as path from 'path';
 import type { StatusStore, StoreChange } from './store';
-import { errorOf, Slicer, toEntry, type PersistenceBackend, type RestoreReport } from './persistence';
+import { SerialOps, Slicer, toEntry, type PersistenceBackend, type RestoreReport } from './persistence';
 
 // Layout of the directory:
 //   snapshot.jsonl        header line {format, version, seq, count, meta}, then one [EvseID, status, lastSeen] per line.
@@ -62,13 +62,13 @@ export class FileJournal implements PersistenceBackend {
   // Latest line per key: several changes of one EVSE within a batch cost one line.
   private pending = new Map<string, string>();
   private timer: ReturnType<typeof setTimeout> | undefined;
-  private chain: Promise<void> = Promise.resolve();
   private seq = 0;
   private fh: import('fs').promises.FileHandle | undefined;
   private linesSinceSnapshot = 0;
   private closed = false;
   private closing: Promise<void> | undefined;
-  private failing = false;
+  /** File operations one after another. Errors go to onError, one message per failure streak, except a restore's: its caller gets those. */
+  private readonly ops: SerialOps;
   // After a failed compaction (disk full, say), wait before trying again instead of on every flush.
   private compactNotBefore = 0;
   /** Counters for tests and status. */
@@ -79,27 +79,11 @@ export class FileJournal implements PersistenceBackend {
     this.flushInterval = options.flushIntervalMs ?? 250;
     this.compactFactor = options.compactFactor ?? 2;
     this.compactMin = options.compactMinLines ?? 1000;
-  }
-
-  /** Runs file operations one after another. Errors go to onError, except a restore's: its caller gets those. */
-  private enqueue(op: () => Promise<void>, report = true): Promise<void> {
-    const run = this.chain.then(op);
-    this.chain = run.catch((err) => (report ? this.report(err) : undefined));
-    return run;
-  }
-
-  private report(err: unknown): void {
-    // One message per failure streak, not one per flush.
-    if (this.failing) return;
-    this.failing = true;
-    if (this.options.onError) this.options.onError(errorOf(err));
+    this.ops = new SerialOps(options.onError);
   }
 
   restore(store: StatusStore): Promise<RestoreReport> {
-    let report: RestoreReport | undefined;
-    return this.enqueue(async () => {
-      report = await this.load(store);
-    }, false).then(() => report as RestoreReport);
+    return this.ops.restore(() => this.load(store));
   }
 
   private async load(store: StatusStore): Promise<RestoreReport> {
@@ -223,7 +207,7 @@ export class FileJournal implements PersistenceBackend {
     if (this.timer !== undefined || this.closed) return;
     this.timer = setTimeout(() => {
       this.timer = undefined;
-      void this.enqueue(() => this.writePending());
+      void this.ops.enqueue(() => this.writePending());
     }, this.flushInterval);
   }
 
@@ -232,7 +216,7 @@ export class FileJournal implements PersistenceBackend {
       clearTimeout(this.timer);
       this.timer = undefined;
     }
-    return this.enqueue(() => this.writePending());
+    return this.ops.enqueue(() => this.writePending());
   }
 
   private async openJournal(): Promise<import('fs').promises.FileHandle> {
@@ -265,7 +249,7 @@ export class FileJournal implements PersistenceBackend {
       if (!this.closed) this.armRetry();
       throw err;
     }
-    this.failing = false;
+    this.ops.succeeded();
     this.stats.flushes++;
     this.stats.linesWritten += lines.length;
     this.linesSinceSnapshot += lines.length;
@@ -276,7 +260,7 @@ export class FileJournal implements PersistenceBackend {
     if (this.timer !== undefined) return;
     this.timer = setTimeout(() => {
       this.timer = undefined;
-      void this.enqueue(() => this.writePending());
+      void this.ops.enqueue(() => this.writePending());
     }, Math.max(this.flushInterval, 1000));
   }
 
@@ -288,7 +272,7 @@ export class FileJournal implements PersistenceBackend {
 
   /** Writes a snapshot of the store and drops the journals it covers. */
   compact(): Promise<void> {
-    return this.enqueue(() => this.compactNow());
+    return this.ops.enqueue(() => this.compactNow());
   }
 
   private async compactNow(): Promise<void> {
@@ -349,12 +333,12 @@ export class FileJournal implements PersistenceBackend {
     if (this.timer !== undefined) clearTimeout(this.timer);
     this.timer = undefined;
     if (this.store) this.store.onChange = undefined;
-    this.closing = this.enqueue(async () => {
+    this.closing = this.ops.enqueue(async () => {
       await this.writePending();
       const fh = this.fh;
       this.fh = undefined;
       if (fh) await fh.close();
-    }).catch((err) => this.report(err));
+    }).catch((err) => this.ops.report(err));
     return this.closing;
   }
 

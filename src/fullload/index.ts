@@ -13,6 +13,18 @@ export {
   type SliceOptions,
 } from './builder';
 export { parseSchedule, scheduleError, nextRunAt, resolveWallTime, localOffset, Scheduler, type Schedule, type OffsetFn, type SchedulerOptions } from './schedule';
-export { type PersistenceBackend, type RestoreReport } from './persistence';
+export { SerialOps, type PersistenceBackend, type RestoreReport } from './persistence';
 export { FileJournal, type FileJournalOptions } from './file-journal';
 export { ContextBackend, CONTEXT_FORMAT, DEFAULT_CONTEXT_KEY, type ContextAccess, type ContextBackendOptions } from './context-backend';
+export {
+  FullLoadAggregator,
+  fullLoadMessage,
+  preview,
+  type FullLoadAggregatorOptions,
+  type FullLoadOutcome,
+  type FullLoadTrigger,
+  type HandleResult,
+  type HeldBack,
+  type RestoreOutcome,
+  type SentFullLoad,
+} from './aggregator';

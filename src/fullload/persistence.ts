@@ -55,3 +55,41 @@ export class Slicer {
 export function errorOf(err: unknown): Error {
   return err instanceof Error ? err : new Error(String(err));
 }
+
+/**
+ * Runs a backend's loads and saves one after another. A failing save goes to onError once per
+ * failure streak, not once per flush; succeeded() ends the streak. A restore's error goes to its caller.
+ */
+export class SerialOps {
+  private chain: Promise<void> = Promise.resolve();
+  private failing = false;
+
+  constructor(private readonly onError?: (err: Error) => void) {}
+
+  /** Queues op behind the ones before it. The returned promise rejects with op's error; report says whether onError hears of it too. */
+  enqueue(op: () => Promise<void>, report = true): Promise<void> {
+    const run = this.chain.then(op);
+    this.chain = run.catch((err) => (report ? this.report(err) : undefined));
+    return run;
+  }
+
+  /** Passes err to onError unless the current failure streak was reported already. */
+  report(err: unknown): void {
+    if (this.failing) return;
+    this.failing = true;
+    if (this.onError) this.onError(errorOf(err));
+  }
+
+  /** A save went through: the next failure is reported again. */
+  succeeded(): void {
+    this.failing = false;
+  }
+
+  /** Queues a load; its errors go to the caller only. */
+  restore(load: () => Promise<RestoreReport>): Promise<RestoreReport> {
+    let report: RestoreReport | undefined;
+    return this.enqueue(async () => {
+      report = await load();
+    }, false).then(() => report as RestoreReport);
+  }
+}
