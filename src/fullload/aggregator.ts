@@ -1,5 +1,5 @@
 import { buildFullLoadAsync, DAY_MS, type FullLoadRecord } from './builder';
-import type { PersistenceBackend, RestoreReport } from './persistence';
+import { errorOf, type PersistenceBackend, type RestoreReport } from './persistence';
 import { parseDeleteIds, parseStatusRecords } from './records';
 import { StatusStore } from './store';
 
@@ -133,7 +133,7 @@ export class FullLoadAggregator {
     try {
       report = await this.backend.restore(this.store);
     } catch (err) {
-      this.restoreFailed = (err as Error).message;
+      this.restoreFailed = errorOf(err).message || 'unknown error';
       return {
         warnings: [],
         notes: [],
