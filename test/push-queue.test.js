@@ -252,6 +252,13 @@ describe('push input validation', function () {
     const body = { ActionType: 'fullLoad', OperatorEvseStatus: { OperatorID: 'DE*ABC', EvseStatusRecord: [rec(1, 'Available')] } };
     parsePushInput(body, undefined, 'update', OP).action.should.equal('fullLoad');
   });
+  it('accepts bare EvseIDs for delete, as the full load node emits them', function () {
+    parsePushInput(['de*abc*e1', { EvseID: 'DE*ABC*E2' }], 'delete', 'update', OP).records.should.eql([
+      { EvseID: 'DE*ABC*E1', EvseStatus: 'OutOfService' }, { EvseID: 'DE*ABC*E2', EvseStatus: 'OutOfService' }]);
+    parsePushInput('DE*ABC*E3', 'delete', 'update', OP).records.should.eql([{ EvseID: 'DE*ABC*E3', EvseStatus: 'OutOfService' }]);
+    (() => parsePushInput(['DE*ABC*E1'], 'update', 'update', OP)).should.throw(/must be an object/);
+  });
+
   it('rejects bad input with a clear reason', function () {
     (() => parsePushInput({ EvseID: 'DE*XYZ*E1', EvseStatus: 'Occupied' }, undefined, 'update', OP)).should.throw(/does not belong to operator 'DE\*ABC'/);
     (() => parsePushInput({ EvseID: 'DE*ABC*E_1', EvseStatus: 'Occupied' }, undefined, 'update', OP)).should.throw(/EvseID 'DE\*ABC\*E_1' does not match the OICP pattern/);

@@ -17,6 +17,8 @@ export interface TlsOptions {
   key?: string | Buffer;
   ca?: string | Buffer | Array<string | Buffer>;
   passphrase?: string;
+  /** PKCS#12 bundle (Node-RED 5's tls-config can hold one instead of cert and key). */
+  pfx?: string | Buffer;
   /** undefined means verify: TLS verification is only off when explicitly false. */
   rejectUnauthorized?: boolean;
   servername?: string;
@@ -68,7 +70,7 @@ export class HubjectClient {
     this.timeoutMs = options.timeoutMs ?? 30_000;
     const t = options.tls ?? {};
     const connect: ConnectionOptions = {
-      cert: t.cert, key: t.key, ca: t.ca, passphrase: t.passphrase,
+      cert: t.cert, key: t.key, ca: t.ca, passphrase: t.passphrase, pfx: t.pfx,
       rejectUnauthorized: t.rejectUnauthorized !== false,
       timeout: options.connectTimeoutMs ?? Math.min(this.timeoutMs, 10_000),
     };

@@ -13,10 +13,20 @@ export class InputError extends Error {
   }
 }
 
+/** Status sent with a delete that names no status: the safe one, should Hubject ever read it. */
+const DELETE_STATUS = 'OutOfService';
 const MAX_RECORDS_PER_MESSAGE = 200_000;
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** A bad value, short and safe for an error message: never throws (BigInt, cycles, symbols) nor copies a huge value. */
+function show(v: unknown): string {
+  if (typeof v === 'string') return JSON.stringify(v.length > 40 ? `${v.slice(0, 37)}...` : v);
+  if (typeof v === 'number' || typeof v === 'boolean' || v === null || v === undefined) return String(v);
+  if (Array.isArray(v)) return 'an array';
+  return typeof v === 'object' ? 'an object' : `a ${typeof v}`;
 }
 
 function own(o: Record<string, unknown>, k: string): unknown {
@@ -47,13 +57,15 @@ export function parsePushInput(
     list = recs;
   } else if (Array.isArray(payload)) {
     list = payload;
+  } else if (typeof payload === 'string' && action === 'delete') {
+    list = [payload];
   } else if (isPlainObject(payload)) {
     list = [payload];
   } else {
     throw new InputError(`payload must be {EvseID, EvseStatus}, an array of them, or an eRoamingPushEvseStatus body (got ${payload === null ? 'null' : typeof payload})`);
   }
   if (!isActionType(action)) {
-    throw new InputError(`ActionType ${JSON.stringify(action)?.slice(0, 40)} is not one of fullLoad, update, insert, delete`);
+    throw new InputError(`ActionType ${show(action)} is not one of fullLoad, update, insert, delete`);
   }
   if (list.length === 0 && action !== 'fullLoad') throw new InputError('no EvseStatusRecord to push');
   if (list.length === 0 && !allowEmptyFullLoad) {
@@ -63,7 +75,8 @@ export function parsePushInput(
 
   const byKey = new Map<string, EvseStatusRecord>();
   for (let i = 0; i < list.length; i++) {
-    const r = list[i];
+    // A delete may name bare EvseIDs (as the full load node's delete messages do); OICP still wants a status per record.
+    const r = action === 'delete' && typeof list[i] === 'string' ? { EvseID: list[i] } : list[i];
     const where = list.length > 1 ? `record ${i}: ` : '';
     if (!isPlainObject(r)) throw new InputError(`${where}an EvseStatusRecord must be an object {EvseID, EvseStatus}`);
     const id = parseEvseId(own(r, 'EvseID'));
@@ -71,9 +84,9 @@ export function parsePushInput(
     if (!evseBelongsToOperator(id.value, operatorId)) {
       throw new InputError(`${where}EvseID '${id.value}' does not belong to operator '${operatorId}' (Hubject would answer 018)`);
     }
-    const status = own(r, 'EvseStatus');
+    const status = action === 'delete' && own(r, 'EvseStatus') === undefined ? DELETE_STATUS : own(r, 'EvseStatus');
     if (!isEvseStatus(status)) {
-      throw new InputError(`${where}EvseStatus ${JSON.stringify(status)?.slice(0, 40) ?? 'undefined'} of '${id.value}' is not one of ${EVSE_STATUSES.join(', ')}`);
+      throw new InputError(`${where}EvseStatus ${show(status)} of '${id.value}' is not one of ${EVSE_STATUSES.join(', ')}`);
     }
     const key = evseKey(id.value);
     byKey.delete(key);
