@@ -269,6 +269,9 @@ export class PushQueue extends EventEmitter {
           this.durableSeq = Math.max(this.durableSeq, upTo);
           this.emit('warn', `outbox write failed: ${(err as Error).message}`);
         }
+        // Send what just became durable now: under sustained input the writer never goes idle, and waiting for it
+        // would hold every request back until the input pauses.
+        this.pump();
       }
       this.persisting = null;
       this.pump();
