@@ -62,6 +62,11 @@ export interface SimulatorOptions {
   maxBodyBytes?: number;
   /** Called with every parsed push body before it is judged: tests validate what clients send. */
   onPush?: (body: unknown, urlOperatorId: string) => void;
+  /**
+   * Called when a push succeeded, right after its records were applied to the state (before the answer is sent):
+   * benchmarks timestamp here when Hubject starts holding a status.
+   */
+  onApplied?: (operatorId: string, records: EvseStatusRecord[], now: number, action: ActionType) => void;
 }
 
 const CommonFaultFields = {
@@ -368,6 +373,7 @@ export class HubjectSimulator {
   private readonly maxBodyBytes: number;
   private latency: number;
   onPush?: (body: unknown, urlOperatorId: string) => void;
+  onApplied?: (operatorId: string, records: EvseStatusRecord[], now: number, action: ActionType) => void;
 
   private readonly api: https.Server;
   private readonly admin?: http.Server;
@@ -404,6 +410,7 @@ export class HubjectSimulator {
     this.requireClientCert = opts.requireClientCert ?? true;
     this.maxBodyBytes = opts.maxBodyBytes ?? 10 * 1024 * 1024;
     this.onPush = opts.onPush;
+    this.onApplied = opts.onApplied;
     this.log = new RingBuffer(Math.max(1, opts.requestLogSize ?? 1000));
 
     const c = opts.certs;
@@ -978,6 +985,7 @@ export class HubjectSimulator {
         break;
       }
     }
+    if (this.onApplied) this.onApplied(operatorId, records, now, action);
     this.ack(res, entry, true, '000', null);
   }
 
