@@ -84,6 +84,8 @@ export = function (RED: RED) {
     }
     if (tls.rejectUnauthorized === false) {
       node.warnings.push('server certificate verification is OFF in the tls-config');
+      // Shown next to the push node's counters for as long as it is so, not only once at deploy.
+      node.caution = 'TLS verification OFF';
     }
     const certOp = certOperatorId(tls.cert);
     if (op.ok && certOp && certOp !== op.value) {

@@ -15,6 +15,9 @@ interface PushDef {
   insertMissing?: boolean;
 }
 
+// Consecutive transient failures before their reason is logged: a single blip stays quiet.
+const RETRY_WARN_AFTER = 3;
+
 // Which push node speaks for records restored from the outbox (they have no input message).
 const attached = new Map<PushQueue, Set<string>>();
 
@@ -34,13 +37,20 @@ export = function (RED: RED) {
     let flashTimer: NodeJS.Timeout | null = null;
     let lastStatus: QueueStatus | null = null;
     let lastWarned = '';
+    let failing = 0;
+    let retryWarned = '';
 
     const blocked: string | undefined = hubject?.blocked;
+    const caution: string | undefined = hubject?.caution;
     const show = (s: QueueStatus) => {
       lastStatus = s;
       if (flashTimer) return;
       if (blocked) node.status({ fill: 'red', shape: 'ring', text: `${blocked.slice(0, 70)} · ${s.queued} queued` });
-      else node.status(queueStatusText(s));
+      else {
+        const st = queueStatusText(s);
+        if (caution && (st.fill === 'green' || st.fill === 'grey')) node.status({ ...st, fill: 'yellow', text: `${st.text} · ${caution}` });
+        else node.status(st);
+      }
     };
     const flash = (text: string) => {
       node.status({ fill: 'red', shape: 'dot', text: text.length > 80 ? text.slice(0, 77) + '...' : text });
@@ -64,6 +74,10 @@ export = function (RED: RED) {
 
       const onStatus = (s: QueueStatus) => show(s);
       const onResult = (ev: BatchResultEvent) => {
+        if (ev.result.class !== 'transient') {
+          failing = 0;
+          retryWarned = '';
+        }
         // Rejections reach the input messages through done(err); the output carries acknowledgements.
         if (ev.result.class !== 'success') return;
         if (!speaksFor(ev.nodeIds)) return;
@@ -93,12 +107,22 @@ export = function (RED: RED) {
           node.warn(`Hubject: ${ev.result.reason}`);
         }
       };
+      // The status only names the code ("retrying in 8 s (UND_ERR_SOCKET)"); once a transient fault persists, its
+      // readable reason goes to the log, once per distinct reason until a request succeeds again.
+      const onRetry = (ev: { result: { reason: string } }) => {
+        failing++;
+        if (failing >= RETRY_WARN_AFTER && ev.result.reason !== retryWarned && attached.get(q)?.values().next().value === node.id) {
+          retryWarned = ev.result.reason;
+          node.warn(`Hubject: ${ev.result.reason}; retrying with backoff`);
+        }
+      };
       const onWarn = (text: string) => {
         if (attached.get(q)?.values().next().value === node.id) node.warn(text);
       };
       q.on('status', onStatus);
       q.on('result', onResult);
       q.on('config-error', onConfigError);
+      q.on('retry', onRetry);
       q.on('warn', onWarn);
       show(q.status());
       for (const w of hubject.warnings ?? []) node.status({ fill: 'yellow', shape: 'ring', text: w.slice(0, 80) });
@@ -107,6 +131,7 @@ export = function (RED: RED) {
         q.off('status', onStatus);
         q.off('result', onResult);
         q.off('config-error', onConfigError);
+        q.off('retry', onRetry);
         q.off('warn', onWarn);
         q.detach(node.id);
         attached.get(q)?.delete(node.id);

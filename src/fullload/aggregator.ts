@@ -1,6 +1,6 @@
 import { buildFullLoadAsync, DAY_MS, type FullLoadRecord } from './builder';
 import { errorOf, type PersistenceBackend, type RestoreReport } from './persistence';
-import { parseDeleteIds, parseStatusRecords } from './records';
+import { describe, parseDeleteIds, parseStatusRecords } from './records';
 import { StatusStore } from './store';
 
 /** What started a fullLoad; it ends up in msg.fullLoad.trigger and in the warnings. */
@@ -160,7 +160,7 @@ export class FullLoadAggregator {
       return { kind: 'deleted', count: ids.value.length, warnings: [] };
     }
     if (msg.action !== undefined && msg.action !== 'update' && msg.action !== 'insert') {
-      return error(`msg.action '${String(msg.action)}' is not supported: use 'delete' to remove EVSEs, or send records without msg.action`);
+      return error(`msg.action ${describe(msg.action)} is not supported: use 'delete' to remove EVSEs, or send records without msg.action`);
     }
     const p = msg.payload;
     if (p === null || typeof p !== 'object') {

@@ -12,7 +12,8 @@ function where(i: number, n: number, isArray: boolean): string {
   return isArray ? `record ${i + 1} of ${n}` : 'record';
 }
 
-function describe(v: unknown): string {
+/** A bad value, short and safe for an error message (never throws, whatever the type). */
+export function describe(v: unknown): string {
   if (typeof v === 'string') return `'${v.length > 40 ? v.slice(0, 37) + '...' : v}'`;
   if (v === null) return 'null';
   if (Array.isArray(v)) return 'an array';
