@@ -1,6 +1,6 @@
-import { parsePushInput } from './push/input';
+import { SLICE_RECORDS, parsePushInputSliced, pushEnvelope, validateRecords } from './push/input';
 import { queueStatusText } from './push/status';
-import { isActionType, type ActionType } from './oicp/schemas';
+import { isActionType, type ActionType, type EvseStatusRecord } from './oicp/schemas';
 import type { BatchResultEvent, Owner, PushQueue, QueueStatus, RecordFailure } from './push/queue';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
@@ -14,6 +14,8 @@ interface PushDef {
   maxRecords?: string | number;
   insertMissing?: boolean;
 }
+
+const MAX_LISTED_IDS = 1000;
 
 // Consecutive transient failures before their reason is logged: a single blip stays quiet.
 const RETRY_WARN_AFTER = 3;
@@ -88,7 +90,8 @@ export = function (RED: RED) {
           oicp: {
             action: ev.action,
             records: ev.records.length,
-            EvseIDs: ev.records.map((x) => x.EvseID),
+            // A 100,000-record fullLoad would make every debug node downstream serialise the whole list.
+            EvseIDs: ev.records.length <= MAX_LISTED_IDS ? ev.records.map((x) => x.EvseID) : undefined,
             httpStatus: r.httpStatus,
             statusCode: r.statusCode?.Code,
             description: r.statusCode?.Description ?? undefined,
@@ -96,7 +99,6 @@ export = function (RED: RED) {
             processId: r.processId,
             attempts: ev.attempts,
             durationMs: r.durationMs,
-            result: r.class,
           },
         });
       };
@@ -141,27 +143,53 @@ export = function (RED: RED) {
       });
     }
 
+    const fail = (err: unknown, done: (err?: Error) => void) => {
+      const e = err instanceof Error ? err : new Error(String(err));
+      flash(e.message);
+      done(e);
+    };
+    const ownerFor = (done: (err?: Error) => void): Owner => ({
+      nodeId: node.id,
+      pending: 0,
+      failures: [] as RecordFailure[],
+      settle: (err?: Error) => {
+        if (err) flash(err.message);
+        done(err);
+      },
+    });
+    // Large inputs (a 100,000-EVSE fullLoad) are validated and queued in slices; this node's later messages wait
+    // behind them so their order is kept.
+    let chain: Promise<void> | null = null;
+    let chained = 0;
+
     node.on('input', (msg: any, send: unknown, done: (err?: Error) => void) => {
       try {
         if (setupError || !queue) throw new Error(setupError ?? 'not configured');
         // A full load node that emits an empty list has already passed its own guards (allowEmpty or force).
         const allowEmpty = msg.force === true || msg.fullLoad?.count === 0;
-        const input = parsePushInput(msg.payload, msg.action, action, hubject.operatorId, allowEmpty);
-        const owner: Owner = {
-          nodeId: node.id,
-          pending: 0,
-          failures: [] as RecordFailure[],
-          settle: (err?: Error) => {
-            if (err) flash(err.message);
-            done(err);
-          },
+        const env = pushEnvelope(msg.payload, msg.action, action, hubject.operatorId, allowEmpty);
+        if (!chain && env.list.length <= SLICE_RECORDS) {
+          const records: EvseStatusRecord[] = [];
+          validateRecords(env, hubject.operatorId, 0, env.list.length, records);
+          queue.enqueue(env.action, records, ownerFor(done));
+          if (blocked) show(queue.status());
+          return;
+        }
+        chained++;
+        const run = async () => {
+          try {
+            const input = await parsePushInputSliced(msg.payload, msg.action, action, hubject.operatorId, allowEmpty);
+            await queue.enqueueSliced(input.action, input.records, ownerFor(done), SLICE_RECORDS);
+            if (blocked) show(queue.status());
+          } catch (err) {
+            fail(err, done);
+          } finally {
+            if (--chained === 0) chain = null;
+          }
         };
-        queue.enqueue(input.action, input.records, owner);
-        if (blocked) show(queue.status());
+        chain = (chain ?? Promise.resolve()).then(run);
       } catch (err) {
-        const e = err instanceof Error ? err : new Error(String(err));
-        flash(e.message);
-        done(e);
+        fail(err, done);
       }
     });
   }

@@ -186,6 +186,25 @@ describe('push evse status node (real runtime, simulator over mutual TLS)', func
     should.not.exist(s['DE*ABC*E100']);
   });
 
+  it('takes a 20,000-EVSE fullLoad in slices, as one request, ahead of the update that follows it', async function () {
+    await helper.load(NODES, flow());
+    const p1 = helper.getNode('p1');
+    const completes = [];
+    helper.getNode('completed').on('input', (m) => completes.push(m));
+    const out = [];
+    helper.getNode('out').on('input', (m) => out.push(m));
+    p1.receive({ action: 'fullLoad', payload: Array.from({ length: 20000 }, (_, i) => rec(i, 'Available')) });
+    p1.receive({ payload: rec(19999, 'Occupied') });
+    await until(() => completes.length === 2, 30000, 'both messages completed');
+    const pushes = sim.requestLog.filter((l) => l.kind === 'push' && l.httpStatus === 200);
+    pushes.map((l) => [l.action, l.records]).should.eql([['fullLoad', 20000], ['update', 1]]);
+    const state = pullStatuses(sim);
+    Object.keys(state).length.should.equal(20000);
+    state['DE*ABC*E19999'].should.equal('Occupied');
+    should.not.exist(out[0].oicp.EvseIDs);
+    out[1].oicp.EvseIDs.should.eql(['DE*ABC*E19999']);
+  });
+
   it('gives an invalid message a catchable error and still handles the next one', async function () {
     await helper.load(NODES, flow());
     const caught = [];

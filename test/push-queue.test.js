@@ -218,6 +218,34 @@ describe('push queue (core)', function () {
     JSON.parse(fs.readFileSync(file, 'utf8')).segments.should.eql([]);
   });
 
+  it('keeps only the last record of an EvseID duplicated in one message, and completes it once', async function () {
+    const h = fakeHubject({ latency: 1 });
+    const q = make();
+    let settled = 0;
+    q.start(h.transport);
+    q.enqueue('insert', [rec(1, 'Occupied'), { EvseID: 'DEABCE1', EvseStatus: 'Available' }, rec(2, 'Reserved')], owner(() => settled++));
+    await until(() => settled === 1 && q.queued === 0);
+    h.log.should.eql([{ action: 'insert', ids: ['DEABCE1', 'DE*ABC*E2'] }]);
+    Object.fromEntries(h.state).should.eql({ DEABCE1: 'Available', 'DE*ABC*E2': 'Reserved' });
+  });
+
+  it('fills a large fullLoad in slices, keeps later changes behind it, and never saves or sends it partly', async function () {
+    const h = fakeHubject({ latency: 1 });
+    const q = make();
+    q.start(h.transport);
+    const big = Array.from({ length: 12000 }, (_, i) => rec(i, 'Available'));
+    let done = 0;
+    const filling = q.enqueueSliced('fullLoad', big, owner(() => done++), 5000);
+    // Arrives while the fullLoad is being filled: must land after it.
+    q.enqueue('update', [rec(7, 'Occupied')], null);
+    q.snapshot().should.eql([{ action: 'update', records: [rec(7, 'Occupied')] }]);
+    await filling;
+    await until(() => q.queued === 0 && done === 1, 10000);
+    h.log.map((l) => [l.action, l.ids.length]).should.eql([['fullLoad', 12000], ['update', 1]]);
+    h.state.size.should.equal(12000);
+    h.state.get('DE*ABC*E7').should.equal('Occupied');
+  });
+
   it('waits for the rolling rate limit', async function () {
     const h = fakeHubject({ latency: 0 });
     const q = make({ ratePerMinute: 3 });
@@ -246,9 +274,9 @@ describe('rate limiter and backoff', function () {
 });
 
 describe('push input validation', function () {
-  it('accepts one record, arrays and whole bodies, upper-cases and keeps the last duplicate', function () {
+  it('accepts one record, arrays and whole bodies, and upper-cases EvseIDs', function () {
     parsePushInput({ EvseID: 'de*abc*e1', EvseStatus: 'Occupied' }, undefined, 'update', OP).should.eql({ action: 'update', records: [{ EvseID: 'DE*ABC*E1', EvseStatus: 'Occupied' }] });
-    parsePushInput([rec(1, 'Occupied'), { EvseID: 'DEABCE1', EvseStatus: 'Available' }], 'insert', 'update', OP).records.should.eql([{ EvseID: 'DEABCE1', EvseStatus: 'Available' }]);
+    parsePushInput([rec(1, 'Occupied'), { EvseID: 'DEABCE1', EvseStatus: 'Available' }], 'insert', 'update', OP).records.length.should.equal(2);
     const body = { ActionType: 'fullLoad', OperatorEvseStatus: { OperatorID: 'DE*ABC', EvseStatusRecord: [rec(1, 'Available')] } };
     parsePushInput(body, undefined, 'update', OP).action.should.equal('fullLoad');
   });

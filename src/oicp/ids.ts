@@ -70,6 +70,18 @@ export function evseBelongsToOperator(evseId: string, operatorId: string): boole
   return e.length > o.length && e.startsWith(o) && e.charAt(o.length) === 'E';
 }
 
+/** evseBelongsToOperator for one operator, with its key computed once (hot path for large pushes). */
+export function operatorMatcher(operatorId: string): (evseId: string) => boolean {
+  const o = operatorKey(operatorId);
+  const din = isDin(o);
+  const prefix = din ? o + '*' : o;
+  return (evseId) => {
+    const e = evseKey(evseId);
+    if (isDin(e) !== din) return false;
+    return din ? e.startsWith(prefix) : e.length > o.length && e.startsWith(o) && e.charCodeAt(o.length) === 69; // 'E'
+  };
+}
+
 /** Turns a station id into characters Hubject accepts in an EvseID: upper case, anything outside [A-Z0-9] becomes '*'. */
 export function cleanIdPart(value: string | number): string {
   return String(value).toUpperCase().replace(/[^A-Z0-9]/g, '*');

@@ -1,4 +1,4 @@
-import { evseBelongsToOperator, evseKey, operatorKey, parseEvseId, parseOperatorId } from '../oicp/ids';
+import { operatorKey, operatorMatcher, parseEvseId, parseOperatorId } from '../oicp/ids';
 import { EVSE_STATUSES, isActionType, isEvseStatus, type ActionType, type EvseStatusRecord } from '../oicp/schemas';
 
 export interface PushInput {
@@ -33,14 +33,22 @@ function own(o: Record<string, unknown>, k: string): unknown {
   return Object.prototype.hasOwnProperty.call(o, k) ? o[k] : undefined;
 }
 
+/** The shape of a push node's input, checked but with its records not yet validated. */
+export interface PushEnvelope {
+  action: ActionType;
+  list: unknown[];
+}
+
+/** Records validated per slice, so a 100,000-record fullLoad never blocks the event loop for long. */
+export const SLICE_RECORDS = 5000;
+
 /**
- * Validates what a push node received before anything is queued: one record, an array of records,
- * or a whole eRoamingPushEvseStatus body. EvseIDs are upper-cased and must belong to the operator;
- * a duplicate EvseID keeps the last record.
+ * Checks the shape of a push node's input: one record, an array of records, or a whole
+ * eRoamingPushEvseStatus body whose OperatorID is the configured one.
  */
-export function parsePushInput(
+export function pushEnvelope(
   payload: unknown, msgAction: unknown, defaultAction: ActionType, operatorId: string, allowEmptyFullLoad = false,
-): PushInput {
+): PushEnvelope {
   let action: unknown = msgAction ?? defaultAction;
   let list: unknown[];
   if (isPlainObject(payload) && own(payload, 'OperatorEvseStatus') !== undefined) {
@@ -72,25 +80,54 @@ export function parsePushInput(
     throw new InputError(`an empty fullLoad deletes every EVSE of ${operatorId} at Hubject; set msg.force = true to send it`);
   }
   if (list.length > MAX_RECORDS_PER_MESSAGE) throw new InputError(`too many records in one message (${list.length})`);
+  return { action, list };
+}
 
-  const byKey = new Map<string, EvseStatusRecord>();
-  for (let i = 0; i < list.length; i++) {
+/**
+ * Validates records [from, to) of an envelope into `out`: EvseIDs upper-cased, in the operator's namespace,
+ * EvseStatus from the enum. Duplicates are left to the queue, which keeps the last record of an EVSE.
+ */
+export function validateRecords(env: PushEnvelope, operatorId: string, from: number, to: number, out: EvseStatusRecord[]): void {
+  const { action, list } = env;
+  const belongs = operatorMatcher(operatorId);
+  const many = list.length > 1;
+  for (let i = from; i < to; i++) {
     // A delete may name bare EvseIDs (as the full load node's delete messages do); OICP still wants a status per record.
     const r = action === 'delete' && typeof list[i] === 'string' ? { EvseID: list[i] } : list[i];
-    const where = list.length > 1 ? `record ${i}: ` : '';
+    const where = many ? `record ${i}: ` : '';
     if (!isPlainObject(r)) throw new InputError(`${where}an EvseStatusRecord must be an object {EvseID, EvseStatus}`);
     const id = parseEvseId(own(r, 'EvseID'));
     if (!id.ok) throw new InputError(where + id.error);
-    if (!evseBelongsToOperator(id.value, operatorId)) {
+    if (!belongs(id.value)) {
       throw new InputError(`${where}EvseID '${id.value}' does not belong to operator '${operatorId}' (Hubject would answer 018)`);
     }
     const status = action === 'delete' && own(r, 'EvseStatus') === undefined ? DELETE_STATUS : own(r, 'EvseStatus');
     if (!isEvseStatus(status)) {
       throw new InputError(`${where}EvseStatus ${show(status)} of '${id.value}' is not one of ${EVSE_STATUSES.join(', ')}`);
     }
-    const key = evseKey(id.value);
-    byKey.delete(key);
-    byKey.set(key, { EvseID: id.value, EvseStatus: status });
+    out.push({ EvseID: id.value, EvseStatus: status });
   }
-  return { action, records: [...byKey.values()] };
+}
+
+/** Validates a whole input at once (small messages, tests). */
+export function parsePushInput(
+  payload: unknown, msgAction: unknown, defaultAction: ActionType, operatorId: string, allowEmptyFullLoad = false,
+): PushInput {
+  const env = pushEnvelope(payload, msgAction, defaultAction, operatorId, allowEmptyFullLoad);
+  const records: EvseStatusRecord[] = [];
+  validateRecords(env, operatorId, 0, env.list.length, records);
+  return { action: env.action, records };
+}
+
+/** As parsePushInput, yielding to the event loop between slices of SLICE_RECORDS. */
+export async function parsePushInputSliced(
+  payload: unknown, msgAction: unknown, defaultAction: ActionType, operatorId: string, allowEmptyFullLoad = false,
+): Promise<PushInput> {
+  const env = pushEnvelope(payload, msgAction, defaultAction, operatorId, allowEmptyFullLoad);
+  const records: EvseStatusRecord[] = [];
+  for (let from = 0; from < env.list.length; from += SLICE_RECORDS) {
+    if (from > 0) await new Promise<void>((resolve) => setImmediate(resolve));
+    validateRecords(env, operatorId, from, Math.min(env.list.length, from + SLICE_RECORDS), records);
+  }
+  return { action: env.action, records };
 }

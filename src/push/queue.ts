@@ -46,6 +46,8 @@ interface Entry {
 interface Segment {
   action: ActionType;
   entries: Map<string, Entry>;
+  /** Being filled by enqueueSliced: a barrier that is not sent or saved until complete (a partial fullLoad would wipe). */
+  building?: boolean;
 }
 
 export interface Batch {
@@ -204,25 +206,49 @@ export class PushQueue extends EventEmitter {
     this.emitStatusSoon();
   }
 
+  /**
+   * As enqueue, for large inputs: the segment takes its place in the queue at once (so later changes stay behind it)
+   * but is filled in slices, and is neither sent nor written to the outbox until it is complete.
+   */
+  async enqueueSliced(action: ActionType, records: EvseStatusRecord[], owner: Owner | null, slice = 5000): Promise<void> {
+    if (records.length <= slice) return this.enqueue(action, records, owner);
+    if (owner) owner.pending += records.length;
+    const seg: Segment = { action, entries: new Map(), building: true };
+    this.segments.push(seg);
+    try {
+      for (let i = 0; i < records.length; i += slice) {
+        if (i > 0) await new Promise<void>((resolve) => setImmediate(resolve));
+        const end = Math.min(records.length, i + slice);
+        for (let j = i; j < end; j++) this.put(seg, records[j]!, owner);
+      }
+    } finally {
+      seg.building = false;
+    }
+    this.schedulePersist();
+    this.emitStatusSoon();
+  }
+
   private addSegment(action: ActionType, records: EvseStatusRecord[], owner: Owner | null): void {
     let seg = this.segments[this.segments.length - 1];
     // fullLoad is a barrier: it is never merged with anything, and later updates queue behind it.
-    if (action === 'fullLoad' || !seg || seg.action !== action) {
+    if (action === 'fullLoad' || !seg || seg.action !== action || seg.building) {
       seg = { action, entries: new Map() };
       this.segments.push(seg);
     }
-    for (const record of records) {
-      const key = evseKey(record.EvseID);
-      const prev = seg.entries.get(key);
-      let owners = prev ? prev.owners : NO_OWNERS;
-      if (prev) seg.entries.delete(key);
-      if (owner) {
-        // A duplicate EvseID within one message keeps the last record and counts once.
-        if (owners.includes(owner)) owner.pending--;
-        else owners = [...owners, owner];
-      }
-      seg.entries.set(key, { key, record, owners, seq: ++this.seq });
+    for (const record of records) this.put(seg, record, owner);
+  }
+
+  private put(seg: Segment, record: EvseStatusRecord, owner: Owner | null): void {
+    const key = evseKey(record.EvseID);
+    const prev = seg.entries.get(key);
+    let owners = prev ? prev.owners : NO_OWNERS;
+    if (prev) seg.entries.delete(key);
+    if (owner) {
+      // A duplicate EvseID within one message keeps the last record and counts once.
+      if (owners.includes(owner)) owner.pending--;
+      else owners = [...owners, owner];
     }
+    seg.entries.set(key, { key, record, owners, seq: ++this.seq });
   }
 
   get queued(): number {
@@ -250,7 +276,7 @@ export class PushQueue extends EventEmitter {
     };
     if (this.inFlight) push(this.inFlight.action, this.inFlight.entries);
     for (const b of this.head) push(b.action, b.entries);
-    for (const s of this.segments) push(s.action, s.entries.values());
+    for (const s of this.segments) if (!s.building) push(s.action, s.entries.values());
     return out;
   }
 
@@ -286,7 +312,7 @@ export class PushQueue extends EventEmitter {
   private takeBatch(): Batch | null {
     if (this.head.length) return this.head.shift()!;
     const seg = this.segments[0];
-    if (!seg) return null;
+    if (!seg || seg.building) return null;
     if (seg.action === 'fullLoad') {
       for (const e of seg.entries.values()) if (e.seq > this.durableSeq) return null;
       this.segments.shift();
