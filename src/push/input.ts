@@ -105,7 +105,9 @@ export function validateRecords(env: PushEnvelope, operatorId: string, from: num
     if (!isEvseStatus(status)) {
       throw new InputError(`${where}EvseStatus ${show(status)} of '${id.value}' is not one of ${EVSE_STATUSES.join(', ')}`);
     }
-    out.push({ EvseID: id.value, EvseStatus: status });
+    // Already canonical records (the full load node's) are kept as they are: a 100,000-record fullLoad is not copied.
+    const canonical = r.EvseID === id.value && r.EvseStatus === status && Object.keys(r).length === 2;
+    out.push(canonical ? (r as EvseStatusRecord) : { EvseID: id.value, EvseStatus: status });
   }
 }
 
