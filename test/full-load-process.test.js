@@ -1,41 +1,9 @@
 'use strict';
 // The full load node in a real Node-RED child process: state survives kill -9 and a restart, for both backends.
 const fs = require('fs');
-const os = require('os');
-const net = require('net');
 const path = require('path');
-const http = require('http');
-const { spawn } = require('child_process');
+const { RedProcess } = require('./support/red-process');
 require('should');
-
-const REPO = path.resolve(__dirname, '..');
-const RED_JS = require.resolve('node-red/red.js');
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.unref();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-function request(port, method, urlPath, timeoutMs = 5000) {
-  return new Promise((resolve, reject) => {
-    const req = http.request({ host: '127.0.0.1', port, method, path: urlPath, timeout: timeoutMs }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (c) => (body += c));
-      res.on('end', () => resolve({ status: res.statusCode, body }));
-    });
-    req.on('timeout', () => req.destroy(new Error(`${method} ${urlPath} timed out`)));
-    req.on('error', reject);
-    req.end();
-  });
-}
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
@@ -67,107 +35,54 @@ function flows() {
   ];
 }
 
-const SETTINGS = `module.exports = {
-  uiHost: '127.0.0.1',
-  flowFile: 'flows.json',
-  credentialSecret: false,
-  logging: { console: { level: 'warn' } },
-  contextStorage: { default: { module: 'memory' }, disk: { module: 'localfilesystem', config: { flushInterval: 0.2 } } },
-  diagnostics: { enabled: false, ui: false },
-  telemetry: { enabled: false },
-  editorTheme: { tours: false },
-};
-`;
+// A context store that persists quickly, so the context backend is tested against real disk writes.
+const SETTINGS = { contextStorage: { default: { module: 'memory' }, disk: { module: 'localfilesystem', config: { flushInterval: 0.2 } } } };
 
 describe('full load node in a Node-RED process (kill -9 and restart)', function () {
   this.timeout(90000);
-  let userDir;
-  let child;
-  let output = '';
+  let red;
 
-  function start(port) {
-    output = '';
-    child = spawn(process.execPath, [RED_JS, '-u', userDir, '-p', String(port), 'flows.json'], {
-      cwd: userDir,
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, NODE_RED_HOME: userDir },
-    });
-    child.stdout.on('data', (d) => (output += d));
-    child.stderr.on('data', (d) => (output += d));
-    return child;
+  async function fullLoad(which) {
+    const r = await red.http('GET', `/fl-${which}`);
+    r.status.should.equal(200, r.text);
+    return r.json;
   }
 
-  async function waitReady(port, ms = 30000) {
-    const end = Date.now() + ms;
-    for (;;) {
-      if (child.exitCode !== null) throw new Error(`Node-RED exited (${child.exitCode}):\n${output}`);
-      try {
-        const r = await request(port, 'GET', '/flows', 1000);
-        if (r.status === 200) return;
-      } catch {
-        // not listening yet
-      }
-      if (Date.now() > end) throw new Error(`Node-RED did not answer GET /flows within ${ms} ms:\n${output}`);
-      await sleep(200);
-    }
-  }
-
-  function kill9() {
-    return new Promise((resolve) => {
-      if (!child || child.exitCode !== null || child.signalCode) return resolve();
-      child.once('exit', () => resolve());
-      child.kill('SIGKILL');
-    });
-  }
-
-  async function fullLoad(port, which) {
-    const r = await request(port, 'GET', `/fl-${which}`, 5000);
-    r.status.should.equal(200, r.body);
-    return JSON.parse(r.body);
-  }
-
-  async function press(port, id) {
-    const r = await request(port, 'POST', `/inject/${id}`);
-    r.status.should.equal(200, `${id}: ${r.body}`);
+  async function press(id) {
+    const r = await red.http('POST', `/inject/${id}`);
+    r.status.should.equal(200, `${id}: ${r.text}`);
   }
 
   before(function () {
-    userDir = fs.mkdtempSync(path.join(os.tmpdir(), 'oicp-fl-proc-'));
-    fs.mkdirSync(path.join(userDir, 'node_modules'));
-    fs.symlinkSync(REPO, path.join(userDir, 'node_modules', 'node-red-contrib-oicp'), 'dir');
-    fs.writeFileSync(path.join(userDir, 'settings.js'), SETTINGS);
-    fs.writeFileSync(path.join(userDir, 'flows.json'), JSON.stringify(flows(), null, 2));
+    red = new RedProcess({ flows: flows(), settings: SETTINGS });
   });
 
   after(async function () {
-    await kill9();
-    fs.rmSync(userDir, { recursive: true, force: true });
+    await red.kill();
+    red.cleanup();
   });
 
   it('restores both backends after kill -9 with the changes of more than a second ago', async function () {
-    let port = await freePort();
-    start(port);
-    await waitReady(port);
-    await press(port, 'injRecords');
-    await press(port, 'injDelete');
+    await red.start();
+    await press('injRecords');
+    await press('injDelete');
     const expectedBefore = [
       { EvseID: 'DE*ABC*E1', EvseStatus: 'Available' },
       { EvseID: 'DE*ABC*E3', EvseStatus: 'Occupied' },
     ];
-    (await fullLoad(port, 'file')).should.eql(expectedBefore, output);
-    (await fullLoad(port, 'ctx')).should.eql(expectedBefore, output);
-    await press(port, 'injLate');
+    (await fullLoad('file')).should.eql(expectedBefore, red.log);
+    (await fullLoad('ctx')).should.eql(expectedBefore, red.log);
+    await press('injLate');
     // File journal: written within 250 ms. Context: 1 s debounce plus the store's 0.2 s flush.
     await sleep(2500);
-    await kill9();
-    fs.existsSync(path.join(userDir, 'oicp', 'fullload-flFile')).should.be.true();
+    await red.kill('SIGKILL');
+    fs.existsSync(path.join(red.userDir, 'oicp', 'fullload-flFile')).should.be.true();
 
-    port = await freePort();
-    start(port);
-    await waitReady(port);
+    red.log = '';
+    await red.start();
     const expected = [...expectedBefore, { EvseID: 'DEABCE4', EvseStatus: 'Reserved' }];
-    (await fullLoad(port, 'file')).should.eql(expected, output);
-    (await fullLoad(port, 'ctx')).should.eql(expected, output);
-    output.should.not.match(/oicp-full-load.*(error|failed)/i);
+    (await fullLoad('file')).should.eql(expected, red.log);
+    (await fullLoad('ctx')).should.eql(expected, red.log);
+    red.log.should.not.match(/oicp-full-load.*(error|failed)/i);
   });
 });

@@ -30,6 +30,8 @@ class RedProcess {
   constructor(opts) {
     this.userDir = opts.userDir || makeUserDir();
     this.env = opts.env || {};
+    /** Extra settings.js properties (plain JSON), merged over the defaults below. */
+    this.settings = opts.settings || {};
     this.redPath = opts.redPath || require.resolve('node-red/red.js');
     this.nodeBin = opts.nodeBin || process.execPath;
     this.log = '';
@@ -43,7 +45,8 @@ class RedProcess {
     fs.writeFileSync(path.join(this.userDir, 'settings.js'), `module.exports = {
       uiHost: '127.0.0.1', uiPort: ${this.port}, flowFile: 'flows.json', credentialSecret: 'test-secret',
       editorTheme: { tours: false }, logging: { console: { level: 'info', metrics: false, audit: false } },
-      contextStorage: { default: { module: 'memory' }, file: { module: 'localfilesystem', config: { flushInterval: 1 } } }
+      contextStorage: { default: { module: 'memory' }, file: { module: 'localfilesystem', config: { flushInterval: 1 } } },
+      ...${JSON.stringify(this.settings)}
     };`);
     this.child = spawn(this.nodeBin, [this.redPath, '--userDir', this.userDir, '--settings', path.join(this.userDir, 'settings.js')], {
       cwd: this.userDir, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...this.env },
