@@ -73,6 +73,8 @@ export = function (RED: RED) {
     let setupError: string | undefined;
     const hubject = def.hubject ? RED.nodes.getNode(def.hubject) : null;
     if (def.hubject && !hubject) setupError = 'the linked Hubject config node was not found';
+    // Without a valid OperatorID the operator check cannot run: refuse rather than collect foreign EVSEs.
+    else if (hubject && typeof hubject.operatorId !== 'string') setupError = `Hubject config: ${hubject.configError ?? 'no valid OperatorID'}`;
 
     let schedule: Schedule | undefined;
     let scheduleProblem: string | undefined;

@@ -346,5 +346,13 @@ describe('full load node (test helper runtime)', function () {
       await trigger(w);
       w.out[0].payload.should.eql([rec(1), { EvseID: 'DEABCE2', EvseStatus: 'Occupied' }]);
     });
+
+    it('refuses input with the reason when the linked Hubject config has no valid OperatorID', async function () {
+      await helper.load([hubjectNode, fullLoadNode], [TAB, { ...HUB, operatorId: 'DE_BAD' }, ...flow({ hubject: 'h1' })]);
+      const w = watch();
+      w.node.receive({ payload: rec(1) });
+      await until(() => w.caught.length === 1);
+      w.caught[0].error.message.should.match(/Hubject config: OperatorID 'DE_BAD' does not match the OICP pattern/);
+    });
   });
 });
