@@ -286,6 +286,49 @@ describe('e2e: the Node-RED editor in chromium', function () {
     }
   });
 
+  it("checks the mapper's EvseID template live and saves its edited mapping and lookup tables", async function () {
+    const mapper = await workspaceNode('oicp-ocpp-status');
+    await mapper.locator('rect.red-ui-flow-node').dblclick();
+    const tray = page.locator('.red-ui-tray', { has: page.locator('#node-input-evseIdTemplate') });
+    await tray.waitFor({ state: 'visible' });
+    const tpl = tray.locator('#node-input-evseIdTemplate');
+    const tplError = async () => ((await tpl.getAttribute('class')) || '').split(/\s+/).includes('input-error');
+    assert.strictEqual(await tplError(), false, 'the demo template is valid');
+    await tpl.fill('DE*XYZ*E{chargeBoxId}*{connectorId}');
+    await until(tplError, 5000, 'a template outside the linked operator DE*ABC is marked');
+    await tpl.fill('DE*ABC*E{chargeBoxId}*{connectorId}');
+    await until(async () => !(await tplError()), 5000, 'the corrected template is accepted');
+
+    // The mapping table lists Hubject's table, one editable row per OCPP status.
+    const rows = tray.locator('#node-input-mapping-container .oicp-map-ocpp');
+    assert.strictEqual(await rows.count(), 10);
+    const names = await rows.evaluateAll((els) => els.map((e) => e.value));
+    const faulted = tray.locator('#node-input-mapping-container select.oicp-map-oicp').nth(names.indexOf('Faulted'));
+    assert.ok(names.includes('Faulted'), names.join(','));
+    assert.strictEqual(await faulted.inputValue(), 'OutOfService');
+    await faulted.selectOption('Unknown');
+
+    // The lookup table takes a row; a foreign EvseID is marked, a valid one is not.
+    await tray.locator('.red-ui-editableList', { has: page.locator('#node-input-lookup-container') }).locator('.red-ui-editableList-addButton').click();
+    const evse = tray.locator('#node-input-lookup-container .oicp-lookup-evse').last();
+    await tray.locator('#node-input-lookup-container .oicp-lookup-cb').last().fill('1001');
+    await tray.locator('#node-input-lookup-container .oicp-lookup-conn').last().fill('1');
+    await evse.fill('DE*XYZ*E9');
+    await until(async () => ((await evse.getAttribute('class')) || '').includes('input-error'), 5000, 'foreign EvseID marked');
+    await evse.fill('DE*ABC*E9001');
+    await until(async () => !((await evse.getAttribute('class')) || '').includes('input-error'), 5000, 'valid EvseID accepted');
+    await shot('7-mapper-dialog');
+
+    await tray.locator('#node-dialog-ok').click();
+    await tray.waitFor({ state: 'hidden' });
+    const saved = await page.evaluate(() => {
+      const n = RED.nodes.filterNodes({ type: 'oicp-ocpp-status', z: RED.workspaces.active() })[0];
+      return { mapping: n.mapping, lookup: n.lookup };
+    });
+    assert.strictEqual(saved.mapping.Faulted, 'Unknown');
+    assert.deepStrictEqual(saved.lookup.map((r) => [r.chargeBoxId, String(r.connector), r.EvseID]), [['1001', '1', 'DE*ABC*E9001']]);
+  });
+
   it('threw no uncaught errors in the editor page', function () {
     assert.deepStrictEqual(pageErrors, []);
   });
