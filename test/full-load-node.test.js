@@ -1,55 +1,29 @@
 'use strict';
 // The oicp-full-load node in the Node-RED runtime of node-red-node-test-helper.
 const fs = require('fs');
-const os = require('os');
 const path = require('path');
 const should = require('should');
 const sinon = require('sinon');
 const helper = require('node-red-node-test-helper');
 const { assertPushEvseStatus } = require('./support/openapi');
+const shared = require('./support/flows');
+const { sleep } = require('./support/until');
 const fullLoadNode = require('../nodes/oicp-full-load.js');
 
 helper.init(require.resolve('node-red'));
 
 const rec = (n, s = 'Available') => ({ EvseID: `DE*ABC*E${n}`, EvseStatus: s });
 const recs = (from, to, s) => Array.from({ length: to - from }, (_, i) => rec(from + i, s));
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-function until(pred, ms = 5000, what = 'condition') {
-  const end = Date.now() + ms;
-  return new Promise((resolve, reject) => {
-    (function poll() {
-      let v;
-      try { v = pred(); } catch (e) { return reject(e); }
-      if (v) return resolve(v);
-      if (Date.now() > end) return reject(new Error(`${what} not met within ${ms} ms`));
-      setTimeout(poll, 10);
-    })();
-  });
-}
+const until = (pred, ms = 5000, what) => shared.until(pred, ms, what);
 
 /** Everything a test wants to observe about node fl1. */
-function watch() {
-  const w = { out: [], caught: [], completed: [], warns: [], statuses: [] };
-  helper.getNode('out').on('input', (m) => w.out.push(m));
-  helper.getNode('caught').on('input', (m) => w.caught.push(m));
-  helper.getNode('completed').on('input', (m) => w.completed.push(m));
-  const n = helper.getNode('fl1');
-  n.on('call:warn', (c) => w.warns.push(String(c.args[0])));
-  n.on('call:status', (c) => w.statuses.push(c.args[0]));
-  w.node = n;
-  w.lastStatus = () => w.statuses[w.statuses.length - 1] || {};
-  return w;
-}
+const watch = () => shared.watchNode(helper, 'fl1');
 
 function flow(props = {}, extra = []) {
   return [
     { id: 'fl1', type: 'oicp-full-load', z: 'f1', name: '', time: '03:00', onStart: false, onStartDelay: 30, staleDays: 7, allowEmpty: false, minRatio: 0.5, passThrough: false, storage: 'file', contextStore: '', wires: [['out']], ...props },
     { id: 'out', type: 'helper', z: 'f1' },
-    { id: 'c1', type: 'catch', z: 'f1', scope: ['fl1'], uncaught: false, wires: [['caught']] },
-    { id: 'caught', type: 'helper', z: 'f1' },
-    { id: 'cmp', type: 'complete', z: 'f1', scope: ['fl1'], uncaught: false, wires: [['completed']] },
-    { id: 'completed', type: 'helper', z: 'f1' },
+    ...shared.observers(['fl1'], { z: 'f1' }),
     ...extra,
   ];
 }
@@ -57,17 +31,8 @@ const TAB = { id: 'f1', type: 'tab', label: 'test' };
 
 describe('full load node (test helper runtime)', function () {
   this.timeout(20000);
-  let userDir;
-  const journalDir = () => path.join(userDir, 'oicp', 'fullload-fl1');
-
-  beforeEach(function () {
-    userDir = fs.mkdtempSync(path.join(os.tmpdir(), 'oicp-fl-node-'));
-    helper.settings({ userDir });
-  });
-  afterEach(async function () {
-    await helper.unload();
-    fs.rmSync(userDir, { recursive: true, force: true });
-  });
+  const userDir = shared.freshUserDirs(helper, 'oicp-fl-node-');
+  const journalDir = () => path.join(userDir(), 'oicp', 'fullload-fl1');
 
   let seq = 0;
   /** Sends a trigger and waits until it is done (sent or held back). */
@@ -300,8 +265,8 @@ describe('full load node (test helper runtime)', function () {
   });
 
   it('keeps its state in a Node-RED context store (localfilesystem)', async function () {
-    const ctxDir = path.join(userDir, 'ctx');
-    helper.settings({ userDir, contextStorage: { default: { module: 'memory' }, disk: { module: 'localfilesystem', config: { dir: ctxDir, flushInterval: 0.05 } } } });
+    const ctxDir = path.join(userDir(), 'ctx');
+    helper.settings({ userDir: userDir(), contextStorage: { default: { module: 'memory' }, disk: { module: 'localfilesystem', config: { dir: ctxDir, flushInterval: 0.05 } } } });
     // The helper does not load context plugins; this runs after its context init and before the flows start.
     const loadContext = () => helper._context.load();
     const cflow = (props = {}) => [TAB, ...flow({ storage: 'context', contextStore: 'disk', ...props })];

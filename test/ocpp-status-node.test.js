@@ -1,31 +1,20 @@
 'use strict';
 // The oicp-ocpp-status node in the Node-RED runtime of node-red-node-test-helper.
 const fs = require('fs');
-const os = require('os');
 const path = require('path');
 const vm = require('vm');
 const should = require('should');
 const helper = require('node-red-node-test-helper');
 const { assertEvseStatusRecord } = require('./support/openapi');
+const shared = require('./support/flows');
+const { sleep } = require('./support/until');
 const S = require('./fixtures/ocpp/shapes');
 const statusNode = require('../nodes/oicp-ocpp-status.js');
 const hubjectNode = require('../nodes/oicp-hubject-config.js');
 
 helper.init(require.resolve('node-red'));
 
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-function until(pred, ms = 3000, what = 'condition') {
-  const end = Date.now() + ms;
-  return new Promise((resolve, reject) => {
-    (function poll() {
-      let v;
-      try { v = pred(); } catch (e) { return reject(e); }
-      if (v) return resolve(v);
-      if (Date.now() > end) return reject(new Error(`${what} not met within ${ms} ms`));
-      setTimeout(poll, 5);
-    })();
-  });
-}
+const until = (pred, ms = 3000, what) => shared.until(pred, ms, what, { every: 5 });
 
 const TAB = { id: 'f1', type: 'tab', label: 'test' };
 const HUBJECT = { id: 'h1', type: 'oicp-hubject-config', environment: 'custom', url: 'https://127.0.0.1:1/api/oicp', operatorId: 'DE*ABC', operatorName: 'Demo' };
@@ -41,26 +30,15 @@ function flow(props = {}, extra = []) {
     },
     { id: 'out', type: 'helper', z: 'f1' },
     { id: 'other', type: 'helper', z: 'f1' },
-    { id: 'c1', type: 'catch', z: 'f1', scope: ['n1'], uncaught: false, wires: [['caught']] },
-    { id: 'caught', type: 'helper', z: 'f1' },
-    { id: 'cmp', type: 'complete', z: 'f1', scope: ['n1'], uncaught: false, wires: [['completed']] },
-    { id: 'completed', type: 'helper', z: 'f1' },
+    ...shared.observers(['n1'], { z: 'f1' }),
     ...extra,
   ];
 }
 
 /** Everything a test wants to observe about node n1. */
 function watch() {
-  const w = { out: [], other: [], caught: [], completed: [], warns: [], statuses: [] };
-  helper.getNode('out').on('input', (m) => w.out.push(m));
-  helper.getNode('other').on('input', (m) => w.other.push(m));
-  helper.getNode('caught').on('input', (m) => w.caught.push(m));
-  helper.getNode('completed').on('input', (m) => w.completed.push(m));
-  const n = helper.getNode('n1');
-  n.on('call:warn', (c) => w.warns.push(String(c.args[0])));
-  n.on('call:status', (c) => w.statuses.push(c.args[0]));
-  w.node = n;
-  w.lastStatus = () => w.statuses[w.statuses.length - 1] || {};
+  const w = shared.watchNode(helper, 'n1', ['out', 'other', 'caught', 'completed']);
+  const n = w.node;
   w.handled = () => w.completed.length + w.caught.length;
   /** Sends messages one by one, each after the previous one finished (done or error). */
   w.send = async (msgs) => {
@@ -87,15 +65,7 @@ function validate(msgs) {
 
 describe('ocpp status node (test helper runtime)', function () {
   this.timeout(20000);
-  let userDir;
-  beforeEach(function () {
-    userDir = fs.mkdtempSync(path.join(os.tmpdir(), 'oicp-ocpp-node-'));
-    helper.settings({ userDir });
-  });
-  afterEach(async function () {
-    await helper.unload();
-    fs.rmSync(userDir, { recursive: true, force: true });
-  });
+  shared.freshUserDirs(helper, 'oicp-ocpp-node-');
 
   it('maps the real node-red-contrib-ocpp capture, passing msgId and msg.ocpp through', async function () {
     await helper.load(statusNode, flow());

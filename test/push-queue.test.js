@@ -9,11 +9,12 @@ const { RollingRateLimiter, backoffDelay } = require('../nodes/push/ratelimit');
 const { parsePushInput } = require('../nodes/push/input');
 const { interpretResponse } = require('../nodes/oicp/client');
 const { assertPushEvseStatus } = require('./support/openapi');
+const shared = require('./support/until');
+const { sleep } = shared;
 
 const OP = 'DE*ABC';
 const rec = (n, s) => ({ EvseID: `DE*ABC*E${n}`, EvseStatus: s });
 const ok = () => ({ class: 'success', reason: '000 success', httpStatus: 200, statusCode: { Code: '000' }, ack: { Result: true, StatusCode: { Code: '000' } }, durationMs: 1 });
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 /** A fake Hubject with ActionType semantics, latency and a scripted fault list; counts overlapping requests. */
 function fakeHubject({ latency = 5, faults = [] } = {}) {
@@ -49,16 +50,7 @@ function owner(cb) {
   return { nodeId: 'n1', pending: 0, failures: [], settle: cb };
 }
 
-function until(pred, ms = 5000) {
-  const end = Date.now() + ms;
-  return new Promise((resolve, reject) => {
-    (function poll() {
-      if (pred()) return resolve();
-      if (Date.now() > end) return reject(new Error('condition not met in time'));
-      setTimeout(poll, 5);
-    })();
-  });
-}
+const until = (pred, ms = 5000) => shared.until(pred, ms, 'condition', { every: 5 });
 
 describe('push queue (core)', function () {
   const queues = [];

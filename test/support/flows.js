@@ -3,6 +3,7 @@
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
+const { until } = require('./until');
 
 const nodeFiles = {
   tls: require('@node-red/nodes/core/network/05-tls.js'),
@@ -36,17 +37,58 @@ function tmpUserDir(prefix = 'oicp-ud-') {
   return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
 }
 
-function until(pred, ms = 10000, what = 'condition') {
-  const end = Date.now() + ms;
-  return new Promise((resolve, reject) => {
-    (function poll() {
-      let v;
-      try { v = pred(); } catch (e) { return reject(e); }
-      if (v) return resolve(v);
-      if (Date.now() > end) return reject(new Error(`${what} not met within ${ms} ms`));
-      setTimeout(poll, 10);
-    })();
+/**
+ * Catch and Complete nodes (c1, cmp) for the nodes in `scope`, wired to the helper nodes caught and completed, on
+ * tab z when given. completeScope: what Complete watches (default the same as Catch; null leaves Complete out).
+ */
+function observers(scope, { z, completeScope = scope } = {}) {
+  const on = z ? { z } : {};
+  const nodes = [
+    { id: 'c1', type: 'catch', ...on, scope, uncaught: false, wires: [['caught']] },
+    { id: 'caught', type: 'helper', ...on },
+  ];
+  if (completeScope) {
+    nodes.push(
+      { id: 'cmp', type: 'complete', ...on, scope: completeScope, uncaught: false, wires: [['completed']] },
+      { id: 'completed', type: 'helper', ...on },
+    );
+  }
+  return nodes;
+}
+
+/**
+ * What a node-red-node-test-helper test observes of node `id`: the messages of the helper nodes named in `helpers`
+ * (w.out, w.caught, ...), its warn() texts (w.warns) and status() calls (w.statuses, w.lastStatus()); w.node is the node.
+ */
+function watchNode(helper, id, helpers = ['out', 'caught', 'completed']) {
+  const w = { warns: [], statuses: [] };
+  for (const h of helpers) {
+    w[h] = [];
+    helper.getNode(h).on('input', (m) => w[h].push(m));
+  }
+  const n = helper.getNode(id);
+  n.on('call:warn', (c) => w.warns.push(String(c.args[0])));
+  n.on('call:status', (c) => w.statuses.push(c.args[0]));
+  w.node = n;
+  w.lastStatus = () => w.statuses[w.statuses.length - 1] || {};
+  return w;
+}
+
+/**
+ * Mocha hooks of a node-red-node-test-helper suite: each test gets a fresh userDir under os.tmpdir() (named with
+ * `prefix`); after it the flows are unloaded and the directory removed. Returns a getter of the current userDir.
+ */
+function freshUserDirs(helper, prefix) {
+  let userDir;
+  beforeEach(function () {
+    userDir = tmpUserDir(prefix);
+    helper.settings({ userDir });
   });
+  afterEach(async function () {
+    await helper.unload();
+    fs.rmSync(userDir, { recursive: true, force: true });
+  });
+  return () => userDir;
 }
 
 /** True when two EvseID -> status maps hold the same entries, in any order. */
@@ -55,4 +97,4 @@ function sameStatuses(a, b) {
   return ka.length === Object.keys(b).length && ka.every((k) => a[k] === b[k]);
 }
 
-module.exports = { nodeFiles, hubjectNodes, tmpUserDir, until, sameStatuses };
+module.exports = { nodeFiles, hubjectNodes, tmpUserDir, until, observers, watchNode, freshUserDirs, sameStatuses };
