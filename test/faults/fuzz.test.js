@@ -6,21 +6,16 @@ require('should');
 const crypto = require('crypto');
 const helper = require('node-red-node-test-helper');
 const { startSim, pullViaHttp, statusesFromPull } = require('../support/sim');
-const { nodeFiles, hubjectNodes, tmpUserDir, until } = require('../support/flows');
+const { hubjectNodes, until, observers } = require('../support/flows');
 const { assertEvseStatusRecord } = require('../support/openapi');
-const { forgetQueues } = require('../../nodes/push/registry');
 const { evseKey } = require('../../nodes/oicp/ids');
 const { parseStatusRecords, parseDeleteIds } = require('../../nodes/fullload');
 const gen = require('../fixtures/fuzz/generator');
 const corpus = require('../fixtures/fuzz/seed.json');
-const { report, byKey, diffStatuses, trackQueue, prototypeSnapshot } = require('./lib');
+const { ALL_NODES, pushNode, ocppStatusNode, fullLoadNode, startHelper, stopHelper, report, byKey, diffStatuses, trackQueue, prototypeSnapshot } = require('./lib');
 
 helper.init(require.resolve('node-red'));
 
-const NODES = [
-  nodeFiles.tls, nodeFiles.config, nodeFiles.push, nodeFiles.catch, nodeFiles.complete,
-  require('../../nodes/oicp-ocpp-status.js'), require('../../nodes/oicp-full-load.js'),
-];
 // FUZZ_SEED / FUZZ_COUNT explore other corpora; the recorded one (seed.json) is what CI runs and what replays.
 const SEED = process.env.FUZZ_SEED ? Number(process.env.FUZZ_SEED) : corpus.seed;
 const COUNT = process.env.FUZZ_COUNT ? Number(process.env.FUZZ_COUNT) : corpus.count;
@@ -47,16 +42,10 @@ describe('#8 case 6: fuzzing every node with 10,000 messages', function () {
   after(async function () {
     await sim.stop();
   });
-  beforeEach(function (done) {
-    helper.settings({ userDir: tmpUserDir('oicp-faults-fuzz-') });
-    sim.clearState(); sim.clearFaults(); sim.resetStats();
-    helper.startServer(done);
+  beforeEach(async function () {
+    await startHelper('oicp-faults-fuzz-', sim);
   });
-  afterEach(async function () {
-    await helper.unload();
-    forgetQueues();
-    await new Promise((r) => helper.stopServer(r));
-  });
+  afterEach(stopHelper);
 
   it('uses the recorded corpus (seed and fingerprints in test/fixtures/fuzz/seed.json)', function () {
     if (!RECORDED) this.skip();
@@ -135,13 +124,10 @@ describe('#8 case 6: fuzzing every node with 10,000 messages', function () {
   }
 
   it('push evse status: valid ones queued and landed, every other one a catchable error', async function () {
-    await helper.load(NODES, [
+    await helper.load(ALL_NODES, [
       ...hubjectNodes(certs, url, { retryBase: 0.05, retryMax: 1 }),
-      { id: 'p1', type: 'oicp-push-evse-status', hubject: 'hub1', action: 'update', maxRecords: 500, insertMissing: true, wires: [[]] },
-      { id: 'c1', type: 'catch', scope: ['p1'], uncaught: false, wires: [['caught']] },
-      { id: 'caught', type: 'helper' },
-      { id: 'cmp', type: 'complete', scope: ['p1'], uncaught: false, wires: [['completed']] },
-      { id: 'completed', type: 'helper' },
+      pushNode(),
+      ...observers(['p1']),
     ]);
     const protoBefore = prototypeSnapshot();
     const tracker = trackQueue(helper.getNode('hub1').queue);
@@ -168,19 +154,13 @@ describe('#8 case 6: fuzzing every node with 10,000 messages', function () {
   });
 
   it('ocpp status: valid ones mapped and landed, others done quietly, every bad one a catchable error', async function () {
-    await helper.load(NODES, [
+    await helper.load(ALL_NODES, [
       ...hubjectNodes(certs, url, { retryBase: 0.05, retryMax: 1 }),
-      {
-        id: 'o1', type: 'oicp-ocpp-status', hubject: 'hub1', evseIdTemplate: 'DE*ABC*E{chargeBoxId}*{connectorId}', lookup: [], mapping: {},
-        unknownStatus: 'error', connector0: 'ignore', offline: 'ignore', onlyChanges: false, otherOutput: false, outputs: 1, wires: [['out', 'p1']],
-      },
+      ocppStatusNode({ onlyChanges: false, wires: [['out', 'p1']] }),
       { id: 'out', type: 'helper' },
-      { id: 'p1', type: 'oicp-push-evse-status', hubject: 'hub1', action: 'update', maxRecords: 500, insertMissing: true, wires: [[]] },
+      pushNode(),
       // One Catch for both (the test helper cannot load two catch nodes); errors of the push node are told apart by source.
-      { id: 'c1', type: 'catch', scope: ['o1', 'p1'], uncaught: false, wires: [['caught']] },
-      { id: 'caught', type: 'helper' },
-      { id: 'cmp', type: 'complete', scope: ['o1'], uncaught: false, wires: [['completed']] },
-      { id: 'completed', type: 'helper' },
+      ...observers(['o1', 'p1'], { completeScope: ['o1'] }),
     ]);
     const pushCaught = [];
     helper.getNode('caught').on('input', (m) => { if (m.error.source.id === 'p1') pushCaught.push(m.error.message); });
@@ -215,18 +195,12 @@ describe('#8 case 6: fuzzing every node with 10,000 messages', function () {
   });
 
   it('full load: valid ones kept, every bad one a catchable error, and the next fullLoad holds exactly the truth', async function () {
-    await helper.load(NODES, [
+    await helper.load(ALL_NODES, [
       ...hubjectNodes(certs, url, { retryBase: 0.05, retryMax: 1 }),
-      {
-        id: 'fl1', type: 'oicp-full-load', hubject: 'hub1', time: '03:00', onStart: false, onStartDelay: 30, staleDays: 7, allowEmpty: false,
-        minRatio: 0.5, passThrough: false, storage: 'file', contextStore: '', wires: [['out', 'p1']],
-      },
+      fullLoadNode({ wires: [['out', 'p1']] }),
       { id: 'out', type: 'helper' },
-      { id: 'p1', type: 'oicp-push-evse-status', hubject: 'hub1', action: 'update', maxRecords: 500, insertMissing: true, wires: [[]] },
-      { id: 'c1', type: 'catch', scope: ['fl1'], uncaught: false, wires: [['caught']] },
-      { id: 'caught', type: 'helper' },
-      { id: 'cmp', type: 'complete', scope: ['fl1'], uncaught: false, wires: [['completed']] },
-      { id: 'completed', type: 'helper' },
+      pushNode(),
+      ...observers(['fl1']),
     ]);
     await until(() => helper.getNode('fl1'), 5000);
     const protoBefore = prototypeSnapshot();

@@ -1,20 +1,50 @@
 'use strict';
 // Small helpers of the fault suite (issue #8). Simulator, flow and process helpers live in ../support and are reused.
+const helper = require('node-red-node-test-helper');
 const { evseKey } = require('../../nodes/oicp/ids');
+const { forgetQueues } = require('../../nodes/push/registry');
+const { nodeFiles, tmpUserDir } = require('../support/flows');
+const { sleep } = require('../support/until');
 // The seeded PRNG lives with the fuzz corpus, which must replay without this file.
 const { mulberry32 } = require('../fixtures/fuzz/generator');
 
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+/** Node modules of the tests that load push nodes into the test helper: tls-config, Hubject config, push, Catch, Complete. */
+const PUSH_NODES = [nodeFiles.tls, nodeFiles.config, nodeFiles.push, nodeFiles.catch, nodeFiles.complete];
+/** PUSH_NODES and the ocpp status and full load nodes. */
+const ALL_NODES = [...PUSH_NODES, require('../../nodes/oicp-ocpp-status.js'), require('../../nodes/oicp-full-load.js')];
 
-/** Like support/flows until(), for an async predicate: polls every `every` ms until it resolves truthy. */
-async function poll(pred, ms, what = 'condition', every = 100) {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await pred();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`${what} not met within ${ms} ms`);
-    await sleep(every);
-  }
+/** Push evse status node p1 on hub1 (update, 500 records a request, insertMissing, output wired to nothing); props on top. */
+const pushNode = (props = {}) => ({ id: 'p1', type: 'oicp-push-evse-status', hubject: 'hub1', action: 'update', maxRecords: 500, insertMissing: true, wires: [[]], ...props });
+
+/** ocpp status node o1 on hub1 with the template DE*ABC*E{chargeBoxId}*{connectorId} and default settings; props on top. */
+const ocppStatusNode = (props = {}) => ({
+  id: 'o1', type: 'oicp-ocpp-status', hubject: 'hub1', evseIdTemplate: 'DE*ABC*E{chargeBoxId}*{connectorId}', lookup: [], mapping: {},
+  unknownStatus: 'error', connector0: 'ignore', offline: 'ignore', onlyChanges: true, otherOutput: false, outputs: 1, wires: [[]], ...props,
+});
+
+/** Full load node fl1 on hub1 with default settings (03:00, file storage, no pass-through); props on top. */
+const fullLoadNode = (props = {}) => ({
+  id: 'fl1', type: 'oicp-full-load', hubject: 'hub1', time: '03:00', onStart: false, onStartDelay: 30, staleDays: 7, allowEmpty: false,
+  minRatio: 0.5, passThrough: false, storage: 'file', contextStore: '', wires: [[]], ...props,
+});
+
+/**
+ * Starts the test helper's server on a fresh userDir under os.tmpdir() (named with prefix); given the simulator, first
+ * clears its state, faults and statistics. Resolves with the userDir.
+ */
+async function startHelper(prefix, sim) {
+  const userDir = tmpUserDir(prefix);
+  helper.settings({ userDir });
+  if (sim) { sim.clearState(); sim.clearFaults(); sim.resetStats(); }
+  await helper.startServer();
+  return userDir;
+}
+
+/** Unloads the flows, forgets the shared push queues and stops the test helper's server. */
+async function stopHelper() {
+  await helper.unload();
+  forgetQueues();
+  await new Promise((r) => helper.stopServer(r));
 }
 
 /** One compact line of measured figures, for the resolution note of #8. */
@@ -120,4 +150,7 @@ function prototypeSnapshot() {
   return snap;
 }
 
-module.exports = { sleep, poll, mulberry32, report, byKey, diffStatuses, trackQueue, trackClient, activeResources, prototypeSnapshot };
+module.exports = {
+  PUSH_NODES, ALL_NODES, pushNode, ocppStatusNode, fullLoadNode, startHelper, stopHelper,
+  sleep, mulberry32, report, byKey, diffStatuses, trackQueue, trackClient, activeResources, prototypeSnapshot,
+};

@@ -4,13 +4,11 @@
 require('should');
 const helper = require('node-red-node-test-helper');
 const { startSim, pullViaHttp, statusesFromPull } = require('../support/sim');
-const { nodeFiles, hubjectNodes, tmpUserDir, until } = require('../support/flows');
-const { forgetQueues } = require('../../nodes/push/registry');
-const { sleep, mulberry32, report, byKey, diffStatuses, trackClient } = require('./lib');
+const { hubjectNodes, until, observers } = require('../support/flows');
+const { PUSH_NODES, pushNode, startHelper, stopHelper, sleep, mulberry32, report, byKey, diffStatuses, trackClient } = require('./lib');
 
 helper.init(require.resolve('node-red'));
 
-const NODES = [nodeFiles.tls, nodeFiles.config, nodeFiles.push, nodeFiles.catch, nodeFiles.complete];
 const EVSES = 2000;
 const REFUSE_MS = 60_000;
 const HTTP503_MS = 30_000;
@@ -27,24 +25,18 @@ describe('#8 case 1: outage (60 s refused, then 30 s of 503)', function () {
 
   before(async function () {
     ({ sim, certs, url } = await startSim({ latencyMs: 2, rateLimitPerMinute: RATE_LIMIT, requestLogSize: 20000 }));
-    helper.settings({ userDir: tmpUserDir('oicp-faults-outage-') });
-    await new Promise((r) => helper.startServer(r));
+    await startHelper('oicp-faults-outage-');
   });
   after(async function () {
-    await helper.unload();
-    forgetQueues();
-    await new Promise((r) => helper.stopServer(r));
+    await stopHelper();
     await sim.stop();
   });
 
   it('lands the truth of 2,000 EVSEs, within the rate limit, with visible backoff and one request at a time', async function () {
-    await helper.load(NODES, [
+    await helper.load(PUSH_NODES, [
       ...hubjectNodes(certs, url, { retryBase: RETRY_BASE_MS / 1000, retryMax: RETRY_MAX_MS / 1000, rateLimit: RATE_LIMIT, timeout: 10 }),
-      { id: 'p1', type: 'oicp-push-evse-status', hubject: 'hub1', action: 'update', maxRecords: 500, insertMissing: true, wires: [[]] },
-      { id: 'c1', type: 'catch', scope: ['p1'], uncaught: false, wires: [['caught']] },
-      { id: 'caught', type: 'helper' },
-      { id: 'cmp', type: 'complete', scope: ['p1'], uncaught: false, wires: [['completed']] },
-      { id: 'completed', type: 'helper' },
+      pushNode(),
+      ...observers(['p1']),
     ]);
     const p1 = helper.getNode('p1');
     const hub = helper.getNode('hub1');

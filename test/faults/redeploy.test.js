@@ -6,17 +6,14 @@ require('should');
 const { performance } = require('perf_hooks');
 const helper = require('node-red-node-test-helper');
 const { startSim, pullViaHttp, statusesFromPull } = require('../support/sim');
-const { nodeFiles, hubjectNodes, tmpUserDir, until } = require('../support/flows');
-const { forgetQueues } = require('../../nodes/push/registry');
+const { hubjectNodes, until, observers } = require('../support/flows');
 const { evseKey } = require('../../nodes/oicp/ids');
-const { sleep, mulberry32, report, diffStatuses, trackQueue, activeResources } = require('./lib');
+const {
+  ALL_NODES, pushNode, ocppStatusNode, fullLoadNode, startHelper, stopHelper, sleep, mulberry32, report, diffStatuses, trackQueue, activeResources,
+} = require('./lib');
 
 helper.init(require.resolve('node-red'));
 
-const NODES = [
-  nodeFiles.tls, nodeFiles.config, nodeFiles.push, nodeFiles.catch, nodeFiles.complete,
-  require('../../nodes/oicp-ocpp-status.js'), require('../../nodes/oicp-full-load.js'),
-];
 const REDEPLOYS = 50;
 const EVSES = 1000;
 // Each EVSE walks this chain once, so every status it is given is distinct and its order is known.
@@ -41,13 +38,10 @@ describe('#8 case 3: 50 redeploys under traffic', function () {
       }
     };
     ({ sim, certs, url } = await startSim({ latencyMs: 10, onPush, requestLogSize: 20000 }));
-    helper.settings({ userDir: tmpUserDir('oicp-faults-redeploy-') });
-    await new Promise((r) => helper.startServer(r));
+    await startHelper('oicp-faults-redeploy-');
   });
   after(async function () {
-    await helper.unload();
-    forgetQueues();
-    await new Promise((r) => helper.stopServer(r));
+    await stopHelper();
     await sim.stop();
   });
 
@@ -58,17 +52,10 @@ describe('#8 case 3: 50 redeploys under traffic', function () {
       { id: 'f1', type: 'tab', label: 'redeploy' },
       { ...tls, name: name('tls1') },
       { ...hub, operatorName: changed === 'hub1' ? `Demo CPO ${rev}` : 'Demo CPO' },
-      {
-        id: 'ocpp1', type: 'oicp-ocpp-status', z: 'f1', name: name('ocpp1'), hubject: 'hub1', evseIdTemplate: 'DE*ABC*E{chargeBoxId}*{connectorId}',
-        lookup: [], mapping: {}, unknownStatus: 'error', connector0: 'ignore', offline: 'ignore', onlyChanges: true, otherOutput: false, outputs: 1, wires: [['fl1']],
-      },
-      {
-        id: 'fl1', type: 'oicp-full-load', z: 'f1', name: name('fl1'), hubject: 'hub1', time: '03:00', onStart: false, onStartDelay: 30, staleDays: 7,
-        allowEmpty: false, minRatio: 0.5, passThrough: false, storage: 'file', contextStore: '', wires: [[]],
-      },
-      { id: 'p1', type: 'oicp-push-evse-status', z: 'f1', name: name('p1'), hubject: 'hub1', action: 'update', maxRecords: 500, insertMissing: true, wires: [[]] },
-      { id: 'c1', type: 'catch', z: 'f1', scope: ['p1', 'ocpp1', 'fl1'], uncaught: false, wires: [['caught']] },
-      { id: 'caught', type: 'helper', z: 'f1' },
+      ocppStatusNode({ id: 'ocpp1', z: 'f1', name: name('ocpp1'), wires: [['fl1']] }),
+      fullLoadNode({ z: 'f1', name: name('fl1') }),
+      pushNode({ z: 'f1', name: name('p1') }),
+      ...observers(['p1', 'ocpp1', 'fl1'], { z: 'f1', completeScope: null }),
     ];
   }
 
@@ -104,7 +91,7 @@ describe('#8 case 3: 50 redeploys under traffic', function () {
 
     // Hubject knows every EVSE already, so a repeated status in what it receives is a re-send after a redeploy.
     sim.seedState('DE*ABC', Array.from({ length: EVSES }, (_, i) => ({ EvseID: `DE*ABC*E${i}`, EvseStatus: 'Available' })));
-    await helper.load(NODES, flow(0));
+    await helper.load(ALL_NODES, flow(0));
     attach();
     const queue = helper.getNode('hub1').queue;
     const tracker = trackQueue(queue);

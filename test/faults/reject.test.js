@@ -4,13 +4,11 @@
 require('should');
 const helper = require('node-red-node-test-helper');
 const { startSim, pullViaHttp, statusesFromPull } = require('../support/sim');
-const { nodeFiles, hubjectNodes, tmpUserDir, until } = require('../support/flows');
-const { forgetQueues } = require('../../nodes/push/registry');
-const { sleep, report, byKey, diffStatuses } = require('./lib');
+const { hubjectNodes, until, observers } = require('../support/flows');
+const { PUSH_NODES, pushNode, startHelper, stopHelper, sleep, report, byKey, diffStatuses } = require('./lib');
 
 helper.init(require.resolve('node-red'));
 
-const NODES = [nodeFiles.tls, nodeFiles.config, nodeFiles.push, nodeFiles.catch, nodeFiles.complete];
 const rec = (n, s) => ({ EvseID: `DE*ABC*E${n}`, EvseStatus: s });
 const BAD = 'DE*ABC*E7';
 
@@ -24,25 +22,16 @@ describe('#8 case 4: Hubject rejects one EvseID of a bundle with 018', function 
   after(async function () {
     await sim.stop();
   });
-  beforeEach(function (done) {
-    helper.settings({ userDir: tmpUserDir('oicp-faults-reject-') });
-    sim.clearState(); sim.clearFaults(); sim.resetStats();
-    helper.startServer(done);
+  beforeEach(async function () {
+    await startHelper('oicp-faults-reject-', sim);
   });
-  afterEach(async function () {
-    await helper.unload();
-    forgetQueues();
-    await new Promise((r) => helper.stopServer(r));
-  });
+  afterEach(stopHelper);
 
   async function load() {
-    await helper.load(NODES, [
+    await helper.load(PUSH_NODES, [
       ...hubjectNodes(certs, url, { retryBase: 1, retryMax: 30 }),
-      { id: 'p1', type: 'oicp-push-evse-status', hubject: 'hub1', action: 'update', maxRecords: 500, insertMissing: true, wires: [[]] },
-      { id: 'c1', type: 'catch', scope: ['p1'], uncaught: false, wires: [['caught']] },
-      { id: 'caught', type: 'helper' },
-      { id: 'cmp', type: 'complete', scope: ['p1'], uncaught: false, wires: [['completed']] },
-      { id: 'completed', type: 'helper' },
+      pushNode(),
+      ...observers(['p1']),
     ]);
     const w = { caught: [], completed: [], p1: helper.getNode('p1') };
     helper.getNode('caught').on('input', (m) => w.caught.push(m));

@@ -12,7 +12,7 @@ const { execFileSync } = require('child_process');
 const { startSim, pullViaHttp, statusesFromPull } = require('../support/sim');
 const { RedProcess } = require('../support/red-process');
 const { until } = require('../support/flows');
-const { poll, report, diffStatuses } = require('./lib');
+const { report, diffStatuses } = require('./lib');
 
 describe('#8 case 7: secrets never leave the credentials', function () {
   this.timeout(120000);
@@ -77,7 +77,7 @@ describe('#8 case 7: secrets never leave the credentials', function () {
     const before = started();
     const r = await red.http('POST', '/flows', { flows: f }, { 'Node-RED-Deployment-Type': 'full' });
     r.status.should.equal(200, r.text);
-    await poll(() => started() > before, 10000, 'flows started after deploy', 20);
+    await until(() => started() > before, 10000, 'flows started after deploy', { every: 20 });
   }
   const seen = async () => (await red.http('GET', '/seen')).json;
   const feed = async (n, s) => (await red.http('POST', '/feed', [{ EvseID: `DE*ABC*E${n}`, EvseStatus: s }])).status.should.equal(200);
@@ -100,12 +100,12 @@ describe('#8 case 7: secrets never leave the credentials', function () {
     await feed(2, 'Reserved');
     truth['DE*ABC*E2'] = 'Reserved';
     const all = { statuses: [], errors: [] };
-    await poll(async () => {
+    await until(async () => {
       const s = await seen();
       all.statuses.push(...s.statuses);
       all.errors.push(...s.errors);
       return all.statuses.some((x) => x.fill === 'red' && /passphrase/.test(x.text));
-    }, 10000, 'red status for the wrong passphrase').catch((e) => { throw new Error(`${e.message}: ${JSON.stringify(all)}`); });
+    }, 10000, 'red status for the wrong passphrase', { every: 100 }).catch((e) => { throw new Error(`${e.message}: ${JSON.stringify(all)}`); });
     const redStatus = all.statuses.find((s) => s.fill === 'red');
     (redStatus && redStatus.text).should.match(/TLS: cannot decrypt the private key: check the tls-config passphrase/);
     red.log.should.match(/cannot decrypt the private key: check the tls-config passphrase/);
@@ -115,7 +115,7 @@ describe('#8 case 7: secrets never leave the credentials', function () {
     await feed(3, 'Available');
     truth['DE*ABC*E3'] = 'Available';
     const notTrusted = [];
-    await poll(async () => { notTrusted.push(...(await seen()).statuses); return notTrusted.some((s) => s.fill === 'red' && /not trusted/.test(s.text)); }, 10000, 'verification on by default')
+    await until(async () => { notTrusted.push(...(await seen()).statuses); return notTrusted.some((s) => s.fill === 'red' && /not trusted/.test(s.text)); }, 10000, 'verification on by default', { every: 100 })
       .catch(async (e) => { throw new Error(`${e.message}: ${JSON.stringify(notTrusted)}`); });
     should(sim.getStatus('DE*ABC', 'DE*ABC*E3')).not.equal('Available');
 

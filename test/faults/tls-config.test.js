@@ -6,13 +6,11 @@ const fs = require('fs');
 const path = require('path');
 const helper = require('node-red-node-test-helper');
 const { startSim, pullViaHttp, statusesFromPull } = require('../support/sim');
-const { nodeFiles, hubjectNodes, tmpUserDir, until } = require('../support/flows');
-const { forgetQueues } = require('../../nodes/push/registry');
-const { sleep, report, diffStatuses, trackClient } = require('./lib');
+const { hubjectNodes, until, observers } = require('../support/flows');
+const { PUSH_NODES, pushNode, startHelper, stopHelper, sleep, report, diffStatuses, trackClient } = require('./lib');
 
 helper.init(require.resolve('node-red'));
 
-const NODES = [nodeFiles.tls, nodeFiles.config, nodeFiles.push, nodeFiles.catch, nodeFiles.complete];
 const OBSERVE_MS = 3000; // how long a broken setup is watched for retries after its error showed
 // The config node's defaults: 1 s to 300 s of backoff; configuration faults are retried only at the maximum.
 const DEFAULTS = { retryBase: 1, retryMax: 300, timeout: 10 };
@@ -27,23 +25,15 @@ describe('#8 case 5: TLS and configuration faults', function () {
   after(async function () {
     await sim.stop();
   });
-  beforeEach(function (done) {
-    userDir = tmpUserDir('oicp-faults-tls-');
-    helper.settings({ userDir });
-    sim.clearState(); sim.clearFaults(); sim.resetStats();
-    helper.startServer(done);
+  beforeEach(async function () {
+    userDir = await startHelper('oicp-faults-tls-', sim);
   });
-  afterEach(async function () {
-    await helper.unload();
-    forgetQueues();
-    await new Promise((r) => helper.stopServer(r));
-  });
+  afterEach(stopHelper);
 
   const flow = (opts) => [
     ...hubjectNodes(certs, url, { ...DEFAULTS, ...opts }),
-    { id: 'p1', type: 'oicp-push-evse-status', hubject: 'hub1', action: 'update', maxRecords: 500, insertMissing: true, wires: [[]] },
-    { id: 'c1', type: 'catch', scope: ['p1'], uncaught: false, wires: [['caught']] },
-    { id: 'caught', type: 'helper' },
+    pushNode(),
+    ...observers(['p1'], { completeScope: null }),
   ];
 
   /** Everything the user can see: statuses of the push node, and warnings and errors in the log. */
@@ -93,7 +83,7 @@ describe('#8 case 5: TLS and configuration faults', function () {
 
   for (const c of CASES) {
     it(`${c.name}: readable error, ${c.red ? 'red status' : 'backoff'}, no flood, recovers after the fix`, async function () {
-      await helper.load(NODES, flow(c.broken()));
+      await helper.load(PUSH_NODES, flow(c.broken()));
       const loadedAt = Date.now();
       const w = watch();
       const hub = helper.getNode('hub1');
