@@ -6,14 +6,15 @@
 // buttons) to show the wiring does what its description says.
 //
 // Examples 1 and 2 need node-red-contrib-ocpp@1.3.10 and @anl-ioc/node-red-contrib-ocpp2@1.0.1-beta.3 from the npm
-// registry: installed once into os.tmpdir() (test/install/support.js cachedInstall) and linked into each userDir.
+// registry: installed once into os.tmpdir() (test/support/npm-cache.js cachedInstall) and linked into each userDir.
 const fs = require('fs');
 const path = require('path');
 const assert = require('assert');
 const { RPCClient } = require('ocpp-rpc');
 const { RedProcess, makeUserDir, freePort, ROOT } = require('./support/red-process');
 const { startSim } = require('./support/sim');
-const { cachedInstall, linkPackage, loadProblems, until } = require('./install/support');
+const { cachedInstall, linkPackage } = require('./support/npm-cache');
+const { loadProblems, until } = require('./install/support');
 const { MiniMqttBroker } = require('./install/mqtt-broker');
 
 const EXAMPLES = path.join(ROOT, 'examples');

