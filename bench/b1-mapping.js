@@ -8,20 +8,11 @@
 const { startRed } = require('./lib/red');
 const { SessionModel, Fleet, TEMPLATE, uuid, ocppMessage, mulberry32 } = require('./lib/model');
 const { now, tick, args, runMain } = require('./lib/util');
+const { EVSE_ID, naiveFunction } = require('./lib/naive');
 
-const FUNCTION_NODE = `// What integrators wire today: Hubject's table and the EvseID template in a function node.
-const TABLE = {
-    Available: 'Available', Preparing: 'Occupied', Charging: 'Occupied', SuspendedEVSE: 'Occupied',
-    SuspendedEV: 'Occupied', Finishing: 'Occupied', Occupied: 'Occupied', Reserved: 'Reserved',
-    Unavailable: 'OutOfService', Faulted: 'OutOfService'
-};
-const data = msg.payload && msg.payload.data;
-if (!msg.ocpp || msg.ocpp.command !== 'StatusNotification' || !data) return null;
-const status = TABLE[data.status];
-if (status === undefined) { node.warn('unknown OCPP status ' + data.status); return null; }
-msg.payload = { EvseID: 'DE*ABC*E' + String(msg.ocpp.chargeBoxIdentity).toUpperCase() + '*' + data.connectorId, EvseStatus: status };
+const FUNCTION_NODE = naiveFunction("Hubject's table and the EvseID template in a function node", `msg.payload = { EvseID: ${EVSE_ID}, EvseStatus: status };
 msg.topic = msg.payload.EvseID;
-return msg;`;
+return msg;`);
 
 const MAPPER_SETTINGS = { evseIdTemplate: TEMPLATE, onlyChanges: false, hubject: '', unknownStatus: 'error', connector0: 'ignore', offline: 'ignore' };
 

@@ -21,27 +21,18 @@ const { startRed } = require('./lib/red');
 const { startSimProcess } = require('./lib/sim');
 const { SessionModel, Fleet, TEMPLATE, OICP, OPERATOR_ID, uuid, ocppMessage, mulberry32, poissonTimes } = require('./lib/model');
 const { now, sleep, args, runMain, percentile } = require('./lib/util');
+const { EVSE_ID, naiveFunction } = require('./lib/naive');
 const { hubjectNodes } = require('../test/support/flows');
 
-const NAIVE_FUNCTION = `// What integrators wire today: Hubject's table, the EvseID template and the whole request body.
-const TABLE = {
-    Available: 'Available', Preparing: 'Occupied', Charging: 'Occupied', SuspendedEVSE: 'Occupied',
-    SuspendedEV: 'Occupied', Finishing: 'Occupied', Occupied: 'Occupied', Reserved: 'Reserved',
-    Unavailable: 'OutOfService', Faulted: 'OutOfService'
-};
-const data = msg.payload && msg.payload.data;
-if (!msg.ocpp || msg.ocpp.command !== 'StatusNotification' || !data) return null;
-const status = TABLE[data.status];
-if (status === undefined) { node.warn('unknown OCPP status ' + data.status); return null; }
-msg.payload = {
+const NAIVE_FUNCTION = naiveFunction("Hubject's table, the EvseID template and the whole request body", `msg.payload = {
     ActionType: 'update',
     OperatorEvseStatus: {
         OperatorID: 'DE*ABC',
         OperatorName: 'Demo CPO',
-        EvseStatusRecord: [{ EvseID: 'DE*ABC*E' + String(msg.ocpp.chargeBoxIdentity).toUpperCase() + '*' + data.connectorId, EvseStatus: status }]
+        EvseStatusRecord: [{ EvseID: ${EVSE_ID}, EvseStatus: status }]
     }
 };
-return msg;`;
+return msg;`);
 
 function flowFor(variant, sim) {
   const hub = hubjectNodes(sim.certs, sim.url);
