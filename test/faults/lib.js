@@ -77,13 +77,19 @@ function diffStatuses(a, b) {
 function trackQueue(queue) {
   const accepted = [];
   const orig = queue.enqueue;
+  const origSliced = queue.enqueueSliced;
   queue.enqueue = function (action, records, owner) {
     accepted.push({ action, records: records.map((r) => ({ ...r })), at: Date.now() });
     return orig.call(this, action, records, owner);
   };
+  // Large inputs are queued in slices; smaller ones go on through enqueue (counted there).
+  queue.enqueueSliced = function (action, records, owner, slice = 5000) {
+    if (records.length > slice) accepted.push({ action, records: records.map((r) => ({ ...r })), at: Date.now() });
+    return origSliced.call(this, action, records, owner, slice);
+  };
   return {
     accepted,
-    restore() { queue.enqueue = orig; },
+    restore() { queue.enqueue = orig; queue.enqueueSliced = origSliced; },
     records() { return accepted.reduce((n, a) => n + a.records.length, 0); },
     truth() {
       let m = new Map();
