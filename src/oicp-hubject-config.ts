@@ -1,5 +1,5 @@
-import { X509Certificate } from 'node:crypto';
-import { parseOperatorId, OPERATOR_NAME_MAX_LENGTH, OPERATOR_ID_PATTERN } from './oicp/ids';
+import { parseOperatorId, OPERATOR_NAME_MAX_LENGTH } from './oicp/ids';
+import { certOperatorId, clientCertificateProblem } from './oicp/certificate';
 import { ENVIRONMENTS, HubjectClient, type Environment, type TlsOptions } from './oicp/client';
 import { acquireQueue } from './push/registry';
 import type { PushQueue } from './push/queue';
@@ -24,30 +24,6 @@ interface ConfigDef {
 function positive(v: unknown, fallback: number): number {
   const n = typeof v === 'number' ? v : parseFloat(String(v ?? ''));
   return Number.isFinite(n) && n > 0 ? n : fallback;
-}
-
-/** Why a client certificate cannot work right now, found locally before Hubject refuses it. */
-function certProblem(cert: string | Buffer | undefined, now = Date.now()): string | undefined {
-  if (!cert) return undefined;
-  try {
-    const x = new X509Certificate(cert);
-    if (Date.parse(x.validTo) < now) return `client certificate expired on ${new Date(x.validTo).toISOString().slice(0, 10)}: renew it with Hubject and update the tls-config`;
-    if (Date.parse(x.validFrom) > now) return `client certificate is not valid before ${new Date(x.validFrom).toISOString()}: check the system clock`;
-  } catch {
-    return 'client certificate in the tls-config cannot be read as PEM';
-  }
-  return undefined;
-}
-
-/** The CN of a certificate, when it reads as an OperatorID. */
-function certOperatorId(cert: string | Buffer | undefined): string | undefined {
-  if (!cert) return undefined;
-  try {
-    const cn = /(?:^|\n)CN=([^\n]+)/.exec(new X509Certificate(cert).subject)?.[1]?.trim();
-    return cn && OPERATOR_ID_PATTERN.test(cn) ? cn.toUpperCase() : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 export = function (RED: RED) {
@@ -93,7 +69,7 @@ export = function (RED: RED) {
     }
 
     // Locally known problems block sending but not queueing, so a fix and redeploy loses nothing.
-    node.blocked = certProblem(tls.cert) as string | undefined;
+    node.blocked = clientCertificateProblem(tls.cert) as string | undefined;
 
     if (errors.length) {
       node.configError = errors.join('; ');

@@ -76,3 +76,26 @@ describe('OICP status codes', function () {
     codes.classifyError({ code: 'UND_ERR_HEADERS_TIMEOUT' }).should.match({ class: 'transient', reason: /timeout/ });
   });
 });
+
+describe('client certificate checks', function () {
+  this.timeout(30000);
+  const fs = require('fs');
+  const { getCerts } = require('./support/sim');
+  const cert = require('../nodes/oicp/certificate');
+  let certs;
+  before(function () { certs = getCerts(['DE*ABC', '+49*536']); });
+
+  it('reads the OperatorID from the subject CN, DIN ids included', function () {
+    cert.certOperatorId(fs.readFileSync(certs.clients['DE*ABC'].cert)).should.equal('DE*ABC');
+    cert.certOperatorId(fs.readFileSync(certs.clients['+49*536'].cert)).should.equal('+49*536');
+    (cert.certOperatorId('not a certificate') === undefined).should.be.true();
+    (cert.certOperatorId(fs.readFileSync(certs.caCert)) === undefined).should.be.true();
+  });
+
+  it('finds an expired or unreadable client certificate before Hubject does', function () {
+    (cert.clientCertificateProblem(fs.readFileSync(certs.clients['DE*ABC'].cert)) === undefined).should.be.true();
+    cert.clientCertificateProblem(fs.readFileSync(certs.expiredClientCert)).should.match(/^client certificate expired on \d{4}-\d{2}-\d{2}: renew it with Hubject/);
+    cert.clientCertificateProblem('-----BEGIN CERTIFICATE-----\nxx\n-----END CERTIFICATE-----').should.match(/cannot be read as PEM/);
+    cert.clientCertificateProblem(fs.readFileSync(certs.clients['DE*ABC'].cert), Date.parse('2000-01-01')).should.match(/not valid before/);
+  });
+});

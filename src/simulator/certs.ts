@@ -4,6 +4,7 @@
 
 import { execFileSync } from 'node:child_process';
 import { X509Certificate, createPrivateKey, generateKeyPairSync, randomBytes } from 'node:crypto';
+import { readCertOperatorId } from '../oicp/certificate';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -308,26 +309,4 @@ export function createCertificates(dir: string, opts: CreateCertificatesOptions 
 }
 
 /** Undoes the RFC 2253 style escaping node applies to subject values (e.g. `CN=\+49*536`). */
-function unescapeDnValue(v: string): string {
-  let s = v.trim();
-  if (s.length >= 2 && s.startsWith('"') && s.endsWith('"')) s = s.slice(1, -1);
-  return s.replace(/\\([0-9A-Fa-f]{2}|.)/g, (_m, g: string) => (g.length === 2 ? String.fromCharCode(parseInt(g, 16)) : g));
-}
-
-/** The OperatorID a client certificate carries: the CN of its subject (first CN if several). Undefined if unreadable. */
-export function readCertOperatorId(certPem: string | Buffer): string | undefined {
-  let cert: X509Certificate;
-  try {
-    cert = new X509Certificate(certPem);
-  } catch {
-    return undefined;
-  }
-  for (const line of cert.subject.split('\n')) {
-    // Multi-valued RDNs print as "CN=a + O=b" on one line.
-    for (const part of line.split(/(?<!\\) \+ /)) {
-      const m = /^CN=(.*)$/.exec(part);
-      if (m) return unescapeDnValue(m[1]);
-    }
-  }
-  return undefined;
-}
+export { readCertOperatorId } from '../oicp/certificate';
