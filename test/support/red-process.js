@@ -57,11 +57,22 @@ class RedProcess {
     const end = Date.now() + timeoutMs;
     for (;;) {
       if (this.child.exitCode !== null) throw new Error(`Node-RED exited during start:\n${this.log.slice(-3000)}`);
-      if (/Started flows/.test(this.log)) break;
+      // Flows may start before the HTTP server answers (seen with Node-RED 5): wait for both.
+      if (/Started flows/.test(this.log) && await this.answers()) break;
       if (Date.now() > end) throw new Error(`Node-RED did not start within ${timeoutMs} ms:\n${this.log.slice(-3000)}`);
       await new Promise((r) => setTimeout(r, 100));
     }
     return this;
+  }
+
+  async answers() {
+    try {
+      const res = await request(`${this.url}/settings`, { method: 'GET', headersTimeout: 2000, bodyTimeout: 2000 });
+      await res.body.dump();
+      return true;
+    } catch {
+      return false;
+    }
   }
 
   async kill(signal = 'SIGKILL') {
