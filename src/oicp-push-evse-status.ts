@@ -60,6 +60,7 @@ export = function (RED: RED) {
       flashTimer = setTimeout(() => {
         flashTimer = null;
         if (lastStatus) show(lastStatus);
+        else if (setupError) node.status({ fill: 'red', shape: 'ring', text: setupError.slice(0, 80) });
         else node.status({});
       }, 4000);
     };
