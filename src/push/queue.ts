@@ -37,7 +37,6 @@ export interface Owner {
 }
 
 interface Entry {
-  key: string;
   record: EvseStatusRecord;
   owners: Owner[];
   seq: number;
@@ -214,12 +213,13 @@ export class PushQueue extends EventEmitter {
     if (records.length <= slice) return this.enqueue(action, records, owner);
     if (owner) owner.pending += records.length;
     const seg: Segment = { action, entries: new Map(), building: true };
+    const solo = owner ? [owner] : NO_OWNERS;
     this.segments.push(seg);
     try {
       for (let i = 0; i < records.length; i += slice) {
         if (i > 0) await new Promise<void>((resolve) => setImmediate(resolve));
         const end = Math.min(records.length, i + slice);
-        for (let j = i; j < end; j++) this.put(seg, records[j]!, owner);
+        for (let j = i; j < end; j++) this.put(seg, records[j]!, owner, solo);
       }
     } finally {
       seg.building = false;
@@ -235,20 +235,24 @@ export class PushQueue extends EventEmitter {
       seg = { action, entries: new Map() };
       this.segments.push(seg);
     }
-    for (const record of records) this.put(seg, record, owner);
+    const solo = owner ? [owner] : NO_OWNERS;
+    for (const record of records) this.put(seg, record, owner, solo);
   }
 
-  private put(seg: Segment, record: EvseStatusRecord, owner: Owner | null): void {
+  /** `solo` is the shared `[owner]` of one enqueue call: owner lists are never changed in place, so records share it. */
+  private put(seg: Segment, record: EvseStatusRecord, owner: Owner | null, solo: Owner[]): void {
     const key = evseKey(record.EvseID);
     const prev = seg.entries.get(key);
-    let owners = prev ? prev.owners : NO_OWNERS;
-    if (prev) seg.entries.delete(key);
-    if (owner) {
-      // A duplicate EvseID within one message keeps the last record and counts once.
-      if (owners.includes(owner)) owner.pending--;
-      else owners = [...owners, owner];
+    let owners = prev ? prev.owners : solo;
+    if (prev) {
+      seg.entries.delete(key);
+      if (owner) {
+        // A duplicate EvseID within one message keeps the last record and counts once.
+        if (prev.owners.includes(owner)) owner.pending--;
+        else owners = [...prev.owners, owner];
+      }
     }
-    seg.entries.set(key, { key, record, owners, seq: ++this.seq });
+    seg.entries.set(key, { record, owners, seq: ++this.seq });
   }
 
   get queued(): number {
@@ -324,7 +328,7 @@ export class PushQueue extends EventEmitter {
       entries.push(e);
     }
     if (!entries.length) return null;
-    for (const e of entries) seg.entries.delete(e.key);
+    for (const e of entries) seg.entries.delete(evseKey(e.record.EvseID));
     if (!seg.entries.size) this.segments.shift();
     return { action: seg.action, entries, attempts: 0 };
   }
@@ -504,5 +508,5 @@ function namedEntries(entries: Entry[], info: string | null | undefined): Entry[
   if (!info) return [];
   const upper = info.toUpperCase();
   const tokens = new Set(upper.split(/[\s,;'"[\]()]+/).filter(Boolean).map((t) => evseKey(t)));
-  return entries.filter((e) => tokens.has(e.key));
+  return entries.filter((e) => tokens.has(evseKey(e.record.EvseID)));
 }
