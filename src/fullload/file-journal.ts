@@ -15,7 +15,8 @@ const SNAPSHOT_TMP = 'snapshot.jsonl.tmp';
 const JOURNAL = /^journal-(\d+)\.jsonl$/;
 const FORMAT = 'oicp-fullload-snapshot';
 const META_KEY = '\u0000meta';
-const CHUNK = 5000;
+// Lines per write: about 50 kB, small enough to stay out of V8's large-object space.
+const CHUNK = 1000;
 
 export interface FileJournalOptions {
   dir: string;
@@ -40,17 +41,6 @@ async function fsyncDir(dir: string): Promise<void> {
   }
 }
 
-function lineOf(change: StoreChange): [string, string] {
-  switch (change.type) {
-    case 'set':
-      return [change.key, JSON.stringify(['s', change.entry.EvseID, change.entry.EvseStatus, change.entry.lastSeen])];
-    case 'delete':
-      return [change.key, JSON.stringify(['d', change.key])];
-    case 'meta':
-      return [META_KEY, JSON.stringify(['m', change.meta])];
-  }
-}
-
 /** Append-only journal with periodic compaction into a snapshot. O(1) per change. */
 export class FileJournal implements PersistenceBackend {
   readonly kind = 'file' as const;
@@ -59,8 +49,10 @@ export class FileJournal implements PersistenceBackend {
   private readonly compactFactor: number;
   private readonly compactMin: number;
   private store: StatusStore | undefined;
-  // Latest line per key: several changes of one EVSE within a batch cost one line.
-  private pending = new Map<string, string>();
+  // Keys changed since the last write. Their lines are made from the store's current entries when written, so a
+  // burst of 100,000 changes holds no line strings for the flush interval, and repeated changes cost one line.
+  private pending = new Set<string>();
+  private metaPending = false;
   private timer: ReturnType<typeof setTimeout> | undefined;
   private seq = 0;
   private fh: import('fs').promises.FileHandle | undefined;
@@ -197,9 +189,8 @@ export class FileJournal implements PersistenceBackend {
   /** Called by the store for each change: O(1), the write happens later in a batch. */
   record(change: StoreChange): void {
     if (this.closed) return;
-    const [key, line] = lineOf(change);
-    this.pending.delete(key); // keep insertion order = order of last change
-    this.pending.set(key, line);
+    if (change.type === 'meta') this.metaPending = true;
+    else this.pending.add(change.key);
     this.arm();
   }
 
@@ -228,20 +219,33 @@ export class FileJournal implements PersistenceBackend {
   }
 
   private async writePending(): Promise<void> {
-    if (this.pending.size === 0 || !this.store) return;
-    const batch = this.pending;
-    this.pending = new Map();
-    const lines = Array.from(batch.values());
+    const store = this.store;
+    if ((this.pending.size === 0 && !this.metaPending) || !store) return;
+    const keys = this.pending;
+    const meta = this.metaPending;
+    this.pending = new Set();
+    this.metaPending = false;
+    const lines = keys.size + (meta ? 1 : 0);
     try {
       const fh = await this.openJournal();
-      for (let i = 0; i < lines.length; i += CHUNK) {
-        await fh.write(lines.slice(i, i + CHUNK).join('\n') + '\n');
+      let text = '';
+      let n = 0;
+      // A key changed again meanwhile is also in the new pending set: its later state gets a later line.
+      for (const key of keys) {
+        const e = store.entryByKey(key);
+        text += (e ? JSON.stringify(['s', e.EvseID, e.EvseStatus, e.lastSeen]) : JSON.stringify(['d', key])) + '\n';
+        if (++n % CHUNK === 0) {
+          await fh.write(text);
+          text = '';
+        }
       }
+      if (meta) text += JSON.stringify(['m', store.meta]) + '\n';
+      if (text) await fh.write(text);
       await fh.datasync();
     } catch (err) {
-      // Keep what was not superseded meanwhile and continue in a fresh file, so a half-written
-      // line stays the last line of its file.
-      for (const [k, v] of batch) if (!this.pending.has(k)) this.pending.set(k, v);
+      // Write them again, in a fresh file, so a half-written line stays the last line of its file.
+      for (const k of keys) this.pending.add(k);
+      if (meta) this.metaPending = true;
       const fh = this.fh;
       this.fh = undefined;
       this.seq++;
@@ -251,8 +255,8 @@ export class FileJournal implements PersistenceBackend {
     }
     this.ops.succeeded();
     this.stats.flushes++;
-    this.stats.linesWritten += lines.length;
-    this.linesSinceSnapshot += lines.length;
+    this.stats.linesWritten += lines;
+    this.linesSinceSnapshot += lines;
     if (!this.closed && this.shouldCompact()) await this.compactNow();
   }
 

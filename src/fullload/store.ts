@@ -60,6 +60,11 @@ export class StatusStore {
     return this.map.get(evseKey(evseId));
   }
 
+  /** The entry under an evseKey (as in StoreChange.key), without normalising it again. */
+  entryByKey(key: string): EvseEntry | undefined {
+    return this.map.get(key);
+  }
+
   has(evseId: string): boolean {
     return this.map.has(evseKey(evseId));
   }

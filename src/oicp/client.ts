@@ -1,9 +1,11 @@
 import { Agent, request } from 'undici';
 import type { ConnectionOptions } from 'node:tls';
+import type { Readable } from 'node:stream';
 import {
   AcknowledgementSchema, FaultBodySchema, StatusOnlySchema,
   type Acknowledgement, type PushEvseStatusRequest, type StatusCode,
 } from './schemas';
+import { pushRequestBody } from './body';
 import { classifyError, classifyHttpStatus, codeInfo, parseRetryAfter, type FaultClass } from './codes';
 
 export const ENVIRONMENTS = {
@@ -90,13 +92,12 @@ export class HubjectClient {
     const elapsed = () => Math.round(performance.now() - started);
     let res;
     try {
-      res = await request(this.url, {
-        method: 'POST',
-        dispatcher: this.agent,
-        headers: { 'content-type': 'application/json', accept: 'application/json' },
-        body: JSON.stringify(body),
-        signal,
-      });
+      const payload = pushRequestBody(body);
+      const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json' };
+      if (payload.contentLength !== undefined) headers['content-length'] = String(payload.contentLength);
+      // undici documents Iterable bodies (docs/api/Dispatcher.md) but its request() typings leave them out.
+      const requestBody = payload.body as string | Readable;
+      res = await request(this.url, { method: 'POST', dispatcher: this.agent, headers, body: requestBody, signal });
     } catch (err) {
       const c = classifyError(err);
       return { class: c.class, reason: c.reason, errorCode: c.code, durationMs: elapsed() };

@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { ActionType, EvseStatusRecord } from '../oicp/schemas';
+import { arrayItemChunks } from '../oicp/body';
 
 export interface OutboxSegment {
   action: ActionType;
@@ -50,9 +51,20 @@ export class FileOutbox implements OutboxStore {
     return snap.segments.filter((s) => s && typeof s.action === 'string' && Array.isArray(s.records));
   }
 
-  private serialise(segments: OutboxSegment[]): string {
-    const snap: OutboxSnapshot = { version: 1, operatorId: this.operatorId, savedAt: new Date().toISOString(), segments };
-    return JSON.stringify(snap);
+  /**
+   * The snapshot's JSON in pieces of about 57 kB: a pending 100,000-record fullLoad is never one 5 MB string.
+   * Joined, the pieces are JSON.stringify of the OutboxSnapshot.
+   */
+  private *pieces(segments: OutboxSegment[]): Generator<string, void, void> {
+    const head = { version: 1, operatorId: this.operatorId, savedAt: new Date().toISOString() };
+    yield `${JSON.stringify(head).slice(0, -1)},"segments":[`;
+    for (let i = 0; i < segments.length; i++) {
+      const seg = segments[i]!;
+      yield `${i ? ',' : ''}{"action":${JSON.stringify(seg.action)},"records":[`;
+      yield* arrayItemChunks(seg.records);
+      yield ']}';
+    }
+    yield ']}';
   }
 
   async save(segments: OutboxSegment[]): Promise<void> {
@@ -61,7 +73,10 @@ export class FileOutbox implements OutboxStore {
     const tmp = `${this.file}.${process.pid}.tmp`;
     const fh = await fs.promises.open(tmp, 'w');
     try {
-      await fh.writeFile(this.serialise(segments));
+      for (const piece of this.pieces(segments)) {
+        const buf = Buffer.from(piece);
+        for (let off = 0; off < buf.length;) off += (await fh.write(buf, off, buf.length - off)).bytesWritten;
+      }
       await fh.sync();
     } finally {
       await fh.close();
@@ -80,7 +95,10 @@ export class FileOutbox implements OutboxStore {
     const tmp = `${this.file}.${process.pid}.sync.tmp`;
     const fd = fs.openSync(tmp, 'w');
     try {
-      fs.writeFileSync(fd, this.serialise(segments));
+      for (const piece of this.pieces(segments)) {
+        const buf = Buffer.from(piece);
+        for (let off = 0; off < buf.length;) off += fs.writeSync(fd, buf, off, buf.length - off);
+      }
       fs.fsyncSync(fd);
     } finally {
       fs.closeSync(fd);

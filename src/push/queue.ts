@@ -2,6 +2,7 @@ import { EventEmitter } from 'node:events';
 import { evseKey } from '../oicp/ids';
 import type { ActionType, EvseStatusRecord, PushEvseStatusRequest } from '../oicp/schemas';
 import type { PushResult } from '../oicp/client';
+import { KeyIndex } from './keyindex';
 import { MemoryOutbox, type OutboxSegment, type OutboxStore } from './outbox';
 import { RollingRateLimiter, backoffDelay } from './ratelimit';
 
@@ -42,16 +43,39 @@ interface Entry {
   seq: number;
 }
 
-interface Segment {
+/** Records with, per record, the input messages waiting for it. Owner lists are shared and never changed in place. */
+interface Part {
+  records: EvseStatusRecord[];
+  owners: Owner[][];
+}
+
+/** update, insert or delete changes, coalesced per EVSE. */
+interface MapSegment {
+  kind: 'map';
   action: ActionType;
   entries: Map<string, Entry>;
-  /** Being filled by enqueueSliced: a barrier that is not sent or saved until complete (a partial fullLoad would wipe). */
+  /** Being filled by enqueueSliced: a barrier that is not sent or saved until complete. */
   building?: boolean;
 }
 
-export interface Batch {
+/**
+ * A fullLoad: one list, sent whole. Plain arrays rather than per-record entries in a Map, which at
+ * 100,000 EVSEs would cost tens of MB for a list that is only ever sent and saved as a whole.
+ */
+interface ListSegment extends Part {
+  kind: 'list';
   action: ActionType;
-  entries: Entry[];
+  seq: number;
+  /** Duplicate finder while the list is filled; dropped once it is complete. */
+  index?: KeyIndex;
+  /** Being filled by enqueueSliced: neither sent nor saved until complete (a partial fullLoad would wipe). */
+  building?: boolean;
+}
+
+type Segment = MapSegment | ListSegment;
+
+export interface Batch extends Part {
+  action: ActionType;
   attempts: number;
   /** An update re-sent as insert after Hubject refused it (insertMissing). */
   fromUpdate?: boolean;
@@ -190,10 +214,18 @@ export class PushQueue extends EventEmitter {
 
   /** Forgets the callbacks of a closed node; its records stay queued. */
   detach(nodeId: string): void {
-    const visit = (e: Entry) => { for (const o of e.owners) if (o.nodeId === nodeId) o.settle = null; };
-    this.inFlight?.entries.forEach(visit);
-    for (const b of this.head) b.entries.forEach(visit);
-    for (const s of this.segments) s.entries.forEach(visit);
+    let last: Owner[] | undefined;
+    const visit = (owners: Owner[]) => {
+      if (owners === last) return; // a fullLoad shares one list across all its records
+      last = owners;
+      for (const o of owners) if (o.nodeId === nodeId) o.settle = null;
+    };
+    if (this.inFlight) this.inFlight.owners.forEach(visit);
+    for (const b of this.head) b.owners.forEach(visit);
+    for (const s of this.segments) {
+      if (s.kind === 'list') s.owners.forEach(visit);
+      else s.entries.forEach((e) => visit(e.owners));
+    }
   }
 
   /** Queues records; `owner.settle` is called once all of them are acknowledged or rejected for good. */
@@ -212,35 +244,69 @@ export class PushQueue extends EventEmitter {
   async enqueueSliced(action: ActionType, records: EvseStatusRecord[], owner: Owner | null, slice = 5000): Promise<void> {
     if (records.length <= slice) return this.enqueue(action, records, owner);
     if (owner) owner.pending += records.length;
-    const seg: Segment = { action, entries: new Map(), building: true };
+    const seg: Segment = action === 'fullLoad' ? newList(action, records.length) : { kind: 'map', action, entries: new Map() };
+    seg.building = true;
     const solo = owner ? [owner] : NO_OWNERS;
     this.segments.push(seg);
     try {
       for (let i = 0; i < records.length; i += slice) {
         if (i > 0) await new Promise<void>((resolve) => setImmediate(resolve));
         const end = Math.min(records.length, i + slice);
-        for (let j = i; j < end; j++) this.put(seg, records[j]!, owner, solo);
+        if (seg.kind === 'list') this.fill(seg, records, i, end, owner, solo);
+        else for (let j = i; j < end; j++) this.put(seg, records[j]!, owner, solo);
       }
     } finally {
       seg.building = false;
+      if (seg.kind === 'list') this.complete(seg);
     }
     this.schedulePersist();
     this.emitStatusSoon();
   }
 
   private addSegment(action: ActionType, records: EvseStatusRecord[], owner: Owner | null): void {
-    let seg = this.segments[this.segments.length - 1];
+    const solo = owner ? [owner] : NO_OWNERS;
     // fullLoad is a barrier: it is never merged with anything, and later updates queue behind it.
-    if (action === 'fullLoad' || !seg || seg.action !== action || seg.building) {
-      seg = { action, entries: new Map() };
+    if (action === 'fullLoad') {
+      const list = newList(action, records.length);
+      this.segments.push(list);
+      this.fill(list, records, 0, records.length, owner, solo);
+      this.complete(list);
+      return;
+    }
+    let seg = this.segments[this.segments.length - 1];
+    if (!seg || seg.kind !== 'map' || seg.action !== action || seg.building) {
+      seg = { kind: 'map', action, entries: new Map() };
       this.segments.push(seg);
     }
-    const solo = owner ? [owner] : NO_OWNERS;
     for (const record of records) this.put(seg, record, owner, solo);
   }
 
+  /** Appends records [from, to) to a fullLoad list; a repeated EVSE keeps its place, takes the later record and counts once. */
+  private fill(seg: ListSegment, records: EvseStatusRecord[], from: number, to: number, owner: Owner | null, solo: Owner[]): void {
+    const index = seg.index!;
+    const list = seg.records;
+    for (let i = from; i < to; i++) {
+      const record = records[i]!;
+      const key = evseKey(record.EvseID);
+      const at = index.find(key, (pos) => evseKey(list[pos]!.EvseID) === key);
+      if (at < 0) {
+        index.add(key, list.length);
+        list.push(record);
+        seg.owners.push(solo);
+      } else {
+        list[at] = record;
+        if (owner) owner.pending--;
+      }
+    }
+  }
+
+  private complete(seg: ListSegment): void {
+    seg.index = undefined;
+    seg.seq = ++this.seq;
+  }
+
   /** `solo` is the shared `[owner]` of one enqueue call: owner lists are never changed in place, so records share it. */
-  private put(seg: Segment, record: EvseStatusRecord, owner: Owner | null, solo: Owner[]): void {
+  private put(seg: MapSegment, record: EvseStatusRecord, owner: Owner | null, solo: Owner[]): void {
     const key = evseKey(record.EvseID);
     const prev = seg.entries.get(key);
     let owners = prev ? prev.owners : solo;
@@ -256,9 +322,9 @@ export class PushQueue extends EventEmitter {
   }
 
   get queued(): number {
-    let n = this.inFlight ? this.inFlight.entries.length : 0;
-    for (const b of this.head) n += b.entries.length;
-    for (const s of this.segments) n += s.entries.size;
+    let n = this.inFlight ? this.inFlight.records.length : 0;
+    for (const b of this.head) n += b.records.length;
+    for (const s of this.segments) n += s.kind === 'list' ? s.records.length : s.entries.size;
     return n;
   }
 
@@ -274,13 +340,16 @@ export class PushQueue extends EventEmitter {
   /** Pending changes in send order, as written to the outbox. */
   snapshot(): OutboxSegment[] {
     const out: OutboxSegment[] = [];
-    const push = (action: ActionType, entries: Iterable<Entry>) => {
-      const records = Array.from(entries, (e) => e.record);
+    // The lists are never changed in place once queued, so they are shared, not copied.
+    const push = (action: ActionType, records: EvseStatusRecord[]) => {
       if (records.length || action === 'fullLoad') out.push({ action, records });
     };
-    if (this.inFlight) push(this.inFlight.action, this.inFlight.entries);
-    for (const b of this.head) push(b.action, b.entries);
-    for (const s of this.segments) if (!s.building) push(s.action, s.entries.values());
+    if (this.inFlight) push(this.inFlight.action, this.inFlight.records);
+    for (const b of this.head) push(b.action, b.records);
+    for (const s of this.segments) {
+      if (s.building) continue;
+      push(s.action, s.kind === 'list' ? s.records : Array.from(s.entries.values(), (e) => e.record));
+    }
     return out;
   }
 
@@ -317,20 +386,22 @@ export class PushQueue extends EventEmitter {
     if (this.head.length) return this.head.shift()!;
     const seg = this.segments[0];
     if (!seg || seg.building) return null;
-    if (seg.action === 'fullLoad') {
-      for (const e of seg.entries.values()) if (e.seq > this.durableSeq) return null;
+    if (seg.kind === 'list') {
+      if (seg.seq > this.durableSeq) return null;
       this.segments.shift();
-      return { action: 'fullLoad', entries: [...seg.entries.values()], attempts: 0 };
+      return { action: seg.action, records: seg.records, owners: seg.owners, attempts: 0 };
     }
-    const entries: Entry[] = [];
+    const records: EvseStatusRecord[] = [];
+    const owners: Owner[][] = [];
     for (const e of seg.entries.values()) {
-      if (e.seq > this.durableSeq || entries.length >= this.maxRecords) break;
-      entries.push(e);
+      if (e.seq > this.durableSeq || records.length >= this.maxRecords) break;
+      records.push(e.record);
+      owners.push(e.owners);
     }
-    if (!entries.length) return null;
-    for (const e of entries) seg.entries.delete(evseKey(e.record.EvseID));
+    if (!records.length) return null;
+    for (const r of records) seg.entries.delete(evseKey(r.EvseID));
     if (!seg.entries.size) this.segments.shift();
-    return { action: seg.action, entries, attempts: 0 };
+    return { action: seg.action, records, owners, attempts: 0 };
   }
 
   private pump(): void {
@@ -367,7 +438,7 @@ export class PushQueue extends EventEmitter {
       OperatorEvseStatus: {
         OperatorID: this.operatorId,
         ...(this.operatorName ? { OperatorName: this.operatorName } : {}),
-        EvseStatusRecord: batch.entries.map((e) => e.record),
+        EvseStatusRecord: batch.records,
       },
     };
     const gen = this.generation;
@@ -387,15 +458,15 @@ export class PushQueue extends EventEmitter {
     this.abort = null;
     this.last = { code: result.statusCode?.Code ?? (result.httpStatus ? String(result.httpStatus) : result.errorCode), reason: result.reason, class: result.class };
     this.emit('result', {
-      action: batch.action, records: batch.entries.map((e) => e.record), attempts: batch.attempts,
-      nodeIds: ownerNodes(batch.entries), result,
+      action: batch.action, records: batch.records, attempts: batch.attempts,
+      nodeIds: ownerNodes(batch.owners), result,
     } satisfies BatchResultEvent);
 
     switch (result.class) {
       case 'success':
         this.failures = 0;
-        this.counters.sent += batch.entries.length;
-        for (const e of batch.entries) this.settleEntry(e);
+        this.counters.sent += batch.records.length;
+        for (const owners of batch.owners) this.settleRecord(owners);
         this.schedulePersist();
         break;
       case 'transient':
@@ -406,7 +477,7 @@ export class PushQueue extends EventEmitter {
           : backoffDelay(this.failures, this.backoffBaseMs, this.backoffMaxMs, this.random, result.retryAfterMs);
         this.failures++;
         this.arm(delay, true);
-        this.emit(result.class === 'config' ? 'config-error' : 'retry', { result, delayMs: delay, batch: batch.entries.length });
+        this.emit(result.class === 'config' ? 'config-error' : 'retry', { result, delayMs: delay, batch: batch.records.length });
         break;
       }
       case 'data':
@@ -422,57 +493,59 @@ export class PushQueue extends EventEmitter {
   /** Permanent rejections: isolate the bad records so the rest still land, with the right ActionType. */
   private onDataError(batch: Batch, result: PushResult): void {
     const code = result.statusCode?.Code;
-    const named = namedEntries(batch.entries, result.statusCode?.AdditionalInfo);
-    const retry = (action: ActionType, entries: Entry[], fromUpdate?: boolean): Batch => ({ action, entries, attempts: 0, fromUpdate });
+    const n = batch.records.length;
+    const named = namedPositions(batch.records, result.statusCode?.AdditionalInfo);
+    const retry = (action: ActionType, part: Part, fromUpdate?: boolean): Batch => ({ records: part.records, owners: part.owners, action, attempts: 0, fromUpdate });
 
-    if (named.length && named.length < batch.entries.length) {
-      const rest = batch.entries.filter((e) => !named.includes(e));
+    if (named.size && named.size < n) {
+      const bad = pick(batch, (i) => named.has(i));
+      const rest = pick(batch, (i) => !named.has(i));
       if (code === '018' || batch.action === 'fullLoad' || !this.insertMissing || batch.action !== 'update') {
-        for (const e of named) this.failEntry(e, batch.action, result);
+        this.failAll(bad, batch.action, result);
         this.head.unshift(retry(batch.action, rest, batch.fromUpdate));
       } else {
         // update refused for the named (missing) EVSEs: insert those, update the rest.
-        this.head.unshift(retry('insert', named, true), retry('update', rest));
+        this.head.unshift(retry('insert', bad, true), retry('update', rest));
       }
       return;
     }
     if (batch.action === 'fullLoad') {
       // Never split a fullLoad: a second chunk would wipe the first.
-      for (const e of batch.entries) this.failEntry(e, batch.action, result);
+      this.failAll(batch, batch.action, result);
       return;
     }
     const missingFallback = this.insertMissing && code !== '018' && result.httpStatus !== 400;
     if (batch.action === 'update' && missingFallback) {
-      this.head.unshift(retry('insert', batch.entries, true));
+      this.head.unshift(retry('insert', batch, true));
       return;
     }
-    if (batch.entries.length > 1) {
-      const mid = Math.ceil(batch.entries.length / 2);
-      const action = batch.fromUpdate ? 'update' : batch.action;
+    if (n > 1) {
+      const mid = Math.ceil(n / 2);
       // After an insert fallback failed, halves go back to update so each record finds its ActionType.
-      this.head.unshift(retry(action, batch.entries.slice(0, mid)), retry(action, batch.entries.slice(mid)));
-      if (batch.fromUpdate) {
-        this.head[0]!.fromUpdate = false;
-        this.head[1]!.fromUpdate = false;
-      }
+      const action = batch.fromUpdate ? 'update' : batch.action;
+      const half = (from: number, to: number): Part => ({ records: batch.records.slice(from, to), owners: batch.owners.slice(from, to) });
+      this.head.unshift(retry(action, half(0, mid)), retry(action, half(mid, n)));
       return;
     }
-    for (const e of batch.entries) this.failEntry(e, batch.fromUpdate ? 'update' : batch.action, result);
+    this.failAll(batch, batch.fromUpdate ? 'update' : batch.action, result);
   }
 
-  private failEntry(e: Entry, action: ActionType, result: PushResult): void {
-    const failure: RecordFailure = {
-      EvseID: e.record.EvseID, action, reason: result.reason,
-      code: result.statusCode?.Code, httpStatus: result.httpStatus,
-      additionalInfo: result.statusCode?.AdditionalInfo ?? undefined,
-    };
-    this.emit('rejected', { failure, nodeIds: ownerNodes([e]) });
-    for (const o of e.owners) o.failures.push(failure);
-    this.settleEntry(e);
+  private failAll(part: Part, action: ActionType, result: PushResult): void {
+    for (let i = 0; i < part.records.length; i++) {
+      const owners = part.owners[i]!;
+      const failure: RecordFailure = {
+        EvseID: part.records[i]!.EvseID, action, reason: result.reason,
+        code: result.statusCode?.Code, httpStatus: result.httpStatus,
+        additionalInfo: result.statusCode?.AdditionalInfo ?? undefined,
+      };
+      this.emit('rejected', { failure, nodeIds: ownerNodes([owners]) });
+      for (const o of owners) o.failures.push(failure);
+      this.settleRecord(owners);
+    }
   }
 
-  private settleEntry(e: Entry): void {
-    for (const o of e.owners) {
+  private settleRecord(owners: Owner[]): void {
+    for (const o of owners) {
       o.pending--;
       if (o.pending <= 0) this.settleOwner(o);
     }
@@ -497,16 +570,37 @@ export class PushQueue extends EventEmitter {
   }
 }
 
-function ownerNodes(entries: Entry[]): string[] {
+function ownerNodes(lists: Owner[][]): string[] {
   const ids = new Set<string>();
-  for (const e of entries) for (const o of e.owners) ids.add(o.nodeId);
+  let last: Owner[] | undefined;
+  for (const owners of lists) {
+    if (owners === last) continue;
+    last = owners;
+    for (const o of owners) ids.add(o.nodeId);
+  }
   return [...ids];
 }
 
-/** Entries whose EvseID Hubject named in AdditionalInfo (the simulator and some Hubject answers do). */
-function namedEntries(entries: Entry[], info: string | null | undefined): Entry[] {
-  if (!info) return [];
-  const upper = info.toUpperCase();
-  const tokens = new Set(upper.split(/[\s,;'"[\]()]+/).filter(Boolean).map((t) => evseKey(t)));
-  return entries.filter((e) => tokens.has(evseKey(e.record.EvseID)));
+function newList(action: ActionType, capacity: number): ListSegment {
+  return { kind: 'list', action, records: [], owners: [], seq: 0, index: new KeyIndex(capacity) };
+}
+
+function pick(part: Part, keep: (i: number) => boolean): Part {
+  const out: Part = { records: [], owners: [] };
+  for (let i = 0; i < part.records.length; i++) {
+    if (keep(i)) {
+      out.records.push(part.records[i]!);
+      out.owners.push(part.owners[i]!);
+    }
+  }
+  return out;
+}
+
+/** Positions of the records whose EvseID Hubject named in AdditionalInfo (the simulator and some Hubject answers do). */
+function namedPositions(records: EvseStatusRecord[], info: string | null | undefined): Set<number> {
+  const out = new Set<number>();
+  if (!info) return out;
+  const tokens = new Set(info.toUpperCase().split(/[\s,;'"[\]()]+/).filter(Boolean).map((t) => evseKey(t)));
+  for (let i = 0; i < records.length; i++) if (tokens.has(evseKey(records[i]!.EvseID))) out.add(i);
+  return out;
 }
