@@ -48,6 +48,32 @@ describe('fullload core', function () {
       s.delete('DE*AB7*E840*6487').should.be.false();
     });
 
+    it('stays consistent with a Map through 200,000 seeded sets and deletes (slot reuse, deleted cells, growth)', function () {
+      const s = new StatusStore();
+      const truth = new Map();
+      let x = 12345;
+      const next = () => { x = (Math.imul(x, 1103515245) + 12345) >>> 0; return x; };
+      const statuses = ['Available', 'Occupied', 'OutOfService', 'Reserved'];
+      for (let n = 0; n < 200000; n++) {
+        const k = next() % 20000;
+        const spelling = next() % 2 ? `DE*ABC*E${k}` : `DEABCE${k}`;
+        const key = `DEABCE${k}`;
+        if (next() % 3 === 0) {
+          s.delete(spelling).should.equal(truth.delete(key));
+        } else {
+          const st = statuses[next() % 4];
+          s.set(spelling, st, T0 + n);
+          truth.set(key, { EvseID: spelling, EvseStatus: st, lastSeen: T0 + n });
+        }
+      }
+      s.size.should.equal(truth.size);
+      for (const [key, e] of truth) s.get(key).should.eql(e);
+      const seen = s.snapshot();
+      seen.length.should.equal(truth.size);
+      new Set(seen.map((e) => e.EvseID.replace(/\*/g, ''))).size.should.equal(truth.size);
+      for (let k = 0; k < 20000; k++) s.has(`de*abc*e${k}`).should.equal(truth.has(`DEABCE${k}`));
+    });
+
     it('reports a repeat with the same status only when lastSeen enters a new minute', function () {
       const s = new StatusStore();
       const changes = [];
@@ -687,8 +713,8 @@ describe('fullload core', function () {
 
     it('keeps stale EVSEs when the fullLoad is held back, and one seen again while the list was built', async function () {
       class RacyStore extends StatusStore {
-        snapshot() {
-          const copy = super.snapshot();
+        view() {
+          const copy = super.view();
           if (this.afterCopy) {
             const f = this.afterCopy;
             this.afterCopy = undefined;

@@ -99,3 +99,54 @@ describe('client certificate checks', function () {
     cert.clientCertificateProblem(fs.readFileSync(certs.clients['DE*ABC'].cert), Date.parse('2000-01-01')).should.match(/not valid before/);
   });
 });
+
+describe('evseKeyHash and sameEvse (evseKey without building the key)', function () {
+  // Seeded spellings around a few EVSEs: case, optional '*', DIN '+', non-ASCII that upper-cases to ASCII.
+  function rng(seed) {
+    let a = seed >>> 0;
+    return () => {
+      a = (a + 0x6d2b79f5) >>> 0;
+      let t = a;
+      t = Math.imul(t ^ (t >>> 15), t | 1);
+      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    };
+  }
+  const bases = ['DE*ABC*E1*2', 'DEABCE12', 'DE*ABC*E12', 'DE*ABD*E12', '+49*536*1*2', '49*536*1*2', '49*536*12', '+49*536*1*3', 'AT*XYZ*EFOO', 'ATXYZEFOO*'];
+  function variant(r, s) {
+    let out = '';
+    for (const ch of s) {
+      const x = r();
+      if (ch === '*' && x < 0.3) continue; // drop an optional-looking star
+      out += x < 0.5 ? ch.toLowerCase() : ch;
+      if (r() < 0.1) out += '*';
+    }
+    if (r() < 0.1) out = '+' + out;
+    if (r() < 0.05) out = out.replace(/s/i, '\u017f'); // LATIN SMALL LETTER LONG S upper-cases to 'S'
+    return out;
+  }
+
+  it('agrees with evseKey equality on 20,000 seeded pairs, and equal keys hash alike', function () {
+    const r = rng(7);
+    let equalPairs = 0;
+    for (let n = 0; n < 20000; n++) {
+      const a = variant(r, bases[Math.floor(r() * bases.length)]);
+      const b = variant(r, bases[Math.floor(r() * bases.length)]);
+      const same = ids.evseKey(a) === ids.evseKey(b);
+      if (ids.sameEvse(a, b) !== same) throw new Error(`sameEvse(${JSON.stringify(a)}, ${JSON.stringify(b)}) should be ${same}`);
+      if (same) {
+        equalPairs++;
+        ids.evseKeyHash(a).should.equal(ids.evseKeyHash(b));
+      }
+    }
+    equalPairs.should.be.above(1000); // the corpus really exercises the equal case
+  });
+
+  it('treats the documented spellings as one EVSE and different ones apart', function () {
+    ids.sameEvse('DE*AB7*E840*6487', 'deab7e8406487').should.be.true();
+    ids.sameEvse('+49*536*1*1', '49*536*1*1').should.be.true();
+    ids.sameEvse('49*536*1*1', '49*536*11').should.be.false(); // in DIN the '*' is not optional
+    ids.sameEvse('DE*ABC*E1', 'DE*ABC*E10').should.be.false();
+    ids.sameEvse('', '*').should.equal(ids.evseKey('') === ids.evseKey('*'));
+  });
+});

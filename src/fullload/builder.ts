@@ -1,6 +1,6 @@
-import { evseBelongsToOperator } from '../oicp/ids';
-import type { EvseStatus } from '../oicp/schemas';
-import type { EvseEntry, StatusStore } from './store';
+import { operatorMatcher } from '../oicp/ids';
+import { EVSE_STATUSES, type EvseStatus } from '../oicp/schemas';
+import { viewOfEntries, type EvseEntry, type StatusStore, type StoreView } from './store';
 
 export const DAY_MS = 86_400_000;
 
@@ -37,11 +37,10 @@ export interface FullLoadResult {
 
 type Source = StatusStore | Iterable<EvseEntry>;
 
-function entriesOf(source: Source): EvseEntry[] {
-  // Copy first: the store may change while an async build is in progress.
-  if (Array.isArray(source)) return source.slice();
-  if (typeof (source as StatusStore).snapshot === 'function') return (source as StatusStore).snapshot();
-  return Array.from(source as Iterable<EvseEntry>);
+function viewOf(source: Source): StoreView {
+  // A copy: the store may change while an async build is in progress.
+  if (typeof (source as StatusStore).view === 'function') return (source as StatusStore).view();
+  return viewOfEntries(Array.from(source as Iterable<EvseEntry>));
 }
 
 const byEvseId = (a: { EvseID: string }, b: { EvseID: string }): number =>
@@ -88,17 +87,21 @@ function* buildSteps(source: Source, opts: BuildOptions): Generator<void, FullLo
   const now = typeof opts.now === 'number' ? opts.now : opts.now.getTime();
   const staleDays = opts.staleDays && opts.staleDays > 0 ? opts.staleDays : 0;
   const cutoff = staleDays ? now - staleDays * DAY_MS : -Infinity;
-  const entries = entriesOf(source);
-  const records: FullLoadRecord[] = [];
+  const { ids, codes, seen } = viewOf(source);
+  const belongs = opts.operatorId ? operatorMatcher(opts.operatorId) : undefined;
+  const records: FullLoadRecord[] = new Array(ids.length);
+  let count = 0;
   const staleDropped: string[] = [];
   const foreignDropped: string[] = [];
-  for (let i = 0; i < entries.length; i++) {
-    const e = entries[i];
-    if (e.lastSeen < cutoff) staleDropped.push(e.EvseID);
-    else if (opts.operatorId && !evseBelongsToOperator(e.EvseID, opts.operatorId)) foreignDropped.push(e.EvseID);
-    else records.push({ EvseID: e.EvseID, EvseStatus: e.EvseStatus });
+  for (let i = 0; i < ids.length; i++) {
+    const id = ids[i];
+    if (id === undefined) continue;
+    if (seen[i]! < cutoff) staleDropped.push(id);
+    else if (belongs && !belongs(id)) foreignDropped.push(id);
+    else records[count++] = { EvseID: id, EvseStatus: EVSE_STATUSES[codes[i]!]! };
     if ((i & 0x3fff) === 0x3fff) yield;
   }
+  records.length = count;
   const sorted = yield* sortInSlices(records, byEvseId);
   staleDropped.sort();
   foreignDropped.sort();

@@ -1,3 +1,4 @@
+import { EVSE_STATUSES } from '../oicp/schemas';
 import type { StatusStore } from './store';
 import { SerialOps, Slicer, toEntry, type PersistenceBackend, type RestoreReport } from './persistence';
 
@@ -90,21 +91,24 @@ export class ContextBackend implements PersistenceBackend {
     if (!this.dirty || !store) return;
     this.dirty = false;
     try {
-      const entries = store.snapshot();
+      const { ids, codes, seen } = store.view();
       const meta = store.meta;
       const slicer = new Slicer();
       const parts: string[] = [];
-      for (let i = 0; i < entries.length; i += CHUNK) {
-        const end = Math.min(i + CHUNK, entries.length);
+      let count = 0;
+      for (let i = 0; i < ids.length; i += CHUNK) {
+        const end = Math.min(i + CHUNK, ids.length);
         let text = '';
         for (let j = i; j < end; j++) {
-          const e = entries[j];
-          text += e.EvseID + '\t' + e.EvseStatus + '\t' + e.lastSeen + '\n';
+          const id = ids[j];
+          if (id === undefined) continue;
+          text += id + '\t' + EVSE_STATUSES[codes[j]!] + '\t' + seen[j] + '\n';
+          count++;
         }
         parts.push(text);
         if (!this.closed) await slicer.maybeYield();
       }
-      const value = { format: CONTEXT_FORMAT, version: 1, savedAt: Date.now(), count: entries.length, meta, rows: parts.join('') };
+      const value = { format: CONTEXT_FORMAT, version: 1, savedAt: Date.now(), count, meta, rows: parts.join('') };
       await this.options.context.set(this.key, value);
       this.stats.saves++;
       this.ops.succeeded();

@@ -1,12 +1,13 @@
 import { promises as fsp } from 'fs';
 import * as path from 'path';
+import { EVSE_STATUSES } from '../oicp/schemas';
 import type { StatusStore, StoreChange } from './store';
 import { SerialOps, Slicer, toEntry, type PersistenceBackend, type RestoreReport } from './persistence';
 
 // Layout of the directory:
 //   snapshot.jsonl        header line {format, version, seq, count, meta}, then one [EvseID, status, lastSeen] per line.
 //                         It holds every change of the journals up to and including `seq`.
-//   journal-<seq>.jsonl   one change per line: ["s", EvseID, status, lastSeen] | ["d", key] | ["m", meta].
+//   journal-<seq>.jsonl   one change per line: ["s", EvseID, status, lastSeen] | ["d", EvseID] | ["m", meta].
 // Restore = snapshot + replay of the journals with a higher seq, in order. Every process start writes a
 // new journal file, so a line cut short by kill -9 is always the last line of its file and is skipped.
 
@@ -49,9 +50,11 @@ export class FileJournal implements PersistenceBackend {
   private readonly compactFactor: number;
   private readonly compactMin: number;
   private store: StatusStore | undefined;
-  // Keys changed since the last write. Their lines are made from the store's current entries when written, so a
-  // burst of 100,000 changes holds no line strings for the flush interval, and repeated changes cost one line.
-  private pending = new Set<string>();
+  // Changed since the last write: store slots, and EvseIDs deleted. Lines are made from the store's current state
+  // when written, so a burst of 100,000 changes holds no line strings for the flush interval, and repeated changes
+  // of one EVSE cost one line.
+  private pending = new Set<number>();
+  private deleted = new Set<string>();
   private metaPending = false;
   private timer: ReturnType<typeof setTimeout> | undefined;
   private seq = 0;
@@ -190,7 +193,8 @@ export class FileJournal implements PersistenceBackend {
   record(change: StoreChange): void {
     if (this.closed) return;
     if (change.type === 'meta') this.metaPending = true;
-    else this.pending.add(change.key);
+    else if (change.type === 'set') this.pending.add(change.slot);
+    else this.deleted.add(change.evseId);
     this.arm();
   }
 
@@ -220,31 +224,42 @@ export class FileJournal implements PersistenceBackend {
 
   private async writePending(): Promise<void> {
     const store = this.store;
-    if ((this.pending.size === 0 && !this.metaPending) || !store) return;
-    const keys = this.pending;
+    if ((this.pending.size === 0 && this.deleted.size === 0 && !this.metaPending) || !store) return;
+    const slots = this.pending;
+    const deleted = this.deleted;
     const meta = this.metaPending;
     this.pending = new Set();
+    this.deleted = new Set();
     this.metaPending = false;
-    const lines = keys.size + (meta ? 1 : 0);
+    let lines = 0;
     try {
       const fh = await this.openJournal();
       let text = '';
-      let n = 0;
-      // A key changed again meanwhile is also in the new pending set: its later state gets a later line.
-      for (const key of keys) {
-        const e = store.entryByKey(key);
-        text += (e ? JSON.stringify(['s', e.EvseID, e.EvseStatus, e.lastSeen]) : JSON.stringify(['d', key])) + '\n';
-        if (++n % CHUNK === 0) {
+      // Deletes first: an EVSE deleted and reported again since the last write ends up set.
+      for (const id of deleted) {
+        text += JSON.stringify(['d', id]) + '\n';
+        lines++;
+      }
+      // A slot changed again meanwhile is also in the new pending set: its later state gets a later line.
+      for (const slot of slots) {
+        const e = store.entryAt(slot);
+        if (!e) continue; // deleted since: its 'd' line is written
+        text += JSON.stringify(['s', e.EvseID, e.EvseStatus, e.lastSeen]) + '\n';
+        if (++lines % CHUNK === 0) {
           await fh.write(text);
           text = '';
         }
       }
-      if (meta) text += JSON.stringify(['m', store.meta]) + '\n';
+      if (meta) {
+        text += JSON.stringify(['m', store.meta]) + '\n';
+        lines++;
+      }
       if (text) await fh.write(text);
       await fh.datasync();
     } catch (err) {
       // Write them again, in a fresh file, so a half-written line stays the last line of its file.
-      for (const k of keys) this.pending.add(k);
+      for (const slot of slots) this.pending.add(slot);
+      for (const id of deleted) this.deleted.add(id);
       if (meta) this.metaPending = true;
       const fh = this.fh;
       this.fh = undefined;
@@ -288,9 +303,9 @@ export class FileJournal implements PersistenceBackend {
     this.fh = undefined;
     this.seq = covered + 1;
     if (fh) await fh.close();
-    // Entries are immutable, so this copy is the state at the rotation. Changes still pending are in
+    // This copy is the state at the rotation. Changes still pending are in
     // the copy and will also be written to the new journal; replaying them twice is harmless.
-    const entries = store.snapshot();
+    const { ids, codes, seen } = store.view();
     const meta = store.meta;
     const savedLines = this.linesSinceSnapshot;
     this.linesSinceSnapshot = 0;
@@ -299,15 +314,17 @@ export class FileJournal implements PersistenceBackend {
     let ok = false;
     const h = await fsp.open(tmp, 'w');
     try {
-      const header = { format: FORMAT, version: 1, seq: covered, count: entries.length, meta, savedAt: Date.now() };
+      let count = 0;
+      for (const id of ids) if (id !== undefined) count++;
+      const header = { format: FORMAT, version: 1, seq: covered, count, meta, savedAt: Date.now() };
       await h.write(JSON.stringify(header) + '\n');
-      for (let i = 0; i < entries.length; i += CHUNK) {
+      for (let i = 0; i < ids.length; i += CHUNK) {
         if (this.closed) return; // close must stay fast; the journals are still complete
-        const end = Math.min(i + CHUNK, entries.length);
+        const end = Math.min(i + CHUNK, ids.length);
         let text = '';
         for (let j = i; j < end; j++) {
-          const e = entries[j];
-          text += JSON.stringify([e.EvseID, e.EvseStatus, e.lastSeen]) + '\n';
+          const id = ids[j];
+          if (id !== undefined) text += JSON.stringify([id, EVSE_STATUSES[codes[j]!], seen[j]]) + '\n';
         }
         await h.write(text);
         await slicer.maybeYield();

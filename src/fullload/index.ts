@@ -1,5 +1,5 @@
 // Core of the oicp-full-load node, free of Node-RED.
-export { StatusStore, sanitizeMeta, type EvseEntry, type StoreMeta, type StoreChange, type StatusStoreOptions } from './store';
+export { StatusStore, sanitizeMeta, viewOfEntries, entriesOfView, type EvseEntry, type StoreMeta, type StoreChange, type StatusStoreOptions, type StoreView } from './store';
 export { parseStatusRecords, parseDeleteIds, type ValidRecord, type Parsed } from './records';
 export {
   buildFullLoad,

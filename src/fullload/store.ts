@@ -1,7 +1,7 @@
-import { evseKey } from '../oicp/ids';
+import { evseKeyHash, sameEvse } from '../oicp/ids';
 import { EVSE_STATUSES, type EvseStatus } from '../oicp/schemas';
 
-/** One EVSE as the store keeps it. Entries are never mutated, so a copied list is a consistent snapshot. */
+/** One EVSE as the store reports it (a fresh object each time). */
 export interface EvseEntry {
   /** Spelling as last received (already validated and upper-cased). */
   readonly EvseID: string;
@@ -19,9 +19,10 @@ export interface StoreMeta {
   lastFullLoadAt?: number;
 }
 
+/** slot: where the EVSE's current state can be read (StoreView row); evseId: the spelling of the report. */
 export type StoreChange =
-  | { type: 'set'; key: string; entry: EvseEntry }
-  | { type: 'delete'; key: string }
+  | { type: 'set'; evseId: string; slot: number }
+  | { type: 'delete'; evseId: string }
   | { type: 'meta'; meta: StoreMeta };
 
 export interface StatusStoreOptions {
@@ -33,12 +34,35 @@ export interface StatusStoreOptions {
   seenResolutionMs?: number;
 }
 
-// Canonical status strings, so 100,000 entries share six strings instead of holding copies.
-const CANONICAL = new Map<string, EvseStatus>(EVSE_STATUSES.map((s) => [s, s]));
+/**
+ * A consistent copy of the store: row i is ids[i], EVSE_STATUSES[codes[i]], seen[i]; rows whose id is
+ * undefined are free slots. Costs a pointer per row on the heap and 9 bytes off it.
+ */
+export interface StoreView {
+  readonly ids: ReadonlyArray<string | undefined>;
+  readonly codes: Uint8Array;
+  readonly seen: Float64Array;
+}
 
-/** Latest status of every EVSE, keyed by evseKey (case and optional '*' ignored). All operations are O(1). */
+const CODE = new Map<string, number>(EVSE_STATUSES.map((s, i) => [s, i]));
+
+/**
+ * Latest status of every EVSE, keyed by evseKey (case and optional '*' ignored). All operations are O(1).
+ * Kept as slots, not an object per EVSE: slot i holds the EvseID as last received in ids[i] and its status
+ * and lastSeen in typed arrays; an open-addressing table of slot numbers (an Int32Array, hashed by
+ * evseKeyHash) finds the slot without building key strings. At 100,000 EVSEs this is about 2 MB on the
+ * V8 heap instead of 16 MB of entry objects, boxed numbers, key strings and Map tables that every
+ * scavenge had to copy while the store filled.
+ */
 export class StatusStore {
-  private readonly map = new Map<string, EvseEntry>();
+  // table[i]: 0 empty, -1 deleted, else slot + 1.
+  private table = new Int32Array(1024);
+  private used = 0; // live and deleted table cells
+  private count = 0;
+  private ids: Array<string | undefined> = [];
+  private codes = new Uint8Array(64);
+  private seen = new Float64Array(64);
+  private readonly free: number[] = [];
   private metaValue: StoreMeta = {};
   private readonly resolution: number;
   /** Set by the persistence layer; called for every change that must be saved. */
@@ -49,7 +73,7 @@ export class StatusStore {
   }
 
   get size(): number {
-    return this.map.size;
+    return this.count;
   }
 
   get meta(): Readonly<StoreMeta> {
@@ -57,46 +81,58 @@ export class StatusStore {
   }
 
   get(evseId: string): EvseEntry | undefined {
-    return this.map.get(evseKey(evseId));
-  }
-
-  /** The entry under an evseKey (as in StoreChange.key), without normalising it again. */
-  entryByKey(key: string): EvseEntry | undefined {
-    return this.map.get(key);
+    const cell = this.cellOf(evseId);
+    return cell < 0 ? undefined : this.entryAt(this.table[cell]! - 1);
   }
 
   has(evseId: string): boolean {
-    return this.map.has(evseKey(evseId));
+    return this.cellOf(evseId) >= 0;
   }
 
-  values(): IterableIterator<EvseEntry> {
-    return this.map.values();
+  *values(): IterableIterator<EvseEntry> {
+    for (let slot = 0; slot < this.ids.length; slot++) {
+      const e = this.entryAt(slot);
+      if (e) yield e;
+    }
   }
 
-  /** A copy of all entries (O(n), cheap: references only). */
+  /** A copy of all entries as objects (O(n)); large consumers use view(). */
   snapshot(): EvseEntry[] {
-    return Array.from(this.map.values());
+    return entriesOfView(this.view());
+  }
+
+  /** A consistent copy of all rows (O(n), a pointer per row on the heap). */
+  view(): StoreView {
+    const n = this.ids.length;
+    return { ids: this.ids.slice(), codes: this.codes.slice(0, n), seen: this.seen.slice(0, n) };
   }
 
   /** Records a report. evseId and status must already be validated. */
-  set(evseId: string, status: EvseStatus, now: number): EvseEntry {
-    const key = evseKey(evseId);
-    const prev = this.map.get(key);
-    const entry: EvseEntry = { EvseID: evseId, EvseStatus: CANONICAL.get(status) ?? status, lastSeen: now };
-    this.map.set(key, entry);
-    const significant =
-      !prev ||
-      prev.EvseStatus !== entry.EvseStatus ||
-      prev.EvseID !== entry.EvseID ||
-      Math.floor(prev.lastSeen / this.resolution) !== Math.floor(now / this.resolution);
-    if (significant && this.onChange) this.onChange({ type: 'set', key, entry });
-    return entry;
+  set(evseId: string, status: EvseStatus, now: number): void {
+    const code = CODE.get(status);
+    if (code === undefined) throw new Error(`not an EvseStatus: ${status}`);
+    const cell = this.cellOf(evseId);
+    let slot: number;
+    let significant = true;
+    if (cell < 0) {
+      slot = this.allocate();
+      this.insert(evseId, slot);
+    } else {
+      slot = this.table[cell]! - 1;
+      significant =
+        this.codes[slot] !== code ||
+        this.ids[slot] !== evseId ||
+        Math.floor(this.seen[slot]! / this.resolution) !== Math.floor(now / this.resolution);
+    }
+    this.ids[slot] = evseId;
+    this.codes[slot] = code;
+    this.seen[slot] = now;
+    if (significant && this.onChange) this.onChange({ type: 'set', evseId, slot });
   }
 
   delete(evseId: string): boolean {
-    const key = evseKey(evseId);
-    const had = this.map.delete(key);
-    if (had && this.onChange) this.onChange({ type: 'delete', key });
+    const had = this.remove(evseId);
+    if (had && this.onChange) this.onChange({ type: 'delete', evseId });
     return had;
   }
 
@@ -107,15 +143,17 @@ export class StatusStore {
 
   // Restore path: no change notifications.
   load(entry: EvseEntry): void {
-    this.map.set(evseKey(entry.EvseID), {
-      EvseID: entry.EvseID,
-      EvseStatus: CANONICAL.get(entry.EvseStatus) ?? entry.EvseStatus,
-      lastSeen: entry.lastSeen,
-    });
+    const onChange = this.onChange;
+    this.onChange = undefined;
+    try {
+      this.set(entry.EvseID, entry.EvseStatus, entry.lastSeen);
+    } finally {
+      this.onChange = onChange;
+    }
   }
 
-  loadDelete(key: string): void {
-    this.map.delete(evseKey(key));
+  loadDelete(evseId: string): void {
+    this.remove(evseId);
   }
 
   loadMeta(meta: unknown): void {
@@ -123,9 +161,117 @@ export class StatusStore {
   }
 
   clear(): void {
-    this.map.clear();
+    this.table = new Int32Array(1024);
+    this.used = 0;
+    this.count = 0;
+    this.ids = [];
+    this.codes = new Uint8Array(64);
+    this.seen = new Float64Array(64);
+    this.free.length = 0;
     this.metaValue = {};
   }
+
+  /** The EVSE in a slot, or undefined when the slot is free. */
+  entryAt(slot: number): EvseEntry | undefined {
+    const id = this.ids[slot];
+    return id === undefined ? undefined : { EvseID: id, EvseStatus: EVSE_STATUSES[this.codes[slot]!]!, lastSeen: this.seen[slot]! };
+  }
+
+  /** Table cell holding this EVSE, or -1. */
+  private cellOf(evseId: string): number {
+    const mask = this.table.length - 1;
+    for (let i = evseKeyHash(evseId) & mask; ; i = (i + 1) & mask) {
+      const v = this.table[i]!;
+      if (v === 0) return -1;
+      if (v > 0 && sameEvse(this.ids[v - 1]!, evseId)) return i;
+    }
+  }
+
+  /** Adds an EVSE that is not in the table. */
+  private insert(evseId: string, slot: number): void {
+    // At most half full, counting deleted cells, so probes stay short and always end at an empty cell.
+    if ((this.used + 1) * 2 > this.table.length) this.rehash(Math.max(1024, nextPowerOfTwo((this.count + 1) * 4)));
+    const mask = this.table.length - 1;
+    let i = evseKeyHash(evseId) & mask;
+    while (this.table[i]! > 0) i = (i + 1) & mask;
+    if (this.table[i] === 0) this.used++;
+    this.table[i] = slot + 1;
+    this.count++;
+  }
+
+  private remove(evseId: string): boolean {
+    const cell = this.cellOf(evseId);
+    if (cell < 0) return false;
+    const slot = this.table[cell]! - 1;
+    this.table[cell] = -1;
+    this.count--;
+    this.ids[slot] = undefined;
+    this.free.push(slot);
+    return true;
+  }
+
+  private rehash(size: number): void {
+    this.table = new Int32Array(size);
+    this.used = 0;
+    this.count = 0;
+    const mask = size - 1;
+    for (let slot = 0; slot < this.ids.length; slot++) {
+      const id = this.ids[slot];
+      if (id === undefined) continue;
+      let i = evseKeyHash(id) & mask;
+      while (this.table[i] !== 0) i = (i + 1) & mask;
+      this.table[i] = slot + 1;
+      this.used++;
+      this.count++;
+    }
+  }
+
+  private allocate(): number {
+    const reused = this.free.pop();
+    if (reused !== undefined) return reused;
+    const slot = this.ids.length;
+    this.ids.push(undefined);
+    if (slot >= this.codes.length) {
+      const codes = new Uint8Array(this.codes.length * 2);
+      codes.set(this.codes);
+      this.codes = codes;
+      const seen = new Float64Array(this.seen.length * 2);
+      seen.set(this.seen);
+      this.seen = seen;
+    }
+    return slot;
+  }
+}
+
+function nextPowerOfTwo(n: number): number {
+  let p = 1;
+  while (p < n) p *= 2;
+  return p;
+}
+
+/** A view of entry objects (tests, restored lists). */
+export function viewOfEntries(entries: readonly EvseEntry[]): StoreView {
+  const n = entries.length;
+  const ids = new Array<string | undefined>(n);
+  const codes = new Uint8Array(n);
+  const seen = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    const e = entries[i]!;
+    ids[i] = e.EvseID;
+    codes[i] = CODE.get(e.EvseStatus) ?? CODE.get('Unknown')!;
+    seen[i] = e.lastSeen;
+  }
+  return { ids, codes, seen };
+}
+
+/** The rows of a view as entry objects. */
+export function entriesOfView(view: StoreView): EvseEntry[] {
+  const out: EvseEntry[] = [];
+  for (let i = 0; i < view.ids.length; i++) {
+    const id = view.ids[i];
+    if (id !== undefined) out.push({ EvseID: id, EvseStatus: EVSE_STATUSES[view.codes[i]!]!, lastSeen: view.seen[i]! });
+  }
+  return out;
 }
 
 export function sanitizeMeta(value: unknown): StoreMeta {
