@@ -1,6 +1,6 @@
 'use strict';
 // Large fullLoads: KeyIndex, chunked push bodies, chunked outbox files, list segments in the queue,
-// streamed pushes over mutual TLS and the key-set journal.
+// streamed pushes over mutual TLS and the journal's pending changes.
 const should = require('should');
 const fs = require('fs');
 const os = require('os');
@@ -405,7 +405,7 @@ describe('large payloads', function () {
     });
   });
 
-  describe('FileJournal key set', function () {
+  describe('FileJournal pending changes', function () {
     const journals = [];
     afterEach(async function () { for (const j of journals.splice(0)) await j.close(); });
     const open = async (dir) => {
@@ -418,7 +418,7 @@ describe('large payloads', function () {
     const journalLines = (dir) => fs.readdirSync(dir).filter((n) => /^journal-\d+\.jsonl$/.test(n)).sort()
       .flatMap((n) => fs.readFileSync(path.join(dir, n), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l)));
 
-    it('writes each changed key once, from the store at flush time, and restores only what is left', async function () {
+    it('writes each changed EVSE once, from the store at flush time, and restores only what is left', async function () {
       const dir = path.join(tmpDir(), 'fullload-n1');
       const { j, s } = await open(dir);
       s.set('DE*ABC*E1', 'Available', T0);
@@ -441,7 +441,7 @@ describe('large payloads', function () {
       s2.meta.should.eql({ lastSuccessfulCount: 7, feedback: true });
     });
 
-    it('writes one line carrying the last status for a key changed several times between flushes', async function () {
+    it('writes one line carrying the last status for an EVSE changed several times between flushes', async function () {
       const dir = path.join(tmpDir(), 'fullload-n1');
       const { j, s } = await open(dir);
       s.set('DE*ABC*E2', 'Available', T0);
@@ -463,7 +463,7 @@ describe('large payloads', function () {
       s2.get('DE*ABC*E2').should.eql({ EvseID: 'DEABCE2', EvseStatus: 'Available', lastSeen: T0 + 4 });
     });
 
-    it('writes a key deleted and set again as its final entry', async function () {
+    it('writes an EVSE deleted and set again as its final entry', async function () {
       const dir = path.join(tmpDir(), 'fullload-n1');
       const { j, s } = await open(dir);
       s.set('DE*ABC*E1', 'Available', T0);
