@@ -36,6 +36,8 @@ interface FullLoadDef {
 const FLASH_MS = 3000;
 const STATUS_THROTTLE_MS = 500;
 const CLOSE_BUDGET_MS = 900;
+// How long a stopping node waits for its restore to finish, so records that arrived meanwhile are kept.
+const RESTORE_WAIT_ON_CLOSE_MS = 600;
 
 function num(v: unknown, fallback: number, min: number, max = Infinity): number {
   const n = typeof v === 'number' ? v : parseFloat(String(v ?? ''));
@@ -209,9 +211,23 @@ export = function (RED: RED) {
       else handle(msg, send, done);
     });
 
+    /** A message that arrived during the restore of a node that is now stopping: records and deletes are kept. */
+    const applyWhileStopping = (msg: any, done: Done) => {
+      try {
+        if (setupError) throw new Error(setupError);
+        const r = agg.handle(msg);
+        for (const w of r.warnings) node.warn(w);
+        if (r.kind === 'error') throw new Error(r.error);
+        if (r.kind === 'trigger') throw new Error('the node was stopped before this fullLoad could run');
+        done();
+      } catch (err) {
+        done(err instanceof Error ? err : new Error(String(err)));
+      }
+    };
+
     // ---- start ----
     showStatus();
-    void agg.restore().then((restored) => {
+    const restoring = agg.restore().then((restored) => {
       if (restored.error) node.error(restored.error);
       if (closing) return;
       ready = true;
@@ -240,9 +256,24 @@ export = function (RED: RED) {
       scheduler?.stop();
       for (const t of [startTimer, statusTimer, flashTimer]) if (t) clearTimeout(t);
       startTimer = statusTimer = flashTimer = undefined;
-      for (const w of waiting.splice(0)) w.done(new Error('the node was stopped before its state was restored'));
+      const late = waiting.splice(0);
       let budget: ReturnType<typeof setTimeout> | undefined;
-      const work = agg.close(removed).catch((err: Error) => node.error(`closing the fullLoad state failed: ${err.message}`));
+      const work = (async () => {
+        if (late.length) {
+          // A quick redeploy must not lose what came in during the restore: let the restore finish (briefly), apply.
+          let wait: ReturnType<typeof setTimeout> | undefined;
+          const restored = await Promise.race([
+            restoring.then(() => !agg.restoreError),
+            new Promise<boolean>((resolve) => { wait = setTimeout(() => resolve(false), RESTORE_WAIT_ON_CLOSE_MS); }),
+          ]);
+          if (wait) clearTimeout(wait);
+          for (const w of late) {
+            if (restored) applyWhileStopping(w.msg, w.done);
+            else w.done(new Error('the node was stopped before its state was restored'));
+          }
+        }
+        await agg.close(removed);
+      })().catch((err: Error) => node.error(`closing the fullLoad state failed: ${err.message}`));
       // Close must not hold up a deploy; the journal is written every 250 ms anyway.
       const timeout = new Promise<void>((resolve) => {
         budget = setTimeout(resolve, CLOSE_BUDGET_MS);

@@ -200,6 +200,31 @@ describe('full load node (test helper runtime)', function () {
     await until(() => !fs.existsSync(journalDir()), 3000, 'journal directory removed');
   });
 
+  it('keeps records that arrive during the restore when a redeploy stops the node before it finished', async function () {
+    this.timeout(20000);
+    // A journal large enough that the restore is still running when the message arrives and the redeploy comes.
+    fs.mkdirSync(journalDir(), { recursive: true });
+    const seen = Date.now();
+    fs.writeFileSync(path.join(journalDir(), 'journal-1.jsonl'),
+      Array.from({ length: 30000 }, (_, i) => JSON.stringify(['s', `DE*ABC*E${i + 1000}`, 'Available', seen])).join('\n') + '\n');
+    await helper.load(fullLoadNode, [TAB, ...flow()]);
+    let w = watch();
+    const errors = [];
+    w.node.on('call:error', (c) => errors.push(String(c.args[0] && c.args[0].message ? c.args[0].message : c.args[0])));
+    w.node.receive({ _msgid: 'late-record', payload: rec(1, 'Occupied') });
+    w.node.receive({ _msgid: 'late-trigger', topic: 'fullLoad' });
+    await new Promise((r) => setImmediate(r));
+    w.completed.length.should.equal(0); // both still wait for the restore
+    await helper.setFlows([TAB, ...flow({ name: 'redeployed' })]);
+    // The trigger is refused with a reason (done(err) reaches node.error); the record is not refused but kept.
+    errors.should.eql(['the node was stopped before this fullLoad could run']);
+    w = watch();
+    await trigger(w);
+    const out = w.out[0].payload;
+    out.length.should.equal(30001);
+    out.find((r) => r.EvseID === 'DE*ABC*E1').should.eql(rec(1, 'Occupied'));
+  });
+
   it('sends one fullLoad onStart after the restore, and stale EVSEs are left out and forgotten', async function () {
     this.timeout(20000);
     await helper.load(fullLoadNode, [TAB, ...flow()]);
