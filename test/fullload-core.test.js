@@ -424,6 +424,7 @@ describe('fullload core', function () {
       r3.truncated.should.be.true(); // still the last line of the old file, still harmless
       s3.snapshot().map((e) => e.EvseID).sort().should.eql(['DE*ABC*E1', 'DE*ABC*E2', 'DE*ABC*E4']);
       await j3.close();
+      await j.close(); // the "dead" first journal still holds its file handle; nothing is pending in it
     });
 
     it('compacts into a snapshot when the journal outgrows the live count, and restores the same state', async function () {

@@ -166,7 +166,11 @@ export class FileJournal implements PersistenceBackend {
     this.store = store;
     store.onChange = (change) => this.record(change);
     report.records = store.size;
-    if (this.shouldCompact() || (journals.length > 4 && this.linesSinceSnapshot > 0)) await this.compactNow();
+    if (this.shouldCompact() || (journals.length > 4 && this.linesSinceSnapshot > 0)) {
+      // Right after the restore, not inside it: the node takes input sooner, and a deploy that stops it at once
+      // does not have to wait for a snapshot's fsyncs.
+      void this.ops.enqueue(() => this.compactNow()).catch(() => undefined);
+    }
     return report;
   }
 
