@@ -7,8 +7,8 @@ const os = require('os');
 const path = require('path');
 const { KeyIndex } = require('../nodes/push/keyindex');
 const { arrayItemChunks, pushBodyChunks, pushRequestBody, STREAM_ABOVE_RECORDS, RECORDS_PER_CHUNK } = require('../nodes/oicp/body');
-const { FileOutbox } = require('../nodes/push/outbox');
-const { PushQueue } = require('../nodes/push/queue');
+const { FileOutbox, LIST_FILE_RECORDS } = require('../nodes/push/outbox');
+const { PushQueue, OUTAGE_SAVE_INTERVAL_MS } = require('../nodes/push/queue');
 const { HubjectClient } = require('../nodes/oicp/client');
 const { StatusStore, FileJournal } = require('../nodes/fullload');
 const { startSim } = require('./support/sim');
@@ -171,19 +171,29 @@ describe('large payloads', function () {
       { action: 'delete', records: [rec('DE*ABC*E4', 'Unknown')] },
     ];
 
+    /** The snapshot names the list file of a large fullLoad instead of holding its records; returns that file's name. */
     function checkFile(file, segs) {
       const text = fs.readFileSync(file, 'utf8');
       const snap = JSON.parse(text);
       Object.keys(snap).should.eql(['version', 'operatorId', 'savedAt', 'segments']);
       snap.version.should.equal(1);
       snap.operatorId.should.equal(OP);
-      snap.savedAt.should.be.a.String();
       new Date(snap.savedAt).toISOString().should.equal(snap.savedAt);
-      snap.segments.should.eql(segs);
       // Written in pieces, but byte for byte what JSON.stringify of the snapshot gives.
       text.should.equal(JSON.stringify(snap));
-      // No temp file left behind.
-      fs.readdirSync(path.dirname(file)).should.eql([path.basename(file)]);
+      const listed = [];
+      snap.segments.length.should.equal(segs.length);
+      segs.forEach((seg, i) => {
+        const saved = snap.segments[i];
+        if (seg.action === 'fullLoad' && seg.records.length >= LIST_FILE_RECORDS) {
+          saved.should.eql({ action: 'fullLoad', recordsFile: saved.recordsFile, count: seg.records.length });
+          JSON.parse(fs.readFileSync(path.join(path.dirname(file), saved.recordsFile), 'utf8')).should.eql(seg.records);
+          listed.push(saved.recordsFile);
+        } else saved.should.eql(seg);
+      });
+      // No temp files, no list file the snapshot does not name.
+      fs.readdirSync(path.dirname(file)).sort().should.eql([path.basename(file), ...listed].sort());
+      return listed;
     }
 
     for (const how of ['save', 'saveSync']) {
@@ -207,12 +217,44 @@ describe('large payloads', function () {
       });
     }
 
-    it('replaces a larger earlier snapshot completely', async function () {
+    it('replaces a larger earlier snapshot completely, and deletes the list file it no longer names', async function () {
       const file = path.join(tmpDir(), 'outbox.json');
       const box = new FileOutbox(file, OP);
       await box.save(segments());
       box.saveSync([{ action: 'update', records: [rec('DE*ABC*E9', 'Available')] }]);
-      checkFile(file, [{ action: 'update', records: [rec('DE*ABC*E9', 'Available')] }]);
+      checkFile(file, [{ action: 'update', records: [rec('DE*ABC*E9', 'Available')] }]).should.eql([]);
+    });
+
+    it('writes a pending fullLoad once, however many saves follow, and a small one inline', async function () {
+      const file = path.join(tmpDir(), 'outbox.json');
+      const box = new FileOutbox(file, OP);
+      const full = records(LIST_FILE_RECORDS);
+      await box.save([{ action: 'fullLoad', records: full }]);
+      const [name] = checkFile(file, [{ action: 'fullLoad', records: full }]);
+      const before = fs.statSync(path.join(path.dirname(file), name));
+      for (let k = 0; k < 5; k++) {
+        const segs = [{ action: 'fullLoad', records: full }, { action: 'update', records: [rec('DE*ABC*E1', STATUSES[k])] }];
+        if (k % 2) box.saveSync(segs);
+        else await box.save(segs);
+        checkFile(file, segs).should.eql([name]);
+      }
+      const after = fs.statSync(path.join(path.dirname(file), name));
+      [after.ino, after.mtimeMs].should.eql([before.ino, before.mtimeMs]); // never rewritten
+      new FileOutbox(file, OP).load()[0].records.should.eql(full);
+      const small = records(LIST_FILE_RECORDS - 1);
+      await box.save([{ action: 'fullLoad', records: small }]);
+      checkFile(file, [{ action: 'fullLoad', records: small }]).should.eql([]);
+    });
+
+    it('removes a list file left by a save that stopped before its snapshot, and loads the old format', async function () {
+      const file = path.join(tmpDir(), 'outbox.json');
+      const segs = [{ action: 'update', records: [rec('DE*ABC*E1', 'Occupied')] }, { action: 'fullLoad', records: records(1500) }];
+      // The format of earlier versions: records inline, whatever the size.
+      fs.writeFileSync(file, JSON.stringify({ version: 1, operatorId: OP, savedAt: new Date().toISOString(), segments: segs }));
+      const stray = path.join(path.dirname(file), `${path.basename(file)}.list-1-x-1.json`);
+      fs.writeFileSync(stray, JSON.stringify(records(3)));
+      new FileOutbox(file, OP).load().should.eql(segs);
+      fs.existsSync(stray).should.be.false();
     });
   });
 
@@ -328,6 +370,38 @@ describe('large payloads', function () {
       await q.flush();
       for (const segs of saved) for (const seg of segs) if (seg.action === 'fullLoad') seg.records.should.eql(slicedExpected);
       saved[saved.length - 1].should.eql(full);
+    });
+
+    it(`spaces outbox saves ${OUTAGE_SAVE_INTERVAL_MS} ms apart while Hubject is unreachable, and loses nothing on stop`, async function () {
+      const saves = [];
+      let last = [];
+      const recording = {
+        load: () => [],
+        save: async (segs) => { saves.push(Date.now()); last = JSON.parse(JSON.stringify(segs)); },
+        saveSync: (segs) => { last = JSON.parse(JSON.stringify(segs)); },
+      };
+      let attempts = 0;
+      const q = make({ outbox: recording, backoffBaseMs: 5000, backoffMaxMs: 5000 });
+      q.start(async () => { attempts++; return { class: 'transient', reason: 'connection refused', durationMs: 1 }; });
+      q.enqueue('update', [rec('DE*ABC*E0', 'Occupied')], null);
+      await until(() => attempts === 1, 2000); // now waiting to retry
+      const from = saves.length;
+      const truth = new Map();
+      const started = Date.now();
+      while (Date.now() - started < 1000) {
+        for (let k = 0; k < 5; k++) {
+          const r = rec(`DE*ABC*E${Math.floor(Math.random() * 50)}`, STATUSES[k]);
+          truth.set(r.EvseID, r.EvseStatus);
+          q.enqueue('update', [r], null);
+        }
+        await sleep(5);
+      }
+      const during = saves.slice(from);
+      during.length.should.be.within(1, 1000 / OUTAGE_SAVE_INTERVAL_MS + 1);
+      for (let i = 1; i < during.length; i++) (during[i] - during[i - 1]).should.be.aboveOrEqual(OUTAGE_SAVE_INTERVAL_MS - 5);
+      q.stop(); // writes the tail synchronously
+      const saved = new Map(last.flatMap((seg) => seg.records.map((r) => [r.EvseID, r.EvseStatus])));
+      for (const [id, st] of truth) should(saved.get(id)).equal(st, id);
     });
 
     it('sends a fullLoad restored from a FileOutbox whole, before the update saved behind it', async function () {

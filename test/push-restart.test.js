@@ -48,7 +48,7 @@ describe('push evse status across kill -9 (real Node-RED process)', function () 
     const outboxDir = path.join(red.userDir, 'oicp', 'outbox');
     const pending = () => {
       try {
-        const f = fs.readdirSync(outboxDir).filter((x) => x.endsWith('.json'))[0];
+        const f = fs.readdirSync(outboxDir).filter((x) => x.endsWith('.json') && !x.includes('.list-'))[0];
         const snap = JSON.parse(fs.readFileSync(path.join(outboxDir, f), 'utf8'));
         const m = {};
         for (const s of snap.segments) for (const r of s.records) m[r.EvseID] = r.EvseStatus;

@@ -117,6 +117,13 @@ export interface QueueStatus {
 const NO_OWNERS: Owner[] = [];
 
 /**
+ * While Hubject is unreachable nothing is sent, so the outbox needs no save per change: saves are at least this far
+ * apart then (the window kill -9 can lose, like the full load node's 250 ms journal flush). Sending is not slowed:
+ * a change still goes out only once it is durable.
+ */
+export const OUTAGE_SAVE_INTERVAL_MS = 250;
+
+/**
  * The per-operator push queue: strictly one request in flight, coalescing per EVSE, adaptive bundling,
  * fullLoad as an ordering barrier sent whole, retries with backoff, and an outbox that is durable before sending.
  */
@@ -147,6 +154,8 @@ export class PushQueue extends EventEmitter {
   private durableSeq = 0;
   private persisting: Promise<void> | null = null;
   private dirty = false;
+  private lastSaveAt = 0;
+  private saveWait: { timer: NodeJS.Timeout; resolve: () => void } | null = null;
 
   private statusTimer: NodeJS.Timeout | null = null;
   private counters = { sent: 0, requests: 0 };
@@ -202,6 +211,10 @@ export class PushQueue extends EventEmitter {
     this.abort?.abort();
     this.abort = null;
     this.transport = undefined;
+    if (this.saveWait) {
+      clearTimeout(this.saveWait.timer);
+      this.saveWait.resolve();
+    }
     try {
       this.outbox.saveSync(this.snapshot());
       this.durableSeq = this.seq;
@@ -358,9 +371,11 @@ export class PushQueue extends EventEmitter {
     if (this.persisting) return;
     this.persisting = (async () => {
       while (this.dirty) {
+        if (this.timer && this.retryAt) await this.spaceSaves();
         this.dirty = false;
         const upTo = this.seq;
         try {
+          this.lastSaveAt = this.now();
           await this.outbox.save(this.snapshot());
           this.durableSeq = Math.max(this.durableSeq, upTo);
         } catch (err) {
@@ -375,6 +390,19 @@ export class PushQueue extends EventEmitter {
       this.persisting = null;
       this.pump();
     })();
+  }
+
+  /** During an outage, waits until OUTAGE_SAVE_INTERVAL_MS after the last save (cut short by stop()). */
+  private spaceSaves(): Promise<void> {
+    const wait = this.lastSaveAt + OUTAGE_SAVE_INTERVAL_MS - this.now();
+    if (wait <= 0 || !this.running) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      const done = () => {
+        this.saveWait = null;
+        resolve();
+      };
+      this.saveWait = { timer: setTimeout(done, wait), resolve: done };
+    });
   }
 
   /** Resolves when everything queued so far has been written to the outbox. */

@@ -73,7 +73,7 @@ describe('#8 case 2: SIGKILL with 1,000 pending changes while Hubject is down', 
     const outboxDir = path.join(red.userDir, 'oicp', 'outbox');
     const pending = () => {
       try {
-        const f = fs.readdirSync(outboxDir).find((x) => x.endsWith('.json'));
+        const f = fs.readdirSync(outboxDir).find((x) => x.endsWith('.json') && !x.includes('.list-')); // the snapshot, not a fullLoad's list file
         const m = {};
         for (const s of JSON.parse(fs.readFileSync(path.join(outboxDir, f), 'utf8')).segments) for (const r of s.records) m[r.EvseID] = r.EvseStatus;
         return m;
