@@ -123,16 +123,20 @@ export class EvseDataStore {
   }
   /** The record equals the acknowledged one (key order aside), so sending it again changes nothing. */
   isUnchanged(record: EvseDataRecord): boolean {
-    const e = this.entries.get(evseKey(record.EvseID));
-    if (!e || e.text === null) return false;
-    const text = JSON.stringify(record);
-    return text === e.text || recordsEqual(record, JSON.parse(e.text));
+    return this.isUnchangedText(record.EvseID, JSON.stringify(record));
   }
-  /** JSON texts of every stored record (not the known-only EVSEs), in EvseID order. */
-  texts(): string[] {
-    const list = [...this.entries.values()].filter((e) => e.text !== null);
+  /** isUnchanged for a record's JSON text. */
+  isUnchangedText(evseId: string, text: string): boolean {
+    const e = this.entries.get(evseKey(evseId));
+    if (!e || e.text === null) return false;
+    return text === e.text || recordsEqual(JSON.parse(text), JSON.parse(e.text));
+  }
+  /** EvseIDs and JSON texts of every stored record (not the known-only EVSEs), in EvseID order. */
+  records(): { ids: string[]; texts: string[] } {
+    const list: Entry[] = [];
+    for (const e of this.entries.values()) if (e.text !== null) list.push(e);
     list.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-    return list.map((e) => e.text as string);
+    return { ids: list.map((e) => e.id), texts: list.map((e) => e.text as string) };
   }
   evseIds(): string[] {
     return [...this.entries.values()].map((e) => e.id);
@@ -140,27 +144,32 @@ export class EvseDataStore {
 
   /** Applies what Hubject acknowledged (Result true): insert/update store, delete removes, fullLoad replaces all. */
   acknowledge(action: ActionType, records: readonly EvseDataRecord[], now = Date.now()): void {
+    this.acknowledgeTexts(action, records.map((r) => r.EvseID), records.map((r) => JSON.stringify(r)), now);
+  }
+
+  /** acknowledge for a DataRequest that Hubject accepted; the store keeps the request's strings. */
+  acknowledgeRequest(req: { ActionType: ActionType; EvseIDs: readonly string[]; texts: readonly string[] }, now = Date.now()): void {
+    this.acknowledgeTexts(req.ActionType, req.EvseIDs, req.texts, now);
+  }
+
+  acknowledgeTexts(action: ActionType, evseIds: readonly string[], texts: readonly string[], now = Date.now()): void {
     if (action === 'fullLoad') {
       this.entries.clear();
-      for (const r of records) this.entries.set(evseKey(r.EvseID), { id: r.EvseID, text: JSON.stringify(r) });
-      this.metaValue = { ...this.metaValue, lastFullLoadCount: records.length, lastFullLoadAt: now };
+      for (let i = 0; i < evseIds.length; i++) this.entries.set(evseKey(evseIds[i]!), { id: evseIds[i]!, text: texts[i]! });
+      this.metaValue = { ...this.metaValue, lastFullLoadCount: evseIds.length, lastFullLoadAt: now };
       this.pending.clear();
       this.rewrite = true;
       this.arm();
       return;
     }
-    for (const r of records) {
-      const key = evseKey(r.EvseID);
+    for (let i = 0; i < evseIds.length; i++) {
+      const id = evseIds[i]!;
+      const key = evseKey(id);
       if (action === 'delete') this.entries.delete(key);
-      else this.entries.set(key, { id: r.EvseID, text: JSON.stringify(r) });
-      this.pending.set(key, r.EvseID);
+      else this.entries.set(key, { id, text: texts[i]! });
+      this.pending.set(key, id);
     }
     this.arm();
-  }
-
-  /** As acknowledge('fullLoad', ...) from JSON texts (planStoredFullLoad's). */
-  acknowledgeFullLoadTexts(texts: readonly string[], now = Date.now()): void {
-    this.acknowledge('fullLoad', texts.map((t) => JSON.parse(t) as EvseDataRecord), now);
   }
 
   /** EVSEs whose data reached Hubject some other way (a migration): acknowledged, without a record. */
@@ -299,9 +308,9 @@ export class EvseDataStore {
     if (kind === 'd') this.entries.delete(key);
     else if (kind === 'k') this.entries.set(key, { id: p.value, text: null });
     else if (kind === 's' && a[2] && typeof a[2] === 'object') {
-      // The record's text exactly as written (it is the line between the id and the closing bracket).
-      const prefix = `["s",${JSON.stringify(a[1])},`;
-      const text = line.startsWith(prefix) && line.endsWith(']') ? line.slice(prefix.length, -1) : JSON.stringify(a[2]);
+      // A fresh string, not a slice of the file's text (a slice would keep the whole file alive).
+      const text = JSON.stringify(a[2]);
+      text.charCodeAt(0);
       this.entries.set(key, { id: p.value, text });
     } else return false;
     return true;

@@ -113,31 +113,46 @@ function operatorList(ids: string | readonly string[]): string[] {
   return list;
 }
 
-function* validateSteps(input: readonly unknown[], opts: ValidationOptions): Generator<void, ValidationResult, void> {
+interface Validated<T> {
+  items: T[];
+  ids: string[];
+  positions: number[];
+  rejected: RejectedRecord[];
+  warnings: string[];
+}
+
+/** asText: keep each valid record only as its JSON text (a 20,000-record fullLoad then never holds all objects). */
+function* validateCore<T>(input: readonly unknown[], opts: ValidationOptions, keep: (r: EvseDataRecord) => T): Generator<void, Validated<T>, void> {
   const ops = operatorList(opts.operatorIds);
   const matchers = ops.map(operatorMatcher);
   const belongs = matchers.length === 1 ? matchers[0]! : (id: string) => matchers.some((m) => m(id));
   const operatorLabel = ops.length === 1 ? `operator ${ops[0]}` : `operators ${ops.join(', ')}`;
-  const valid: (EvseDataRecord | undefined)[] = new Array(input.length);
+  const valid: (T | undefined)[] = new Array(input.length);
+  const validIds: (string | undefined)[] = new Array(input.length);
   const keys: (string | undefined)[] = new Array(input.length);
   const rejected: RejectedRecord[] = [];
   const warnings: string[] = [];
+  const nopts = { belongs, operatorLabel, defaults: opts.defaults };
   for (let i = 0; i < input.length; i++) {
-    const r = normaliseEvseDataRecord(input[i], { belongs, operatorLabel, defaults: opts.defaults });
+    const r = normaliseEvseDataRecord(input[i], nopts);
     const index = i + 1;
     for (const w of r.warnings) warnings.push(`record ${index}${r.EvseID ? ` (${r.EvseID})` : ''}: ${w}`);
-    if (r.record) valid[i] = r.record;
-    else {
+    if (r.record) {
+      valid[i] = keep(r.record);
+      validIds[i] = r.record.EvseID;
+    } else {
       const first = r.issues[0]!;
       rejected.push({ index, EvseID: r.EvseID, field: first.field, reason: first.reason, issues: r.issues, message: rejectedMessage(index, r.EvseID, r.issues) });
     }
     if (r.EvseID) keys[i] = evseKey(r.EvseID);
-    if ((i & 0xff) === 0xff) yield;
+    if ((i & 0x7f) === 0x7f) yield;
   }
   // A repeated EvseID: the last occurrence wins (Hubject refuses a request with a duplicate with 018).
   const last = new Map<string, number>();
   for (let i = 0; i < input.length; i++) if (keys[i] !== undefined) last.set(keys[i]!, i);
-  const records: EvseDataRecord[] = [];
+  yield;
+  const items: T[] = [];
+  const ids: string[] = [];
   const positions: number[] = [];
   const seen = new Map<string, number[]>();
   for (let i = 0; i < input.length; i++) {
@@ -148,19 +163,25 @@ function* validateSteps(input: readonly unknown[], opts: ValidationOptions): Gen
       else seen.set(k, [i + 1]);
       continue;
     }
-    if (valid[i]) {
-      records.push(valid[i]!);
+    if (valid[i] !== undefined) {
+      items.push(valid[i]!);
+      ids.push(validIds[i]!);
       positions.push(i + 1);
     }
   }
   for (const [k, earlier] of seen) {
     const at = last.get(k)! + 1;
-    const id = valid[at - 1]?.EvseID ?? rejected.find((x) => x.index === at)?.EvseID ?? k;
+    const id = validIds[at - 1] ?? rejected.find((x) => x.index === at)?.EvseID ?? k;
     warnings.push(
-      `EvseID ${id} appears more than once in this message (records ${earlier.join(', ')} and ${at}); only the last, record ${at}, is used${valid[at - 1] ? '' : ', and it is rejected'}`,
+      `EvseID ${id} appears more than once in this message (records ${earlier.join(', ')} and ${at}); only the last, record ${at}, is used${valid[at - 1] !== undefined ? '' : ', and it is rejected'}`,
     );
   }
-  return { records, positions, rejected, warnings };
+  return { items, ids, positions, rejected, warnings };
+}
+
+function* validateSteps(input: readonly unknown[], opts: ValidationOptions): Generator<void, ValidationResult, void> {
+  const v = yield* validateCore(input, opts, (r) => r);
+  return { records: v.items, positions: v.positions, rejected: v.rejected, warnings: v.warnings };
 }
 
 /** Validates and normalises the records of one message. A bad record is rejected; the others still go. */
@@ -266,49 +287,111 @@ export function buildPushEvseDataBody(action: ActionType, operatorId: string, op
   return { ActionType: action, OperatorEvseData: { OperatorID: operatorId.trim(), OperatorName: operatorName.trim(), EvseDataRecord: records } };
 }
 
-/** Records per serialised piece: about 300 kB of JSON. */
+/** Records per serialised piece: about 300 kB of JSON, small enough to stay out of V8's large-object space. */
 export const DATA_RECORDS_PER_CHUNK = 250;
 
 export interface SerialisedBody {
-  /** Joined, byte for byte JSON.stringify(body). */
-  chunks: Buffer[];
+  /** The body in pieces (strings), made on demand each time it is iterated; joined, exactly JSON.stringify(body). */
+  chunks: Iterable<string>;
+  /** UTF-8 bytes of the whole body (send as Content-Length). */
   contentLength: number;
 }
 
-function shellOf(body: PushEvseDataRequest): [string, string] {
-  const shell = JSON.stringify({ ...body, OperatorEvseData: { ...body.OperatorEvseData, EvseDataRecord: [] } });
+function shellOf(action: ActionType, operatorId: string, operatorName: string): [string, string] {
+  const shell = JSON.stringify({ ActionType: action, OperatorEvseData: { OperatorID: operatorId, OperatorName: operatorName, EvseDataRecord: [] } });
   const token = '"EvseDataRecord":[';
   const at = shell.lastIndexOf(`${token}]`) + token.length;
   return [shell.slice(0, at), shell.slice(at)];
 }
 
-function* serialiseSteps(body: PushEvseDataRequest, perChunk: number, texts?: readonly string[]): Generator<void, SerialisedBody, void> {
-  const [head, tail] = shellOf(body);
-  const chunks: Buffer[] = [Buffer.from(head)];
-  const n = texts ? texts.length : body.OperatorEvseData.EvseDataRecord.length;
-  for (let i = 0; i < n; i += perChunk) {
-    const piece = texts ? texts.slice(i, i + perChunk).join(',') : JSON.stringify(body.OperatorEvseData.EvseDataRecord.slice(i, i + perChunk)).slice(1, -1);
-    chunks.push(Buffer.from(i ? ',' + piece : piece));
-    yield;
+function* lengthSteps(texts: readonly string[], lengths: Uint32Array): Generator<void, number, void> {
+  let n = Math.max(0, texts.length - 1); // commas
+  for (let i = 0; i < texts.length; i++) {
+    n += lengths[i] = Buffer.byteLength(texts[i]!);
+    if ((i & 0x3ff) === 0x3ff) yield;
   }
-  chunks.push(Buffer.from(tail));
-  let contentLength = 0;
-  for (const c of chunks) contentLength += c.length;
-  return { chunks, contentLength };
+  return n;
 }
 
-/** The body as buffers, serialised in slices (a 20,000-record fullLoad is about 25 MB of JSON). */
-export function serialisePushEvseDataBody(body: PushEvseDataRequest, opts: SliceOptions & { perChunk?: number } = {}): Promise<SerialisedBody> {
-  return runSliced(serialiseSteps(body, opts.perChunk ?? DATA_RECORDS_PER_CHUNK), opts.sliceMs ?? 15);
+// Pieces are strings, made when undici asks for them (it measures and writes strings as UTF-8): a 300 kB string
+// dies young and the next scavenge frees it, where a Buffer's memory lingers outside the heap until a GC that
+// little heap allocation would trigger.
+function lazyChunks(head: string, texts: readonly string[], tail: string, perChunk: number): Iterable<string> {
+  return {
+    *[Symbol.iterator]() {
+      yield head;
+      for (let i = 0; i < texts.length; i += perChunk) {
+        const piece = texts.slice(i, i + perChunk).join(',');
+        yield i ? ',' + piece : piece;
+      }
+      yield tail;
+    },
+  };
 }
 
 /**
- * As serialisePushEvseDataBody, from the records' JSON texts (EvseDataStore.texts()) instead of objects: the
- * store's fullLoad is never turned back into objects. `body` gives ActionType and OperatorEvseData; its record
- * list is ignored.
+ * A request as the data lane holds it: each record as its JSON text (the normalised record, fields in schema
+ * order), so a 20,000-record fullLoad is about 25 MB of strings, not objects, and the same strings become the store
+ * once Hubject acknowledges (EvseDataStore.acknowledgeRequest).
  */
-export function serialisePushEvseDataTexts(body: PushEvseDataRequest, texts: readonly string[], opts: SliceOptions & { perChunk?: number } = {}): Promise<SerialisedBody> {
-  return runSliced(serialiseSteps(body, opts.perChunk ?? DATA_RECORDS_PER_CHUNK, texts), opts.sliceMs ?? 15);
+export interface DataRequest {
+  ActionType: ActionType;
+  OperatorID: string;
+  OperatorName: string;
+  /** EvseID of each record, in order. */
+  EvseIDs: string[];
+  /** JSON text of each record, in order. */
+  texts: string[];
+  /** 1-based message position of each record (0: taken from the store). */
+  positions: number[];
+}
+
+/** A DataRequest from records or their JSON texts. Throws on a bad ActionType, OperatorID or OperatorName. */
+export function buildDataRequest(action: ActionType, operatorId: string, operatorName: string, records: readonly EvseDataRecord[], positions?: number[]): DataRequest {
+  const body = buildPushEvseDataBody(action, operatorId, operatorName, []);
+  return {
+    ActionType: action,
+    OperatorID: body.OperatorEvseData.OperatorID,
+    OperatorName: body.OperatorEvseData.OperatorName,
+    EvseIDs: records.map((r) => r.EvseID),
+    texts: records.map(recordText),
+    positions: positions ?? records.map(() => 0),
+  };
+}
+
+/** The request as an eRoamingPushEvseData object (parses the texts: for tests, logs and small requests). */
+export function dataRequestBody(req: DataRequest): PushEvseDataRequest {
+  return {
+    ActionType: req.ActionType,
+    OperatorEvseData: { OperatorID: req.OperatorID, OperatorName: req.OperatorName, EvseDataRecord: req.texts.map((t) => JSON.parse(t) as EvseDataRecord) },
+  };
+}
+
+/** What HubjectClient hands to undici: the byte length (computed in slices) and the body in lazy 300 kB pieces (an iterable body). */
+export function serialiseDataRequest(req: DataRequest, opts: SliceOptions & { perChunk?: number } = {}): Promise<SerialisedBody> {
+  const [head, tail] = shellOf(req.ActionType, req.OperatorID, req.OperatorName);
+  const lengths = new Uint32Array(req.texts.length);
+  return runSliced(lengthSteps(req.texts, lengths), opts.sliceMs ?? 15).then((n) => ({
+    chunks: lazyChunks(head, req.texts, tail, opts.perChunk ?? DATA_RECORDS_PER_CHUNK),
+    contentLength: Buffer.byteLength(head) + Buffer.byteLength(tail) + n,
+  }));
+}
+
+/** The same for an eRoamingPushEvseData object (records stringified in slices first). */
+export async function serialisePushEvseDataBody(body: PushEvseDataRequest, opts: SliceOptions & { perChunk?: number } = {}): Promise<SerialisedBody> {
+  const records = body.OperatorEvseData.EvseDataRecord;
+  const texts = await runSliced(
+    (function* () {
+      const out: string[] = new Array(records.length);
+      for (let i = 0; i < records.length; i++) {
+        out[i] = JSON.stringify(records[i]);
+        if ((i & 0xff) === 0xff) yield;
+      }
+      return out;
+    })(),
+    opts.sliceMs ?? 15,
+  );
+  return serialiseDataRequest({ ActionType: body.ActionType, OperatorID: body.OperatorEvseData.OperatorID, OperatorName: body.OperatorEvseData.OperatorName, EvseIDs: [], texts, positions: [] }, opts);
 }
 
 /** Index N of `operatorEvseData.evseDataRecord[N]...` in a 400 FaultBody's fieldReference (Hubject writes camelCase). */
@@ -362,15 +445,9 @@ export interface PlanOptions extends ValidationOptions, DataGuardOptions {
   store: EvseDataStore;
 }
 
-export interface PlannedRequest {
-  body: PushEvseDataRequest;
-  /** 1-based message positions of body's records (0 for records taken from the store by a fullLoad trigger). */
-  positions: number[];
-}
-
 export interface DataPlan {
   /** auto gives up to two (insert, then update); the others at most one. */
-  requests: PlannedRequest[];
+  requests: DataRequest[];
   rejected: RejectedRecord[];
   warnings: string[];
   /** EvseIDs left out because they equal the acknowledged record. */
@@ -378,13 +455,32 @@ export interface DataPlan {
   heldBack?: { code: DataHeldBackCode; reason: string; count: number; lastCount: number };
 }
 
+/** JSON.stringify(r), flattened now: V8 may return a rope that the first read copies, and that copy would then
+ * happen when the 25 MB fullLoad is serialised, doubling the strings in the old generation. */
+export function recordText(r: EvseDataRecord): string {
+  const s = JSON.stringify(r);
+  s.charCodeAt(0);
+  return s;
+}
+const toText = recordText;
+
 function* planSteps(items: readonly unknown[], opts: PlanOptions): Generator<void, DataPlan, void> {
   if (!(DATA_ACTIONS as readonly string[]).includes(opts.action)) throw new Error(`action ${JSON.stringify(opts.action)} is not one of ${DATA_ACTIONS.join(', ')}`);
   const store = opts.store;
-  const body = (action: ActionType, records: EvseDataRecord[]) => buildPushEvseDataBody(action, opts.operatorId, opts.operatorName, records);
+  // Checks OperatorID and OperatorName before any work.
+  const shell = buildPushEvseDataBody('insert', opts.operatorId, opts.operatorName, []).OperatorEvseData;
+  const request = (action: ActionType, EvseIDs: string[], texts: string[], positions: number[]): DataRequest => ({
+    ActionType: action,
+    OperatorID: shell.OperatorID,
+    OperatorName: shell.OperatorName,
+    EvseIDs,
+    texts,
+    positions,
+  });
   if (opts.action === 'delete') {
     // Bare EvseIDs are looked up in the store; records are checked like any other, then the stored one is sent.
-    const records: EvseDataRecord[] = [];
+    const ids: string[] = [];
+    const texts: string[] = [];
     const positions: number[] = [];
     const rejected: RejectedRecord[] = [];
     const warnings: string[] = [];
@@ -392,21 +488,26 @@ function* planSteps(items: readonly unknown[], opts: PlanOptions): Generator<voi
     const objectPos: number[] = [];
     const belongsList = operatorList(opts.operatorIds).map(operatorMatcher);
     const seen = new Set<string>();
+    const add = (id: string, text: string, pos: number) => {
+      if (seen.has(evseKey(id))) {
+        warnings.push(`EvseID ${id} appears more than once in this delete; it is sent once`);
+        return;
+      }
+      seen.add(evseKey(id));
+      ids.push(id);
+      texts.push(text);
+      positions.push(pos);
+    };
     for (let i = 0; i < items.length; i++) {
       const x = items[i];
       if (typeof x === 'string') {
         const id = x.trim().toUpperCase();
-        const stored = store.get(id);
+        const stored = store.getText(id);
         const fail = (field: string, reason: string) =>
           rejected.push({ index: i + 1, EvseID: id, field, reason, issues: [{ field, reason }], message: rejectedMessage(i + 1, id, [{ field, reason }]) });
         if (!belongsList.some((m) => m(id))) fail('EvseID', `${JSON.stringify(id)} does not belong to the operator; Hubject would refuse the whole request with 018`);
-        else if (!stored) fail('EvseID', `Hubject has not acknowledged data for ${id} here, so there is no stored record to delete; give the whole record`);
-        else if (seen.has(evseKey(id))) warnings.push(`EvseID ${id} appears more than once in this delete; it is sent once`);
-        else {
-          seen.add(evseKey(id));
-          records.push(stored);
-          positions.push(i + 1);
-        }
+        else if (stored === undefined) fail('EvseID', `Hubject has not acknowledged data for ${id} here, so there is no stored record to delete; give the whole record`);
+        else add(store.get(id)!.EvseID, stored, i + 1);
       } else {
         objects.push(x);
         objectPos.push(i + 1);
@@ -414,61 +515,52 @@ function* planSteps(items: readonly unknown[], opts: PlanOptions): Generator<voi
       if ((i & 0xff) === 0xff) yield;
     }
     if (objects.length) {
-      const v = yield* validateSteps(objects, opts);
+      const v = yield* validateCore(objects, opts, toText);
       for (const r of v.rejected) {
         const index = objectPos[r.index - 1]!;
         rejected.push({ ...r, index, message: rejectedMessage(index, r.EvseID, r.issues) });
       }
       warnings.push(...v.warnings);
-      v.records.forEach((r, k) => {
-        if (seen.has(evseKey(r.EvseID))) {
-          warnings.push(`EvseID ${r.EvseID} appears more than once in this delete; it is sent once`);
-          return;
-        }
-        seen.add(evseKey(r.EvseID));
-        records.push(store.get(r.EvseID) ?? r);
-        positions.push(objectPos[v.positions[k]! - 1]!);
-      });
+      for (let k = 0; k < v.items.length; k++) add(v.ids[k]!, store.getText(v.ids[k]!) ?? v.items[k]!, objectPos[v.positions[k]! - 1]!);
     }
     rejected.sort((a, b) => a.index - b.index);
-    return { requests: records.length ? [{ body: body('delete', records), positions }] : [], rejected, warnings, unchanged: [] };
+    return { requests: ids.length ? [request('delete', ids, texts, positions)] : [], rejected, warnings, unchanged: [] };
   }
 
-  const bare = items.findIndex((x) => typeof x === 'string');
-  const v = yield* validateSteps(items, opts);
-  if (bare >= 0) {
-    for (const r of v.rejected) if (typeof items[r.index - 1] === 'string') {
-      r.reason = 'is a bare EvseID, which only a delete accepts; give the whole EvseDataRecord';
-      r.field = 'EvseID';
-      r.EvseID = String(items[r.index - 1]).trim().toUpperCase();
-      r.issues = [{ field: r.field, reason: r.reason }];
-      r.message = rejectedMessage(r.index, r.EvseID, r.issues);
-    }
+  const v = yield* validateCore(items, opts, toText);
+  for (const r of v.rejected) {
+    const x = items[r.index - 1];
+    if (typeof x !== 'string') continue;
+    r.EvseID = x.trim().toUpperCase();
+    r.field = 'EvseID';
+    r.reason = 'is a bare EvseID, which only a delete accepts; give the whole EvseDataRecord';
+    r.issues = [{ field: r.field, reason: r.reason }];
+    r.message = rejectedMessage(r.index, r.EvseID, r.issues);
   }
   if (opts.action === 'fullLoad') {
     const lastCount = store.meta.lastFullLoadCount ?? store.size;
-    const guard = checkDataFullLoadGuard(v.records.length, { ...opts, lastCount });
-    const plan: DataPlan = { requests: [{ body: body('fullLoad', v.records), positions: v.positions }], rejected: v.rejected, warnings: v.warnings, unchanged: [] };
-    if (guard) {
-      plan.requests = [];
-      plan.heldBack = { ...guard, count: v.records.length, lastCount };
-    }
+    const guard = checkDataFullLoadGuard(v.items.length, { ...opts, lastCount });
+    const plan: DataPlan = { requests: [], rejected: v.rejected, warnings: v.warnings, unchanged: [] };
+    if (guard) plan.heldBack = { ...guard, count: v.items.length, lastCount };
+    else plan.requests.push(request('fullLoad', v.ids, v.items, v.positions));
     return plan;
   }
-  const groups: Record<'insert' | 'update', { records: EvseDataRecord[]; positions: number[] }> = { insert: { records: [], positions: [] }, update: { records: [], positions: [] } };
+  const groups = { insert: { ids: [] as string[], texts: [] as string[], positions: [] as number[] }, update: { ids: [] as string[], texts: [] as string[], positions: [] as number[] } };
   const unchanged: string[] = [];
-  for (let k = 0; k < v.records.length; k++) {
-    const r = v.records[k]!;
-    if (!opts.force && store.isUnchanged(r)) unchanged.push(r.EvseID);
+  for (let k = 0; k < v.items.length; k++) {
+    const id = v.ids[k]!;
+    const text = v.items[k]!;
+    if (!opts.force && store.isUnchangedText(id, text)) unchanged.push(id);
     else {
-      const g = opts.action === 'auto' ? (store.isAcknowledged(r.EvseID) ? groups.update : groups.insert) : groups[opts.action as 'insert' | 'update'];
-      g.records.push(r);
+      const g = opts.action === 'auto' ? (store.isAcknowledged(id) ? groups.update : groups.insert) : groups[opts.action as 'insert' | 'update'];
+      g.ids.push(id);
+      g.texts.push(text);
       g.positions.push(v.positions[k]!);
     }
     if ((k & 0xff) === 0xff) yield;
   }
-  const requests: PlannedRequest[] = [];
-  for (const a of ['insert', 'update'] as const) if (groups[a].records.length) requests.push({ body: body(a, groups[a].records), positions: groups[a].positions });
+  const requests: DataRequest[] = [];
+  for (const a of ['insert', 'update'] as const) if (groups[a].ids.length) requests.push(request(a, groups[a].ids, groups[a].texts, groups[a].positions));
   return { requests, rejected: v.rejected, warnings: v.warnings, unchanged };
 }
 
@@ -486,20 +578,17 @@ export function planDataPushAsync(items: readonly unknown[], opts: PlanOptions, 
   return runSliced(planSteps(items, opts), slice.sliceMs ?? 15);
 }
 
-/**
- * The fullLoad of every record the store holds (msg.payload "fullLoad" or the schedule), guarded against the last
- * acknowledged fullLoad. The body's record list stays empty: serialise it with serialisePushEvseDataTexts(body, texts).
- */
+/** The fullLoad of every record the store holds (msg.payload "fullLoad" or the schedule), guarded against the last acknowledged fullLoad. */
 export function planStoredFullLoad(opts: Omit<PlanOptions, 'action' | 'operatorIds' | 'defaults'>): {
-  body: PushEvseDataRequest;
-  texts: string[];
+  request?: DataRequest;
   heldBack?: { code: DataHeldBackCode; reason: string; count: number; lastCount: number };
 } {
-  const texts = opts.store.texts();
+  const { ids, texts } = opts.store.records();
   const lastCount = opts.store.meta.lastFullLoadCount ?? opts.store.size;
-  const body = buildPushEvseDataBody('fullLoad', opts.operatorId, opts.operatorName, []);
+  const shell = buildPushEvseDataBody('fullLoad', opts.operatorId, opts.operatorName, []).OperatorEvseData;
   const guard = checkDataFullLoadGuard(texts.length, { ...opts, lastCount });
-  return guard ? { body, texts, heldBack: { ...guard, count: texts.length, lastCount } } : { body, texts };
+  if (guard) return { heldBack: { ...guard, count: texts.length, lastCount } };
+  return { request: { ActionType: 'fullLoad', OperatorID: shell.OperatorID, OperatorName: shell.OperatorName, EvseIDs: ids, texts, positions: texts.map(() => 0) } };
 }
 
 export { EvseDataStore, type EvseDataStoreMeta, type EvseDataStoreOptions, type EvseDataRestoreReport } from './evse-data-store';
