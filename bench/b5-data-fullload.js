@@ -5,7 +5,7 @@
 // Two arms, each run in its own process (so RSS is not shared), alternating, `runs` times each; medians reported
 // side by side:
 //  - core: planDataPushAsync (validate and normalise every record, keep each as its JSON text, guard the fullLoad)
-//    then serialiseDataRequest (byte length in slices) and every 300 kB piece of the body produced, one per
+//    then serialiseDataRequest (byte length in slices) and every 120 kB piece of the body produced, one per
 //    macrotask, as the client does while writing it. The same process then measures the scheduled fullLoad from
 //    the store of acknowledged records (planStoredFullLoad + serialiseDataRequest).
 //  - hand-built: what a function node would do: map the same input to OICP field names (same conversions, no
@@ -13,7 +13,8 @@
 // Input: records as a CPO's backend gives them: numeric {lat, lon}, alpha-2 countries, OCPP connector types,
 // phone numbers with spaces, boolean DynamicInfoAvailable, ChargingStationId; network-wide fields from defaults.
 // Measured per arm: body size, time from input to serialised body, longest event-loop block
-// (perf_hooks.monitorEventLoopDelay, and a 5 ms timer's longest gap), RSS growth (peak sampled every 5 ms minus
+// (perf_hooks.monitorEventLoopDelay, a 5 ms timer's longest gap, and the most CPU the process used between two of its
+// ticks, which separates a real block from a machine too loaded to run us), RSS growth (peak sampled every 5 ms minus
 // the RSS after building the input, after GC). warm (default 1): each process first handles 500 records the same way,
 // as a runtime that has pushed data before; a cold core run is reported for the record.
 //
@@ -106,11 +107,18 @@ function probes() {
   const eld = monitorEventLoopDelay({ resolution: 5 });
   eld.enable();
   let last = now();
+  let lastCpu = process.cpuUsage();
   let stall = 0;
+  let cpuBlock = 0;
   const timer = setInterval(() => {
     const t = now();
+    const c = process.cpuUsage();
     stall = Math.max(stall, t - last - 5);
+    // CPU this process used between two ticks: tells a real block from the OS running other processes (a loaded
+    // machine stretches wall-clock gaps). Counts all threads, GC helpers too, so it errs high.
+    cpuBlock = Math.max(cpuBlock, (c.user - lastCpu.user + c.system - lastCpu.system) / 1000);
     last = t;
+    lastCpu = c;
   }, 5);
   return {
     stop() {
@@ -118,7 +126,7 @@ function probes() {
       clearInterval(timer);
       eld.disable();
       peak = Math.max(peak, process.memoryUsage().rss);
-      return { rssGrowthMB: (peak - base) / MB, eventLoopMaxMs: eld.max / 1e6, stallMaxMs: stall };
+      return { rssGrowthMB: (peak - base) / MB, eventLoopMaxMs: eld.max / 1e6, stallMaxMs: stall, blockCpuMaxMs: cpuBlock };
     },
   };
 }
@@ -230,6 +238,7 @@ async function main() {
     totalMs: med(rs, (r) => r.totalMs),
     eventLoopMaxMs: med(rs, (r) => r.eventLoopMaxMs),
     stallMaxMs: med(rs, (r) => r.stallMaxMs),
+    blockCpuMaxMs: med(rs, (r) => r.blockCpuMaxMs),
     rssGrowthMB: med(rs, (r) => r.rssGrowthMB),
   });
   return {
@@ -238,6 +247,7 @@ async function main() {
     targets: { eventLoopMaxMs: 100, rssGrowthMB: 60 },
     core: { ...summary(core), stored: { totalMs: med(core, (r) => r.stored.totalMs), eventLoopMaxMs: med(core, (r) => r.stored.eventLoopMaxMs), rssGrowthMB: med(core, (r) => r.stored.rssGrowthMB) } },
     hand: summary(hand),
+    loadAverage: require('os').loadavg(),
     coldCore: { totalMs: cold.totalMs, eventLoopMaxMs: cold.eventLoopMaxMs, rssGrowthMB: cold.rssGrowthMB },
     all: { core, hand, cold },
   };

@@ -287,8 +287,8 @@ export function buildPushEvseDataBody(action: ActionType, operatorId: string, op
   return { ActionType: action, OperatorEvseData: { OperatorID: operatorId.trim(), OperatorName: operatorName.trim(), EvseDataRecord: records } };
 }
 
-/** Records per serialised piece: about 300 kB of JSON, small enough to stay out of V8's large-object space. */
-export const DATA_RECORDS_PER_CHUNK = 250;
+/** Records per serialised piece: about 120 kB of JSON, under V8's 128 kB limit for young-generation objects. */
+export const DATA_RECORDS_PER_CHUNK = 100;
 
 export interface SerialisedBody {
   /** The body in pieces (strings), made on demand each time it is iterated; joined, exactly JSON.stringify(body). */
@@ -313,7 +313,7 @@ function* lengthSteps(texts: readonly string[], lengths: Uint32Array): Generator
   return n;
 }
 
-// Pieces are strings, made when undici asks for them (it measures and writes strings as UTF-8): a 300 kB string
+// Pieces are strings, made when undici asks for them (it measures and writes strings as UTF-8): a 120 kB string
 // dies young and the next scavenge frees it, where a Buffer's memory lingers outside the heap until a GC that
 // little heap allocation would trigger.
 function lazyChunks(head: string, texts: readonly string[], tail: string, perChunk: number): Iterable<string> {
@@ -367,7 +367,7 @@ export function dataRequestBody(req: DataRequest): PushEvseDataRequest {
   };
 }
 
-/** What HubjectClient hands to undici: the byte length (computed in slices) and the body in lazy 300 kB pieces (an iterable body). */
+/** What HubjectClient hands to undici: the byte length (computed in slices) and the body in lazy 120 kB pieces (an iterable body). */
 export function serialiseDataRequest(req: DataRequest, opts: SliceOptions & { perChunk?: number } = {}): Promise<SerialisedBody> {
   const [head, tail] = shellOf(req.ActionType, req.OperatorID, req.OperatorName);
   const lengths = new Uint32Array(req.texts.length);
