@@ -514,14 +514,13 @@ function facilities(ctx: Ctx, v: unknown): ChargingFacility[] | undefined {
     } else Power = integer(ctx, x.Power, `${at}.Power`, 0, 999, true, ' kW');
     const ChargingModes = enumList(ctx, x.ChargingModes, `${at}.ChargingModes`, CHARGING_MODES, false);
     if (PowerType === undefined || Power === undefined) continue;
-    const f: ChargingFacility = { PowerType, Power };
     // Schema order: PowerType, Voltage, Amperage, Power, ChargingModes.
-    const g: ChargingFacility = { PowerType } as ChargingFacility;
-    if (Voltage !== undefined) g.Voltage = Voltage;
-    if (Amperage !== undefined) g.Amperage = Amperage;
-    g.Power = f.Power;
-    if (ChargingModes !== undefined) g.ChargingModes = ChargingModes;
-    out.push(g);
+    const f = { PowerType } as ChargingFacility;
+    if (Voltage !== undefined) f.Voltage = Voltage;
+    if (Amperage !== undefined) f.Amperage = Amperage;
+    f.Power = Power;
+    if (ChargingModes !== undefined) f.ChargingModes = ChargingModes;
+    out.push(f);
   }
   return ctx.issues.length > before ? undefined : out;
 }
