@@ -12,7 +12,8 @@ const { spawn } = require('child_process');
 const { startSimulator } = require('../nodes/simulator');
 
 const root = path.resolve(__dirname, '..');
-const demo = path.join(root, '.demo');
+// DEMO_DIR: where the demo keeps its certificates and Node-RED user directory (tests run a demo of their own).
+const demo = process.env.DEMO_DIR ? path.resolve(process.env.DEMO_DIR) : path.join(root, '.demo');
 const userDir = path.join(demo, 'userdir');
 const SIM_HOST = '127.0.0.1';
 

@@ -208,7 +208,21 @@ function samplePath(d, steps = 24) {
 const inside = (p, b, pad = 0) => p[0] > b.left - pad && p[0] < b.right + pad && p[1] > b.top - pad && p[1] < b.bottom + pad;
 const intersects = (a, b, gap) => a.left < b.right + gap && b.left < a.right + gap && a.top < b.bottom + gap && b.top < a.bottom + gap;
 
-/** Overlapping boxes and wires drawn under a third node, in words. */
+/** Whether a path of wires leads from node `from` to node `to`. */
+function reaches(flow, from, to) {
+  const next = new Map(flow.map((n) => [n.id, (n.wires || []).flat()]));
+  const seen = new Set([from]);
+  const todo = [from];
+  while (todo.length) {
+    for (const id of next.get(todo.pop()) || []) {
+      if (id === to) return true;
+      if (!seen.has(id)) { seen.add(id); todo.push(id); }
+    }
+  }
+  return false;
+}
+
+/** Overlapping boxes, wires drawn under a third node and wires that go backwards, in words. */
 function layoutProblems(flow) {
   const bs = boxes(flow);
   const byId = new Map(bs.map((b) => [b.id, b]));
@@ -227,6 +241,9 @@ function layoutProblems(flow) {
       for (const to of targets) {
         const dst = byId.get(to);
         if (!dst) continue;
+        // A wire into a node left of its source loops back across the flow; only a feedback wire (the target feeds
+        // the source, as push results into the full load node) may do that.
+        if (dst.left < src.right && !reaches(flow, to, src.id)) problems.push(`the wire '${src.label}' -> '${dst.label}' goes backwards (${src.right} -> ${dst.left})`);
         const d = linkPath(src.right, src.y + portY, dst.left, dst.y, 1, true);
         const under = bs.filter((b) => b !== src && b !== dst && samplePath(d).some((p) => inside(p, b)));
         for (const b of under) problems.push(`the wire '${src.label}' -> '${dst.label}' runs under '${b.label}' (${b.id})`);
@@ -343,6 +360,8 @@ describe('examples', function () {
       const near = { id: 'n', type: 'debug', z: 't', name: 'n', x: 440, y: 200, wires: [] };
       assert.ok(layoutProblems([tab, mapper, near]).some((p) => /'DE\*ABC\*E\{chargeBoxId\}\*\{connectorId\}' \(m, \d+x30/.test(p)));
       assert.deepStrictEqual(layoutProblems([tab, { ...mapper, name: 'map' }, near]), []);
+      const back = layoutProblems([tab, { ...a, x: 400, wires: [['c']] }, { ...c, x: 300, y: 200 }]);
+      assert.ok(back.some((p) => /'a' -> 'c' goes backwards/.test(p)), back.join('\n'));
     });
 
     it('the demo says at once that it needs npm start in a clone: in its tab, a comment on the canvas and the boot node', function () {
