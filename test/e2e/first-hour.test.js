@@ -34,10 +34,10 @@ async function editorReady(page, url) {
   await page.waitForFunction(() => window.RED && RED.nodes.getType('oicp-push-evse-status') && RED.workspaces.active());
 }
 
-/** Boxes of the nodes on the active tab as the editor drew them, and pairs that overlap. */
-async function overlapsOnActiveTab(page) {
-  return page.evaluate(() => {
-    const ns = RED.nodes.filterNodes({ z: RED.workspaces.active() }).filter((n) => n.w && n.h);
+/** Pairs of nodes on a tab (default: the active one) whose boxes, as the editor sized them, overlap. */
+async function overlapsOnActiveTab(page, z) {
+  return page.evaluate((tab) => {
+    const ns = RED.nodes.filterNodes({ z: tab || RED.workspaces.active() }).filter((n) => n.w && n.h);
     const out = [];
     for (let i = 0; i < ns.length; i++) {
       for (let j = i + 1; j < ns.length; j++) {
@@ -47,7 +47,7 @@ async function overlapsOnActiveTab(page) {
       }
     }
     return { count: ns.length, overlaps: out };
-  });
+  }, z);
 }
 
 describe('e2e: the first hour of an integrator', function () {
@@ -252,6 +252,19 @@ describe('e2e: the first hour of an integrator', function () {
     const tabs = () => page.evaluate(() => { const t = []; RED.nodes.eachWorkspace((w) => t.push(w.label)); return t; });
     const configs = () => page.evaluate(() => { let c = 0; RED.nodes.eachConfig(() => { c++; }); return c; });
 
+    it('the same example twice does ask (the check below can see a conflict)', async function () {
+      const tabsBefore = await tabs();
+      await importExample(EXAMPLES[3]);
+      await until(async () => (await tabs()).length === tabsBefore.length + 1, 10000, 'the first import');
+      await importExample(EXAMPLES[3]);
+      const conflict = page.locator('.red-ui-notification', { hasText: /already exist/i });
+      await conflict.waitFor({ state: 'visible' });
+      await shot(page, '8-conflict-when-imported-twice');
+      await conflict.locator('button', { hasText: /cancel/i }).click();
+      await page.evaluate(() => RED.actions.invoke('core:undo'));
+      await until(async () => JSON.stringify(await tabs()) === JSON.stringify(tabsBefore), 10000, 'import undone');
+    });
+
     for (let i = 0; i < EXAMPLES.length; i++) {
       for (let j = i + 1; j < EXAMPLES.length; j++) {
         it(`${EXAMPLES[i].split(' ')[0]} then ${EXAMPLES[j].split(' ')[0]}: both import, no "already exist" conflict`, async function () {
@@ -266,10 +279,16 @@ describe('e2e: the first hour of an integrator', function () {
           }
           // Each example brings its own Hubject config and tls-config (the demo too), none replaced the other's.
           assert.ok((await configs()) >= configsBefore + 4, `config nodes: ${configsBefore} -> ${await configs()}`);
-          const { overlaps } = await overlapsOnActiveTab(page);
-          assert.deepStrictEqual(overlaps, [], `overlaps on the tab of ${EXAMPLES[j]}`);
-          if (i === 0 && j === 1) await shot(page, '6-imported-1-and-2');
-          if (i === 2 && j === 3) await shot(page, '7-imported-3-and-4');
+          // Each imported tab shown in turn, so the editor sizes its nodes; then no two overlap.
+          const added = await page.evaluate((before) => { const t = []; RED.nodes.eachWorkspace((w) => { if (!before.includes(w.label)) t.push(w.id); }); return t; }, tabsBefore);
+          assert.strictEqual(added.length, 2);
+          for (const [k, z] of added.entries()) {
+            await page.evaluate((id) => RED.workspaces.show(id), z);
+            await until(async () => (await overlapsOnActiveTab(page, z)).count > 0, 10000, 'nodes drawn on the imported tab');
+            const { overlaps } = await overlapsOnActiveTab(page, z);
+            assert.deepStrictEqual(overlaps, [], `overlaps on the tab of ${[EXAMPLES[i], EXAMPLES[j]][k]}`);
+            if (j === i + 1 || (i === 0 && j === 4)) await shot(page, `6-imported-${i + 1}-and-${j + 1}-tab-${k + 1}`);
+          }
           // Undo both imports: back to the empty editor for the next pair.
           await page.evaluate(() => { RED.actions.invoke('core:undo'); RED.actions.invoke('core:undo'); });
           await until(async () => JSON.stringify(await tabs()) === JSON.stringify(tabsBefore), 10000, 'both imports undone', async () => JSON.stringify(await tabs()));
