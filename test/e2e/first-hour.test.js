@@ -28,7 +28,7 @@ async function shot(page, name) {
 
 /** Waits until the editor has loaded its flows and this package's node types. */
 async function editorReady(page, url) {
-  await page.goto(url, { waitUntil: 'domcontentloaded' });
+  await page.goto(url, { waitUntil: 'domcontentloaded', timeout: 60000 });
   await page.locator('.red-ui-header-toolbar').waitFor({ state: 'visible', timeout: 45000 });
   await page.locator('#red-ui-loading-progress').waitFor({ state: 'hidden', timeout: 45000 });
   await page.waitForFunction(() => window.RED && RED.nodes.getType('oicp-push-evse-status') && RED.workspaces.active());
@@ -181,7 +181,7 @@ describe('e2e: the first hour of an integrator', function () {
       await waitFor(/^000\b/, 'green', 'push node green with 000 after start');
 
       simPage = await context.newPage();
-      await simPage.goto(`http://127.0.0.1:${ports.SIM_ADMIN_PORT}/`);
+      await simPage.goto(`http://127.0.0.1:${ports.SIM_ADMIN_PORT}/`, { timeout: 60000 });
       await shot(simPage, '2-simulator-page');
       const press = async (label) => {
         await simPage.getByRole('button', { name: label }).click();
@@ -209,6 +209,20 @@ describe('e2e: the first hour of an integrator', function () {
       await press('heal');
       await until(async () => { last = await read(); return /^000\b/.test(last.text) && last.cls.includes('green'); }, 120000, 'green again after 017 healed', () => JSON.stringify(last));
       await shot(editor, '5-editor-healed');
+    });
+
+    it('every other fault button is taken by the admin API and shown as active on the page, heal clears them', async function () {
+      const faults = () => simPage.locator('#faults').innerText();
+      const press = async (label, shows) => {
+        await simPage.getByRole('button', { name: label }).click();
+        await until(async () => shows.test(await faults()), 10000, `${label} shown as active`, () => 'see screenshot');
+      };
+      await press(/^429/, /HTTP 429 Retry-After 10 s, 3 left/);
+      await press(/latency/, /latency 2000 ms/);
+      await press(/refuse/, /refusing connections/);
+      await shot(simPage, '6-simulator-faults-active');
+      await press(/^heal$/, /no fault active/);
+      assert.doesNotMatch(await faults(), /latency|refusing|HTTP/);
     });
   });
 
