@@ -7,8 +7,8 @@
 //   BENCH_ONLY=b1,b3     run only these benchmarks
 //   BENCH_RUNS_B1=5 BENCH_RUNS_B2A=3 BENCH_RUNS_B2B=1 BENCH_RUNS_B2C=3 BENCH_RUNS_B3=3 BENCH_RUNS_B4=1
 // Arguments:
-//   --readme             also replace the "## Performance" section at the end of README.md with this run's table
-//   --readme-only        only rewrite that section from the last bench/results.json
+//   --readme             also rewrite docs/performance.md (linked from README.md) with this run's tables
+//   --readme-only        only rewrite docs/performance.md from the last bench/results.json
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
@@ -207,7 +207,7 @@ function targets(r) {
     const a = r.b2.a;
     t.push({ id: 'B2a', what: 'p99 lag <= 200 ms', value: a.p99, met: a.p99 <= 200 });
     t.push({ id: 'B2a', what: '0 overlapping requests', value: a.overlaps, met: a.overlaps === 0 });
-    t.push({ id: 'B2a', what: '<= 2000 requests a minute (rolling peak, and the run\'s rate per minute)', value: Math.max(a.peakPerMinute, a.requestsPerMinute), met: a.peakPerMinute <= 2000 && a.requestsPerMinute <= 2000 });
+    t.push({ id: 'B2a', what: '<= 2000 requests a minute (the larger of the rolling-minute peak and the run\'s rate per minute)', value: Math.max(a.peakPerMinute, a.requestsPerMinute), met: a.peakPerMinute <= 2000 && a.requestsPerMinute <= 2000 });
     t.push({ id: 'B2a', what: 'final state equals the truth', value: a.finalEqualsTruth, met: a.finalEqualsTruth });
     if (r.b2.b) t.push({ id: 'B2a', what: 'p99 lag >= 20x lower than b', value: r.b2.p99RatioBtoA, met: r.b2.p99RatioBtoA >= 20 });
   }
@@ -248,6 +248,8 @@ function table(out) {
       L.push(`| ${k}) ${x.label} | ${lb}${fmtMs(x.p50)} | ${lb}${fmtMs(x.p99)} | ${lb}${fmtMs(x.max)} | ${never} | ${fmtInt(x.requests)} | ${fmtInt(x.peakPerMinute)} | ${fmtInt(x.overlaps)} | ${fmtInt(x.rateLimited)} | ${x.drained ? yes(x.finalEqualsTruth) : 'not yet (cut off)'} |`);
     }
     if (b.p99RatioBtoA !== undefined) L.push('', `p99 lag of b) / a): ${b.b.lowerBound ? '≥ ' : ''}${fmtX(b.p99RatioBtoA)}. "never": HTTP 429 answers that the plain http request node does not retry.`);
+    // The target row shows the larger of two request rates of a); say how they relate to the table's column.
+    if (b.a) L.push('', `Requests of a): the simulator counts at most ${fmtInt(b.a.peakPerMinute)} in any rolling 60 s (the column above; a run this short fits in one minute); the run's rate, ${fmtInt(b.a.requests)} requests scaled to a minute, is ${fmtInt(b.a.requestsPerMinute)}. The target row checks the larger${Math.max(b.a.peakPerMinute, b.a.requestsPerMinute) <= 2000 ? "; both stay under Hubject's 2,000" : ''}.`);
   }
   if (r.b3) {
     const b = r.b3;
@@ -286,18 +288,14 @@ function table(out) {
 }
 
 function updateReadme(md) {
-  const file = path.join(__dirname, '..', 'README.md');
-  const text = fs.readFileSync(file, 'utf8');
-  const head = '## Performance';
-  const i = text.indexOf('\n' + head + '\n');
-  const before = (i >= 0 ? text.slice(0, i) : text).replace(/\s*$/, '');
-  const section = `${head}\n\n\`npm run bench\` (about ten minutes; \`BENCH_QUICK=1 npm run bench\` for a one-minute smoke run) runs the benchmarks of\n\`bench/\`: each in a real Node-RED runtime against the local simulator over mutual TLS, in its own processes, with fixed\nseeds. It prints this table and writes \`bench/results.json\`. Latest run:\n\n${md}\n`;
-  fs.writeFileSync(file, `${before}\n\n${section}`);
-  process.stderr.write('README.md Performance section updated\n');
+  const file = path.join(__dirname, '..', 'docs', 'performance.md');
+  const text = `# Performance\n\n\`npm run bench\` (about ten minutes; \`BENCH_QUICK=1 npm run bench\` for a one-minute smoke run) runs the benchmarks of\n\`bench/\`: each in a real Node-RED runtime against the local simulator over mutual TLS, in its own processes, with fixed\nseeds. It prints these tables and writes \`bench/results.json\`. Latest run:\n\n${md}\n`;
+  fs.writeFileSync(file, text);
+  process.stderr.write('docs/performance.md updated (the summary in README.md is kept by hand)\n');
 }
 
 if (process.argv.includes('--readme-only')) {
-  // Rewrites README's Performance section from the last bench/results.json without running anything.
+  // Rewrites docs/performance.md from the last bench/results.json without running anything.
   const last = JSON.parse(fs.readFileSync(path.join(__dirname, 'results.json'), 'utf8'), (k, v) => (v === 'never' ? Infinity : v));
   updateReadme(table(last));
 } else main().catch((err) => {

@@ -10,7 +10,7 @@ function portFromEnv(name, fallback) {
   if (v === undefined || v === '') return fallback;
   const n = Number(v);
   if (!Number.isInteger(n) || n < 0 || n > 65535) {
-    console.error(`${name} must be a port number, got ${JSON.stringify(v)}`);
+    console.error(`${name} must be a port number from 0 to 65535 (0: any free port), got ${JSON.stringify(v)}`);
     process.exit(2);
   }
   return n;
@@ -52,6 +52,13 @@ async function main() {
 }
 
 main().catch((err) => {
-  console.error(`simulator failed to start: ${err && err.message ? err.message : err}`);
+  if (err && (err.code === 'EADDRINUSE' || err.code === 'EACCES')) {
+    const p = err.port;
+    const variable = p === portFromEnv('SIM_ADMIN_PORT', 8080) ? 'SIM_ADMIN_PORT' : 'SIM_PORT';
+    const why = err.code === 'EADDRINUSE' ? 'is already in use' : 'needs privileges';
+    console.error(`simulator: port ${p} on 127.0.0.1 ${why}: stop what uses it, or choose another port with ${variable}=<port> npm run simulator`);
+  } else {
+    console.error(`simulator failed to start: ${err && err.message ? err.message : err}`);
+  }
   process.exit(1);
 });

@@ -10,6 +10,7 @@
 const fs = require('fs');
 const path = require('path');
 const assert = require('assert');
+const vm = require('vm');
 const { RPCClient } = require('ocpp-rpc');
 const { RedProcess, makeUserDir, freePort, ROOT } = require('./support/red-process');
 const { startSim } = require('./support/sim');
@@ -85,6 +86,173 @@ async function deploy(red, flow) {
   return red.log.slice(from);
 }
 
+// ---- layout: node boxes as the Node-RED editor sizes them, estimated without a browser ----
+
+// Advance widths of Arial / Liberation Sans (the editor's label font on most systems), 1/1000 em; 14 px labels.
+const ARIAL = {
+  ' ': 278, '!': 278, '"': 355, '#': 556, $: 556, '%': 889, '&': 667, "'": 191, '(': 333, ')': 333, '*': 389, '+': 584,
+  ',': 278, '-': 333, '.': 278, '/': 278, ':': 278, ';': 278, '<': 584, '=': 584, '>': 584, '?': 556, '@': 1015,
+  A: 667, B: 667, C: 722, D: 722, E: 667, F: 611, G: 778, H: 722, I: 278, J: 500, K: 667, L: 556, M: 833, N: 722,
+  O: 778, P: 667, Q: 778, R: 722, S: 667, T: 611, U: 722, V: 667, W: 944, X: 667, Y: 667, Z: 611, '[': 278, '\\': 278,
+  ']': 278, '^': 469, _: 556, '`': 333, a: 556, b: 556, c: 500, d: 556, e: 556, f: 278, g: 556, h: 556, i: 222, j: 222,
+  k: 500, l: 222, m: 833, n: 556, o: 556, p: 556, q: 556, r: 333, s: 500, t: 278, u: 556, v: 500, w: 722, x: 500,
+  y: 500, z: 500, '{': 334, '|': 260, '}': 334, '~': 584, '\u2192': 1000, '\u00d7': 584, '\u00b7': 278,
+};
+const textWidth = (s) => [...String(s)].reduce((w, c) => w + (ARIAL[c] ?? (/[0-9]/.test(c) ? 556 : 600)), 0) * 14 / 1000;
+
+/** The editor definitions (label, inputs, outputs) of this package's nodes, from nodes/*.html run against a stub RED. */
+function packageDefs(flowNodes) {
+  const defs = {};
+  const stub = () => new Proxy(function () {}, { get: (t, k) => (k === Symbol.toPrimitive ? () => '' : stub()), apply: () => stub() });
+  const RED = {
+    nodes: { registerType: (t, d) => { defs[t] = d; }, node: (id) => flowNodes.find((n) => n.id === id) || null },
+    validators: stub(), _: (k) => k, settings: stub(), utils: stub(), editor: stub(), tabs: stub(), popover: stub(),
+  };
+  for (const js of Object.values(PKG['node-red'].nodes)) {
+    const html = fs.readFileSync(path.join(ROOT, js.replace(/\.js$/, '.html')), 'utf8');
+    for (const m of html.matchAll(/<script type="text\/javascript">([\s\S]*?)<\/script>/g)) {
+      vm.runInNewContext(m[1], { RED, $: stub(), jQuery: stub(), window: stub(), document: stub(), console });
+    }
+  }
+  return defs;
+}
+
+// Core and contrib nodes used in the examples: label when unnamed, and whether they have an input port.
+const OTHER = {
+  inject: { label: () => 'inject', inputs: 0 },
+  comment: { label: () => 'comment', inputs: 0 },
+  catch: { label: (n) => `catch: ${(n.scope || []).length || 'all'}`, inputs: 0 },
+  'link in': { label: () => 'link in', inputs: 0, showLabel: false },
+  'mqtt in': { label: (n) => n.topic || 'mqtt', inputs: 0 },
+  'mqtt out': { label: (n) => n.topic || 'mqtt', inputs: 1 },
+  'CS server': { label: () => 'CS server', inputs: 0 },
+  CSMS: { label: () => 'CSMS', inputs: 1 },
+  'server response': { label: () => 'server response', inputs: 1 },
+  function: { label: () => 'function', inputs: 1 },
+  change: { label: () => 'change', inputs: 1 },
+  json: { label: () => 'json', inputs: 1 },
+  debug: { label: (n) => (n.complete === 'true' ? 'msg' : `msg.${n.complete || 'payload'}`), inputs: 1 },
+};
+
+/** Node boxes as Node-RED's view computes them: w = max(100, 20*ceil((label + 50 + (input ? 7 : 0)) / 20)). */
+function boxes(flow) {
+  const defs = packageDefs(flow);
+  return flow.filter((n) => n.z && typeof n.x === 'number').map((n) => {
+    const def = defs[n.type];
+    const other = OTHER[n.type];
+    assert.ok(def || other, `no label rule for node type ${n.type} (${n.id})`);
+    const label = n.name || (def ? def.label.call(n) : other.label(n));
+    const inputs = def ? def.inputs : other.inputs;
+    const outputs = n.wires ? n.wires.length : 0;
+    const lines = String(label).split(/\\n|\n/);
+    // Nodes drawn without a label (link nodes by default, or l: false) are 30 px squares.
+    if (n.l === false || (n.l === undefined && (def || other).showLabel === false)) {
+      return { id: n.id, label, x: n.x, y: n.y, w: 30, h: 30, left: n.x - 15, right: n.x + 15, top: n.y - 15, bottom: n.y + 15, n };
+    }
+    const w = Math.max(100, 20 * Math.ceil((Math.max(...lines.map(textWidth)) + 50 + (inputs > 0 ? 7 : 0)) / 20));
+    const h = Math.max(6 + 24 * lines.length, outputs * 15, 30);
+    return { id: n.id, label, x: n.x, y: n.y, w, h, left: n.x - w / 2, right: n.x + w / 2, top: n.y - h / 2, bottom: n.y + h / 2, n };
+  });
+}
+
+/** Node-RED's own wire geometry (generateLinkPath in the editor), lifted out of its bundle. */
+function linkPathFunction() {
+  const src = fs.readFileSync(require.resolve('@node-red/editor-client/public/red/red.js'), 'utf8');
+  const start = src.indexOf('function generateLinkPath(');
+  assert.ok(start > 0, 'generateLinkPath not found in the editor bundle');
+  let depth = 0;
+  let end = src.indexOf('{', start);
+  for (; end < src.length; end++) {
+    if (src[end] === '{') depth++;
+    else if (src[end] === '}' && --depth === 0) break;
+  }
+  // eslint-disable-next-line no-new-func
+  return new Function('node_width', 'node_height', 'lineCurveScale', `${src.slice(start, end + 1)}; return generateLinkPath;`)(100, 30, 0.75);
+}
+
+/** Points along an SVG path of M, C, S and h commands (all the editor's wires use). */
+function samplePath(d, steps = 24) {
+  const tok = d.trim().split(/[\s,]+/).filter(Boolean);
+  const pts = [];
+  let i = 0;
+  let cur = [0, 0];
+  let lastCp = null;
+  const num = () => Number(tok[i++]);
+  const cubic = (p1, p2, p3) => {
+    for (let s = 1; s <= steps; s++) {
+      const t = s / steps;
+      const u = 1 - t;
+      pts.push([u * u * u * cur[0] + 3 * u * u * t * p1[0] + 3 * u * t * t * p2[0] + t * t * t * p3[0],
+        u * u * u * cur[1] + 3 * u * u * t * p1[1] + 3 * u * t * t * p2[1] + t * t * t * p3[1]]);
+    }
+    lastCp = p2;
+    cur = p3;
+  };
+  while (i < tok.length) {
+    const c = tok[i++];
+    if (c === 'M') { cur = [num(), num()]; pts.push(cur); lastCp = null; } else if (c === 'C') {
+      cubic([num(), num()], [num(), num()], [num(), num()]);
+    } else if (c === 'S') {
+      const p1 = lastCp ? [2 * cur[0] - lastCp[0], 2 * cur[1] - lastCp[1]] : cur;
+      cubic(p1, [num(), num()], [num(), num()]);
+    } else if (c === 'h') {
+      const dx = num();
+      for (let s = 1; s <= steps; s++) pts.push([cur[0] + (dx * s) / steps, cur[1]]);
+      cur = [cur[0] + dx, cur[1]];
+      lastCp = null;
+    } else throw new Error(`unexpected path command ${c} in ${d}`);
+  }
+  return pts;
+}
+
+const inside = (p, b, pad = 0) => p[0] > b.left - pad && p[0] < b.right + pad && p[1] > b.top - pad && p[1] < b.bottom + pad;
+const intersects = (a, b, gap) => a.left < b.right + gap && b.left < a.right + gap && a.top < b.bottom + gap && b.top < a.bottom + gap;
+
+/** Whether a path of wires leads from node `from` to node `to`. */
+function reaches(flow, from, to) {
+  const next = new Map(flow.map((n) => [n.id, (n.wires || []).flat()]));
+  const seen = new Set([from]);
+  const todo = [from];
+  while (todo.length) {
+    for (const id of next.get(todo.pop()) || []) {
+      if (id === to) return true;
+      if (!seen.has(id)) { seen.add(id); todo.push(id); }
+    }
+  }
+  return false;
+}
+
+/** Overlapping boxes, wires drawn under a third node and wires that go backwards, in words. */
+function layoutProblems(flow) {
+  const bs = boxes(flow);
+  const byId = new Map(bs.map((b) => [b.id, b]));
+  const problems = [];
+  for (let i = 0; i < bs.length; i++) {
+    for (let j = i + 1; j < bs.length; j++) {
+      // 10 px between boxes: room for the ports and the eye.
+      if (intersects(bs[i], bs[j], 10)) problems.push(`'${bs[i].label}' (${bs[i].id}, ${bs[i].w}x${bs[i].h} at ${bs[i].x},${bs[i].y}) overlaps '${bs[j].label}' (${bs[j].id}, ${bs[j].w}x${bs[j].h} at ${bs[j].x},${bs[j].y})`);
+    }
+  }
+  const linkPath = linkPathFunction();
+  for (const src of bs) {
+    const ports = src.n.wires || [];
+    ports.forEach((targets, port) => {
+      const portY = -((ports.length - 1) / 2) * 13 + 13 * port;
+      for (const to of targets) {
+        const dst = byId.get(to);
+        if (!dst) continue;
+        // A wire into a node left of its source loops back across the flow; only a feedback wire (the target feeds
+        // the source, as push results into the full load node) may do that.
+        if (dst.left < src.right && !reaches(flow, to, src.id)) problems.push(`the wire '${src.label}' -> '${dst.label}' goes backwards (${src.right} -> ${dst.left})`);
+        const d = linkPath(src.right, src.y + portY, dst.left, dst.y, 1, true);
+        const under = bs.filter((b) => b !== src && b !== dst && samplePath(d).some((p) => inside(p, b)));
+        for (const b of under) problems.push(`the wire '${src.label}' -> '${dst.label}' runs under '${b.label}' (${b.id})`);
+      }
+    });
+  }
+  return problems;
+}
+
 describe('examples', function () {
   this.timeout(60000);
   const files = fs.readdirSync(EXAMPLES).filter((f) => f.endsWith('.json')).sort();
@@ -158,11 +326,60 @@ describe('examples', function () {
         assert.strictEqual(tls[0].verifyservercert, true);
         assert.ok(!('credentials' in tls[0]), 'no key material in the example');
         for (const n of flow.filter((x) => x.hubject !== undefined)) assert.strictEqual(n.hubject, hub[0].id);
-        // The same config node ids and content in examples 1-4: importing several reuses one Hubject config.
+        // The same settings in examples 1-4, under ids of their own (see 'any two import side by side').
+        const strip = (n) => { const { id, tls: t, ...rest } = n; return rest; };
         const first = readExample(files[0]).filter((n) => n.type === 'oicp-hubject-config' || n.type === 'tls-config');
-        assert.deepStrictEqual([...hub, ...tls], first);
+        assert.deepStrictEqual([...hub, ...tls].map(strip), first.map(strip));
       });
     }
+
+    it('any two import side by side: no node id, config nodes included, is used by two examples', function () {
+      const owner = new Map();
+      for (const file of files) {
+        for (const n of readExample(file)) {
+          assert.ok(!owner.has(n.id), `${n.type} id '${n.id}' is in '${owner.get(n.id)}' and '${file}': importing both asks "already exist"`);
+          owner.set(n.id, file);
+        }
+      }
+    });
+
+    for (const file of files) {
+      it(`${file}: no node overlaps another and no wire runs under a node (boxes sized from their labels)`, function () {
+        assert.deepStrictEqual(layoutProblems(readExample(file)), []);
+      });
+    }
+
+    it('the layout check sees an overlap and a wire under a node', function () {
+      const tab = { id: 't', type: 'tab' };
+      const a = { id: 'a', type: 'inject', z: 't', name: 'a', x: 100, y: 100, wires: [['c']] };
+      const b = { id: 'b', type: 'debug', z: 't', name: 'a rather long name for a debug node', x: 330, y: 100, wires: [] };
+      const c = { id: 'c', type: 'debug', z: 't', name: 'c', x: 600, y: 100, wires: [] };
+      const problems = layoutProblems([tab, a, b, c]);
+      assert.ok(problems.some((p) => /wire 'a' -> 'c' runs under 'a rather long/.test(p)), problems.join('\n'));
+      const mapper = { id: 'm', type: 'oicp-ocpp-status', z: 't', name: '', evseIdTemplate: 'DE*ABC*E{chargeBoxId}*{connectorId}', wires: [[]], x: 300, y: 200 };
+      const near = { id: 'n', type: 'debug', z: 't', name: 'n', x: 440, y: 200, wires: [] };
+      assert.ok(layoutProblems([tab, mapper, near]).some((p) => /'DE\*ABC\*E\{chargeBoxId\}\*\{connectorId\}' \(m, \d+x30/.test(p)));
+      assert.deepStrictEqual(layoutProblems([tab, { ...mapper, name: 'map' }, near]), []);
+      const back = layoutProblems([tab, { ...a, x: 400, wires: [['c']] }, { ...c, x: 300, y: 200 }]);
+      assert.ok(back.some((p) => /'a' -> 'c' goes backwards/.test(p)), back.join('\n'));
+    });
+
+    it('the demo says at once that it needs npm start in a clone: in its tab, a comment on the canvas and the boot node', function () {
+      const flow = readExample(files[4]);
+      assert.match(flow.find((n) => n.type === 'tab').info, /^\*\*Runs only from a clone of the node-red-contrib-oicp repository, started with `npm start`/);
+      assert.ok(flow.some((n) => n.type === 'comment' && /clone.*npm start/.test(n.name)));
+      const boot = flow.find((n) => n.type === 'function' && n.wires[0].includes(flow.find((x) => x.type === 'oicp-full-load').id));
+      // Run the boot function as Node-RED would, without the variables npm start sets.
+      const seen = {};
+      const fn = new Function('msg', 'node', 'env', 'RED', boot.func);
+      const out = fn({}, { status: (s) => { seen.status = s; }, error: (e) => { seen.error = e; } }, { get: () => undefined }, {});
+      assert.strictEqual(out, null);
+      assert.strictEqual(seen.status.fill, 'red');
+      assert.match(seen.status.text, /npm start/);
+      assert.match(seen.error, /OICP_SIM_URL/);
+      const ok = fn({}, { status: (s) => { seen.status = s; }, error: assert.fail }, { get: () => 'https://127.0.0.1:1/api/oicp' }, {});
+      assert.deepStrictEqual(ok[0].map((m) => m.topic || m.payload.length), [6, 'fullLoad']);
+    });
 
     it('example 4 wires the push results back into the full load node', function () {
       const flow = readExample(files[3]);
@@ -356,7 +573,7 @@ describe('examples', function () {
       assert.deepStrictEqual(problems(red.log), []);
     });
 
-    it('5 (demo): with the simulator\'s URL and certificates in env vars, flows start cleanly and pushes arrive', async function () {
+    it('5 (demo): with the simulator\'s URL and certificates in env vars, flows start cleanly, a fullLoad goes first, updates follow', async function () {
       const client = sim.certs.clients[OP];
       const before = pushes.length;
       const red = await startRed([], {
@@ -365,9 +582,12 @@ describe('examples', function () {
       });
       const ids = ['1001', '1002', '1003'].flatMap((cb) => [1, 2].map((c) => `DE*ABC*E${cb}*${c}`));
       await until(() => ids.every((id) => statusAt(id) !== undefined), 20000, 'the six demo EVSEs at the simulator', () => red.log.slice(-2000));
-      await until(() => pushes.slice(before).some((b) => b.ActionType === 'fullLoad'), 20000, 'the fullLoad sent 5 s after start');
-      const full = pushes.slice(before).find((b) => b.ActionType === 'fullLoad');
-      assert.deepStrictEqual(full.OperatorEvseStatus.EvseStatusRecord.map((r) => r.EvseID), ids);
+      await until(() => pushes.slice(before).some((b) => b.ActionType === 'fullLoad'), 20000, 'the fullLoad at start');
+      // The fullLoad goes first, so the simulator never answers an update of an EVSE it does not know (022).
+      const mine = pushes.slice(before).filter((b) => b.OperatorEvseStatus.OperatorID === OP);
+      assert.strictEqual(mine[0].ActionType, 'fullLoad', `first push: ${mine[0].ActionType}`);
+      assert.deepStrictEqual(mine[0].OperatorEvseStatus.EvseStatusRecord.map((r) => r.EvseID), ids);
+      await until(() => pushes.slice(before).some((b) => b.ActionType === 'update'), 20000, 'a session step pushed as update');
       assert.deepStrictEqual(problems(red.log), []);
     });
   });

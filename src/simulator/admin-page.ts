@@ -82,8 +82,60 @@ function renderLog(lines: AdminLogLine[]): string {
 function renderCounters(v: AdminView): string {
   const c = v.counters;
   return `requests <b>${c.requests}</b> &middot; pushes <b>${c.pushes}</b> &middot; overlaps <b>${c.overlaps}</b> &middot; max in flight <b>${c.maxInFlight}</b> &middot; HTTP 429 <b>${c.http429}</b> (rate limited ${c.rateLimited}) &middot; latency ${v.latencyMs} ms`
-    + (v.refusingConnections ? ' &middot; <b style="color:#c62828">refusing connections</b>' : '')
-    + (v.faults.length ? ` &middot; faults: <span class="mono">${esc(JSON.stringify(v.faults))}</span>` : '');
+    + (v.refusingConnections ? ' &middot; <b style="color:#c62828">refusing connections</b>' : '');
+}
+
+/** What the codes in the request log mean; the page shows it under the log. */
+export const CODE_LEGEND: ReadonlyArray<readonly [string, string]> = [
+  ['000', 'accepted: Hubject holds the status'],
+  ['017', 'Unauthorized Access (HTTP 401): OperatorID and client certificate do not match'],
+  ['018', 'an EvseID outside the operator\'s namespace, or twice in one request'],
+  ['022', 'update of an EVSE Hubject does not know, or insert of one it knows (the push node re-sends an update as insert)'],
+  ['400', 'the body fails Hubject\'s schema (validationErrors name the field)'],
+  ['429', 'more than 2000 pushes of one operator in 60 s, or an injected 429: wait for Retry-After'],
+  ['503', 'Hubject unavailable (injected): the push node retries with backoff'],
+  ['fault:…', 'the answer came from a fault injected below, not from the rules above'],
+];
+
+/**
+ * Fault buttons: each is one call of the admin JSON API (POST /admin/faults, /admin/latency, /admin/refuse) with the
+ * effect the push node shows in the editor.
+ */
+export const FAULT_CONTROLS: ReadonlyArray<{ id: string; label: string; shows: string; calls: ReadonlyArray<{ method: string; path: string; body?: unknown }> }> = [
+  { id: 'storm503', label: '503 storm (60 s)', shows: 'yellow "retrying in … (503)", a log line after three attempts, green again when it ends',
+    calls: [{ method: 'POST', path: '/admin/faults', body: { kind: 'http', status: 503, durationMs: 60000 } }] },
+  { id: 'rate429', label: '429, Retry-After 10 s (3×)', shows: 'yellow "retrying in 10 s (429)": the node waits as long as Hubject asks',
+    calls: [{ method: 'POST', path: '/admin/faults', body: { kind: 'http', status: 429, retryAfter: 10, count: 3 } }] },
+  { id: 'latency', label: '+2 s latency', shows: 'changes queue up behind the one request in flight and go out as one bundle',
+    calls: [{ method: 'POST', path: '/admin/latency', body: { ms: 2000 } }] },
+  { id: 'refuse', label: 'refuse connections', shows: 'yellow "retrying … (ECONNREFUSED)": Hubject unreachable; changes wait in the outbox',
+    calls: [{ method: 'POST', path: '/admin/refuse', body: { on: true } }] },
+  { id: 'code017', label: '017 Unauthorized (60 s)', shows: 'red "HTTP 401 017 Unauthorized Access": a configuration fault, retried only at the longest backoff',
+    calls: [{ method: 'POST', path: '/admin/faults', body: { kind: 'http', status: 401, durationMs: 60000 } }] },
+  { id: 'heal', label: 'heal', shows: 'clears every fault, latency 0, accepts connections: the node drains its queue and turns green with 000',
+    calls: [{ method: 'DELETE', path: '/admin/faults' }, { method: 'POST', path: '/admin/latency', body: { ms: 0 } }, { method: 'POST', path: '/admin/refuse', body: { on: false } }] },
+];
+
+function renderLegend(): string {
+  return `<table class="legend"><tbody>${CODE_LEGEND.map(([c, t]) => `<tr><td class="mono">${esc(c)}</td><td>${esc(t)}</td></tr>`).join('')}</tbody></table>`
+    + '<p class="muted">ActionType: <b>fullLoad</b> replaces every EVSE of the operator, <b>update</b> changes known EVSEs, <b>insert</b> adds new ones, <b>delete</b> removes them.</p>';
+}
+
+function renderControls(): string {
+  const rows = FAULT_CONTROLS.map((c) => `<tr><td><button type="button" id="fault-${esc(c.id)}" data-fault="${esc(c.id)}">${esc(c.label)}</button></td><td>${esc(c.shows)}</td></tr>`).join('');
+  return `<table class="controls"><tbody>${rows}</tbody></table><p id="fault-result" class="muted mono" role="status"></p>`;
+}
+
+function renderFaults(v: AdminView): string {
+  const parts: string[] = [];
+  if (v.refusingConnections) parts.push('<b style="color:#c62828">refusing connections</b>');
+  if (v.latencyMs) parts.push(`latency ${esc(v.latencyMs)} ms`);
+  for (const f of v.faults as Array<Record<string, unknown>>) {
+    const what = f.kind === 'http' ? `HTTP ${f.status}${f.retryAfter !== undefined ? ` Retry-After ${f.retryAfter} s` : ''}` : f.kind === 'result' ? `code ${f.code}` : String(f.kind);
+    const left = typeof f.remaining === 'number' ? `, ${f.remaining} left` : typeof f.until === 'number' ? `, until ${time(f.until)}` : '';
+    parts.push(`<span class="fault">${esc(what)}${esc(left)} (hit ${esc(f.hits ?? 0)}×)</span>`);
+  }
+  return parts.length ? `active: ${parts.join(' ')}` : 'no fault active: the simulator answers as Hubject would';
 }
 
 // Client-side twin of the render functions above, kept tiny and dependency-free; it only uses textContent-safe escaping.
@@ -109,12 +161,43 @@ const CLIENT_SCRIPT = `
   function counters(v){
     var c=v.counters;
     return 'requests <b>'+c.requests+'</b> &middot; pushes <b>'+c.pushes+'</b> &middot; overlaps <b>'+c.overlaps+'</b> &middot; max in flight <b>'+c.maxInFlight+'</b> &middot; HTTP 429 <b>'+c.http429+'</b> (rate limited '+c.rateLimited+') &middot; latency '+v.latencyMs+' ms'
-      +(v.refusingConnections?' &middot; <b style="color:#c62828">refusing connections</b>':'')
-      +(v.faults.length?' &middot; faults: <span class="mono">'+esc(JSON.stringify(v.faults))+'</span>':'');
+      +(v.refusingConnections?' &middot; <b style="color:#c62828">refusing connections</b>':'');
   }
+  function faults(v){
+    var parts=[];
+    if(v.refusingConnections)parts.push('<b style="color:#c62828">refusing connections</b>');
+    if(v.latencyMs)parts.push('latency '+esc(v.latencyMs)+' ms');
+    v.faults.forEach(function(f){
+      var what=f.kind==='http'?'HTTP '+f.status+(f.retryAfter!=null?' Retry-After '+f.retryAfter+' s':''):f.kind==='result'?'code '+f.code:String(f.kind);
+      var left=typeof f.remaining==='number'?', '+f.remaining+' left':typeof f.until==='number'?', until '+t(f.until):'';
+      parts.push('<span class="fault">'+esc(what)+esc(left)+' (hit '+esc(f.hits||0)+'\u00d7)</span>');
+    });
+    return parts.length?'active: '+parts.join(' '):'no fault active: the simulator answers as Hubject would';
+  }
+  var CONTROLS=${JSON.stringify(Object.fromEntries(FAULT_CONTROLS.map((c) => [c.id, c.calls])))};
+  function call(list,i,done){
+    if(i>=list.length)return done(null);
+    var c=list[i];
+    var init={method:c.method,cache:'no-store'};
+    if(c.body!==undefined){init.headers={'Content-Type':'application/json'};init.body=JSON.stringify(c.body);}
+    fetch(c.path,init).then(function(r){
+      if(!r.ok)return r.text().then(function(x){done(c.method+' '+c.path+': HTTP '+r.status+' '+x);});
+      call(list,i+1,done);
+    }).catch(function(e){done(c.method+' '+c.path+': '+e);});
+  }
+  Array.prototype.forEach.call(document.querySelectorAll('button[data-fault]'),function(b){
+    b.addEventListener('click',function(){
+      var id=b.getAttribute('data-fault');
+      call(CONTROLS[id],0,function(err){
+        document.getElementById('fault-result').textContent=err?err:b.textContent+': done '+t(Date.now());
+        refresh();
+      });
+    });
+  });
   function refresh(){
     fetch('/admin/state',{cache:'no-store'}).then(function(r){return r.json();}).then(function(v){
       document.getElementById('counters').innerHTML=counters(v);
+      document.getElementById('faults').innerHTML=faults(v);
       document.getElementById('operators').innerHTML=ops(v.operators);
       document.getElementById('log').innerHTML=log(v.log);
       document.getElementById('stale').textContent='';
@@ -133,14 +216,23 @@ body{font-family:system-ui,sans-serif;margin:1.5em;color:#222}
 table{border-collapse:collapse;margin-bottom:1em}td,th{padding:2px 8px;border-bottom:1px solid #ddd;text-align:left;font-size:13px}
 .mono{font-family:ui-monospace,monospace}.muted{color:#888;font-weight:normal}
 .st{color:#fff;border-radius:3px;padding:1px 6px}
+button{font:inherit;font-size:13px;padding:3px 10px;min-width:13em;text-align:left;cursor:pointer}
+.fault{background:#fff3e0;border:1px solid #ef6c00;border-radius:3px;padding:1px 6px;margin-right:4px}
+#log{max-height:24em;overflow:auto}
 </style></head><body>
 <h1>Hubject simulator (OICP 2.3) <span id="stale" class="muted"></span></h1>
 <p class="muted">OICP API (mutual TLS): <span class="mono">${esc(v.url)}</span></p>
 <p id="counters">${renderCounters(v)}</p>
 <h2>EVSE status per operator</h2>
 <div id="operators">${renderOperators(v.operators)}</div>
+<h2>Break it</h2>
+<p class="muted">Each button calls the admin API of this page (POST /admin/faults, /admin/latency, /admin/refuse); watch the push node's status in the Node-RED editor.</p>
+<p id="faults">${renderFaults(v)}</p>
+${renderControls()}
 <h2>Last requests</h2>
 <div id="log">${renderLog(v.log)}</div>
+<h3>Codes in the log</h3>
+${renderLegend()}
 <script>${CLIENT_SCRIPT}</script>
 </body></html>`;
 }
