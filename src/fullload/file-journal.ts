@@ -1,6 +1,7 @@
 import { promises as fsp } from 'fs';
 import * as path from 'path';
 import { EVSE_STATUSES } from '../oicp/schemas';
+import { fsyncDir } from '../oicp/durable';
 import type { StatusStore, StoreChange } from './store';
 import { SerialOps, Slicer, toEntry, type PersistenceBackend, type RestoreReport } from './persistence';
 
@@ -28,18 +29,6 @@ export interface FileJournalOptions {
   /** ...and at least this many lines. */
   compactMinLines?: number;
   onError?: (err: Error) => void;
-}
-
-async function fsyncDir(dir: string): Promise<void> {
-  let h: import('fs').promises.FileHandle | undefined;
-  try {
-    h = await fsp.open(dir, 'r');
-    await h.sync();
-  } catch {
-    // Directories cannot be opened or synced on some platforms (Windows); rename is still atomic there.
-  } finally {
-    if (h) await h.close().catch(() => undefined);
-  }
 }
 
 /** Append-only journal with periodic compaction into a snapshot. O(1) per change. */
