@@ -140,6 +140,31 @@ describe('durable writes (atomic write, file and directory fsync)', function () 
     });
   });
 
+  it('the full load journal writes, compacts and restores with directory opens failing', async function () {
+    const { FileJournal, StatusStore } = require('../nodes/fullload');
+    const dir = path.join(tmpDir(t), 'fullload-n1');
+    const restore = refuseDirectoryOpens('EISDIR');
+    t.restore.push(restore);
+    const errors = [];
+    const j = new FileJournal({ dir, flushIntervalMs: 10, compactMinLines: 10, onError: (e) => errors.push(e) });
+    const s = new StatusStore();
+    await j.restore(s);
+    for (let round = 0; round < 3; round++) {
+      for (let i = 0; i < 20; i++) s.set(`DE*ABC*E${i}`, round % 2 ? 'Available' : 'Occupied', 1000 + round);
+      await j.flush();
+    }
+    j.stats.compactions.should.be.above(0);
+    await j.close();
+    restore.counts.refused.should.be.above(0);
+    const s2 = new StatusStore();
+    const j2 = new FileJournal({ dir });
+    await j2.restore(s2);
+    s2.size.should.equal(20);
+    s2.get('DE*ABC*E5').EvseStatus.should.equal('Occupied');
+    await j2.close();
+    errors.should.eql([]);
+  });
+
   describe('across kill -9 in a process whose directory opens fail (Windows-like)', function () {
     this.timeout(60000);
 
