@@ -63,18 +63,25 @@ async function writeAll(fh: fs.promises.FileHandle, buf: Buffer): Promise<void> 
   for (let off = 0; off < buf.length;) off += (await fh.write(buf, off, buf.length - off)).bytesWritten;
 }
 
+export interface AtomicWriteOptions {
+  /** Temp file; default `<target>.<pid>.tmp`. A fixed name lets a restart find and remove a leftover one. */
+  tmp?: string;
+}
+
 /**
- * Writes the pieces to `<target>.<pid>.tmp`, fsyncs that file and renames it over target. The directory is not
- * fsynced here: a caller writing several files syncs it once, with fsyncDir. On failure the temp file is removed
- * and the target is unchanged.
+ * Writes the pieces to a temp file, fsyncs it and renames it over target. The directory is not fsynced here: a
+ * caller writing several files syncs it once, with fsyncDir. When the pieces or a write fail, the temp file is
+ * removed, the target is unchanged and the error is passed on (an async generator may throw to abort the write).
  */
-export async function writeAtomic(target: string, pieces: Iterable<string | Buffer>): Promise<void> {
-  const tmp = `${target}.${process.pid}.tmp`;
+export async function writeAtomic(
+  target: string, pieces: Iterable<string | Buffer> | AsyncIterable<string | Buffer>, options: AtomicWriteOptions = {},
+): Promise<void> {
+  const tmp = options.tmp ?? `${target}.${process.pid}.tmp`;
   let done = false;
   try {
     const fh = await fs.promises.open(tmp, 'w');
     try {
-      for (const piece of pieces) await writeAll(fh, typeof piece === 'string' ? Buffer.from(piece) : piece);
+      for await (const piece of pieces) await writeAll(fh, typeof piece === 'string' ? Buffer.from(piece) : piece);
       await fh.sync();
     } finally {
       await fh.close();
