@@ -86,7 +86,7 @@ describe('full load node (test helper runtime)', function () {
     await until(() => w.completed.length === 1);
     const bad = [
       [{ payload: [rec(2), { EvseID: 'nonsense', EvseStatus: 'Available' }] }, /record 2 of 2: EvseID 'nonsense' does not match/],
-      [{ payload: [rec(2), { EvseID: 'DE*ABC*E3', EvseStatus: 'Charging' }] }, /EvseStatus 'Charging' is not one of/],
+      [{ payload: [rec(2), { EvseID: 'DE*ABC*E3', EvseStatus: 'Charging' }] }, /EvseStatus 'Charging' of 'DE\*ABC\*E3' is not one of/],
       [{ payload: { EvseID: 'DE*ABC*E3' } }, /EvseStatus is missing/],
       [{ payload: 42 }, /msg.payload must be a record/],
       [{ topic: 'fullload', payload: 1 }, /unknown control topic 'fullload'/],

@@ -104,10 +104,10 @@ describe('fullload core', function () {
     it('names the reason and the record for each kind of bad input', function () {
       parseStatusRecords([{ EvseID: 'DE*ABC*E1', EvseStatus: 'Available' }, { EvseID: 'XX', EvseStatus: 'Available' }])
         .error.should.match(/record 2 of 2: EvseID 'XX' does not match the OICP pattern/);
-      parseStatusRecords({ EvseID: 'DE*ABC*E1', EvseStatus: 'Charging' }).error.should.match(/EvseStatus 'Charging' is not one of Available, /);
+      parseStatusRecords({ EvseID: 'DE*ABC*E1', EvseStatus: 'Charging' }).error.should.match(/^EvseStatus 'Charging' of 'DE\*ABC\*E1' is not one of Available, /);
       parseStatusRecords({ EvseStatus: 'Available' }).error.should.match(/EvseID is missing/);
       parseStatusRecords({ EvseID: 'DE*ABC*E1' }).error.should.match(/EvseStatus is missing/);
-      parseStatusRecords([42]).error.should.match(/record 1 of 1: expected an object/);
+      parseStatusRecords([42]).error.should.equal('record 1 of 1: an EvseStatusRecord must be an object {EvseID, EvseStatus}, got 42');
       parseStatusRecords({ EvseID: 'DE*XYZ*E1', EvseStatus: 'Available' }, 'DE*ABC').error.should.match(/does not belong to operator DE\*ABC/);
       parseStatusRecords({ EvseID: 'DEABCE1', EvseStatus: 'Available' }, 'DE*ABC').ok.should.be.true();
     });
@@ -624,7 +624,7 @@ describe('fullload core', function () {
         [{ payload: 'reset' }, /^unknown command 'reset': expected 'fullLoad' or records \{EvseID, EvseStatus\}$/],
         [{ payload: null }, /^msg.payload must be a record \{EvseID, EvseStatus\} or an array of them \(got null\)$/],
         [{ payload: 42 }, /\(got number\)$/],
-        [{ payload: [rec(5), { EvseID: 'DE*ABC*E6', EvseStatus: 'Charging' }] }, /record 2 of 2: EvseStatus 'Charging' is not one of/],
+        [{ payload: [rec(5), { EvseID: 'DE*ABC*E6', EvseStatus: 'Charging' }] }, /record 2 of 2: EvseStatus 'Charging' of 'DE\*ABC\*E6' is not one of/],
       ];
       for (const [msg, re] of refused) {
         const r = agg.handle(msg);

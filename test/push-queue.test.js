@@ -280,10 +280,10 @@ describe('push input validation', function () {
   });
 
   it('rejects bad input with a clear reason', function () {
-    (() => parsePushInput({ EvseID: 'DE*XYZ*E1', EvseStatus: 'Occupied' }, undefined, 'update', OP)).should.throw(/does not belong to operator 'DE\*ABC'/);
+    (() => parsePushInput({ EvseID: 'DE*XYZ*E1', EvseStatus: 'Occupied' }, undefined, 'update', OP)).should.throw(/does not belong to operator DE\*ABC \(Hubject would answer 018\)/);
     (() => parsePushInput({ EvseID: 'DE*ABC*E_1', EvseStatus: 'Occupied' }, undefined, 'update', OP)).should.throw(/EvseID 'DE\*ABC\*E_1' does not match the OICP pattern/);
-    (() => parsePushInput({ EvseID: 'DE*ABC*E1', EvseStatus: 'Busy' }, undefined, 'update', OP)).should.throw(/EvseStatus "Busy"/);
-    (() => parsePushInput(rec(1, 'Occupied'), 'upsert', 'update', OP)).should.throw(/ActionType "upsert"/);
+    (() => parsePushInput({ EvseID: 'DE*ABC*E1', EvseStatus: 'Busy' }, undefined, 'update', OP)).should.throw(/EvseStatus 'Busy'/);
+    (() => parsePushInput(rec(1, 'Occupied'), 'upsert', 'update', OP)).should.throw(/ActionType 'upsert'/);
     (() => parsePushInput({ ActionType: 'update', OperatorEvseStatus: { OperatorID: 'DE*XYZ', EvseStatusRecord: [] } }, undefined, 'update', OP)).should.throw(/not the configured operator/);
     (() => parsePushInput(null, undefined, 'update', OP)).should.throw(/got null/);
     (() => parsePushInput([], undefined, 'update', OP)).should.throw(/no EvseStatusRecord/);

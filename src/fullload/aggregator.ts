@@ -1,6 +1,8 @@
 import { buildFullLoadAsync, DAY_MS, type FullLoadRecord } from './builder';
 import { errorOf, type PersistenceBackend, type RestoreReport } from './persistence';
-import { describe, parseDeleteIds, parseStatusRecords } from './records';
+import { describeValue as describe } from '../oicp/describe';
+import { describeOperators, type Operators } from '../oicp/ids';
+import { parseDeleteIds, parseStatusRecords } from './records';
 import { StatusStore } from './store';
 
 /** What started a fullLoad; it ends up in msg.fullLoad.trigger and in the warnings. */
@@ -17,8 +19,11 @@ export interface FullLoadAggregatorOptions {
   allowEmpty: boolean;
   /** Collapse guard: hold back a list smaller than minRatio x the last successful count; 0: off. */
   minRatio: number;
-  /** The operator of the linked Hubject config, read on every use; records of other operators are refused. */
-  operatorId?: () => string | undefined;
+  /**
+   * The operator of the linked Hubject config, read on every use: its OperatorID, or it followed by its
+   * sub-operators'. Records of other operators are refused.
+   */
+  operatorId?: () => Operators | undefined;
   /** Clock, for tests. */
   now?: () => number;
 }
@@ -123,7 +128,7 @@ export class FullLoadAggregator {
     return this.closed;
   }
 
-  private operatorId(): string | undefined {
+  private operatorId(): Operators | undefined {
     return this.options.operatorId ? this.options.operatorId() : undefined;
   }
 
@@ -235,7 +240,7 @@ export class FullLoadAggregator {
     }
     const warnings: string[] = [];
     if (result.foreignDropped.length) {
-      warnings.push(`${result.foreignDropped.length} EVSEs outside operator ${this.operatorId()} left out of the fullLoad: ${preview(result.foreignDropped)}`);
+      warnings.push(`${result.foreignDropped.length} EVSEs outside operator ${describeOperators(this.operatorId() ?? '')} left out of the fullLoad: ${preview(result.foreignDropped)}`);
     }
     if (result.staleDropped.length) {
       warnings.push(`${result.staleDropped.length} EVSEs not seen for ${staleDays} days left out of the fullLoad and removed from the state: ${preview(result.staleDropped)}`);

@@ -1,4 +1,4 @@
-import { operatorMatcher } from '../oicp/ids';
+import { operatorList, operatorMatcher, type Operators } from '../oicp/ids';
 import { EVSE_STATUSES, type EvseStatus } from '../oicp/schemas';
 import { viewOfEntries, type EvseEntry, type StatusStore, type StoreView } from './store';
 
@@ -13,8 +13,11 @@ export interface BuildOptions {
   /** Hold back a list smaller than minRatio x lastSuccessfulCount; 0 turns the guard off. */
   minRatio?: number;
   lastSuccessfulCount?: number;
-  /** Records outside this operator's namespace are left out (Hubject would refuse the whole request with 018). */
-  operatorId?: string;
+  /**
+   * Own OperatorID, or it followed by its sub-operators'. Records outside their namespaces are left out (Hubject
+   * would refuse the whole request with 018).
+   */
+  operatorId?: Operators;
 }
 
 export type HeldBackCode = 'empty' | 'collapsed';
@@ -88,7 +91,7 @@ function* buildSteps(source: Source, opts: BuildOptions): Generator<void, FullLo
   const staleDays = opts.staleDays && opts.staleDays > 0 ? opts.staleDays : 0;
   const cutoff = staleDays ? now - staleDays * DAY_MS : -Infinity;
   const { ids, codes, seen } = viewOf(source);
-  const belongs = opts.operatorId ? operatorMatcher(opts.operatorId) : undefined;
+  const belongs = operatorList(opts.operatorId).length ? operatorMatcher(opts.operatorId!) : undefined;
   const records: FullLoadRecord[] = new Array(ids.length);
   let count = 0;
   const staleDropped: string[] = [];

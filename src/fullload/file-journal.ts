@@ -1,6 +1,7 @@
 import { promises as fsp } from 'fs';
 import * as path from 'path';
 import { EVSE_STATUSES } from '../oicp/schemas';
+import { fsyncDir, writeAtomic } from '../oicp/durable';
 import type { StatusStore, StoreChange } from './store';
 import { SerialOps, Slicer, toEntry, type PersistenceBackend, type RestoreReport } from './persistence';
 
@@ -30,17 +31,8 @@ export interface FileJournalOptions {
   onError?: (err: Error) => void;
 }
 
-async function fsyncDir(dir: string): Promise<void> {
-  let h: import('fs').promises.FileHandle | undefined;
-  try {
-    h = await fsp.open(dir, 'r');
-    await h.sync();
-  } catch {
-    // Directories cannot be opened or synced on some platforms (Windows); rename is still atomic there.
-  } finally {
-    if (h) await h.close().catch(() => undefined);
-  }
-}
+/** Thrown inside a snapshot write when the journal closes meanwhile: the write is dropped, not an error. */
+class CompactionAborted extends Error {}
 
 /** Append-only journal with periodic compaction into a snapshot. O(1) per change. */
 export class FileJournal implements PersistenceBackend {
@@ -313,37 +305,33 @@ export class FileJournal implements PersistenceBackend {
     const meta = store.meta;
     const savedLines = this.linesSinceSnapshot;
     this.linesSinceSnapshot = 0;
-    const tmp = path.join(this.dir, SNAPSHOT_TMP);
     const slicer = new Slicer();
-    let ok = false;
-    const h = await fsp.open(tmp, 'w');
-    try {
+    const closed = () => this.closed;
+    async function* lines(): AsyncGenerator<string, void, void> {
       let count = 0;
       for (const id of ids) if (id !== undefined) count++;
       const header = { format: FORMAT, version: 1, seq: covered, count, meta, savedAt: Date.now() };
-      await h.write(JSON.stringify(header) + '\n');
+      yield JSON.stringify(header) + '\n';
       for (let i = 0; i < ids.length; i += CHUNK) {
-        if (this.closed) return; // close must stay fast; the journals are still complete
+        if (closed()) throw new CompactionAborted(); // close must stay fast; the journals are still complete
         const end = Math.min(i + CHUNK, ids.length);
         let text = '';
         for (let j = i; j < end; j++) {
           const id = ids[j];
           if (id !== undefined) text += JSON.stringify([id, EVSE_STATUSES[codes[j]!], seen[j]]) + '\n';
         }
-        await h.write(text);
+        yield text;
         await slicer.maybeYield();
       }
-      await h.sync();
-      ok = true;
-    } finally {
-      await h.close().catch(() => undefined);
-      if (!ok) {
-        await fsp.rm(tmp, { force: true }).catch(() => undefined);
-        this.linesSinceSnapshot += savedLines;
-        if (!this.closed) this.compactNotBefore = Date.now() + 60_000;
-      }
     }
-    await fsp.rename(tmp, path.join(this.dir, SNAPSHOT));
+    try {
+      await writeAtomic(path.join(this.dir, SNAPSHOT), lines(), { tmp: path.join(this.dir, SNAPSHOT_TMP) });
+    } catch (err) {
+      this.linesSinceSnapshot += savedLines;
+      if (err instanceof CompactionAborted) return;
+      if (!this.closed) this.compactNotBefore = Date.now() + 60_000;
+      throw err;
+    }
     await fsyncDir(this.dir);
     for (const name of await fsp.readdir(this.dir)) {
       const m = JOURNAL.exec(name);

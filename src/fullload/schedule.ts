@@ -1,5 +1,7 @@
 // Next run of a daily 'HH:MM' or a 5-field cron expression, in a time zone given by an offset function.
 // Wall-clock times are handled as "wall ms": the local date and time encoded as if it were UTC.
+// Not cronosjs (Node-RED's inject node): it gives the same DST results for an IANA zone, but takes no offset
+// function (which the DST tests inject), accepts seconds/years fields and names, and its errors name no field.
 
 const MINUTE = 60_000;
 const HOUR = 3_600_000;

@@ -1,3 +1,4 @@
+import { HashIndex } from '../oicp/hash-index';
 import { evseKeyHash, sameEvse } from '../oicp/ids';
 import { EVSE_STATUSES, type EvseStatus } from '../oicp/schemas';
 
@@ -49,17 +50,18 @@ const CODE = new Map<string, number>(EVSE_STATUSES.map((s, i) => [s, i]));
 /**
  * Latest status of every EVSE, keyed by evseKey (case and optional '*' ignored). All operations are O(1).
  * Kept as slots, not an object per EVSE: slot i holds the EvseID as last received in ids[i] and its status
- * and lastSeen in typed arrays; an open-addressing table of slot numbers (an Int32Array, hashed by
+ * and lastSeen in typed arrays; the cores' HashIndex of slot numbers (an Int32Array, hashed by
  * evseKeyHash) finds the slot without building key strings. At 100,000 EVSEs this is about 2 MB on the
  * V8 heap instead of 16 MB of entry objects, boxed numbers, key strings and Map tables that every
  * scavenge had to copy while the store filled.
  */
 export class StatusStore {
-  // table[i]: 0 empty, -1 deleted, else slot + 1.
-  private table = new Int32Array(1024);
-  private used = 0; // live and deleted table cells
-  private count = 0;
   private ids: Array<string | undefined> = [];
+  private readonly index = new HashIndex<string>({
+    hash: evseKeyHash,
+    matches: (slot, evseId) => sameEvse(this.ids[slot]!, evseId),
+    hashAt: (slot) => evseKeyHash(this.ids[slot]!),
+  });
   private codes = new Uint8Array(64);
   private seen = new Float64Array(64);
   private readonly free: number[] = [];
@@ -73,7 +75,7 @@ export class StatusStore {
   }
 
   get size(): number {
-    return this.count;
+    return this.index.size;
   }
 
   get meta(): Readonly<StoreMeta> {
@@ -81,12 +83,12 @@ export class StatusStore {
   }
 
   get(evseId: string): EvseEntry | undefined {
-    const cell = this.cellOf(evseId);
-    return cell < 0 ? undefined : this.entryAt(this.table[cell]! - 1);
+    const slot = this.index.find(evseId);
+    return slot < 0 ? undefined : this.entryAt(slot);
   }
 
   has(evseId: string): boolean {
-    return this.cellOf(evseId) >= 0;
+    return this.index.find(evseId) >= 0;
   }
 
   *values(): IterableIterator<EvseEntry> {
@@ -111,14 +113,13 @@ export class StatusStore {
   set(evseId: string, status: EvseStatus, now: number): void {
     const code = CODE.get(status);
     if (code === undefined) throw new Error(`not an EvseStatus: ${status}`);
-    const cell = this.cellOf(evseId);
-    let slot: number;
+    let slot = this.index.find(evseId);
     let significant = true;
-    if (cell < 0) {
+    if (slot < 0) {
       slot = this.allocate();
-      this.insert(evseId, slot);
+      this.ids[slot] = evseId;
+      this.index.add(evseId, slot);
     } else {
-      slot = this.table[cell]! - 1;
       significant =
         this.codes[slot] !== code ||
         this.ids[slot] !== evseId ||
@@ -161,9 +162,7 @@ export class StatusStore {
   }
 
   clear(): void {
-    this.table = new Int32Array(1024);
-    this.used = 0;
-    this.count = 0;
+    this.index.clear();
     this.ids = [];
     this.codes = new Uint8Array(64);
     this.seen = new Float64Array(64);
@@ -177,53 +176,12 @@ export class StatusStore {
     return id === undefined ? undefined : { EvseID: id, EvseStatus: EVSE_STATUSES[this.codes[slot]!]!, lastSeen: this.seen[slot]! };
   }
 
-  /** Table cell holding this EVSE, or -1. */
-  private cellOf(evseId: string): number {
-    const mask = this.table.length - 1;
-    for (let i = evseKeyHash(evseId) & mask; ; i = (i + 1) & mask) {
-      const v = this.table[i]!;
-      if (v === 0) return -1;
-      if (v > 0 && sameEvse(this.ids[v - 1]!, evseId)) return i;
-    }
-  }
-
-  /** Adds an EVSE that is not in the table. */
-  private insert(evseId: string, slot: number): void {
-    // At most half full, counting deleted cells, so probes stay short and always end at an empty cell.
-    if ((this.used + 1) * 2 > this.table.length) this.rehash(Math.max(1024, nextPowerOfTwo((this.count + 1) * 4)));
-    const mask = this.table.length - 1;
-    let i = evseKeyHash(evseId) & mask;
-    while (this.table[i]! > 0) i = (i + 1) & mask;
-    if (this.table[i] === 0) this.used++;
-    this.table[i] = slot + 1;
-    this.count++;
-  }
-
   private remove(evseId: string): boolean {
-    const cell = this.cellOf(evseId);
-    if (cell < 0) return false;
-    const slot = this.table[cell]! - 1;
-    this.table[cell] = -1;
-    this.count--;
+    const slot = this.index.remove(evseId);
+    if (slot < 0) return false;
     this.ids[slot] = undefined;
     this.free.push(slot);
     return true;
-  }
-
-  private rehash(size: number): void {
-    this.table = new Int32Array(size);
-    this.used = 0;
-    this.count = 0;
-    const mask = size - 1;
-    for (let slot = 0; slot < this.ids.length; slot++) {
-      const id = this.ids[slot];
-      if (id === undefined) continue;
-      let i = evseKeyHash(id) & mask;
-      while (this.table[i] !== 0) i = (i + 1) & mask;
-      this.table[i] = slot + 1;
-      this.used++;
-      this.count++;
-    }
   }
 
   private allocate(): number {
@@ -241,12 +199,6 @@ export class StatusStore {
     }
     return slot;
   }
-}
-
-function nextPowerOfTwo(n: number): number {
-  let p = 1;
-  while (p < n) p *= 2;
-  return p;
 }
 
 /** A view of entry objects (tests, restored lists). */

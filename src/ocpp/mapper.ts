@@ -4,8 +4,8 @@
 // and one per station with known EVSEs. Nothing else is kept, so the state is bounded by the number of connectors,
 // and a safety cap (maxConnectors) stops a flood of made-up ids from growing it further.
 
-import { evseBelongsToOperator, evseKey, parseEvseId, parseOperatorId, cleanIdPart } from '../oicp/ids';
-import { EVSE_STATUSES, type EvseStatus } from '../oicp/schemas';
+import { evseKey, foreignEvseError, operatorMatcher, parseEvseId, parseOperatorId, cleanIdPart } from '../oicp/ids';
+import { EVSE_STATUSES, isEvseStatus, type EvseStatus } from '../oicp/schemas';
 import { parseOcppMessage, show } from './parse';
 import { checkEvseIdTemplate, compileEvseIdTemplate, type CompiledTemplate } from './template';
 import type { Cause, LookupEntry, MapperOptions, MapResult, OcppStatusInfo, OutputRecord, ParsedInput, StatusFact } from './types';
@@ -89,10 +89,6 @@ function where(f: StatusFact): string {
   return `${cb}connector ${f.connectorId}`;
 }
 
-function isEvseStatus(v: unknown): v is EvseStatus {
-  return typeof v === 'string' && (EVSE_STATUSES as readonly string[]).includes(v);
-}
-
 function lookupKey(chargeBoxId: string, evseNumber: number): string {
   return chargeBoxId.toUpperCase() + '\u0000' + evseNumber;
 }
@@ -122,7 +118,9 @@ export class StatusMapper {
   private readonly connector0All: boolean;
   private readonly offlineStatus: EvseStatus | undefined;
   private readonly onlyChanges: boolean;
-  private readonly operatorId: string | undefined;
+  /** Own OperatorID first, then sub-operators'; undefined: EvseIDs of any operator pass. */
+  private readonly operatorId: string[] | undefined;
+  private readonly belongs: ((evseId: string) => boolean) | undefined;
   private readonly maxConnectors: number;
 
   private readonly slots = new Map<string, Slot>();
@@ -133,10 +131,18 @@ export class StatusMapper {
   /** Validates the options; throws an Error that names the bad option. */
   constructor(options: MapperOptions = {}) {
     const o = options ?? {};
-    if (o.operatorId !== undefined && o.operatorId !== null && o.operatorId !== '') {
-      const op = parseOperatorId(o.operatorId);
-      if (!op.ok) throw new Error(op.error);
-      this.operatorId = op.value;
+    const ops = o.operatorId;
+    const given = typeof ops === 'string' ? (ops === '' ? [] : [ops]) : Array.isArray(ops) ? ops : [];
+    if (ops !== undefined && ops !== null && typeof ops !== 'string' && !Array.isArray(ops)) {
+      throw new Error(`operatorId must be an OperatorID or a list of them (own first, then sub-operators), not ${show(ops)}`);
+    }
+    if (given.length) {
+      this.operatorId = given.map((v: unknown) => {
+        const op = parseOperatorId(v);
+        if (!op.ok) throw new Error(op.error);
+        return op.value;
+      });
+      this.belongs = operatorMatcher(this.operatorId);
     }
 
     this.mapping = new Map(Object.entries(DEFAULT_MAPPING));
@@ -199,8 +205,8 @@ export class StatusMapper {
     }
     const id = parseEvseId(row.EvseID);
     if (!id.ok) throw new Error(`lookup row ${n} (${cb}/${num}): ${id.error}`);
-    if (this.operatorId && !evseBelongsToOperator(id.value, this.operatorId)) {
-      throw new Error(`lookup row ${n} (${cb}/${num}): EvseID '${id.value}' does not belong to operator ${this.operatorId}`);
+    if (this.belongs && !this.belongs(id.value)) {
+      throw new Error(`lookup row ${n} (${cb}/${num}): ${foreignEvseError(id.value, this.operatorId!)}`);
     }
     const key = lookupKey(cb, num);
     if (this.lookup.has(key)) throw new Error(`lookup row ${n} repeats chargeBoxId '${cb}' with connector ${num}`);
@@ -268,9 +274,7 @@ export class StatusMapper {
     const raw = this.template.render(cleanIdPart(cb), num);
     const parsed = parseEvseId(raw);
     if (!parsed.ok) return { error: `${parsed.error} (template for ${where(f)})` };
-    if (this.operatorId && !evseBelongsToOperator(parsed.value, this.operatorId)) {
-      return { error: `EvseID '${parsed.value}' does not belong to operator ${this.operatorId} (Hubject would answer 018)` };
-    }
+    if (this.belongs && !this.belongs(parsed.value)) return { error: foreignEvseError(parsed.value, this.operatorId!) };
     return { id: parsed.value };
   }
 
@@ -304,9 +308,7 @@ export class StatusMapper {
     if (explicit !== undefined) {
       const parsed = parseEvseId(explicit);
       if (!parsed.ok) return parsed.error;
-      if (this.operatorId && !evseBelongsToOperator(parsed.value, this.operatorId)) {
-        return `EvseID '${parsed.value}' does not belong to operator ${this.operatorId} (Hubject would answer 018)`;
-      }
+      if (this.belongs && !this.belongs(parsed.value)) return foreignEvseError(parsed.value, this.operatorId!);
       evseId = parsed.value;
       key = 'X\u0000' + evseKey(evseId) + '\u0000' + (cb ?? '') + '\u0000' + (f.evseId ?? '') + '\u0000' + (f.connectorId ?? '');
     } else {

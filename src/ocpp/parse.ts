@@ -7,6 +7,7 @@
 // 4. A plain payload {connectorId, status, errorCode} or {evseId, connectorId, connectorStatus}; station as in 3.
 // 5. A message naming its EVSE: msg.evseId, or a payload {EvseID, status}.
 
+import { describeValue } from '../oicp/describe';
 import type { ParsedInput, StatusFact } from './types';
 
 const MAX_INT = 2147483647;
@@ -20,15 +21,8 @@ function isObj(v: unknown): v is Obj {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-/** Short description of a value for error texts. */
-export function show(v: unknown): string {
-  if (typeof v === 'string') return `'${v.length > 40 ? v.slice(0, 37) + '...' : v}'`;
-  if (typeof v === 'number' || typeof v === 'boolean') return String(v);
-  if (v === null) return 'null';
-  if (v === undefined) return 'undefined';
-  if (Array.isArray(v)) return 'an array';
-  return typeof v === 'object' ? 'an object' : typeof v;
-}
+/** Short description of a value for error texts (the one describer all cores share). */
+export const show = describeValue;
 
 /** A non-negative OCPP integer (number, or digit string as SOAP may give); undefined when absent; INVALID otherwise. */
 function toInt(v: unknown): number | undefined {

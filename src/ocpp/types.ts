@@ -87,8 +87,11 @@ export interface MapperOptions {
   offline?: 'ignore' | 'OutOfService' | 'Unknown';
   /** Default true: emit only when an EVSE's OICP status changes. */
   onlyChanges?: boolean;
-  /** When set, every EvseID must belong to this OperatorID (else Hubject answers 018). */
-  operatorId?: string;
+  /**
+   * When set, every EvseID must belong to this OperatorID (else Hubject answers 018). A list is the operator's own
+   * OperatorID first, then its sub-operators': EvseIDs of any of them are accepted.
+   */
+  operatorId?: string | readonly string[];
   /** Safety cap on tracked connectors (and so EVSEs); default 100000. */
   maxConnectors?: number;
 }

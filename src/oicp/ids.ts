@@ -1,4 +1,5 @@
 // OperatorID and EvseID rules from OICP 2.3 data types (ISO 15118 and DIN SPEC 91286).
+import { describeValue as describe } from './describe';
 
 export const OPERATOR_ID_PATTERN = /^(([A-Za-z]{2}\*?[A-Za-z0-9]{3})|(\+?[0-9]{1,3}\*[0-9]{3}))$/;
 export const EVSE_ID_PATTERN =
@@ -9,15 +10,6 @@ export const OPERATOR_ID_MAX_LENGTH = 8;
 export const OPERATOR_NAME_MAX_LENGTH = 100;
 
 export type IdResult = { ok: true; value: string } | { ok: false; error: string };
-
-function describe(value: unknown): string {
-  if (typeof value === 'string') {
-    const shown = value.length > 60 ? value.slice(0, 57) + '...' : value;
-    return `'${shown}'`;
-  }
-  if (value === null) return 'null';
-  return typeof value;
-}
 
 /** Validates and upper-cases an OperatorID. The '*' is kept exactly as given: Hubject compares it with the certificate as text. */
 export function parseOperatorId(value: unknown): IdResult {
@@ -61,17 +53,37 @@ export function evseKey(evseId: string): string {
   return operatorKey(evseId);
 }
 
-/** True when the EvseID lies inside the operator's namespace (else Hubject answers 018). */
-export function evseBelongsToOperator(evseId: string, operatorId: string): boolean {
-  const e = evseKey(evseId);
-  const o = operatorKey(operatorId);
-  if (isDin(e) !== isDin(o)) return false;
-  if (isDin(o)) return e.startsWith(o + '*');
-  return e.length > o.length && e.startsWith(o) && e.charAt(o.length) === 'E';
+/**
+ * The OperatorIDs whose EVSEs may be pushed: the operator's own first, then its sub-operators (a Hub CPO pushes for
+ * them; Hubject checks EvseIDs against its "Sub-OperatorIDs"). A single string is the operator alone.
+ */
+export type Operators = string | readonly string[];
+
+/** The operators as a list, empty entries left out. */
+export function operatorList(operators: Operators | undefined): readonly string[] {
+  if (operators === undefined) return [];
+  return (typeof operators === 'string' ? [operators] : operators).filter((o) => typeof o === 'string' && o !== '');
 }
 
-/** evseBelongsToOperator for one operator, with its key computed once (hot path for large pushes). */
-export function operatorMatcher(operatorId: string): (evseId: string) => boolean {
+/** The operator's own OperatorID (the first), or undefined when none is given. */
+export function ownOperator(operators: Operators | undefined): string | undefined {
+  return operatorList(operators)[0];
+}
+
+/** True when the EvseID lies inside the namespace of the operator or one of its sub-operators (else Hubject answers 018). */
+export function evseBelongsToOperator(evseId: string, operators: Operators): boolean {
+  return operatorMatcher(operators)(evseId);
+}
+
+/** evseBelongsToOperator with the operators' keys computed once (hot path for large pushes). */
+export function operatorMatcher(operators: Operators): (evseId: string) => boolean {
+  const list = operatorList(operators);
+  if (list.length === 1) return oneOperatorMatcher(list[0]!);
+  const each = list.map(oneOperatorMatcher);
+  return (evseId) => each.some((m) => m(evseId));
+}
+
+function oneOperatorMatcher(operatorId: string): (evseId: string) => boolean {
   const o = operatorKey(operatorId);
   const din = isDin(o);
   const prefix = din ? o + '*' : o;
@@ -80,6 +92,17 @@ export function operatorMatcher(operatorId: string): (evseId: string) => boolean
     if (isDin(e) !== din) return false;
     return din ? e.startsWith(prefix) : e.length > o.length && e.startsWith(o) && e.charCodeAt(o.length) === 69; // 'E'
   };
+}
+
+/** The operators as named in error texts: 'DE*ABC', or 'DE*ABC or its sub-operators DE*S01, DE*S02'. */
+export function describeOperators(operators: Operators): string {
+  const [own, ...subs] = operatorList(operators);
+  return subs.length ? `${own} or its sub-operators ${subs.join(', ')}` : String(own);
+}
+
+/** The error for an EvseID outside the operators' namespaces. */
+export function foreignEvseError(evseId: string, operators: Operators): string {
+  return `EvseID '${evseId}' does not belong to operator ${describeOperators(operators)} (Hubject would answer 018)`;
 }
 
 /** Turns a station id into characters Hubject accepts in an EvseID: upper case, anything outside [A-Z0-9] becomes '*'. */

@@ -1,5 +1,7 @@
-import { operatorKey, operatorMatcher, parseEvseId, parseOperatorId } from '../oicp/ids';
-import { EVSE_STATUSES, isActionType, isEvseStatus, type ActionType, type EvseStatusRecord } from '../oicp/schemas';
+import { describeValue as show } from '../oicp/describe';
+import { operatorKey, ownOperator, parseOperatorId, type Operators } from '../oicp/ids';
+import { isActionType, type ActionType, type EvseStatus, type EvseStatusRecord } from '../oicp/schemas';
+import { EvseStatusRecordValidator } from '../oicp/status-record';
 
 export interface PushInput {
   action: ActionType;
@@ -14,19 +16,11 @@ export class InputError extends Error {
 }
 
 /** Status sent with a delete that names no status: the safe one, should Hubject ever read it. */
-const DELETE_STATUS = 'OutOfService';
+const DELETE_STATUS: EvseStatus = 'OutOfService';
 const MAX_RECORDS_PER_MESSAGE = 200_000;
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-/** A bad value, short and safe for an error message: never throws (BigInt, cycles, symbols) nor copies a huge value. */
-function show(v: unknown): string {
-  if (typeof v === 'string') return JSON.stringify(v.length > 40 ? `${v.slice(0, 37)}...` : v);
-  if (typeof v === 'number' || typeof v === 'boolean' || v === null || v === undefined) return String(v);
-  if (Array.isArray(v)) return 'an array';
-  return typeof v === 'object' ? 'an object' : `a ${typeof v}`;
 }
 
 function own(o: Record<string, unknown>, k: string): unknown {
@@ -37,6 +31,8 @@ function own(o: Record<string, unknown>, k: string): unknown {
 export interface PushEnvelope {
   action: ActionType;
   list: unknown[];
+  /** The payload was an array or a body: errors name the record's position. */
+  inList: boolean;
 }
 
 /** Records validated per slice, so a 100,000-record fullLoad never blocks the event loop for long. */
@@ -44,13 +40,16 @@ export const SLICE_RECORDS = 5000;
 
 /**
  * Checks the shape of a push node's input: one record, an array of records, or a whole
- * eRoamingPushEvseStatus body whose OperatorID is the configured one.
+ * eRoamingPushEvseStatus body whose OperatorID is the configured one. `operators`: the operator's own OperatorID,
+ * or it followed by its sub-operators' (the body must name the own one).
  */
 export function pushEnvelope(
-  payload: unknown, msgAction: unknown, defaultAction: ActionType, operatorId: string, allowEmptyFullLoad = false,
+  payload: unknown, msgAction: unknown, defaultAction: ActionType, operators: Operators, allowEmptyFullLoad = false,
 ): PushEnvelope {
+  const operatorId = ownOperator(operators) ?? '';
   let action: unknown = msgAction ?? defaultAction;
   let list: unknown[];
+  let inList = true;
   if (isPlainObject(payload) && own(payload, 'OperatorEvseStatus') !== undefined) {
     const body = own(payload, 'OperatorEvseStatus');
     if (!isPlainObject(body)) throw new InputError('OperatorEvseStatus must be an object');
@@ -65,12 +64,11 @@ export function pushEnvelope(
     list = recs;
   } else if (Array.isArray(payload)) {
     list = payload;
-  } else if (typeof payload === 'string' && action === 'delete') {
+  } else if ((typeof payload === 'string' && action === 'delete') || isPlainObject(payload)) {
     list = [payload];
-  } else if (isPlainObject(payload)) {
-    list = [payload];
+    inList = false;
   } else {
-    throw new InputError(`payload must be {EvseID, EvseStatus}, an array of them, or an eRoamingPushEvseStatus body (got ${payload === null ? 'null' : typeof payload})`);
+    throw new InputError(`payload must be {EvseID, EvseStatus}, an array of them, or an eRoamingPushEvseStatus body (got ${show(payload)})`);
   }
   if (!isActionType(action)) {
     throw new InputError(`ActionType ${show(action)} is not one of fullLoad, update, insert, delete`);
@@ -80,56 +78,42 @@ export function pushEnvelope(
     throw new InputError(`an empty fullLoad deletes every EVSE of ${operatorId} at Hubject; set msg.force = true to send it`);
   }
   if (list.length > MAX_RECORDS_PER_MESSAGE) throw new InputError(`too many records in one message (${list.length})`);
-  return { action, list };
+  return { action, list, inList };
 }
 
 /**
- * Validates records [from, to) of an envelope into `out`: EvseIDs upper-cased, in the operator's namespace,
- * EvseStatus from the enum. Duplicates are left to the queue, which keeps the last record of an EVSE.
+ * Validates records [from, to) of an envelope into `out`: EvseIDs upper-cased, in the namespace of the operator or
+ * a sub-operator, EvseStatus from the enum. Duplicates are left to the queue, which keeps the last record of an EVSE.
  */
-export function validateRecords(env: PushEnvelope, operatorId: string, from: number, to: number, out: EvseStatusRecord[]): void {
-  const { action, list } = env;
-  const belongs = operatorMatcher(operatorId);
-  const many = list.length > 1;
+export function validateRecords(env: PushEnvelope, operators: Operators, from: number, to: number, out: EvseStatusRecord[]): void {
+  const { action, list, inList } = env;
+  const validator = new EvseStatusRecordValidator({ operators, statusWhenMissing: action === 'delete' ? DELETE_STATUS : undefined });
   for (let i = from; i < to; i++) {
-    // A delete may name bare EvseIDs (as the full load node's delete messages do); OICP still wants a status per record.
-    const r = action === 'delete' && typeof list[i] === 'string' ? { EvseID: list[i] } : list[i];
-    const where = many ? `record ${i}: ` : '';
-    if (!isPlainObject(r)) throw new InputError(`${where}an EvseStatusRecord must be an object {EvseID, EvseStatus}`);
-    const id = parseEvseId(own(r, 'EvseID'));
-    if (!id.ok) throw new InputError(where + id.error);
-    if (!belongs(id.value)) {
-      throw new InputError(`${where}EvseID '${id.value}' does not belong to operator '${operatorId}' (Hubject would answer 018)`);
-    }
-    const status = action === 'delete' && own(r, 'EvseStatus') === undefined ? DELETE_STATUS : own(r, 'EvseStatus');
-    if (!isEvseStatus(status)) {
-      throw new InputError(`${where}EvseStatus ${show(status)} of '${id.value}' is not one of ${EVSE_STATUSES.join(', ')}`);
-    }
-    // Already canonical records (the full load node's) are kept as they are: a 100,000-record fullLoad is not copied.
-    const canonical = r.EvseID === id.value && r.EvseStatus === status && Object.keys(r).length === 2;
-    out.push(canonical ? (r as EvseStatusRecord) : { EvseID: id.value, EvseStatus: status });
+    const r = validator.check(list[i], i, list.length, inList);
+    if (!r.ok) throw new InputError(r.error);
+    out.push(r.value);
   }
 }
 
 /** Validates a whole input at once (small messages, tests). */
 export function parsePushInput(
-  payload: unknown, msgAction: unknown, defaultAction: ActionType, operatorId: string, allowEmptyFullLoad = false,
+  payload: unknown, msgAction: unknown, defaultAction: ActionType, operators: Operators, allowEmptyFullLoad = false,
 ): PushInput {
-  const env = pushEnvelope(payload, msgAction, defaultAction, operatorId, allowEmptyFullLoad);
+  const env = pushEnvelope(payload, msgAction, defaultAction, operators, allowEmptyFullLoad);
   const records: EvseStatusRecord[] = [];
-  validateRecords(env, operatorId, 0, env.list.length, records);
+  validateRecords(env, operators, 0, env.list.length, records);
   return { action: env.action, records };
 }
 
 /** As parsePushInput, yielding to the event loop between slices of SLICE_RECORDS. */
 export async function parsePushInputSliced(
-  payload: unknown, msgAction: unknown, defaultAction: ActionType, operatorId: string, allowEmptyFullLoad = false,
+  payload: unknown, msgAction: unknown, defaultAction: ActionType, operators: Operators, allowEmptyFullLoad = false,
 ): Promise<PushInput> {
-  const env = pushEnvelope(payload, msgAction, defaultAction, operatorId, allowEmptyFullLoad);
+  const env = pushEnvelope(payload, msgAction, defaultAction, operators, allowEmptyFullLoad);
   const records: EvseStatusRecord[] = [];
   for (let from = 0; from < env.list.length; from += SLICE_RECORDS) {
     if (from > 0) await new Promise<void>((resolve) => setImmediate(resolve));
-    validateRecords(env, operatorId, from, Math.min(env.list.length, from + SLICE_RECORDS), records);
+    validateRecords(env, operators, from, Math.min(env.list.length, from + SLICE_RECORDS), records);
   }
   return { action: env.action, records };
 }

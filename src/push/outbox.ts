@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { ActionType, EvseStatusRecord } from '../oicp/schemas';
 import { arrayItemChunks } from '../oicp/body';
+import { fsyncDir, fsyncDirSync, writeAtomic, writeAtomicSync } from '../oicp/durable';
 
 export interface OutboxSegment {
   action: ActionType;
@@ -148,6 +149,7 @@ export class FileOutbox implements OutboxStore {
       this.listFiles.set(w.records, w.name);
     }
     // A list file must be durable before the snapshot that names it; the first rename must survive a power cut too.
+    // Where a directory cannot be fsynced (Windows) this does nothing and the save goes on: the renames stay atomic.
     if (plan.toWrite.length) await fsyncDir(this.dir);
     await writeAtomic(this.file, this.pieces(segments, plan.refs));
     if (!this.dirSynced) {
@@ -164,6 +166,7 @@ export class FileOutbox implements OutboxStore {
       writeAtomicSync(path.join(this.dir, w.name), listPieces(w.records));
       this.listFiles.set(w.records, w.name);
     }
+    if (plan.toWrite.length) fsyncDirSync(this.dir);
     writeAtomicSync(this.file, this.pieces(segments, plan.refs));
     for (const name of this.unreferenced(plan)) fs.rmSync(path.join(this.dir, name), { force: true });
   }
@@ -173,40 +176,4 @@ function* listPieces(records: EvseStatusRecord[]): Generator<string, void, void>
   yield '[';
   yield* arrayItemChunks(records);
   yield ']';
-}
-
-/** Writes the pieces to a temp file, fsyncs it and renames it over target. */
-async function writeAtomic(target: string, pieces: Iterable<string>): Promise<void> {
-  const tmp = `${target}.${process.pid}.tmp`;
-  const fh = await fs.promises.open(tmp, 'w');
-  try {
-    for (const piece of pieces) {
-      const buf = Buffer.from(piece);
-      for (let off = 0; off < buf.length;) off += (await fh.write(buf, off, buf.length - off)).bytesWritten;
-    }
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
-  await fs.promises.rename(tmp, target);
-}
-
-function writeAtomicSync(target: string, pieces: Iterable<string>): void {
-  const tmp = `${target}.${process.pid}.sync.tmp`;
-  const fd = fs.openSync(tmp, 'w');
-  try {
-    for (const piece of pieces) {
-      const buf = Buffer.from(piece);
-      for (let off = 0; off < buf.length;) off += fs.writeSync(fd, buf, off, buf.length - off);
-    }
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
-  }
-  fs.renameSync(tmp, target);
-}
-
-async function fsyncDir(dir: string): Promise<void> {
-  const d = await fs.promises.open(dir, 'r');
-  try { await d.sync(); } finally { await d.close(); }
 }
