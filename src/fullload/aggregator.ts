@@ -1,3 +1,4 @@
+import { operatorLabel, type OperatorIds } from '../oicp/ids';
 import { buildFullLoadAsync, DAY_MS, type FullLoadRecord } from './builder';
 import { errorOf, type PersistenceBackend, type RestoreReport } from './persistence';
 import { describe, parseDeleteIds, parseStatusRecords } from './records';
@@ -18,7 +19,7 @@ export interface FullLoadAggregatorOptions {
   /** Collapse guard: hold back a list smaller than minRatio x the last successful count; 0: off. */
   minRatio: number;
   /** The operator of the linked Hubject config, read on every use; records of other operators are refused. */
-  operatorId?: () => string | undefined;
+  operatorId?: () => OperatorIds | undefined;
   /** Clock, for tests. */
   now?: () => number;
 }
@@ -123,7 +124,7 @@ export class FullLoadAggregator {
     return this.closed;
   }
 
-  private operatorId(): string | undefined {
+  private operatorId(): OperatorIds | undefined {
     return this.options.operatorId ? this.options.operatorId() : undefined;
   }
 
@@ -235,7 +236,7 @@ export class FullLoadAggregator {
     }
     const warnings: string[] = [];
     if (result.foreignDropped.length) {
-      warnings.push(`${result.foreignDropped.length} EVSEs outside operator ${this.operatorId()} left out of the fullLoad: ${preview(result.foreignDropped)}`);
+      warnings.push(`${result.foreignDropped.length} EVSEs outside operator ${operatorLabel(this.operatorId() ?? '')} left out of the fullLoad: ${preview(result.foreignDropped)}`);
     }
     if (result.staleDropped.length) {
       warnings.push(`${result.staleDropped.length} EVSEs not seen for ${staleDays} days left out of the fullLoad and removed from the state: ${preview(result.staleDropped)}`);

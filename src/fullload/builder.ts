@@ -1,4 +1,4 @@
-import { operatorMatcher } from '../oicp/ids';
+import { operatorMatcher, type OperatorIds } from '../oicp/ids';
 import { EVSE_STATUSES, type EvseStatus } from '../oicp/schemas';
 import { viewOfEntries, type EvseEntry, type StatusStore, type StoreView } from './store';
 
@@ -14,7 +14,7 @@ export interface BuildOptions {
   minRatio?: number;
   lastSuccessfulCount?: number;
   /** Records outside this operator's namespace are left out (Hubject would refuse the whole request with 018). */
-  operatorId?: string;
+  operatorId?: OperatorIds;
 }
 
 export type HeldBackCode = 'empty' | 'collapsed';

@@ -1,4 +1,4 @@
-import { parseEvseId, evseBelongsToOperator } from '../oicp/ids';
+import { parseEvseId, evseBelongsToOperator, operatorLabel, type OperatorIds } from '../oicp/ids';
 import { isEvseStatus, EVSE_STATUSES, type EvseStatus } from '../oicp/schemas';
 
 export interface ValidRecord {
@@ -24,7 +24,7 @@ export function describe(v: unknown): string {
  * Validates one {EvseID, EvseStatus} or an array of them. All or nothing: the first
  * bad record fails the whole message, so the caller applies nothing.
  */
-export function parseStatusRecords(payload: unknown, operatorId?: string): Parsed<ValidRecord[]> {
+export function parseStatusRecords(payload: unknown, operatorId?: OperatorIds): Parsed<ValidRecord[]> {
   const isArray = Array.isArray(payload);
   const list: unknown[] = isArray ? (payload as unknown[]) : [payload];
   const out: ValidRecord[] = new Array(list.length);
@@ -46,7 +46,7 @@ export function parseStatusRecords(payload: unknown, operatorId?: string): Parse
       };
     }
     if (operatorId && !evseBelongsToOperator(id.value, operatorId)) {
-      return { ok: false, error: `${at}: EvseID '${id.value}' does not belong to operator ${operatorId}` };
+      return { ok: false, error: `${at}: EvseID '${id.value}' does not belong to operator ${operatorLabel(operatorId)}` };
     }
     out[i] = { EvseID: id.value, EvseStatus: rec.EvseStatus };
   }

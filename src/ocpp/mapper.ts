@@ -4,7 +4,7 @@
 // and one per station with known EVSEs. Nothing else is kept, so the state is bounded by the number of connectors,
 // and a safety cap (maxConnectors) stops a flood of made-up ids from growing it further.
 
-import { evseBelongsToOperator, evseKey, parseEvseId, parseOperatorId, cleanIdPart } from '../oicp/ids';
+import { evseBelongsToOperator, evseKey, parseEvseId, parseOperatorId, cleanIdPart, operatorLabel, type OperatorIds } from '../oicp/ids';
 import { EVSE_STATUSES, type EvseStatus } from '../oicp/schemas';
 import { parseOcppMessage, show } from './parse';
 import { checkEvseIdTemplate, compileEvseIdTemplate, type CompiledTemplate } from './template';
@@ -122,7 +122,7 @@ export class StatusMapper {
   private readonly connector0All: boolean;
   private readonly offlineStatus: EvseStatus | undefined;
   private readonly onlyChanges: boolean;
-  private readonly operatorId: string | undefined;
+  private readonly operatorId: OperatorIds | undefined;
   private readonly maxConnectors: number;
 
   private readonly slots = new Map<string, Slot>();
@@ -134,9 +134,12 @@ export class StatusMapper {
   constructor(options: MapperOptions = {}) {
     const o = options ?? {};
     if (o.operatorId !== undefined && o.operatorId !== null && o.operatorId !== '') {
-      const op = parseOperatorId(o.operatorId);
-      if (!op.ok) throw new Error(op.error);
-      this.operatorId = op.value;
+      const ids = (typeof o.operatorId === 'string' ? [o.operatorId] : o.operatorId).map((id) => {
+        const op = parseOperatorId(id);
+        if (!op.ok) throw new Error(op.error);
+        return op.value;
+      });
+      if (ids.length) this.operatorId = ids.length === 1 ? ids[0] : ids;
     }
 
     this.mapping = new Map(Object.entries(DEFAULT_MAPPING));
@@ -200,7 +203,7 @@ export class StatusMapper {
     const id = parseEvseId(row.EvseID);
     if (!id.ok) throw new Error(`lookup row ${n} (${cb}/${num}): ${id.error}`);
     if (this.operatorId && !evseBelongsToOperator(id.value, this.operatorId)) {
-      throw new Error(`lookup row ${n} (${cb}/${num}): EvseID '${id.value}' does not belong to operator ${this.operatorId}`);
+      throw new Error(`lookup row ${n} (${cb}/${num}): EvseID '${id.value}' does not belong to operator ${operatorLabel(this.operatorId)}`);
     }
     const key = lookupKey(cb, num);
     if (this.lookup.has(key)) throw new Error(`lookup row ${n} repeats chargeBoxId '${cb}' with connector ${num}`);
@@ -269,7 +272,7 @@ export class StatusMapper {
     const parsed = parseEvseId(raw);
     if (!parsed.ok) return { error: `${parsed.error} (template for ${where(f)})` };
     if (this.operatorId && !evseBelongsToOperator(parsed.value, this.operatorId)) {
-      return { error: `EvseID '${parsed.value}' does not belong to operator ${this.operatorId} (Hubject would answer 018)` };
+      return { error: `EvseID '${parsed.value}' does not belong to operator ${operatorLabel(this.operatorId)} (Hubject would answer 018)` };
     }
     return { id: parsed.value };
   }
@@ -305,7 +308,7 @@ export class StatusMapper {
       const parsed = parseEvseId(explicit);
       if (!parsed.ok) return parsed.error;
       if (this.operatorId && !evseBelongsToOperator(parsed.value, this.operatorId)) {
-        return `EvseID '${parsed.value}' does not belong to operator ${this.operatorId} (Hubject would answer 018)`;
+        return `EvseID '${parsed.value}' does not belong to operator ${operatorLabel(this.operatorId)} (Hubject would answer 018)`;
       }
       evseId = parsed.value;
       key = 'X\u0000' + evseKey(evseId) + '\u0000' + (cb ?? '') + '\u0000' + (f.evseId ?? '') + '\u0000' + (f.connectorId ?? '');

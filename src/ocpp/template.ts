@@ -1,6 +1,6 @@
 // EvseID template: `DE*ABC*E{chargeBoxId}*{connectorId}`, compiled once.
 
-import { cleanIdPart, evseBelongsToOperator, parseEvseId } from '../oicp/ids';
+import { cleanIdPart, evseBelongsToOperator, operatorLabel, parseEvseId, type OperatorIds } from '../oicp/ids';
 
 /**
  * Placeholders:
@@ -79,7 +79,7 @@ export function sampleStation(template: string): string {
  * Checks a template the way the editor does: compiles it, renders a sample (station 'CP1' or '1', EVSE 1) and validates the
  * sample against the OICP pattern and, when given, the operator. Returns the sample EvseID or throws an Error.
  */
-export function checkEvseIdTemplate(template: string, operatorId?: string): string {
+export function checkEvseIdTemplate(template: string, operatorId?: OperatorIds): string {
   const t = compileEvseIdTemplate(template);
   if (!t.usesNumber) {
     throw new Error(
@@ -91,7 +91,7 @@ export function checkEvseIdTemplate(template: string, operatorId?: string): stri
   const parsed = parseEvseId(sample);
   if (!parsed.ok) throw new Error(`EvseID template '${t.source}' gives '${sample}', which does not match the OICP pattern`);
   if (operatorId && !evseBelongsToOperator(parsed.value, operatorId)) {
-    throw new Error(`EvseID template '${t.source}' gives '${parsed.value}', which does not belong to operator ${operatorId}`);
+    throw new Error(`EvseID template '${t.source}' gives '${parsed.value}', which does not belong to operator ${operatorLabel(operatorId)}`);
   }
   return parsed.value;
 }

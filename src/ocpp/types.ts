@@ -88,7 +88,8 @@ export interface MapperOptions {
   /** Default true: emit only when an EVSE's OICP status changes. */
   onlyChanges?: boolean;
   /** When set, every EvseID must belong to this OperatorID (else Hubject answers 018). */
-  operatorId?: string;
+  /** One OperatorID, or a hub operator's own followed by its sub-operators'. */
+  operatorId?: string | readonly string[];
   /** Safety cap on tracked connectors (and so EVSEs); default 100000. */
   maxConnectors?: number;
 }

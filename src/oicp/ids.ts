@@ -61,8 +61,17 @@ export function evseKey(evseId: string): string {
   return operatorKey(evseId);
 }
 
+/** One OperatorID, or a hub operator's own followed by its sub-operators'. */
+export type OperatorIds = string | readonly string[];
+
+/** The operator(s) as named in messages: 'DE*ABC' or 'DE*ABC, DE*SUB'. */
+export function operatorLabel(operatorId: OperatorIds): string {
+  return typeof operatorId === 'string' ? operatorId : operatorId.join(', ');
+}
+
 /** True when the EvseID lies inside the operator's namespace (else Hubject answers 018). */
-export function evseBelongsToOperator(evseId: string, operatorId: string): boolean {
+export function evseBelongsToOperator(evseId: string, operatorId: OperatorIds): boolean {
+  if (typeof operatorId !== 'string') return operatorId.some((o) => evseBelongsToOperator(evseId, o));
   const e = evseKey(evseId);
   const o = operatorKey(operatorId);
   if (isDin(e) !== isDin(o)) return false;
@@ -71,7 +80,11 @@ export function evseBelongsToOperator(evseId: string, operatorId: string): boole
 }
 
 /** evseBelongsToOperator for one operator, with its key computed once (hot path for large pushes). */
-export function operatorMatcher(operatorId: string): (evseId: string) => boolean {
+export function operatorMatcher(operatorId: OperatorIds): (evseId: string) => boolean {
+  if (typeof operatorId !== 'string') {
+    const all = operatorId.map((o) => operatorMatcher(o));
+    return all.length === 1 ? all[0]! : (evseId) => all.some((m) => m(evseId));
+  }
   const o = operatorKey(operatorId);
   const din = isDin(o);
   const prefix = din ? o + '*' : o;

@@ -1,4 +1,4 @@
-import { operatorKey, operatorMatcher, parseEvseId, parseOperatorId } from '../oicp/ids';
+import { operatorKey, operatorLabel, operatorMatcher, parseEvseId, parseOperatorId, type OperatorIds } from '../oicp/ids';
 import { EVSE_STATUSES, isActionType, isEvseStatus, type ActionType, type EvseStatusRecord } from '../oicp/schemas';
 
 export interface PushInput {
@@ -47,7 +47,7 @@ export const SLICE_RECORDS = 5000;
  * eRoamingPushEvseStatus body whose OperatorID is the configured one.
  */
 export function pushEnvelope(
-  payload: unknown, msgAction: unknown, defaultAction: ActionType, operatorId: string, allowEmptyFullLoad = false,
+  payload: unknown, msgAction: unknown, defaultAction: ActionType, operatorId: OperatorIds, allowEmptyFullLoad = false,
 ): PushEnvelope {
   let action: unknown = msgAction ?? defaultAction;
   let list: unknown[];
@@ -56,8 +56,10 @@ export function pushEnvelope(
     if (!isPlainObject(body)) throw new InputError('OperatorEvseStatus must be an object');
     const op = parseOperatorId(own(body, 'OperatorID'));
     if (!op.ok) throw new InputError(op.error);
-    if (operatorKey(op.value) !== operatorKey(operatorId)) {
-      throw new InputError(`OperatorID '${op.value}' in the message is not the configured operator '${operatorId}'`);
+    // The body names the pushing operator itself (a hub operator's own OperatorID).
+    const self = typeof operatorId === 'string' ? operatorId : operatorId[0] ?? '';
+    if (operatorKey(op.value) !== operatorKey(self)) {
+      throw new InputError(`OperatorID '${op.value}' in the message is not the configured operator '${self}'`);
     }
     action = own(payload, 'ActionType') ?? action;
     const recs = own(body, 'EvseStatusRecord');
@@ -77,7 +79,7 @@ export function pushEnvelope(
   }
   if (list.length === 0 && action !== 'fullLoad') throw new InputError('no EvseStatusRecord to push');
   if (list.length === 0 && !allowEmptyFullLoad) {
-    throw new InputError(`an empty fullLoad deletes every EVSE of ${operatorId} at Hubject; set msg.force = true to send it`);
+    throw new InputError(`an empty fullLoad deletes every EVSE of ${operatorLabel(operatorId)} at Hubject; set msg.force = true to send it`);
   }
   if (list.length > MAX_RECORDS_PER_MESSAGE) throw new InputError(`too many records in one message (${list.length})`);
   return { action, list };
@@ -87,7 +89,7 @@ export function pushEnvelope(
  * Validates records [from, to) of an envelope into `out`: EvseIDs upper-cased, in the operator's namespace,
  * EvseStatus from the enum. Duplicates are left to the queue, which keeps the last record of an EVSE.
  */
-export function validateRecords(env: PushEnvelope, operatorId: string, from: number, to: number, out: EvseStatusRecord[]): void {
+export function validateRecords(env: PushEnvelope, operatorId: OperatorIds, from: number, to: number, out: EvseStatusRecord[]): void {
   const { action, list } = env;
   const belongs = operatorMatcher(operatorId);
   const many = list.length > 1;
@@ -99,7 +101,7 @@ export function validateRecords(env: PushEnvelope, operatorId: string, from: num
     const id = parseEvseId(own(r, 'EvseID'));
     if (!id.ok) throw new InputError(where + id.error);
     if (!belongs(id.value)) {
-      throw new InputError(`${where}EvseID '${id.value}' does not belong to operator '${operatorId}' (Hubject would answer 018)`);
+      throw new InputError(`${where}EvseID '${id.value}' does not belong to operator '${operatorLabel(operatorId)}' (Hubject would answer 018)`);
     }
     const status = action === 'delete' && own(r, 'EvseStatus') === undefined ? DELETE_STATUS : own(r, 'EvseStatus');
     if (!isEvseStatus(status)) {
@@ -113,7 +115,7 @@ export function validateRecords(env: PushEnvelope, operatorId: string, from: num
 
 /** Validates a whole input at once (small messages, tests). */
 export function parsePushInput(
-  payload: unknown, msgAction: unknown, defaultAction: ActionType, operatorId: string, allowEmptyFullLoad = false,
+  payload: unknown, msgAction: unknown, defaultAction: ActionType, operatorId: OperatorIds, allowEmptyFullLoad = false,
 ): PushInput {
   const env = pushEnvelope(payload, msgAction, defaultAction, operatorId, allowEmptyFullLoad);
   const records: EvseStatusRecord[] = [];
@@ -123,7 +125,7 @@ export function parsePushInput(
 
 /** As parsePushInput, yielding to the event loop between slices of SLICE_RECORDS. */
 export async function parsePushInputSliced(
-  payload: unknown, msgAction: unknown, defaultAction: ActionType, operatorId: string, allowEmptyFullLoad = false,
+  payload: unknown, msgAction: unknown, defaultAction: ActionType, operatorId: OperatorIds, allowEmptyFullLoad = false,
 ): Promise<PushInput> {
   const env = pushEnvelope(payload, msgAction, defaultAction, operatorId, allowEmptyFullLoad);
   const records: EvseStatusRecord[] = [];
