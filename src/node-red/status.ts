@@ -1,7 +1,7 @@
 import type { NodeStatus } from 'node-red';
 
 /** Longest status text shown under a node; longer ones end in an ellipsis (the full text goes to the log). */
-export const STATUS_MAX_CHARS = 64;
+export const STATUS_MAX_CHARS = 120;
 /** How long an input's error stays red under the node before its normal status comes back. */
 export const FLASH_MS = 3000;
 /** Status goes to every open editor: at most one normal update per this many ms. */
@@ -15,10 +15,14 @@ export interface Status {
   fill: StatusFill;
   shape: StatusShape;
   text: string;
+  /** Counters after the text (' · 3 queued'): kept whole when the text is shortened. */
+  tail?: string;
 }
 
-export function truncate(text: string, max = STATUS_MAX_CHARS): string {
-  return text.length > max ? text.slice(0, max - 1) + '\u2026' : text;
+/** The one truncation rule: at most STATUS_MAX_CHARS, the text shortened with an ellipsis, the tail kept. */
+export function truncate(text: string, tail = '', max = STATUS_MAX_CHARS): string {
+  const room = Math.max(8, max - tail.length);
+  return (text.length > room ? text.slice(0, room - 1) + '\u2026' : text) + tail;
 }
 
 export interface StatusViewOptions {
@@ -57,7 +61,7 @@ export class StatusView {
     if (this.closed || this.flashTimer) return;
     this.lastShown = Date.now();
     const s = this.opts.base();
-    this.node.status(s ? { fill: s.fill, shape: s.shape, text: truncate(s.text) } : {});
+    this.node.status(s ? { fill: s.fill, shape: s.shape, text: truncate(s.text, s.tail) } : {});
     this.armTick();
   }
 
