@@ -101,6 +101,13 @@ export = function (RED: NodeAPI) {
       },
     };
     node.hubject = hubject;
+    // Read-only views for the fault suites and benches that look inside the runtime; nodes use node.hubject only.
+    Object.defineProperties(node, {
+      queue: { get: () => queue, configurable: true },
+      client: { get: () => client, configurable: true },
+      operatorId: { get: () => hubject.operatorId, configurable: true },
+      configError: { get: () => configError, configurable: true },
+    });
 
     if (configError || !op.ok) {
       node.error(t('log.prefix', { text: configError ?? '' }));

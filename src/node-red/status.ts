@@ -79,7 +79,7 @@ export class StatusView {
   /** Shows an error in red for FLASH_MS, then the normal status again. */
   flash(text: string): void {
     if (this.closed) return;
-    this.node.status({ fill: 'red', shape: 'dot', text: truncate(text) });
+    this.node.status({ fill: 'red', shape: 'ring', text: truncate(text) });
     if (this.flashTimer) clearTimeout(this.flashTimer);
     this.flashTimer = setTimeout(() => {
       this.flashTimer = undefined;
