@@ -26,7 +26,7 @@ export function truncate(text: string, tail = '', max = STATUS_MAX_CHARS): strin
 }
 
 export interface StatusViewOptions {
-  /** The node's normal status, asked again at each redraw. */
+  /** The node's normal status, asked again at each redraw; null leaves the status as it is. */
   base: () => Status | null;
   /** Whether the status shows a countdown right now (then it is redrawn every second). */
   ticking?: () => boolean;
@@ -61,7 +61,8 @@ export class StatusView {
     if (this.closed || this.flashTimer) return;
     this.lastShown = Date.now();
     const s = this.opts.base();
-    this.node.status(s ? { fill: s.fill, shape: s.shape, text: truncate(s.text, s.tail) } : {});
+    if (!s) return;
+    this.node.status({ fill: s.fill, shape: s.shape, text: truncate(s.text, s.tail) });
     this.armTick();
   }
 
