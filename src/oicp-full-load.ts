@@ -129,6 +129,8 @@ export = function (RED: NodeAPI) {
         if (closing) return null;
         if (!ready) return { fill: 'blue', shape: 'ring', text: t('status.restoring') };
         if (setupError) return { fill: 'red', shape: 'ring', text: setupError };
+        // Records are still collected, but no fullLoad can reach Hubject until the config is fixed.
+        if (hubject?.configError) return { fill: 'red', shape: 'ring', text: t('kit.errors.config', { error: hubject.configError }) };
         const n = agg.size;
         const count = t(n === 1 ? 'status.evse' : 'status.evses', { count: n.toLocaleString('en-US') });
         const next = scheduler?.next ? t('status.next', { at: hhmm(scheduler.next, Date.now()) }) : scheduleProblem ? t('status.invalidTime') : t('status.noSchedule');

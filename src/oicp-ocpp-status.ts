@@ -63,10 +63,13 @@ export = function (RED: NodeAPI) {
     const twoOutputs = editorBoolean(def.otherOutput, false);
     let mapper: StatusMapper | undefined;
     let configError: string | undefined;
+    // The mapper works without a sendable Hubject config, but the node says that nothing will reach Hubject.
+    let hubjectError: string | undefined;
     try {
       let operatorIds: readonly string[] | undefined;
       if (def.hubject) {
         const link = linkedHubject(RED, def.hubject);
+        if (link.hubject?.configError) hubjectError = t('kit.errors.config', { error: link.hubject.configError });
         if (!link.hubject) throw new Error(t('kit.errors.configMissing'));
         if (!link.hubject.operatorIds.length) throw new Error(t('kit.errors.noOperator'));
         operatorIds = link.hubject.operatorIds;
@@ -81,6 +84,7 @@ export = function (RED: NodeAPI) {
     const view = new StatusView(node, {
       base: (): Status => {
         if (configError !== undefined || !mapper) return { fill: 'red', shape: 'dot', text: t('status.configError') };
+        if (hubjectError) return { fill: 'red', shape: 'ring', text: hubjectError };
         if (!label) return { fill: 'grey', shape: 'ring', text: t('status.none') };
         const n = mapper.evseCount;
         return { fill: 'green', shape: 'dot', text: label, tail: ` \u00b7 ${t(n === 1 ? 'status.evse' : 'status.evses', { count: n })}` };
