@@ -140,6 +140,66 @@ describe('Hubject config node contract (real runtime, simulator over mutual TLS)
   });
 });
 
+describe('push node during an outage (real runtime, simulator over mutual TLS)', function () {
+  this.timeout(30000);
+  let sim, certs, url;
+  before(async function () {
+    ({ sim, certs, url } = await startSim({ latencyMs: 2 }));
+  });
+  after(async function () {
+    await sim.stop();
+  });
+  beforeEach(function (done) {
+    helper.settings({ userDir: tmpUserDir() });
+    sim.clearState(); sim.clearFaults(); sim.resetStats(); sim.setLatency(2);
+    helper.startServer(done);
+  });
+  afterEach(async function () {
+    await helper.unload();
+    forgetQueues();
+    await new Promise((r) => helper.stopServer(r));
+  });
+  const flow = (opts) => [
+    ...hubjectNodes(certs, url, opts),
+    { id: 'p1', type: 'oicp-push-evse-status', hubject: 'hub1', action: 'insert', wires: [] },
+  ];
+
+  it('counts the retry countdown down in its status between the queue\'s own reports', async function () {
+    sim.injectFault({ kind: 'http', status: 503, count: 1 });
+    // One retry about 3 s away: the queue reports once, the countdown must still move.
+    await helper.load(NODES, flow({ retryBase: 3, retryMax: 3 }));
+    const p1 = helper.getNode('p1');
+    const texts = new Set();
+    p1.on('call:status', (c) => { const m = /retrying in (\d+) s/.exec(c.args[0].text || ''); if (m) texts.add(Number(m[1])); });
+    p1.receive({ payload: rec('DE*ABC*E1') });
+    await until(() => texts.size >= 2, 10000, 'at least two countdown values');
+    const seen = [...texts];
+    seen.should.eql([...seen].sort((a, b) => b - a), 'the countdown only goes down');
+    await until(() => pullStatuses(sim)['DE*ABC*E1'] === 'Available', 10000, 'delivered after the retry');
+  });
+
+  it('logs one line when Hubject answers again after three failed attempts or more', async function () {
+    sim.injectFault({ kind: 'http', status: 503, count: 3 });
+    await helper.load(NODES, flow({ retryBase: 0.05, retryMax: 0.1 }));
+    const p1 = helper.getNode('p1');
+    p1.receive({ payload: [rec('DE*ABC*E1'), rec('DE*ABC*E2')] });
+    await until(() => pullStatuses(sim)['DE*ABC*E2'] === 'Available', 10000, 'delivered after the outage');
+    const lines = () => helper.log().args.map((a) => a[0]).filter((e) => e.id === 'p1' && /Hubject reachable again/.test(String(e.msg)));
+    await until(() => lines().length === 1, 3000, 'the recovery line');
+    lines()[0].level.should.equal(helper.log().INFO);
+    String(lines()[0].msg).should.match(/^Hubject reachable again after \d+ s; 2 changes delivered$/);
+  });
+
+  it('logs no recovery line after a single failed attempt', async function () {
+    sim.injectFault({ kind: 'http', status: 503, count: 1 });
+    await helper.load(NODES, flow({ retryBase: 0.05, retryMax: 0.1 }));
+    helper.getNode('p1').receive({ payload: rec('DE*ABC*E1') });
+    await until(() => pullStatuses(sim)['DE*ABC*E1'] === 'Available', 10000, 'delivered after the blip');
+    await new Promise((r) => setImmediate(r));
+    helper.log().args.map((a) => a[0]).filter((e) => /Hubject reachable again/.test(String(e.msg))).should.have.length(0);
+  });
+});
+
 describe('runtime texts from the message catalogues', function () {
   before(async function () {
     await i18n.init({});
