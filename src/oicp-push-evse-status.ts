@@ -3,7 +3,7 @@ import { SLICE_RECORDS, parsePushInputSliced, pushEnvelope, validateRecords } fr
 import { isActionType, type ActionType, type EvseStatusRecord } from './oicp/schemas';
 import type { BatchResultEvent, Owner, PushQueue, QueueStatus, RecordFailure } from './push/queue';
 import {
-  LIMITS, NODE_SETTINGS, StatusView, failInput, linkedHubject, optionalEditorBoolean, optionalEditorNumber, translator,
+  LIMITS, NODE_SETTINGS, StatusView, failInput, linkedHubject, truncate, optionalEditorBoolean, optionalEditorNumber, translator,
   type Done, type Status, type Translate,
 } from './node-red';
 
@@ -179,7 +179,7 @@ export = function (RED: NodeAPI) {
     const events = { status: onStatus, result: onResult, 'config-error': onConfigError, retry: onRetry, warn: onWarn, recovered: onRecovered };
     for (const [name, fn] of Object.entries(events)) q.on(name, fn as (...args: unknown[]) => void);
     const offChange = hub.onChange(() => view.show());
-    for (const w of hub.warnings) node.status({ fill: 'yellow', shape: 'ring', text: w });
+    for (const w of hub.warnings) node.status({ fill: 'yellow', shape: 'ring', text: truncate(w) });
 
     node.on('close', (done: () => void) => {
       for (const [name, fn] of Object.entries(events)) q.off(name, fn as (...args: unknown[]) => void);
