@@ -223,3 +223,66 @@ describe('runtime texts from the message catalogues', function () {
     t('log.recovered', { secs: 63, delivered: 6 }).should.equal('Hubject reachable again after 63 s; 6 changes delivered');
   });
 });
+
+describe('adapter kit: editor values and status text', function () {
+  const fs = require('fs');
+  const vm = require('vm');
+  const { LIMITS, editorNumber, editorBoolean, optionalEditorNumber } = require('../nodes/node-red/limits');
+  const { truncate, STATUS_MAX_CHARS } = require('../nodes/node-red/status');
+  const { NODE_SETTINGS } = require('../nodes/node-red/settings');
+  const { message } = require('../nodes/node-red/i18n');
+
+  /** A node's editor definition, run against the runtime's node settings and the en-US catalogue. */
+  function editorDefinition(type) {
+    const html = fs.readFileSync(path.join(__dirname, '..', 'nodes', `${type}.html`), 'utf8');
+    const script = /<script type="text\/javascript">([\s\S]*?)<\/script>/.exec(html)[1];
+    const settings = Object.fromEntries(Object.entries(NODE_SETTINGS[type]).map(([k, v]) => [k, v.value]));
+    const _ = (id, values) => message('en-US', id.split(':')[0].split('/')[1], id.split(':')[1], values) ?? id;
+    let def;
+    vm.runInNewContext(script, { RED: { settings, _, nodes: { registerType: (t, d) => { def = d; }, node: () => null } }, $: () => ({ length: 0 }) });
+    return def;
+  }
+
+  it('parses editor numbers one way: blank or junk gives the default, out of range is clamped', function () {
+    editorNumber('', LIMITS.maxRecords).should.equal(500);
+    editorNumber('abc', LIMITS.maxRecords).should.equal(500);
+    editorNumber(' 20 ', LIMITS.maxRecords).should.equal(20);
+    editorNumber('12000', LIMITS.maxRecords).should.equal(10000);
+    editorNumber(0, LIMITS.timeout).should.equal(1);
+    editorNumber('0.05', LIMITS.retryBase).should.equal(0.05);
+    should(optionalEditorNumber('', LIMITS.maxRecords)).be.undefined();
+    editorBoolean('true', false).should.be.true();
+    editorBoolean('false', true).should.be.false();
+    editorBoolean(undefined, true).should.be.true();
+  });
+
+  it('the editor accepts exactly the maxRecords the runtime runs with, and says why otherwise', function () {
+    for (const type of ['oicp-hubject-config', 'oicp-push-evse-status']) {
+      const validate = editorDefinition(type).defaults.maxRecords.validate;
+      validate.length.should.equal(2);
+      validate.call({}, '10000', {}).should.be.true();
+      validate.call({}, '', {}).should.be.true();
+      validate.call({}, '10001', {}).should.match(/10000/);
+      validate.call({}, '2.5', {}).should.match(/whole number from 1 to 10000/);
+      editorNumber('10000', LIMITS.maxRecords).should.equal(10000);
+    }
+  });
+
+  it('the config editor checks OperatorIDs with the runtime pattern and names the bad sub-OperatorID', function () {
+    const def = editorDefinition('oicp-hubject-config');
+    def.defaults.operatorId.validate.call({}, 'DE*ABC', {}).should.be.true();
+    def.defaults.operatorId.validate.call({}, 'XX_1', {}).should.match(/OperatorID must look like DE\*ABC/);
+    def.defaults.subOperatorIds.validate.call({}, 'DE*SUB +49*536', {}).should.be.true();
+    def.defaults.subOperatorIds.validate.call({}, 'DE*SUB, D-E-X', {}).should.match(/'D-E-X' is not an OperatorID/);
+    def.defaults.tls.validate.call({ environment: 'qa' }, '', {}).should.match(/client certificate and key from Hubject onboarding/);
+    def.defaults.tls.validate.call({ environment: 'custom' }, '', {}).should.be.true();
+  });
+
+  it('shortens a status text by one rule and keeps its counters', function () {
+    const long = 'x'.repeat(200);
+    const s = truncate(long, ' · 3 queued');
+    s.length.should.equal(STATUS_MAX_CHARS);
+    s.should.endWith('\u2026 · 3 queued');
+    truncate('ready').should.equal('ready');
+  });
+});
