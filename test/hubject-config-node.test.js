@@ -165,8 +165,9 @@ describe('push node during an outage (real runtime, simulator over mutual TLS)',
   ];
 
   it('counts the retry countdown down in its status between the queue\'s own reports', async function () {
-    sim.injectFault({ kind: 'http', status: 503, count: 1 });
-    // One retry about 3 s away: the queue reports once, the countdown must still move.
+    // One retry at least 3 s away (Retry-After wins over the jittered backoff): the queue reports once, the
+    // countdown must still move.
+    sim.injectFault({ kind: 'http', status: 429, retryAfter: 3, count: 1 });
     await helper.load(NODES, flow({ retryBase: 3, retryMax: 3 }));
     const p1 = helper.getNode('p1');
     const texts = new Set();
