@@ -118,6 +118,46 @@ describe('Hubject config node contract (real runtime, simulator over mutual TLS)
     await until(() => pullStatuses(sim)['DE*ABC*E43'] === 'Available', 10000, 'update inserted');
   });
 
+  it('warns at deploy when the client certificate expires within 30 days', async function () {
+    const sinon = require('sinon');
+    const { certificateValidTo } = require('../nodes/node-red/certificate');
+    const fs = require('fs');
+    const validTo = certificateValidTo(fs.readFileSync(certs.clients['DE*ABC'].cert));
+    // Only Date moves: ten days before the certificate's end.
+    const clock = sinon.useFakeTimers({ now: validTo.getTime() - 10 * 86400000 - 3600000, toFake: ['Date'] });
+    try {
+      await helper.load(NODES, flow());
+      const warnings = helper.log().args.map((a) => a[0]).filter((e) => e.id === 'hub1' && e.level === helper.log().WARN).map((e) => String(e.msg));
+      warnings.should.containEql(`Hubject config: client certificate expires in 10 days (${validTo.toISOString().slice(0, 10)}): renew it with Hubject and update the tls-config`);
+      should(helper.getNode('hub1').hubject.blocked()).be.undefined();
+    } finally {
+      clock.restore();
+    }
+  });
+
+  it('holds changes once the client certificate expires while running, as at deploy', async function () {
+    const sinon = require('sinon');
+    const { certificateValidTo } = require('../nodes/node-red/certificate');
+    const fs = require('fs');
+    const validTo = certificateValidTo(fs.readFileSync(certs.clients['DE*ABC'].cert));
+    // The daily check is an interval; only Date and intervals are faked, the runtime's timeouts run as usual.
+    const clock = sinon.useFakeTimers({ now: Date.now(), toFake: ['Date', 'setInterval', 'clearInterval'] });
+    try {
+      await helper.load(NODES, flow());
+      const p1 = helper.getNode('p1');
+      const statuses = watchStatus('p1');
+      should(helper.getNode('hub1').hubject.blocked()).be.undefined();
+      clock.setSystemTime(validTo.getTime() + 3600000);
+      clock.tick(86400000);
+      should(helper.getNode('hub1').hubject.blocked()).match(/client certificate expired/);
+      p1.receive({ payload: rec('DE*ABC*E5') });
+      await until(() => statuses.some((st) => st.fill === 'red' && /client certificate expired/.test(st.text) && /1 queued/.test(st.text)), 5000, 'red, change held');
+      sim.stats.pushes.should.equal(0);
+    } finally {
+      clock.restore();
+    }
+  });
+
   it('is red at deploy, on every node using it, when the tls-config for QA has no client certificate and key', async function () {
     const [tls, config] = hubjectNodes(certs, url);
     const caOnly = { id: tls.id, type: 'tls-config', name: 'CA only', cert: '', key: '', ca: tls.ca, verifyservercert: true };
