@@ -1,3 +1,4 @@
+import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
 import * as os from 'os';
 import * as path from 'path';
 import {
@@ -12,37 +13,32 @@ import {
   type PersistenceBackend,
   type Schedule,
 } from './fullload';
+import {
+  LIMITS, NODE_SETTINGS, StatusView, editorBoolean, editorNumber, failInput, linkedHubject, translator,
+  type Done, type Status,
+} from './node-red';
 
-/* eslint-disable @typescript-eslint/no-explicit-any */
-type RED = any;
-type Done = (err?: Error) => void;
-type Send = (msg: any) => void;
+const TYPE = 'oicp-full-load';
+type Send = (msg: NodeMessage) => void;
+type Msg = NodeMessageInFlow | undefined;
 
-interface FullLoadDef {
-  id: string;
-  name?: string;
+interface FullLoadDef extends NodeDef {
   hubject?: string;
   time?: string;
-  onStart?: boolean;
+  onStart?: boolean | string;
   onStartDelay?: string | number;
   staleDays?: string | number;
-  allowEmpty?: boolean;
+  allowEmpty?: boolean | string;
   minRatio?: string | number;
-  passThrough?: boolean;
+  passThrough?: boolean | string;
   storage?: string;
   contextStore?: string;
 }
 
-const FLASH_MS = 3000;
 const STATUS_THROTTLE_MS = 500;
 const CLOSE_BUDGET_MS = 900;
 // How long a stopping node waits for its restore to finish, so records that arrived meanwhile are kept.
 const RESTORE_WAIT_ON_CLOSE_MS = 600;
-
-function num(v: unknown, fallback: number, min: number, max = Infinity): number {
-  const n = typeof v === 'number' ? v : parseFloat(String(v ?? ''));
-  return Number.isFinite(n) ? Math.min(max, Math.max(min, n)) : fallback;
-}
 
 function hhmm(d: Date, now: number): string {
   const t = String(d.getHours()).padStart(2, '0') + ':' + String(d.getMinutes()).padStart(2, '0');
@@ -56,27 +52,30 @@ function journalDir(userDir: string | undefined, nodeId: string): string {
   return path.join(base, 'oicp', `fullload-${String(nodeId).replace(/[^A-Za-z0-9._-]/g, '_')}`);
 }
 
-export = function (RED: RED) {
-  function FullLoadNode(this: any, def: FullLoadDef) {
+export = function (RED: NodeAPI) {
+  const t = translator(RED, TYPE);
+
+  function FullLoadNode(this: Node, def: FullLoadDef) {
     RED.nodes.createNode(this, def);
     const node = this;
     const cfg = {
       time: String(def.time ?? '03:00').trim(),
-      onStart: def.onStart === true,
-      onStartDelay: num(def.onStartDelay, 30, 0, 86_400),
-      staleDays: num(def.staleDays, 7, 0),
-      allowEmpty: def.allowEmpty === true,
-      minRatio: num(def.minRatio, 0.5, 0, 1),
-      passThrough: def.passThrough === true,
+      onStart: editorBoolean(def.onStart, false),
+      onStartDelay: editorNumber(def.onStartDelay, LIMITS.onStartDelay),
+      staleDays: editorNumber(def.staleDays, LIMITS.staleDays),
+      allowEmpty: editorBoolean(def.allowEmpty, false),
+      minRatio: editorNumber(def.minRatio, LIMITS.minRatio),
+      passThrough: editorBoolean(def.passThrough, false),
       storage: def.storage === 'context' ? 'context' : 'file',
       contextStore: typeof def.contextStore === 'string' ? def.contextStore.trim() : '',
     };
 
     let setupError: string | undefined;
-    const hubject = def.hubject ? RED.nodes.getNode(def.hubject) : null;
-    if (def.hubject && !hubject) setupError = 'the linked Hubject config node was not found';
+    const link = linkedHubject(RED, def.hubject);
+    const hubject = link.hubject;
+    if (link.problem === 'missing') setupError = t('kit.errors.configMissing');
     // Without a valid OperatorID the operator check cannot run: refuse rather than collect foreign EVSEs.
-    else if (hubject && typeof hubject.operatorId !== 'string') setupError = `Hubject config: ${hubject.configError ?? 'no valid OperatorID'}`;
+    else if (hubject && !hubject.operatorIds.length) setupError = t('kit.errors.config', { error: hubject.configError ?? t('kit.errors.noOperator') });
 
     let schedule: Schedule | undefined;
     let scheduleProblem: string | undefined;
@@ -85,23 +84,23 @@ export = function (RED: RED) {
         schedule = parseSchedule(cfg.time);
       } catch (err) {
         scheduleProblem = (err as Error).message;
-        node.error(`no daily fullLoad: ${scheduleProblem}`);
+        node.error(t('log.noSchedule', { error: scheduleProblem }));
       }
     }
 
-    const onBackendError = (err: Error) => node.error(`saving the fullLoad state failed: ${err.message}`);
+    const onBackendError = (err: Error) => node.error(t('log.saveFailed', { error: err.message }));
     let backend: PersistenceBackend;
     if (cfg.storage === 'context') {
       const ctx = node.context();
       const storeName = cfg.contextStore || undefined;
       const known = RED.settings?.contextStorage;
       if (storeName && known && typeof known === 'object' && !(storeName in known)) {
-        node.warn(`context store '${storeName}' is not configured in settings.js; Node-RED uses its default store instead`);
+        node.warn(t('log.contextStore', { store: storeName }));
       }
       backend = new ContextBackend({
         context: {
-          get: (key) => new Promise((resolve, reject) => ctx.get(key, storeName, (err: any, v: unknown) => (err ? reject(err) : resolve(v)))),
-          set: (key, value) => new Promise((resolve, reject) => ctx.set(key, value, storeName, (err: any) => (err ? reject(err) : resolve()))),
+          get: (key) => new Promise((resolve, reject) => ctx.get(key, storeName!, (err: Error | null | undefined, v: unknown) => (err ? reject(err) : resolve(v)))),
+          set: (key, value) => new Promise((resolve, reject) => ctx.set(key, value, storeName!, (err: Error | null | undefined) => (err ? reject(err) : resolve()))),
         },
         onError: onBackendError,
       });
@@ -114,74 +113,58 @@ export = function (RED: RED) {
       staleDays: cfg.staleDays,
       allowEmpty: cfg.allowEmpty,
       minRatio: cfg.minRatio,
-      operatorId: () => (hubject && typeof hubject.operatorId === 'string' ? hubject.operatorId : undefined),
+      operatorId: () => (hubject && hubject.operatorIds.length ? hubject.operatorIds : undefined),
     });
 
     let ready = false;
     let closing = false;
     let scheduler: Scheduler | undefined;
     let startTimer: ReturnType<typeof setTimeout> | undefined;
-    let statusTimer: ReturnType<typeof setTimeout> | undefined;
-    let flashTimer: ReturnType<typeof setTimeout> | undefined;
-    const waiting: Array<{ msg: any; send: Send; done: Done }> = [];
+    const waiting: Array<{ msg: NodeMessageInFlow; send: Send; done: Done }> = [];
 
     // ---- status ----
-    const showStatus = () => {
-      if (closing || flashTimer) return;
-      if (!ready) return node.status({ fill: 'blue', shape: 'ring', text: 'restoring state...' });
-      if (setupError) return node.status({ fill: 'red', shape: 'ring', text: setupError });
-      const now = Date.now();
-      const count = `${agg.size.toLocaleString('en-US')} EVSEs`;
-      const next = scheduler?.next ? `next ${hhmm(scheduler.next, now)}` : scheduleProblem ? 'invalid time' : 'no schedule';
-      if (agg.restoreError) return node.status({ fill: 'red', shape: 'ring', text: `state not restored · ${count}` });
-      if (agg.heldBack) return node.status({ fill: 'yellow', shape: 'ring', text: `held back: ${agg.heldBack} · ${count} · ${next}` });
-      node.status({ fill: 'green', shape: 'dot', text: `${count} · ${next}` });
-    };
-    // Status goes to every open editor: at high message rates, at most one update per 500 ms.
-    const refreshStatus = () => {
-      if (statusTimer || closing) return;
-      statusTimer = setTimeout(() => {
-        statusTimer = undefined;
-        showStatus();
-      }, STATUS_THROTTLE_MS);
-    };
-    const flash = (text: string) => {
-      if (closing) return;
-      node.status({ fill: 'red', shape: 'dot', text: text.length > 80 ? text.slice(0, 77) + '...' : text });
-      if (flashTimer) clearTimeout(flashTimer);
-      flashTimer = setTimeout(() => {
-        flashTimer = undefined;
-        showStatus();
-      }, FLASH_MS);
-    };
-    const fail = (err: unknown, done: Done) => {
-      const e = err instanceof Error ? err : new Error(String(err));
-      flash(e.message);
-      done(e);
-    };
+    const view = new StatusView(node, {
+      throttleMs: STATUS_THROTTLE_MS,
+      base: (): Status | null => {
+        if (closing) return null;
+        if (!ready) return { fill: 'blue', shape: 'ring', text: t('status.restoring') };
+        if (setupError) return { fill: 'red', shape: 'ring', text: setupError };
+        // Records are still collected, but no fullLoad can reach Hubject until the config is fixed.
+        if (hubject?.configError) return { fill: 'red', shape: 'ring', text: t('kit.errors.config', { error: hubject.configError }) };
+        const n = agg.size;
+        const count = t(n === 1 ? 'status.evse' : 'status.evses', { count: n.toLocaleString('en-US') });
+        const next = scheduler?.next ? t('status.next', { at: hhmm(scheduler.next, Date.now()) }) : scheduleProblem ? t('status.invalidTime') : t('status.noSchedule');
+        if (agg.restoreError) return { fill: 'red', shape: 'ring', text: t('status.notRestored'), tail: ` · ${count}` };
+        if (agg.heldBack) return { fill: 'yellow', shape: 'ring', text: t('status.heldBack', { reason: agg.heldBack }), tail: ` · ${count} · ${next}` };
+        return { fill: 'green', shape: 'dot', text: count, tail: ` · ${next}` };
+      },
+    });
+    const showStatus = () => view.show();
+    const refreshStatus = () => view.refresh();
+    const fail = (err: unknown, done: Done) => failInput(view, done, err);
 
     // ---- fullLoad: the core builds them one at a time ----
-    const runFullLoad = (trigger: FullLoadTrigger, force: boolean, msg: any, send: Send, done?: Done) => {
+    const runFullLoad = (trigger: FullLoadTrigger, force: boolean, msg: Msg, send: Send, done?: Done) => {
       agg
         .fullLoad(trigger, force)
         .then((outcome) => {
           if (closing || 'stopped' in outcome) return done?.();
           for (const w of outcome.warnings) node.warn(w);
-          if ('sent' in outcome) send(fullLoadMessage(outcome.sent, msg));
+          if ('sent' in outcome) send(fullLoadMessage(outcome.sent, msg) as NodeMessage);
           showStatus();
           done?.();
         })
         .catch((err) => {
           if (done) fail(err, done);
           else {
-            flash((err as Error).message);
-            node.error(`fullLoad failed: ${(err as Error).message}`);
+            view.flash((err as Error).message);
+            node.error(t('log.fullLoadFailed', { error: (err as Error).message }));
           }
         });
     };
 
     // ---- input ----
-    const handle = (msg: any, send: Send, done: Done) => {
+    const handle = (msg: NodeMessageInFlow, send: Send, done: Done) => {
       try {
         if (closing) return done();
         if (setupError) throw new Error(setupError);
@@ -206,19 +189,19 @@ export = function (RED: RED) {
       }
     };
 
-    node.on('input', (msg: any, send: Send, done: Done) => {
+    node.on('input', (msg: NodeMessageInFlow, send: Send, done: Done) => {
       if (!ready) waiting.push({ msg, send, done });
       else handle(msg, send, done);
     });
 
     /** A message that arrived during the restore of a node that is now stopping: records and deletes are kept. */
-    const applyWhileStopping = (msg: any, done: Done) => {
+    const applyWhileStopping = (msg: NodeMessageInFlow, done: Done) => {
       try {
         if (setupError) throw new Error(setupError);
         const r = agg.handle(msg);
         for (const w of r.warnings) node.warn(w);
         if (r.kind === 'error') throw new Error(r.error);
-        if (r.kind === 'trigger') throw new Error('the node was stopped before this fullLoad could run');
+        if (r.kind === 'trigger') throw new Error(t('errors.stoppedBeforeFullLoad'));
         done();
       } catch (err) {
         done(err instanceof Error ? err : new Error(String(err)));
@@ -238,7 +221,7 @@ export = function (RED: RED) {
         scheduler = new Scheduler({
           schedule,
           run: () => runFullLoad('schedule', false, undefined, (m) => node.send(m)),
-          onError: (err) => node.error(`scheduled fullLoad failed: ${err.message}`),
+          onError: (err) => node.error(t('log.scheduledFailed', { error: err.message })),
         });
         scheduler.start();
       }
@@ -254,8 +237,9 @@ export = function (RED: RED) {
     node.on('close', function (removed: boolean, done: () => void) {
       closing = true;
       scheduler?.stop();
-      for (const t of [startTimer, statusTimer, flashTimer]) if (t) clearTimeout(t);
-      startTimer = statusTimer = flashTimer = undefined;
+      if (startTimer) clearTimeout(startTimer);
+      startTimer = undefined;
+      view.close();
       const late = waiting.splice(0);
       let budget: ReturnType<typeof setTimeout> | undefined;
       const work = (async () => {
@@ -269,11 +253,11 @@ export = function (RED: RED) {
           if (wait) clearTimeout(wait);
           for (const w of late) {
             if (restored) applyWhileStopping(w.msg, w.done);
-            else w.done(new Error('the node was stopped before its state was restored'));
+            else w.done(new Error(t('errors.stoppedBeforeRestore')));
           }
         }
         await agg.close(removed);
-      })().catch((err: Error) => node.error(`closing the fullLoad state failed: ${err.message}`));
+      })().catch((err: Error) => node.error(t('log.closeFailed', { error: err.message })));
       // Close must not hold up a deploy; the journal is written every 250 ms anyway.
       const timeout = new Promise<void>((resolve) => {
         budget = setTimeout(resolve, CLOSE_BUDGET_MS);
@@ -285,5 +269,5 @@ export = function (RED: RED) {
     });
   }
 
-  RED.nodes.registerType('oicp-full-load', FullLoadNode);
+  RED.nodes.registerType(TYPE, FullLoadNode, { settings: NODE_SETTINGS[TYPE] });
 };

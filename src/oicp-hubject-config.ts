@@ -1,102 +1,164 @@
+import type { Node, NodeAPI, NodeDef } from 'node-red';
 import { parseOperatorId, OPERATOR_NAME_MAX_LENGTH } from './oicp/ids';
 import { certOperatorId, clientCertificateProblem } from './oicp/certificate';
 import { ENVIRONMENTS, HubjectClient, type Environment, type TlsOptions } from './oicp/client';
 import { acquireQueue } from './push/registry';
 import type { PushQueue } from './push/queue';
+import {
+  HUBJECT_CONFIG_TYPE, LIMITS, NODE_SETTINGS, splitOperatorIds, editorNumber, optionalEditorBoolean, optionalEditorNumber, translator,
+  type HubjectConfig, type HubjectConfigNode,
+} from './node-red';
+import { CERT_WARN_DAYS, DAY_MS, certificateValidTo } from './node-red/certificate';
 
-/* eslint-disable @typescript-eslint/no-explicit-any */
-type RED = any;
-
-interface ConfigDef {
-  id: string;
-  name?: string;
+interface ConfigDef extends NodeDef {
   environment?: string;
   url?: string;
   operatorId?: string;
+  subOperatorIds?: string;
   operatorName?: string;
   tls?: string;
   timeout?: string | number;
   rateLimit?: string | number;
   retryBase?: string | number;
   retryMax?: string | number;
+  maxRecords?: string | number;
+  insertMissing?: boolean | string;
 }
 
-function positive(v: unknown, fallback: number): number {
-  const n = typeof v === 'number' ? v : parseFloat(String(v ?? ''));
-  return Number.isFinite(n) && n > 0 ? n : fallback;
+/** The tls-config node's runtime side, as far as it is used here. */
+interface TlsConfigNode extends Node {
+  valid?: boolean;
+  addTLSOptions(opts: TlsOptions): void;
 }
 
-export = function (RED: RED) {
-  function HubjectConfigNode(this: any, def: ConfigDef) {
+export = function (RED: NodeAPI) {
+  const t = translator(RED, HUBJECT_CONFIG_TYPE);
+
+  function HubjectConfigNode(this: HubjectConfigNode, def: ConfigDef) {
     RED.nodes.createNode(this, def);
     const node = this;
-    const env = (['qa', 'production', 'custom'].includes(def.environment ?? '') ? def.environment : 'qa') as Environment;
-    node.environment = env;
-    node.envLabel = env === 'production' ? 'PRODUCTION' : env === 'qa' ? 'QA' : 'CUSTOM';
-    node.baseUrl = env === 'custom' ? String(def.url ?? '').trim() : ENVIRONMENTS[env];
-    node.operatorName = typeof def.operatorName === 'string' && def.operatorName.trim() ? def.operatorName.trim() : undefined;
-    node.queue = null as PushQueue | null;
-    node.configError = undefined as string | undefined;
-    node.warnings = [] as string[];
 
+    // ---- parse the config ----
+    const environment = (['qa', 'production', 'custom'].includes(def.environment ?? '') ? def.environment : 'qa') as Environment;
+    const envLabel = environment === 'production' ? 'PRODUCTION' : environment === 'qa' ? 'QA' : 'CUSTOM';
+    const baseUrl = environment === 'custom' ? String(def.url ?? '').trim() : ENVIRONMENTS[environment];
+    const operatorName = typeof def.operatorName === 'string' && def.operatorName.trim() ? def.operatorName.trim() : undefined;
     const errors: string[] = [];
-    const op = parseOperatorId(def.operatorId);
-    if (op.ok) node.operatorId = op.value;
-    else errors.push(op.error);
-    if (node.operatorName && node.operatorName.length > OPERATOR_NAME_MAX_LENGTH) {
-      errors.push(`OperatorName is longer than ${OPERATOR_NAME_MAX_LENGTH} characters`);
-    }
-    if (env === 'custom' && !/^https?:\/\/[^\s/]+/i.test(node.baseUrl)) {
-      errors.push(`custom URL '${node.baseUrl}' is not an http(s) URL`);
-    }
+    const warnings: string[] = [];
+    let caution: string | undefined;
 
-    const tlsNode = def.tls ? RED.nodes.getNode(def.tls) : null;
+    const op = parseOperatorId(def.operatorId);
+    if (!op.ok) errors.push(op.error);
+    const subs: string[] = [];
+    for (const raw of splitOperatorIds(def.subOperatorIds)) {
+      const sub = parseOperatorId(raw);
+      if (!sub.ok) errors.push(t('errors.subOperator', { error: sub.error }));
+      else if (sub.value !== (op.ok ? op.value : '') && !subs.includes(sub.value)) subs.push(sub.value);
+    }
+    if (operatorName && operatorName.length > OPERATOR_NAME_MAX_LENGTH) {
+      errors.push(t('errors.operatorName', { max: OPERATOR_NAME_MAX_LENGTH }));
+    }
+    if (environment === 'custom' && !/^https?:\/\/[^\s/]+/i.test(baseUrl)) errors.push(t('errors.url', { url: baseUrl }));
+
+    const tlsNode = def.tls ? (RED.nodes.getNode(def.tls) as TlsConfigNode | null) : null;
     const tls: TlsOptions = {};
-    if (def.tls && !tlsNode) errors.push('the selected tls-config node is missing');
-    else if (tlsNode && tlsNode.valid === false) errors.push('the tls-config node is invalid: check its certificate and key');
+    if (def.tls && !tlsNode) errors.push(t('errors.tlsMissing'));
+    else if (tlsNode && tlsNode.valid === false) errors.push(t('errors.tlsInvalid'));
     else if (tlsNode) tlsNode.addTLSOptions(tls);
-    if (!tlsNode && env !== 'custom') {
-      errors.push(`Hubject ${node.envLabel} needs mutual TLS: select a tls-config with the client certificate and key from Hubject onboarding`);
+    if (environment !== 'custom') {
+      if (!tlsNode) errors.push(t('errors.tlsNone', { env: envLabel }));
+      // A tls-config with only a CA would connect, then fail every handshake at Hubject and retry for ever.
+      else if (tlsNode.valid !== false && (!tls.cert || !tls.key)) errors.push(t('errors.noClientCert', { env: envLabel }));
     }
     if (tls.rejectUnauthorized === false) {
-      node.warnings.push('server certificate verification is OFF in the tls-config');
+      warnings.push(t('warnings.verifyOff'));
       // Shown next to the push node's counters for as long as it is so, not only once at deploy.
-      node.caution = 'TLS verification OFF';
+      caution = t('status.verifyOff');
     }
     const certOp = certOperatorId(tls.cert);
-    if (op.ok && certOp && certOp !== op.value) {
-      node.warnings.push(`client certificate is for '${certOp}' but OperatorID is '${op.value}': Hubject will answer 017`);
-    }
+    if (op.ok && certOp && certOp !== op.value) warnings.push(t('warnings.certOperator', { cert: certOp, operator: op.value }));
 
+    // ---- build the core ----
+    let queue: PushQueue | null = null;
+    let client: HubjectClient | undefined;
     // Locally known problems block sending but not queueing, so a fix and redeploy loses nothing.
-    node.blocked = clientCertificateProblem(tls.cert) as string | undefined;
+    let blocked = clientCertificateProblem(tls.cert);
+    const listeners = new Set<() => void>();
+    const configError = errors.length ? errors.join('; ') : undefined;
+    const hubject: HubjectConfig = {
+      environment, envLabel, baseUrl, operatorName, configError, warnings, caution,
+      operatorId: op.ok ? op.value : undefined,
+      operatorIds: op.ok ? [op.value, ...subs] : [],
+      maxRecords: optionalEditorNumber(def.maxRecords, LIMITS.maxRecords),
+      insertMissing: optionalEditorBoolean(def.insertMissing),
+      get queue() {
+        return queue;
+      },
+      blocked: () => blocked,
+      onChange(listener) {
+        listeners.add(listener);
+        return () => listeners.delete(listener);
+      },
+    };
+    node.hubject = hubject;
+    // Read-only views for the fault suites and benches that look inside the runtime; nodes use node.hubject only.
+    Object.defineProperties(node, {
+      queue: { get: () => queue, configurable: true },
+      client: { get: () => client, configurable: true },
+      operatorId: { get: () => hubject.operatorId, configurable: true },
+      configError: { get: () => configError, configurable: true },
+    });
 
-    if (errors.length) {
-      node.configError = errors.join('; ');
-      node.error(`Hubject config: ${node.configError}`);
+    if (configError || !op.ok) {
+      node.error(t('log.prefix', { text: configError ?? '' }));
       return;
     }
-    for (const w of node.warnings) node.warn(`Hubject config: ${w}`);
+    for (const w of warnings) node.warn(t('log.prefix', { text: w }));
 
-    const timeoutMs = positive(def.timeout, 30) * 1000;
-    node.client = new HubjectClient({ baseUrl: node.baseUrl, operatorId: node.operatorId, tls, timeoutMs });
-    const queue: PushQueue = acquireQueue(node.operatorId, node.baseUrl, RED.settings?.userDir, {
-      operatorName: node.operatorName,
-      ratePerMinute: Math.floor(positive(def.rateLimit, 2000)),
-      backoffBaseMs: positive(def.retryBase, 1) * 1000,
-      backoffMaxMs: positive(def.retryMax, 300) * 1000,
+    client = new HubjectClient({ baseUrl, operatorId: op.value, tls, timeoutMs: editorNumber(def.timeout, LIMITS.timeout) * 1000 });
+    queue = acquireQueue(op.value, baseUrl, RED.settings?.userDir, {
+      operatorName,
+      ratePerMinute: editorNumber(def.rateLimit, LIMITS.rateLimit),
+      backoffBaseMs: editorNumber(def.retryBase, LIMITS.retryBase) * 1000,
+      backoffMaxMs: editorNumber(def.retryMax, LIMITS.retryMax) * 1000,
     });
-    node.queue = queue;
-    const client: HubjectClient = node.client;
-    if (node.blocked) node.error(`Hubject config: ${node.blocked}`);
-    else queue.start((body, signal) => client.pushEvseStatus(body, signal));
+    // The operator's queue settings; a push node still carrying its own applies them only when these are unset.
+    queue.configure({ maxRecords: hubject.maxRecords, insertMissing: hubject.insertMissing });
+    const q = queue;
+    const c = client;
+
+    // ---- wire: send, and check the client certificate daily ----
+    if (blocked) node.error(t('log.prefix', { text: blocked }));
+    else q.start((body, signal) => c.pushEvseStatus(body, signal));
+
+    const checkCertificate = () => {
+      const problem = clientCertificateProblem(tls.cert);
+      if (problem && !blocked) {
+        // Expired while running: hold changes locally, as at deploy.
+        blocked = problem;
+        q.stop();
+        node.error(t('log.prefix', { text: problem }));
+        for (const l of listeners) l();
+        return;
+      }
+      const until = certificateValidTo(tls.cert);
+      const days = until ? Math.floor((until.getTime() - Date.now()) / DAY_MS) : undefined;
+      if (!problem && days !== undefined && days < CERT_WARN_DAYS) {
+        node.warn(t('log.prefix', { text: t('warnings.certExpires', { days, date: until!.toISOString().slice(0, 10) }) }));
+      }
+    };
+    checkCertificate();
+    const daily = setInterval(checkCertificate, DAY_MS);
+    daily.unref?.();
 
     node.on('close', (_removed: boolean, done: () => void) => {
-      node.queue?.stop();
+      clearInterval(daily);
+      listeners.clear();
+      q.stop();
       // destroy, not close: a hung request must not hold the close past 1 s.
-      client.destroy().finally(done);
+      c.destroy().finally(done);
     });
   }
 
-  RED.nodes.registerType('oicp-hubject-config', HubjectConfigNode);
+  RED.nodes.registerType(HUBJECT_CONFIG_TYPE, HubjectConfigNode, { settings: NODE_SETTINGS[HUBJECT_CONFIG_TYPE] });
 };

@@ -1,14 +1,23 @@
 // Node-RED node 'oicp-ocpp-status': OCPP status messages in, OICP EvseStatusRecords out.
 // A thin adapter: all mapping lives in ./ocpp (plain TypeScript, tested on its own).
 
+import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
 import { StatusMapper } from './ocpp/mapper';
 import type { MapperOptions, OutputRecord } from './ocpp/types';
+import { NODE_SETTINGS, StatusView, editorBoolean, failInput, linkedHubject, translator, type Done, type Status } from './node-red';
 
-const ERROR_STATUS_MS = 3000;
-const STATUS_MIN_INTERVAL_MS = 250;
+const TYPE = 'oicp-ocpp-status';
 
-function shortText(text: string): string {
-  return text.length > 48 ? text.slice(0, 47) + '\u2026' : text;
+interface MapperDef extends NodeDef {
+  hubject?: string;
+  evseIdTemplate?: unknown;
+  lookup?: unknown;
+  mapping?: unknown;
+  unknownStatus?: MapperOptions['unknownStatus'];
+  connector0?: MapperOptions['connector0'];
+  offline?: MapperOptions['offline'];
+  onlyChanges?: boolean | string;
+  otherOutput?: boolean | string;
 }
 
 /** Editor values may arrive as objects (normal) or as JSON strings (hand-edited flows). */
@@ -22,100 +31,70 @@ function jsonish(value: unknown, what: string): unknown {
   }
 }
 
-function optionsFrom(config: any, operatorId: string | undefined): MapperOptions {
-  const mapping = jsonish(config.mapping, 'mapping') as MapperOptions['mapping'];
-  const lookup = jsonish(config.lookup, 'lookup') as MapperOptions['lookup'];
+function optionsFrom(def: MapperDef, operatorIds: readonly string[] | undefined): MapperOptions {
+  const mapping = jsonish(def.mapping, 'mapping') as MapperOptions['mapping'];
+  const lookup = jsonish(def.lookup, 'lookup') as MapperOptions['lookup'];
   return {
-    evseIdTemplate: typeof config.evseIdTemplate === 'string' ? config.evseIdTemplate : undefined,
+    evseIdTemplate: typeof def.evseIdTemplate === 'string' ? def.evseIdTemplate : undefined,
     lookup: lookup ?? undefined,
     mapping: mapping ?? undefined,
-    unknownStatus: config.unknownStatus || 'error',
-    connector0: config.connector0 || 'ignore',
-    offline: config.offline || 'ignore',
-    onlyChanges: !(config.onlyChanges === false || config.onlyChanges === 'false'),
-    operatorId,
+    unknownStatus: def.unknownStatus || 'error',
+    connector0: def.connector0 || 'ignore',
+    offline: def.offline || 'ignore',
+    onlyChanges: editorBoolean(def.onlyChanges, true),
+    operatorId: operatorIds,
   };
 }
 
-function apply(msg: any, r: OutputRecord): void {
+function apply(msg: NodeMessage, r: OutputRecord): void {
   msg.payload = r.payload;
   msg.topic = r.payload.EvseID;
   msg.ocppStatus = r.ocppStatus;
 }
 
-export = function (RED: any) {
-  function OicpOcppStatusNode(this: any, config: any) {
-    RED.nodes.createNode(this, config);
-    const node = this;
-    const twoOutputs = config.otherOutput === true || config.otherOutput === 'true';
+export = function (RED: NodeAPI) {
+  const t = translator(RED, TYPE);
 
+  function OicpOcppStatusNode(this: Node, def: MapperDef) {
+    RED.nodes.createNode(this, def);
+    const node = this;
+
+    // ---- parse the config and build the core ----
+    const twoOutputs = editorBoolean(def.otherOutput, false);
     let mapper: StatusMapper | undefined;
     let configError: string | undefined;
+    // The mapper works without a sendable Hubject config, but the node says that nothing will reach Hubject.
+    let hubjectError: string | undefined;
     try {
-      let operatorId: string | undefined;
-      if (config.hubject) {
-        const hub = RED.nodes.getNode(config.hubject);
-        if (!hub) throw new Error('the linked Hubject config node was not found');
-        if (typeof hub.operatorId !== 'string' || hub.operatorId === '') {
-          throw new Error('the linked Hubject config node has no valid OperatorID');
-        }
-        operatorId = hub.operatorId;
+      let operatorIds: readonly string[] | undefined;
+      if (def.hubject) {
+        const link = linkedHubject(RED, def.hubject);
+        if (link.hubject?.configError) hubjectError = t('kit.errors.config', { error: link.hubject.configError });
+        if (!link.hubject) throw new Error(t('kit.errors.configMissing'));
+        if (!link.hubject.operatorIds.length) throw new Error(t('kit.errors.noOperator'));
+        operatorIds = link.hubject.operatorIds;
       }
-      mapper = new StatusMapper(optionsFrom(config, operatorId));
+      mapper = new StatusMapper(optionsFrom(def, operatorIds));
     } catch (e) {
-      configError = `configuration error: ${(e as Error).message}`;
+      configError = t('errors.config', { error: (e as Error).message });
     }
 
-    // Status: green dot with the last EVSE and the EVSE count, updated at most every 250 ms;
-    // red ring for ~3 s after a bad message, then back.
-    let normal: { fill: string; shape: string; text: string } = { fill: 'grey', shape: 'ring', text: 'no EVSEs yet' };
+    // ---- status: the last EVSE and the EVSE count, throttled ----
     let label = '';
-    let labelDirty = false;
-    let lastShown = 0;
-    let statusTimer: ReturnType<typeof setTimeout> | undefined;
-    let errorTimer: ReturnType<typeof setTimeout> | undefined;
-
-    const flush = (): void => {
-      if (labelDirty && mapper !== undefined) {
-        labelDirty = false;
+    const view = new StatusView(node, {
+      base: (): Status => {
+        if (configError !== undefined || !mapper) return { fill: 'red', shape: 'dot', text: t('status.configError') };
+        if (hubjectError) return { fill: 'red', shape: 'ring', text: hubjectError };
+        if (!label) return { fill: 'grey', shape: 'ring', text: t('status.none') };
         const n = mapper.evseCount;
-        normal = { fill: 'green', shape: 'dot', text: shortText(`${label} \u00b7 ${n} EVSE${n === 1 ? '' : 's'}`) };
-      }
-      lastShown = Date.now();
-      node.status(normal);
-    };
-    const showLabel = (text: string): void => {
-      label = text;
-      labelDirty = true;
-      if (statusTimer !== undefined || errorTimer !== undefined) return;
-      const wait = STATUS_MIN_INTERVAL_MS - (Date.now() - lastShown);
-      if (wait <= 0) {
-        flush();
-      } else {
-        statusTimer = setTimeout(() => {
-          statusTimer = undefined;
-          if (errorTimer === undefined) flush();
-        }, wait);
-      }
-    };
-    const showError = (text: string): void => {
-      node.status({ fill: 'red', shape: 'ring', text: shortText(text) });
-      if (errorTimer !== undefined) clearTimeout(errorTimer);
-      errorTimer = setTimeout(() => {
-        errorTimer = undefined;
-        flush();
-      }, ERROR_STATUS_MS);
-    };
+        return { fill: 'green', shape: 'dot', text: label, tail: ` \u00b7 ${t(n === 1 ? 'status.evse' : 'status.evses', { count: n })}` };
+      },
+    });
+    view.show();
+    if (configError !== undefined) node.error(configError);
 
-    if (configError !== undefined) {
-      normal = { fill: 'red', shape: 'dot', text: 'configuration error' };
-      node.status(normal);
-      node.error(configError);
-    } else {
-      node.status(normal);
-    }
-
-    node.on('input', function (msg: any, send: any, done: any) {
+    // ---- wire ----
+    node.on('input', function (msg: NodeMessageInFlow, send: (m: NodeMessage | Array<NodeMessage | NodeMessage[] | null>) => void, done: Done) {
       try {
         if (mapper === undefined) {
           done(new Error(configError));
@@ -128,21 +107,22 @@ export = function (RED: any) {
             const n = records.length;
             if (r.warnings !== undefined) for (const w of r.warnings) node.warn(w);
             if (n === 1) {
-              apply(msg, records[0]);
+              apply(msg, records[0]!);
               send(twoOutputs ? [msg, null] : msg);
             } else if (n > 1) {
-              const out: any[] = new Array(n);
+              const out: NodeMessage[] = new Array(n);
               // Clone from the untouched input first, then reuse the input itself for the last record.
               for (let i = 0; i < n - 1; i++) {
                 const m = RED.util.cloneMessage(msg);
-                apply(m, records[i]);
+                apply(m, records[i]!);
                 out[i] = m;
               }
-              apply(msg, records[n - 1]);
+              apply(msg, records[n - 1]!);
               out[n - 1] = msg;
               send(twoOutputs ? [out, null] : [out]);
             }
-            showLabel(r.label);
+            label = r.label;
+            view.refresh();
             done();
             return;
           }
@@ -154,32 +134,22 @@ export = function (RED: any) {
             done();
             return;
           case 'error':
-            showError(r.error);
-            done(new Error(r.error));
+            failInput(view, done, new Error(r.error));
             return;
           default:
             done();
         }
       } catch (e) {
-        const err = e instanceof Error ? e : new Error(String(e));
-        try {
-          showError(err.message);
-        } catch {
-          // status is best effort
-        }
-        done(err);
+        failInput(view, done, e);
       }
     });
 
     node.on('close', function (_removed: boolean, done: () => void) {
-      if (statusTimer !== undefined) clearTimeout(statusTimer);
-      if (errorTimer !== undefined) clearTimeout(errorTimer);
-      statusTimer = undefined;
-      errorTimer = undefined;
+      view.close();
       mapper?.clear();
       done();
     });
   }
 
-  RED.nodes.registerType('oicp-ocpp-status', OicpOcppStatusNode);
+  RED.nodes.registerType(TYPE, OicpOcppStatusNode, { settings: NODE_SETTINGS[TYPE] });
 };

@@ -1,160 +1,201 @@
+import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
 import { SLICE_RECORDS, parsePushInputSliced, pushEnvelope, validateRecords } from './push/input';
-import { queueStatusText } from './push/status';
 import { isActionType, type ActionType, type EvseStatusRecord } from './oicp/schemas';
 import type { BatchResultEvent, Owner, PushQueue, QueueStatus, RecordFailure } from './push/queue';
+import {
+  LIMITS, NODE_SETTINGS, StatusView, failInput, linkedHubject, truncate, optionalEditorBoolean, optionalEditorNumber, translator,
+  type Done, type Status, type Translate,
+} from './node-red';
 
-/* eslint-disable @typescript-eslint/no-explicit-any */
-type RED = any;
+const TYPE = 'oicp-push-evse-status';
 
-interface PushDef {
-  id: string;
-  name?: string;
+interface PushDef extends NodeDef {
   hubject?: string;
   action?: string;
+  /** Older flows carry these here; the config node's values win (they belong to the operator's queue). */
   maxRecords?: string | number;
-  insertMissing?: boolean;
+  insertMissing?: boolean | string;
 }
 
 const MAX_LISTED_IDS = 1000;
 
-// Consecutive transient failures before their reason is logged: a single blip stays quiet.
+// Consecutive transient failures before their reason is logged, and before a recovery is: a single blip stays quiet.
 const RETRY_WARN_AFTER = 3;
 
 // Which push node speaks for records restored from the outbox (they have no input message).
 const attached = new Map<PushQueue, Set<string>>();
 
-export = function (RED: RED) {
-  function PushEvseStatusNode(this: any, def: PushDef) {
+/** Recovery after an outage, as the queue reports it (or as this adapter works it out from retry and result events). */
+interface RecoveredEvent {
+  afterMs: number;
+  delivered: number;
+}
+
+const fmt = (n: number) => n.toLocaleString('en-US');
+
+/** What a push node shows for its operator's queue, e.g. "000 · 1,204 sent · 0 queued". */
+function queueStatus(s: QueueStatus, t: Translate): Status {
+  const counts = { sent: fmt(s.sent), queued: fmt(s.queued) };
+  const queued = t('status.queued', counts);
+  if (s.state === 'config-error') return { fill: 'red', shape: 'ring', text: s.lastReason ?? t('status.configError'), tail: ` · ${queued}` };
+  if (s.state === 'retrying') {
+    const secs = Math.max(1, Math.round((s.retryInMs ?? 0) / 1000));
+    return { fill: 'yellow', shape: 'ring', text: t('status.retrying', { secs, code: s.lastCode ?? 'error' }), tail: ` · ${queued}` };
+  }
+  if (s.state === 'stopped') return { fill: 'grey', shape: 'ring', text: t('status.stopped'), tail: ` · ${queued}` };
+  const tail = ` · ${t('status.sentQueued', counts)}`;
+  if (s.lastClass === 'data') return { fill: 'yellow', shape: 'dot', text: t('status.rejected', { code: s.lastCode ?? '' }).trim(), tail };
+  if (!s.lastCode) {
+    return s.state === 'sending'
+      ? { fill: 'grey', shape: 'ring', text: t('status.sending'), tail: ` · ${queued}` }
+      : { fill: 'grey', shape: 'dot', text: t('status.ready') };
+  }
+  return { fill: 'green', shape: s.state === 'sending' ? 'ring' : 'dot', text: s.lastCode, tail };
+}
+
+export = function (RED: NodeAPI) {
+  const t = translator(RED, TYPE);
+
+  function PushEvseStatusNode(this: Node, def: PushDef) {
     RED.nodes.createNode(this, def);
     const node = this;
+
+    // ---- parse the config ----
     const action: ActionType = isActionType(def.action) ? def.action : 'update';
-    const hubject = def.hubject ? RED.nodes.getNode(def.hubject) : null;
-    const queue: PushQueue | null = hubject?.queue ?? null;
-    const setupError: string | undefined = !hubject
-      ? 'no Hubject config selected'
-      : hubject.configError
-        ? `Hubject config: ${hubject.configError}`
-        : !queue ? 'Hubject config has no queue' : undefined;
+    const link = linkedHubject(RED, def.hubject);
+    const hubject = link.hubject;
+    const queue = hubject?.queue ?? null;
+    const setupError: string | undefined = link.problem === 'none' ? t('errors.noConfig')
+      : link.problem === 'missing' ? t('kit.errors.configMissing')
+      : hubject?.configError ? t('kit.errors.config', { error: hubject.configError })
+      : !queue ? t('errors.noQueue') : undefined;
 
-    let flashTimer: NodeJS.Timeout | null = null;
-    let lastStatus: QueueStatus | null = null;
-    let lastWarned = '';
-    let failing = 0;
-    let retryWarned = '';
-
-    const blocked: string | undefined = hubject?.blocked;
-    const caution: string | undefined = hubject?.caution;
-    const show = (s: QueueStatus) => {
-      lastStatus = s;
-      if (flashTimer) return;
-      if (blocked) node.status({ fill: 'red', shape: 'ring', text: `${blocked.slice(0, 70)} · ${s.queued} queued` });
-      else {
-        const st = queueStatusText(s);
-        if (caution && (st.fill === 'green' || st.fill === 'grey')) node.status({ ...st, fill: 'yellow', text: `${st.text} · ${caution}` });
-        else node.status(st);
-      }
-    };
-    const flash = (text: string) => {
-      node.status({ fill: 'red', shape: 'dot', text: text.length > 80 ? text.slice(0, 77) + '...' : text });
-      if (flashTimer) clearTimeout(flashTimer);
-      flashTimer = setTimeout(() => {
-        flashTimer = null;
-        if (lastStatus) show(lastStatus);
-        else if (setupError) node.status({ fill: 'red', shape: 'ring', text: setupError.slice(0, 80) });
-        else node.status({});
-      }, 4000);
-    };
-
-    if (setupError) {
-      node.status({ fill: 'red', shape: 'ring', text: setupError.slice(0, 80) });
-    } else {
-      const q = queue!;
-      const maxRecords = Math.floor(Number(def.maxRecords) || 500);
-      q.configure({ maxRecords: Math.max(1, maxRecords), insertMissing: def.insertMissing !== false });
-      if (!attached.has(q)) attached.set(q, new Set());
-      attached.get(q)!.add(node.id);
-      const speaksFor = (ids: string[]) => ids.includes(node.id) || (ids.length === 0 && attached.get(q)?.values().next().value === node.id);
-
-      const onStatus = (s: QueueStatus) => show(s);
-      const onResult = (ev: BatchResultEvent) => {
-        if (ev.result.class !== 'transient') {
-          failing = 0;
-          retryWarned = '';
-        }
-        // Rejections reach the input messages through done(err); the output carries acknowledgements.
-        if (ev.result.class !== 'success') return;
-        if (!speaksFor(ev.nodeIds)) return;
-        const r = ev.result;
-        node.send({
-          topic: ev.action,
-          payload: r.ack ?? null,
-          oicp: {
-            action: ev.action,
-            records: ev.records.length,
-            // A 100,000-record fullLoad would make every debug node downstream serialise the whole list.
-            EvseIDs: ev.records.length <= MAX_LISTED_IDS ? ev.records.map((x) => x.EvseID) : undefined,
-            httpStatus: r.httpStatus,
-            statusCode: r.statusCode?.Code,
-            description: r.statusCode?.Description ?? undefined,
-            additionalInfo: r.statusCode?.AdditionalInfo ?? undefined,
-            processId: r.processId,
-            attempts: ev.attempts,
-            durationMs: r.durationMs,
-          },
-        });
-      };
-      const onConfigError = (ev: { result: { reason: string } }) => {
-        // Said once per distinct reason: the queue keeps retrying slowly, the log must not flood.
-        if (ev.result.reason !== lastWarned && attached.get(q)?.values().next().value === node.id) {
-          lastWarned = ev.result.reason;
-          node.warn(`Hubject: ${ev.result.reason}`);
-        }
-      };
-      // The status only names the code ("retrying in 8 s (UND_ERR_SOCKET)"); once a transient fault persists, its
-      // readable reason goes to the log, once per distinct reason until a request succeeds again.
-      const onRetry = (ev: { result: { reason: string } }) => {
-        failing++;
-        if (failing >= RETRY_WARN_AFTER && ev.result.reason !== retryWarned && attached.get(q)?.values().next().value === node.id) {
-          retryWarned = ev.result.reason;
-          node.warn(`Hubject: ${ev.result.reason}; retrying with backoff`);
-        }
-      };
-      const onWarn = (text: string) => {
-        if (attached.get(q)?.values().next().value === node.id) node.warn(text);
-      };
-      q.on('status', onStatus);
-      q.on('result', onResult);
-      q.on('config-error', onConfigError);
-      q.on('retry', onRetry);
-      q.on('warn', onWarn);
-      show(q.status());
-      for (const w of hubject.warnings ?? []) node.status({ fill: 'yellow', shape: 'ring', text: w.slice(0, 80) });
-
+    // ---- status ----
+    const view = new StatusView(node, {
+      base: () => {
+        if (setupError || !queue || !hubject) return { fill: 'red', shape: 'ring', text: setupError ?? t('errors.noQueue') };
+        const s = queue.status();
+        const blocked = hubject.blocked();
+        if (blocked) return { fill: 'red', shape: 'ring', text: blocked, tail: ` · ${t('status.queued', { queued: fmt(s.queued) })}` };
+        const st = queueStatus(s, t);
+        if (hubject.caution && (st.fill === 'green' || st.fill === 'grey')) return { ...st, fill: 'yellow', tail: `${st.tail ?? ''} · ${hubject.caution}` };
+        return st;
+      },
+      // The retry countdown counts down every second, not only when the queue reports.
+      ticking: () => queue?.status().state === 'retrying',
+    });
+    view.show();
+    if (setupError || !queue || !hubject) {
+      node.on('input', (_msg: NodeMessageInFlow, _send: unknown, done: Done) => failInput(view, done, new Error(setupError)));
       node.on('close', (done: () => void) => {
-        q.off('status', onStatus);
-        q.off('result', onResult);
-        q.off('config-error', onConfigError);
-        q.off('retry', onRetry);
-        q.off('warn', onWarn);
-        q.detach(node.id);
-        attached.get(q)?.delete(node.id);
-        if (flashTimer) clearTimeout(flashTimer);
-        flashTimer = null;
+        view.close();
         done();
       });
+      return;
     }
 
-    const fail = (err: unknown, done: (err?: Error) => void) => {
-      const e = err instanceof Error ? err : new Error(String(err));
-      flash(e.message);
-      done(e);
+    // ---- build: the operator's queue takes this node's bundle settings only when the config node has none ----
+    const q = queue;
+    const hub = hubject;
+    const ownMax = optionalEditorNumber(def.maxRecords, LIMITS.maxRecords);
+    const ownInsert = optionalEditorBoolean(def.insertMissing);
+    q.configure({
+      maxRecords: hub.maxRecords ?? ownMax ?? LIMITS.maxRecords.default,
+      insertMissing: hub.insertMissing ?? ownInsert ?? true,
+    });
+    if (!attached.has(q)) attached.set(q, new Set());
+    attached.get(q)!.add(node.id);
+    const first = () => attached.get(q)?.values().next().value === node.id;
+    const speaksFor = (ids: string[]) => ids.includes(node.id) || (ids.length === 0 && first());
+
+    // ---- wire the queue's events ----
+    let lastWarned = '';
+    let failing = 0;
+    let failingSince = 0;
+    let retryWarned = '';
+    let queueReportsRecovery = false;
+
+    const logRecovered = (ev: RecoveredEvent) => {
+      if (first()) node.log(t('log.recovered', { secs: Math.round(ev.afterMs / 1000), delivered: fmt(ev.delivered) }));
     };
-    const ownerFor = (done: (err?: Error) => void): Owner => ({
+    const onRecovered = (ev: RecoveredEvent) => {
+      queueReportsRecovery = true;
+      logRecovered(ev);
+    };
+    const onStatus = () => view.show();
+    const onResult = (ev: BatchResultEvent) => {
+      if (ev.result.class !== 'transient') {
+        if (ev.result.class === 'success' && failing >= RETRY_WARN_AFTER) {
+          const recovered = { afterMs: Date.now() - failingSince, delivered: ev.records.length };
+          // A queue that reports recoveries itself does so right after this event; then its report is the one logged.
+          setImmediate(() => {
+            if (!queueReportsRecovery) logRecovered(recovered);
+          });
+        }
+        failing = 0;
+        retryWarned = '';
+      }
+      // Rejections reach the input messages through done(err); the output carries acknowledgements.
+      if (ev.result.class !== 'success' || !speaksFor(ev.nodeIds)) return;
+      const r = ev.result;
+      node.send({
+        topic: ev.action,
+        payload: r.ack ?? null,
+        oicp: {
+          action: ev.action,
+          records: ev.records.length,
+          // A 100,000-record fullLoad would make every debug node downstream serialise the whole list.
+          EvseIDs: ev.records.length <= MAX_LISTED_IDS ? ev.records.map((x) => x.EvseID) : undefined,
+          httpStatus: r.httpStatus,
+          statusCode: r.statusCode?.Code,
+          description: r.statusCode?.Description ?? undefined,
+          additionalInfo: r.statusCode?.AdditionalInfo ?? undefined,
+          processId: r.processId,
+          attempts: ev.attempts,
+          durationMs: r.durationMs,
+        },
+      });
+    };
+    const onConfigError = (ev: { result: { reason: string } }) => {
+      // Said once per distinct reason: the queue keeps retrying slowly, the log must not flood.
+      if (ev.result.reason !== lastWarned && first()) {
+        lastWarned = ev.result.reason;
+        node.warn(t('kit.log.hubject', { text: ev.result.reason }));
+      }
+    };
+    // The status only names the code ("retrying in 8 s (UND_ERR_SOCKET)"); once a transient fault persists, its
+    // readable reason goes to the log, once per distinct reason until a request succeeds again.
+    const onRetry = (ev: { result: { reason: string } }) => {
+      if (failing === 0) failingSince = Date.now();
+      failing++;
+      if (failing >= RETRY_WARN_AFTER && ev.result.reason !== retryWarned && first()) {
+        retryWarned = ev.result.reason;
+        node.warn(t('log.retrying', { text: ev.result.reason }));
+      }
+    };
+    const onWarn = (text: string) => {
+      if (first()) node.warn(text);
+    };
+    const events = { status: onStatus, result: onResult, 'config-error': onConfigError, retry: onRetry, warn: onWarn, recovered: onRecovered };
+    for (const [name, fn] of Object.entries(events)) q.on(name, fn as (...args: unknown[]) => void);
+    const offChange = hub.onChange(() => view.show());
+    for (const w of hub.warnings) node.status({ fill: 'yellow', shape: 'ring', text: truncate(w) });
+
+    node.on('close', (done: () => void) => {
+      for (const [name, fn] of Object.entries(events)) q.off(name, fn as (...args: unknown[]) => void);
+      offChange();
+      q.detach(node.id);
+      attached.get(q)?.delete(node.id);
+      view.close();
+      done();
+    });
+
+    const ownerFor = (done: Done): Owner => ({
       nodeId: node.id,
       pending: 0,
       failures: [] as RecordFailure[],
       settle: (err?: Error) => {
-        if (err) flash(err.message);
+        if (err) view.flash(err.message);
         done(err);
       },
     });
@@ -163,37 +204,36 @@ export = function (RED: RED) {
     let chain: Promise<void> | null = null;
     let chained = 0;
 
-    node.on('input', (msg: any, send: unknown, done: (err?: Error) => void) => {
+    node.on('input', (msg: NodeMessageInFlow & { action?: unknown; force?: unknown; fullLoad?: { count?: number } }, _send: unknown, done: Done) => {
       try {
-        if (setupError || !queue) throw new Error(setupError ?? 'not configured');
         // A full load node that emits an empty list has already passed its own guards (allowEmpty or force).
         const allowEmpty = msg.force === true || msg.fullLoad?.count === 0;
-        const env = pushEnvelope(msg.payload, msg.action, action, hubject.operatorId, allowEmpty);
+        const env = pushEnvelope(msg.payload, msg.action, action, hub.operatorIds, allowEmpty);
         if (!chain && env.list.length <= SLICE_RECORDS) {
           const records: EvseStatusRecord[] = [];
-          validateRecords(env, hubject.operatorId, 0, env.list.length, records);
-          queue.enqueue(env.action, records, ownerFor(done));
-          if (blocked) show(queue.status());
+          validateRecords(env, hub.operatorIds, 0, env.list.length, records);
+          q.enqueue(env.action, records, ownerFor(done));
+          if (hub.blocked()) view.show();
           return;
         }
         chained++;
         const run = async () => {
           try {
-            const input = await parsePushInputSliced(msg.payload, msg.action, action, hubject.operatorId, allowEmpty);
-            await queue.enqueueSliced(input.action, input.records, ownerFor(done), SLICE_RECORDS);
-            if (blocked) show(queue.status());
+            const input = await parsePushInputSliced(msg.payload, msg.action, action, hub.operatorIds, allowEmpty);
+            await q.enqueueSliced(input.action, input.records, ownerFor(done), SLICE_RECORDS);
+            if (hub.blocked()) view.show();
           } catch (err) {
-            fail(err, done);
+            failInput(view, done, err);
           } finally {
             if (--chained === 0) chain = null;
           }
         };
         chain = (chain ?? Promise.resolve()).then(run);
       } catch (err) {
-        fail(err, done);
+        failInput(view, done, err);
       }
     });
   }
 
-  RED.nodes.registerType('oicp-push-evse-status', PushEvseStatusNode);
+  RED.nodes.registerType(TYPE, PushEvseStatusNode, { settings: NODE_SETTINGS[TYPE] });
 };

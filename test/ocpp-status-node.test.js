@@ -324,7 +324,15 @@ describe('ocpp status editor files', function () {
   function loadDefinition(configNodes = {}) {
     const script = /<script type="text\/javascript">([\s\S]*?)<\/script>/.exec(html)[1];
     let def;
-    const RED = { nodes: { registerType: (type, d) => { type.should.equal('oicp-ocpp-status'); def = d; }, node: (id) => configNodes[id] } };
+    // The editor gets its rules from the runtime's node settings (RED.settings), and its texts from the catalogue.
+    const { NODE_SETTINGS } = require('../nodes/node-red/settings');
+    const { message } = require('../nodes/node-red/i18n');
+    const settings = Object.fromEntries(Object.entries(NODE_SETTINGS['oicp-ocpp-status']).map(([k, v]) => [k, v.value]));
+    const _ = (id, values) => {
+      const [ns, key] = id.split(':');
+      return message('en-US', ns.split('/')[1], key, values) ?? id;
+    };
+    const RED = { settings, _, nodes: { registerType: (type, d) => { type.should.equal('oicp-ocpp-status'); def = d; }, node: (id) => configNodes[id] } };
     vm.runInNewContext(script, { RED, $: () => { throw new Error('no DOM here'); } });
     return def;
   }
@@ -332,7 +340,7 @@ describe('ocpp status editor files', function () {
   it('registers the node with the expected palette settings and properties', function () {
     const def = loadDefinition();
     def.category.should.equal('OICP');
-    def.paletteLabel.should.equal('ocpp status');
+    def.paletteLabel().should.equal('ocpp status');
     def.icon.should.equal('oicp-ocpp-status.svg');
     def.color.should.match(/^#[0-9A-Fa-f]{6}$/);
     Object.keys(def.defaults).sort().should.eql(['connector0', 'evseIdTemplate', 'hubject', 'lookup', 'mapping', 'name', 'offline', 'onlyChanges', 'otherOutput', 'outputs', 'unknownStatus'].sort());
@@ -349,7 +357,7 @@ describe('ocpp status editor files', function () {
   it('validates the EvseID template live, as the runtime does', function () {
     const { checkEvseIdTemplate } = require('../nodes/ocpp');
     const def = loadDefinition({ h1: { operatorId: 'DE*ABC' } });
-    const v = (t, hubject = '') => def.defaults.evseIdTemplate.validate.call({ hubject }, t);
+    const v = (t, hubject = '') => def.defaults.evseIdTemplate.validate.call({ hubject }, t, {});
     const cases = [
       ['', true],
       [S.TEMPLATE, true],
@@ -368,8 +376,11 @@ describe('ocpp status editor files', function () {
     }
     v('DE*XYZ*E{chargeBoxId}*{connectorId}').should.be.true();
     v('DE*XYZ*E{chargeBoxId}*{connectorId}', 'h1').should.match(/does not belong to operator DE\*ABC/);
-    def.defaults.lookup.validate.call({ hubject: 'h1' }, [{ chargeBoxId: 'A', connector: 1, EvseID: 'DE*ABC*E1' }]).should.be.true();
-    def.defaults.lookup.validate.call({ hubject: 'h1' }, [{ chargeBoxId: 'A', connector: 1, EvseID: 'DE*XYZ*E1' }]).should.match(/row 1/);
+    def.defaults.lookup.validate.call({ hubject: 'h1' }, [{ chargeBoxId: 'A', connector: 1, EvseID: 'DE*ABC*E1' }], {}).should.be.true();
+    def.defaults.lookup.validate.call({ hubject: 'h1' }, [{ chargeBoxId: 'A', connector: 1, EvseID: 'DE*XYZ*E1' }], {}).should.match(/row 1/);
+    // Node-RED shows a validator's reason only when it takes (value, opt).
+    def.defaults.evseIdTemplate.validate.length.should.equal(2);
+    def.defaults.lookup.validate.length.should.equal(2);
   });
 
   it('has help text with Inputs, Outputs, Details, the multi-connector rule and an example', function () {

@@ -18,7 +18,7 @@ const DEMO_EXAMPLE = '5 Demo with the local Hubject simulator';
 const PALETTE = {
   'oicp-ocpp-status': { label: 'ocpp status', icon: 'icons/node-red-contrib-oicp/oicp-ocpp-status.svg' },
   'oicp-full-load': { label: 'full load', icon: 'icons/node-red-contrib-oicp/oicp-full-load.svg' },
-  'oicp-push-evse-status': { label: 'push evse status', icon: 'icons/node-red-contrib-oicp/oicp-push-evse-status.svg' },
+  'oicp-push-evse-status': { label: 'push status', icon: 'icons/node-red-contrib-oicp/oicp-push-evse-status.svg' },
 };
 
 describe('e2e: the Node-RED editor in chromium', function () {
@@ -111,6 +111,10 @@ describe('e2e: the Node-RED editor in chromium', function () {
       await node.waitFor({ state: 'visible' });
       assert.strictEqual(await node.getAttribute('data-palette-label'), want.label);
       assert.strictEqual((await node.locator('.red-ui-palette-label').innerText()).replace(/\s+/g, ' ').trim(), want.label);
+      // One line, like a one-word label: a wrapped label is twice as high.
+      const heights = await category.locator('.red-ui-palette-label').evaluateAll((els) => els.map((e) => e.getBoundingClientRect().height));
+      const own = await node.locator('.red-ui-palette-label').evaluate((e) => e.getBoundingClientRect().height);
+      assert.ok(own <= Math.min(...heights) + 1, `${type}: palette label '${want.label}' fits one line (${own} px, shortest ${Math.min(...heights)} px)`);
       const bg = await node.locator('.red-ui-palette-icon').evaluate((e) => getComputedStyle(e).backgroundImage);
       const m = /url\("?([^")]+)"?\)/.exec(bg);
       assert.ok(m, `${type}: palette icon has no background image (${bg})`);
@@ -327,6 +331,58 @@ describe('e2e: the Node-RED editor in chromium', function () {
     });
     assert.strictEqual(saved.mapping.Faulted, 'Unknown');
     assert.deepStrictEqual(saved.lookup.map((r) => [r.chargeBoxId, String(r.connector), r.EvseID]), [['1001', '1', 'DE*ABC*E9001']]);
+  });
+
+  /** The text of the tooltip Node-RED attaches to an invalid field, shown by hovering it. */
+  async function fieldReason(input) {
+    await input.hover();
+    const tip = page.locator('.red-ui-popover-tooltip, .red-ui-popover').filter({ hasText: /\S/ }).last();
+    await tip.waitFor({ state: 'visible', timeout: 5000 });
+    return (await tip.innerText()).trim();
+  }
+
+  it('flags a QA config whose tls-config has no client certificate before deploy, and says why', async function () {
+    const valid = await page.evaluate(() => {
+      RED.view.importNodes([
+        { id: 'e2etlsempty', type: 'tls-config', name: 'no client certificate', cert: '', key: '', ca: '', certname: '', keyname: '', caname: '', servername: '', verifyservercert: true, alpnprotocol: '' },
+        { id: 'e2ehubqa', type: 'oicp-hubject-config', name: 'QA without certificate', environment: 'qa', url: '', operatorId: 'DE*ABC', subOperatorIds: '', operatorName: '', tls: 'e2etlsempty', timeout: 30, rateLimit: 2000, retryBase: 1, retryMax: 300, maxRecords: 500, insertMissing: true },
+        { id: 'e2epushqa', type: 'oicp-push-evse-status', z: RED.workspaces.active(), name: 'push QA', hubject: 'e2ehubqa', action: 'update', maxRecords: '', insertMissing: true, x: 700, y: 560, wires: [] },
+      ], { generateIds: false });
+      return { hub: RED.nodes.node('e2ehubqa').valid, push: RED.nodes.node('e2epushqa').valid };
+    });
+    assert.deepStrictEqual(valid, { hub: false, push: false }, 'the config and the push node using it are invalid before deploy');
+    // The push node shows Node-RED's invalid-node marker in the workspace.
+    const push = page.locator('#red-ui-workspace-chart g.red-ui-flow-node[id="e2epushqa"]');
+    await push.waitFor({ state: 'attached' });
+    await until(async () => (await push.locator('.red-ui-flow-node-error:not(.hide)').count()) > 0, 5000, 'error marker on the push node');
+
+    await page.evaluate(() => RED.editor.editConfig('', 'oicp-hubject-config', 'e2ehubqa'));
+    const tls = page.locator('#node-config-input-tls');
+    await tls.waitFor({ state: 'attached' });
+    await until(async () => ((await tls.getAttribute('class')) || '').includes('input-error'), 5000, 'tls field marked');
+    const reason = await fieldReason(tls);
+    assert.match(reason, /client certificate and key from Hubject onboarding are missing/);
+    await shot('8-qa-config-without-certificate');
+    await page.locator('.red-ui-tray', { has: tls }).locator('#node-config-dialog-cancel').click();
+    await tls.waitFor({ state: 'detached' });
+  });
+
+  it('says why a field is invalid: a sub-OperatorID that is not one', async function () {
+    await page.evaluate(() => RED.editor.editConfig('', 'oicp-hubject-config', 'e2ehubqa'));
+    const subs = page.locator('#node-config-input-subOperatorIds');
+    await subs.waitFor({ state: 'visible' });
+    await subs.fill('DE*SUB, D-E-X');
+    await subs.press('End');
+    await until(async () => ((await subs.getAttribute('class')) || '').includes('input-error'), 5000, 'sub-OperatorIDs marked');
+    assert.match(await fieldReason(subs), /'D-E-X' is not an OperatorID/);
+    await shot('9-sub-operator-reason');
+    await page.locator('.red-ui-tray', { has: subs }).locator('#node-config-dialog-cancel').click();
+    await subs.waitFor({ state: 'detached' });
+    // Leave the workspace as the demo left it.
+    await page.evaluate(() => {
+      for (const id of ['e2epushqa', 'e2ehubqa', 'e2etlsempty']) RED.nodes.remove(id);
+      RED.view.redraw(true);
+    });
   });
 
   it('threw no uncaught errors in the editor page', function () {

@@ -1,0 +1,55 @@
+import type { NodeAPI, Node } from 'node-red';
+import type { Environment } from '../oicp/client';
+import type { PushQueue } from '../push/queue';
+
+export const HUBJECT_CONFIG_TYPE = 'oicp-hubject-config';
+
+/**
+ * What the Hubject config node offers the nodes that use it. One per operator and environment; the other nodes
+ * read it and never the config node's other properties.
+ */
+export interface HubjectConfig {
+  readonly environment: Environment;
+  /** QA, PRODUCTION or CUSTOM, shown in statuses. */
+  readonly envLabel: string;
+  readonly baseUrl: string;
+  /** The configured OperatorID, canonical; undefined when it is invalid (configError says why). */
+  readonly operatorId: string | undefined;
+  /** The OperatorIDs whose EVSEs this operator may push: its own first, then its sub-operators. Empty when invalid. */
+  readonly operatorIds: readonly string[];
+  readonly operatorName: string | undefined;
+  /** Why nothing can be sent with this configuration (shown red on every node using it); undefined when fine. */
+  readonly configError: string | undefined;
+  /** Said once at deploy by the config node; users may show them. */
+  readonly warnings: readonly string[];
+  /** A standing caveat shown beside a push node's counters (e.g. TLS verification off). */
+  readonly caution: string | undefined;
+  /** Why changes are held locally right now (e.g. the client certificate expired); may change while running. */
+  blocked(): string | undefined;
+  /** The operator's push queue; null when configError is set. */
+  readonly queue: PushQueue | null;
+  /** The operator's largest bundle and insert-on-update setting, when the config node sets them. */
+  readonly maxRecords: number | undefined;
+  readonly insertMissing: boolean | undefined;
+  /** Called when blocked() or caution may have changed; returns the unsubscribe function. */
+  onChange(listener: () => void): () => void;
+}
+
+export type HubjectConfigNode = Node & { hubject: HubjectConfig };
+
+function isHubjectConfigNode(n: Node | null | undefined): n is HubjectConfigNode {
+  return !!n && n.type === HUBJECT_CONFIG_TYPE && typeof (n as Partial<HubjectConfigNode>).hubject === 'object';
+}
+
+/** The contract of the config node a node's property names, or why there is none. */
+export function linkedHubject(RED: Pick<NodeAPI, 'nodes'>, id: string | undefined): { hubject?: HubjectConfig; problem?: 'none' | 'missing' } {
+  if (!id) return { problem: 'none' };
+  const n = RED.nodes.getNode(id) as Node | null;
+  if (!isHubjectConfigNode(n)) return { problem: 'missing' };
+  return { hubject: n.hubject };
+}
+
+/** OperatorIDs written one after another, separated by commas or spaces (the config node's subOperatorIds). */
+export function splitOperatorIds(text: unknown): string[] {
+  return typeof text === 'string' ? text.split(/[\s,;]+/).filter((s) => s !== '') : [];
+}

@@ -1,0 +1,70 @@
+/**
+ * Limits of the numbers a user types into the nodes' dialogs. The runtime parses with them and the editor validates
+ * with the same table (exported to it as a node setting), so a value the editor accepts is the value that runs.
+ */
+export interface NumberLimit {
+  readonly min: number;
+  readonly max: number;
+  readonly default: number;
+  readonly integer?: boolean;
+}
+
+export const LIMITS = {
+  // Config node (one operator's queue and client).
+  timeout: { min: 1, max: 600, default: 30 },
+  rateLimit: { min: 1, max: 100_000, default: 2000, integer: true },
+  retryBase: { min: 0.01, max: 3600, default: 1 },
+  retryMax: { min: 0.1, max: 86_400, default: 300 },
+  // Hubject takes one request at a time; a bundle larger than this is split anyway.
+  maxRecords: { min: 1, max: 10_000, default: 500, integer: true },
+  // Full load node.
+  onStartDelay: { min: 0, max: 86_400, default: 30 },
+  staleDays: { min: 0, max: 36_500, default: 7 },
+  minRatio: { min: 0, max: 1, default: 0.5 },
+} as const satisfies Record<string, NumberLimit>;
+
+export type LimitName = keyof typeof LIMITS;
+
+/** True when the editor's text is empty (the field was left blank: the default applies). */
+export function isBlank(v: unknown): boolean {
+  return v === undefined || v === null || (typeof v === 'string' && v.trim() === '');
+}
+
+/**
+ * An editor number: blank or not a number gives the default, out of range is clamped, integers are floored.
+ * Flows are JSON and hand-edited flows carry strings, so '5' counts as 5.
+ */
+export function editorNumber(v: unknown, limit: NumberLimit): number {
+  const n = typeof v === 'number' ? v : isBlank(v) ? NaN : Number(String(v).trim());
+  if (!Number.isFinite(n)) return limit.default;
+  const clamped = Math.min(limit.max, Math.max(limit.min, n));
+  return limit.integer ? Math.floor(clamped) : clamped;
+}
+
+/** An editor number that may be left unset (undefined when blank). */
+export function optionalEditorNumber(v: unknown, limit: NumberLimit): number | undefined {
+  return isBlank(v) ? undefined : editorNumber(v, limit);
+}
+
+/** An editor checkbox: true/'true' and false/'false' (hand-edited flows); anything else gives the default. */
+export function editorBoolean(v: unknown, fallback: boolean): boolean {
+  if (v === true || v === 'true') return true;
+  if (v === false || v === 'false') return false;
+  return fallback;
+}
+
+/** An editor checkbox that may be left unset, as for a setting another node may supply. */
+export function optionalEditorBoolean(v: unknown): boolean | undefined {
+  if (v === true || v === 'true') return true;
+  if (v === false || v === 'false') return false;
+  return undefined;
+}
+
+/** The same check the editor runs: a message key and its values when the text is not a number in range. */
+export function numberProblem(v: unknown, limit: NumberLimit): { key: string; values: Record<string, number> } | undefined {
+  const n = Number(String(v ?? '').trim());
+  if (isBlank(v) || !Number.isFinite(n)) return { key: 'kit.validate.number', values: { min: limit.min, max: limit.max } };
+  if (n < limit.min || n > limit.max) return { key: 'kit.validate.range', values: { min: limit.min, max: limit.max } };
+  if (limit.integer && Math.floor(n) !== n) return { key: 'kit.validate.integer', values: { min: limit.min, max: limit.max } };
+  return undefined;
+}
