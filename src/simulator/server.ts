@@ -12,6 +12,7 @@ import { randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as https from 'node:https';
+import * as net from 'node:net';
 import type { AddressInfo, Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import { z } from 'zod';
@@ -28,6 +29,7 @@ import {
 } from '../oicp/schemas';
 import { renderAdminPage, type AdminView } from './admin-page';
 import { readCertOperatorId, type CertPaths } from './certs';
+import { TlsRefusal } from './tls-refusal';
 
 export type PemInput = string | Buffer;
 
@@ -89,16 +91,26 @@ export const FaultSchema = z.discriminatedUnion('kind', [
     retryAfter: z.number().min(0).optional(),
     /** Response body; a plausible default per status otherwise. */
     body: z.unknown().optional(),
+    /** Without body: answer with an OICP body {StatusCode: {Code: code}} (e.g. 500 with code 500). */
+    code: z.string().regex(/^[0-9]{3}$/).optional(),
+    /** Without body, for 400: a FaultBody naming the EvseStatus of the record at this index of the request. */
+    index: z.number().int().min(0).optional(),
     ...CommonFaultFields,
   }),
   /** Destroys the connection without an answer. */
   z.object({ kind: z.literal('reset'), ...CommonFaultFields }),
   /** Never answers; the client must time out. */
   z.object({ kind: z.literal('hang'), ...CommonFaultFields }),
-  /** HTTP 200 with Result:false and this StatusCode. */
+  /**
+   * Refuses the client certificate in the TLS handshake of new connections as if it came from an unknown CA (alert 48;
+   * under TLS 1.3 the client sees it only after its handshake). Open connections are dropped; count counts connections.
+   */
+  z.object({ kind: z.literal('refuse-certificate'), ...CommonFaultFields }),
+  /** HTTP 200 with Result:false (or `result`, which may be null) and this StatusCode. */
   z.object({
     kind: z.literal('result'),
     code: z.string().regex(/^[0-9]{3}$/),
+    result: z.boolean().nullable().optional(),
     description: z.string().optional(),
     additionalInfo: z.string().optional(),
     ...CommonFaultFields,
@@ -386,6 +398,8 @@ export class HubjectSimulator {
   private boundAdminPort = 0;
   private started = false;
   private refusing = false;
+  private readonly front: net.Server;
+  private readonly refusal: TlsRefusal;
 
   private state = new Map<string, OperatorState>();
   private faultList: ActiveFault[] = [];
@@ -417,8 +431,15 @@ export class HubjectSimulator {
     const tls = isCertPaths(c)
       ? { ca: fs.readFileSync(c.caCert), cert: fs.readFileSync(c.serverCert), key: fs.readFileSync(c.serverKey) }
       : { ca: Array.isArray(c.ca) ? c.ca.map(readPem) : readPem(c.ca), cert: readPem(c.cert), key: readPem(c.key) };
+    this.refusal = new TlsRefusal(tls.cert, tls.key);
     this.api = https.createServer({ ...tls, requestCert: true, rejectUnauthorized: this.requireClientCert }, (req, res) => this.onApiRequest(req, res));
-    this.api.on('connection', (s: Socket) => this.track(this.apiSockets, s));
+    // The port belongs to a plain TCP server that hands each connection to the TLS server, or, while a
+    // refuse-certificate fault is active, to an endpoint that refuses the client certificate.
+    this.front = net.createServer((s: Socket) => {
+      this.track(this.apiSockets, s);
+      if (this.takeCertificateRefusal()) this.refusal.pipe(s);
+      else this.api.emit('connection', s);
+    });
     // Handshake failures (wrong CA, expired, no cert) are the expected outcome of negative tests, not errors.
     this.api.on('tlsClientError', () => undefined);
     if (this.requestedAdminPort !== false) {
@@ -432,13 +453,13 @@ export class HubjectSimulator {
   /** Starts both servers; resolves with the OICP base URL, e.g. https://127.0.0.1:8443/api/oicp. */
   async start(): Promise<string> {
     if (this.started) return this.url;
-    await this.listen(this.api, this.requestedPort);
-    this.boundPort = (this.api.address() as AddressInfo).port;
+    await this.listen(this.front, this.requestedPort);
+    this.boundPort = (this.front.address() as AddressInfo).port;
     if (this.admin && this.requestedAdminPort !== false) {
       try {
         await this.listen(this.admin, this.requestedAdminPort);
       } catch (err) {
-        await this.closeServer(this.api, this.apiSockets);
+        await this.closeServer(this.front, this.apiSockets);
         throw err;
       }
       this.boundAdminPort = (this.admin.address() as AddressInfo).port;
@@ -453,8 +474,9 @@ export class HubjectSimulator {
     this.started = false;
     for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
+    this.refusal.stop();
     await Promise.all([
-      this.closeServer(this.api, this.apiSockets),
+      this.closeServer(this.front, this.apiSockets),
       this.admin ? this.closeServer(this.admin, this.adminSockets) : Promise.resolve(),
     ]);
   }
@@ -467,9 +489,9 @@ export class HubjectSimulator {
     if (!this.started) throw new Error('HubjectSimulator is not started');
     if (on && !this.refusing) {
       this.refusing = true;
-      await this.closeServer(this.api, this.apiSockets);
+      await this.closeServer(this.front, this.apiSockets);
     } else if (!on && this.refusing) {
-      await this.listen(this.api, this.boundPort);
+      await this.listen(this.front, this.boundPort);
       this.refusing = false;
     }
   }
@@ -506,7 +528,7 @@ export class HubjectSimulator {
     return this.host.includes(':') ? `[${this.host}]` : this.host;
   }
 
-  private listen(server: http.Server | https.Server, port: number): Promise<void> {
+  private listen(server: net.Server, port: number): Promise<void> {
     return new Promise((resolve, reject) => {
       const onError = (err: Error): void => reject(err);
       server.once('error', onError);
@@ -517,7 +539,7 @@ export class HubjectSimulator {
     });
   }
 
-  private closeServer(server: http.Server | https.Server, sockets: Set<Socket>): Promise<void> {
+  private closeServer(server: net.Server, sockets: Set<Socket>): Promise<void> {
     return new Promise((resolve) => {
       if (!server.listening) {
         for (const s of sockets) s.destroy();
@@ -553,6 +575,7 @@ export class HubjectSimulator {
     const fault = parsed.data;
     const now = Date.now();
     const id = this.nextFaultId++;
+    if (fault.kind === 'refuse-certificate') for (const sock of this.apiSockets) sock.destroy();
     this.faultList.push({
       id,
       fault,
@@ -578,6 +601,17 @@ export class HubjectSimulator {
     this.faultList = this.faultList.filter((f) => (f.remaining === undefined || f.remaining > 0) && (f.until === undefined || now < f.until));
   }
 
+  /** On a new connection: whether a refuse-certificate fault takes it (one use of its count). */
+  private takeCertificateRefusal(): boolean {
+    this.pruneFaults(Date.now());
+    const a = this.faultList.find((f) => f.fault.kind === 'refuse-certificate');
+    if (!a) return false;
+    a.hits++;
+    if (a.remaining !== undefined) a.remaining--;
+    this.counters.faultsApplied++;
+    return true;
+  }
+
   /** Consumes the faults that apply to this push: every matching latency fault plus the first other one. */
   private takeFaults(opKey: string, evseIds: string[], now: number): { latencyMs: number; fault?: Fault } {
     this.pruneFaults(now);
@@ -588,6 +622,7 @@ export class HubjectSimulator {
       const f = a.fault;
       if (f.evseId !== undefined && !keys.has(evseKey(f.evseId))) continue;
       if (f.operatorId !== undefined && opKeyOf(f.operatorId) !== opKey) continue;
+      if (f.kind === 'refuse-certificate') continue;
       if (f.kind === 'latency') latencyMs += f.ms;
       else if (!chosen) chosen = f;
       else continue;
@@ -925,6 +960,7 @@ export class HubjectSimulator {
   private applyFault(req: http.IncomingMessage, res: http.ServerResponse, entry: RequestLogEntry, fault: Fault): boolean {
     switch (fault.kind) {
       case 'latency':
+      case 'refuse-certificate':
         return false;
       case 'reset':
         req.socket.destroy();
@@ -933,12 +969,18 @@ export class HubjectSimulator {
         // Never answer: the socket stays open until the client times out or stop() drops it.
         return true;
       case 'result':
-        this.ack(res, entry, false, fault.code, fault.additionalInfo ?? null, fault.description);
+        this.ack(res, entry, fault.result === undefined ? false : fault.result, fault.code, fault.additionalInfo ?? null, fault.description);
         return true;
       case 'http': {
         const headers: Record<string, string> = {};
         if (fault.retryAfter !== undefined) headers['Retry-After'] = String(fault.retryAfter);
         let body = fault.body;
+        if (body === undefined && fault.code !== undefined) {
+          entry.code = fault.code;
+          body = { StatusCode: { Code: fault.code, Description: codeInfo(fault.code).description, AdditionalInfo: null } };
+        } else if (body === undefined && fault.index !== undefined && fault.status === 400) {
+          body = faultBody([{ fieldReference: `operatorEvseStatus.evseStatusRecord[${fault.index}].evseStatus`, errorMessage: 'invalid value (simulated)' }]);
+        }
         if (body === undefined) {
           if (fault.status === 401) body = { StatusCode: STATUS_017 };
           else if (fault.status === 404) body = { StatusCode: { Code: '300', Description: 'Partner not found', AdditionalInfo: null } };
@@ -990,7 +1032,7 @@ export class HubjectSimulator {
   }
 
   /** eRoamingAcknowledgement as real Hubject sends it: absent optional fields are null. */
-  private ack(res: http.ServerResponse, entry: RequestLogEntry, result: boolean, code: string, additionalInfo: string | null, description?: string): void {
+  private ack(res: http.ServerResponse, entry: RequestLogEntry, result: boolean | null, code: string, additionalInfo: string | null, description?: string): void {
     entry.code = code;
     if (additionalInfo) entry.note = additionalInfo;
     this.send(res, 200, {
