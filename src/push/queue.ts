@@ -137,6 +137,8 @@ export interface QueueStatus {
   lastReason?: string;
   lastClass?: string;
   retryInMs?: number;
+  /** Requests per rolling minute allowed now: lower for a while after Hubject answered 429. */
+  ratePerMinute?: number;
 }
 
 const NO_OWNERS: Owner[] = [];
@@ -388,7 +390,7 @@ export class PushQueue extends EventEmitter {
     const state: QueueStatus['state'] = !this.running ? 'stopped'
       : this.timer && this.retryAt ? (this.last.class === 'config' ? 'config-error' : 'retrying')
       : this.inFlight ? 'sending' : 'idle';
-    const s: QueueStatus = { state, queued: this.queued, sent: this.counters.sent, requests: this.counters.requests, lastCode: this.last.code, lastReason: this.last.reason, lastClass: this.last.class };
+    const s: QueueStatus = { state, queued: this.queued, sent: this.counters.sent, requests: this.counters.requests, lastCode: this.last.code, lastReason: this.last.reason, lastClass: this.last.class, ratePerMinute: this.limiter.cap(this.now()) };
     if (this.timer && this.retryAt) s.retryInMs = Math.max(0, this.retryAt - this.now());
     return s;
   }

@@ -99,7 +99,7 @@ export function planRejection<T>(attempt: Attempt<T>, answer: Answer, insertMiss
     const bad = items.filter((_, i) => isNamed.has(i));
     const rest = items.filter((_, i) => !isNamed.has(i));
     const again: Attempt<T>[] = rest.length ? [{ action, items: rest, fromUpdate: attempt.fromUpdate, bisect: attempt.bisect }] : [];
-    if (fallback) return { fail: [], failAction: reported, resend: [{ action: 'insert', items: bad, fromUpdate: true, bisect: true, probe: attempt.probe }, ...again] };
+    if (fallback) return { fail: [], failAction: reported, resend: [{ action: 'insert', items: bad, fromUpdate: true, bisect: attempt.bisect, probe: attempt.probe }, ...again] };
     if (attempt.probe && n === 1) return probeRefused(attempt.probe, items, answer, reported);
     return { fail: bad, failAction: reported, resend: again };
   }
