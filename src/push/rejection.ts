@@ -3,9 +3,10 @@
 // - the answer names records (400 FaultBody fieldReference ...evseStatusRecord[7]..., or EvseIDs in AdditionalInfo):
 //   fail those, send the rest again in one request;
 // - it names nothing: probe up to PROBES single records taken from different parts of the bundle. All refused with
-//   the bundle's code means the refusal is systematic (operator, contract, platform): the whole bundle fails with its
-//   reason, at 1 + PROBES requests instead of a request per record. A probe that lands means some records are good:
-//   the rest is bisected, which finds one bad record in about 2·log2(n) requests and never drops a good one.
+//   the bundle's code: the rest is sent once more as a whole; refused again with that code, the refusal is judged
+//   systematic (operator, contract, platform) and the whole bundle fails with its reason, at 2 + PROBES requests
+//   instead of a request per record. A probe that lands means some records are good: the rest is bisected, which
+//   finds one bad record in about 2·log2(n) requests and never drops a good one.
 // - an update refused with 022 goes again as insert when insertMissing is on (never on 018, 019, HTTP 400 or other);
 //   if the insert is refused too, its answer is the reason.
 import type { ActionType } from '../oicp/schemas';
@@ -22,6 +23,8 @@ export interface ProbeState<T> {
   rest: T[];
   /** Probes refused so far. */
   refused: number;
+  /** Every probe was refused alike: this attempt sends the rest once, as the last check before the verdict. */
+  confirming?: boolean;
 }
 
 export interface Attempt<T> {
@@ -109,6 +112,10 @@ export function planRejection<T>(attempt: Attempt<T>, answer: Answer, insertMiss
     if (attempt.probe) return probeRefused(attempt.probe, items, answer, reported);
     return { fail: items, failAction: reported, resend: [] };
   }
+  if (attempt.probe?.confirming) {
+    if (answerKey(answer) === attempt.probe.key) return { fail: items, failAction: reported, systematic: true, resend: [] };
+    return { fail: [], failAction: reported, resend: halves(items, base) };
+  }
   if (attempt.bisect || n <= PROBES) return { fail: [], failAction: reported, resend: halves(items, base) };
   const at = probePositions(n);
   const isProbe = new Set(at);
@@ -124,7 +131,14 @@ function probeRefused<T>(probe: ProbeState<T>, items: T[], answer: Answer, repor
     const next: ProbeState<T> = { ...probe, next: probe.next.slice(1), refused: probe.refused + 1 };
     return { fail: items, failAction: reported, resend: [{ action: reported, items: [probe.next[0]!], probe: next }] };
   }
-  if (same) return { fail: [...items, ...probe.rest], failAction: reported, systematic: true, resend: [] };
+  if (same && probe.confirming) return { fail: items, failAction: reported, systematic: true, resend: [] };
+  if (same) {
+    // Every probe refused alike. The rest goes once more as a whole: accepted, nothing good was lost; refused with the
+    // same code, the refusal is systematic and the rest fails without a request per record.
+    if (!probe.rest.length) return { fail: items, failAction: reported, resend: [] };
+    const last: ProbeState<T> = { key: probe.key, next: [], rest: [], refused: probe.refused + 1, confirming: true };
+    return { fail: items, failAction: reported, resend: [{ action: reported, items: probe.rest, probe: last }] };
+  }
   // Refused for another reason than the bundle: nothing systematic shown; the rest goes again and is bisected if refused.
   const rest = [...probe.next, ...probe.rest];
   return { fail: items, failAction: reported, resend: rest.length ? [{ action: reported, items: rest, bisect: true }] : [] };
