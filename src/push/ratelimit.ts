@@ -1,3 +1,5 @@
+import { RollingWindow } from './window';
+
 /** After a 429: half the limit for this long, then back to the full limit gradually over SLOW_RAMP_MS. */
 export const SLOW_HOLD_MS = 5 * 60_000;
 export const SLOW_RAMP_MS = 5 * 60_000;
@@ -8,12 +10,12 @@ export const SLOW_RAMP_MS = 5 * 60_000;
  * Memory is O(limit).
  */
 export class RollingRateLimiter {
-  private readonly starts: number[] = [];
-  private head = 0;
+  private readonly starts: RollingWindow;
   private slowSince = -Infinity;
 
   constructor(readonly limit: number, readonly windowMs = 60_000) {
     if (!(limit >= 1)) throw new Error('rate limit must be at least 1');
+    this.starts = new RollingWindow(windowMs);
   }
 
   /** Hubject answered 429: half the limit for SLOW_HOLD_MS, then a linear ramp back over SLOW_RAMP_MS. */
@@ -32,29 +34,20 @@ export class RollingRateLimiter {
 
   /** Milliseconds to wait before the next start is allowed (0 = now). */
   waitMs(now: number): number {
-    this.prune(now);
+    const size = this.starts.count(now);
     const cap = this.cap(now);
-    const size = this.size();
     if (size < cap) return 0;
     // The start that has to leave the window before the count is below the cap again.
-    return Math.max(1, this.starts[this.starts.length - cap]! + this.windowMs - now);
+    return Math.max(1, this.starts.at(size - cap)! + this.windowMs - now);
   }
 
   record(now: number): void {
-    this.starts.push(now);
+    this.starts.add(now);
   }
 
   /** Starts within the current window. */
   size(): number {
-    return this.starts.length - this.head;
-  }
-
-  private prune(now: number): void {
-    while (this.head < this.starts.length && this.starts[this.head]! <= now - this.windowMs) this.head++;
-    if (this.head > 1024 && this.head * 2 > this.starts.length) {
-      this.starts.splice(0, this.head);
-      this.head = 0;
-    }
+    return this.starts.size;
   }
 }
 
