@@ -9,6 +9,27 @@ import { afterProbeSuccess, planRejection, positionsFromFieldReferences, type At
 
 export type Transport = (body: PushEvseStatusRequest, signal: AbortSignal) => Promise<PushResult>;
 
+/** The operation a queue carries: one sequential lane per operator per operation. */
+export type Operation = 'status' | 'data';
+
+/**
+ * Builds a lane's request body from a batch. The default builds eRoamingPushEvseStatus; a data lane builds
+ * eRoamingPushEvseData (its records have an EvseID too, which is all the queue reads of them).
+ */
+export type BodyBuilder = (action: ActionType, records: EvseStatusRecord[], operatorId: string, operatorName?: string) => unknown;
+
+/** A lane's transport: receives what its BodyBuilder built. */
+export type LaneTransport = (body: never, signal: AbortSignal) => Promise<PushResult>;
+
+export const statusBody: BodyBuilder = (action, records, operatorId, operatorName) => ({
+  ActionType: action,
+  OperatorEvseStatus: {
+    OperatorID: operatorId,
+    ...(operatorName ? { OperatorName: operatorName } : {}),
+    EvseStatusRecord: records,
+  },
+}) satisfies PushEvseStatusRequest;
+
 export interface RecordFailure {
   EvseID: string;
   action: ActionType;
@@ -95,7 +116,11 @@ export interface Batch extends Part {
 export interface QueueOptions {
   operatorId: string;
   operatorName?: string;
-  transport?: Transport;
+  /** Default 'status'. */
+  operation?: Operation;
+  /** Default statusBody. */
+  buildBody?: BodyBuilder;
+  transport?: Transport | LaneTransport;
   outbox?: OutboxStore;
   maxRecords?: number;
   ratePerMinute?: number;
@@ -162,7 +187,9 @@ export class PushQueue extends EventEmitter {
   backoffBaseMs: number;
   backoffMaxMs: number;
   private limiter: RollingRateLimiter;
-  private transport?: Transport;
+  private transport?: (body: unknown, signal: AbortSignal) => Promise<PushResult>;
+  readonly operation: Operation;
+  private readonly buildBody: BodyBuilder;
   private readonly outbox: OutboxStore;
   private readonly random: () => number;
   private readonly now: () => number;
@@ -200,7 +227,9 @@ export class PushQueue extends EventEmitter {
     super();
     this.operatorId = opts.operatorId;
     this.operatorName = opts.operatorName;
-    this.transport = opts.transport;
+    this.transport = opts.transport as typeof this.transport;
+    this.operation = opts.operation ?? 'status';
+    this.buildBody = opts.buildBody ?? statusBody;
     this.outbox = opts.outbox ?? new MemoryOutbox();
     this.maxRecords = opts.maxRecords ?? 500;
     this.limiter = new RollingRateLimiter(opts.ratePerMinute ?? 2000);
@@ -226,7 +255,12 @@ export class PushQueue extends EventEmitter {
   }
 
   start(transport: Transport): void {
-    this.transport = transport;
+    this.startLane(transport);
+  }
+
+  /** As start, for a lane whose transport takes what its BodyBuilder builds. */
+  startLane(transport: Transport | LaneTransport): void {
+    this.transport = transport as typeof this.transport;
     this.running = true;
     this.failures = 0;
     this.pump();
@@ -515,14 +549,7 @@ export class PushQueue extends EventEmitter {
     batch.attempts++;
     this.counters.requests++;
     this.limiter.record(this.now());
-    const body: PushEvseStatusRequest = {
-      ActionType: batch.action,
-      OperatorEvseStatus: {
-        OperatorID: this.operatorId,
-        ...(this.operatorName ? { OperatorName: this.operatorName } : {}),
-        EvseStatusRecord: batch.records,
-      },
-    };
+    const body = this.buildBody(batch.action, batch.records, this.operatorId, this.operatorName);
     const gen = this.generation;
     const abort = new AbortController();
     this.abort = abort;
