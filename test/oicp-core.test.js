@@ -64,7 +64,9 @@ describe('OICP status codes', function () {
   it('classify every listed code', function () {
     const expect = { '000': 'success', '001': 'transient', '002': 'transient', '009': 'transient', '017': 'config', '018': 'data', '019': 'data', '021': 'transient', '022': 'data', '300': 'config', '310': 'transient', '320': 'transient' };
     for (const [c, cls] of Object.entries(expect)) codes.codeInfo(c).class.should.equal(cls, c);
-    codes.codeInfo('999').class.should.equal('data');
+    // A code missing from the table is never a data fault by default: the HTTP status decides.
+    codes.classifyAnswer(500, '999').should.equal('transient');
+    codes.classifyAnswer(401, '999').should.equal('config');
   });
   it('classify HTTP statuses and errors', function () {
     const cls = (s) => codes.classifyHttpStatus(s).class;

@@ -313,3 +313,59 @@ describe('acknowledgement interpretation', function () {
     interpretResponse(200, JSON.stringify({ Result: false, StatusCode: { Code: '018', AdditionalInfo: 'DE*ABC*E1' } }), undefined, undefined, 1).should.match({ class: 'data', reason: /018 Inconsistent EvseID: DE\*ABC\*E1/ });
   });
 });
+
+describe('one lane per operator per operation', function () {
+  const { acquireQueue, outboxPath, queueKey, forgetQueues } = require('../nodes/push/registry');
+  afterEach(() => forgetQueues());
+
+  it('keeps the status lane\'s key and outbox file name, and gives the data lane its own', function () {
+    const url = 'https://h/api/oicp';
+    queueKey(OP, url).should.equal('DE*ABC|https://h/api/oicp');
+    queueKey(OP, url, 'status').should.equal(queueKey(OP, url));
+    queueKey(OP, url, 'data').should.equal('DE*ABC|https://h/api/oicp|data');
+    const status = outboxPath('/u', OP, url);
+    status.should.match(/DE_ABC-[0-9a-f]{10}\.json$/);
+    outboxPath('/u', OP, url, 'data').should.equal(status.replace(/\.json$/, '-data.json'));
+    const s = acquireQueue(OP, url, undefined, {});
+    const d = acquireQueue(OP, url, undefined, { operation: 'data', ratePerMinute: 375 });
+    s.should.not.equal(d);
+    acquireQueue(OP, url, undefined, { operation: 'data' }).should.equal(d);
+    s.operation.should.equal('status');
+    d.operation.should.equal('data');
+    s.status().ratePerMinute.should.equal(2000);
+    d.status().ratePerMinute.should.equal(375);
+  });
+
+  it('sends what the lane\'s body builder builds, one request at a time per lane, lanes side by side', async function () {
+    let inFlight = { status: 0, data: 0 };
+    let overlapWithin = 0;
+    let overlapAcross = 0;
+    const bodies = [];
+    const transport = (lane) => async (body) => {
+      bodies.push(body);
+      inFlight[lane]++;
+      if (inFlight[lane] > 1) overlapWithin++;
+      if (inFlight.status && inFlight.data) overlapAcross++;
+      await sleep(5);
+      inFlight[lane]--;
+      return ok();
+    };
+    const buildBody = (action, records, operatorId, operatorName) => ({ ActionType: action, OperatorEvseData: { OperatorID: operatorId, OperatorName: operatorName, EvseDataRecord: records } });
+    const s = new PushQueue({ operatorId: OP });
+    const d = new PushQueue({ operatorId: OP, operatorName: 'Demo CPO', operation: 'data', buildBody });
+    s.start(transport('status'));
+    d.startLane(transport('data'));
+    for (let i = 0; i < 20; i++) {
+      s.enqueue('update', [rec(i, 'Occupied')], null);
+      d.enqueue('insert', [{ EvseID: `DE*ABC*E${i}`, EvseStatus: 'Available' }], null);
+      await sleep(1);
+    }
+    await until(() => s.queued === 0 && d.queued === 0);
+    s.stop();
+    d.stop();
+    overlapWithin.should.equal(0);
+    overlapAcross.should.be.above(0);
+    bodies.filter((b) => b.OperatorEvseData).every((b) => b.OperatorEvseData.OperatorName === 'Demo CPO').should.be.true();
+    bodies.filter((b) => b.OperatorEvseStatus).length.should.be.above(0);
+  });
+});

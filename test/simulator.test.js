@@ -1,6 +1,6 @@
 'use strict';
 // The local Hubject simulator, exercised over real mutual TLS on 127.0.0.1 with undici as the client.
-require('should');
+const should = require('should');
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
@@ -454,5 +454,89 @@ describe('Hubject simulator', function () {
       bad.statusCode.should.equal(415);
       await bad.body.dump();
     });
+  });
+});
+
+describe('simulator answers selectable through /admin/faults', function () {
+  this.timeout(30000);
+  let sim, certs, url, agent;
+  before(async function () {
+    ({ sim, certs, url } = await startSim());
+    agent = clientAgent(certs);
+  });
+  after(async function () {
+    await agent.close();
+    await sim.stop();
+  });
+  beforeEach(function () { sim.clearFaults(); sim.clearState(); sim.resetStats(); });
+
+  const admin = async (fault) => {
+    const r = await request(sim.adminUrl + 'admin/faults', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(fault) });
+    r.statusCode.should.equal(201, JSON.stringify(fault));
+    await r.body.dump();
+  };
+  const push = async (b) => {
+    const r = await request(pushUrl(url, OP), { method: 'POST', dispatcher: agent, headers: { 'content-type': 'application/json' }, body: JSON.stringify(b) });
+    return { status: r.statusCode, json: await r.body.json() };
+  };
+
+  it('answers a 500 with an OICP body, Result null, 210 and a 400 naming an index', async function () {
+    const b = body('fullLoad', [rec('DE*ABC*E1', 'Available'), rec('DE*ABC*E2', 'Available')]);
+    await admin({ kind: 'http', status: 500, code: '500', count: 1 });
+    (await push(b)).should.match({ status: 500, json: { StatusCode: { Code: '500', Description: 'Processing error' } } });
+    await admin({ kind: 'result', code: '000', result: null, count: 1 });
+    (await push(b)).should.match({ status: 200, json: { Result: null, StatusCode: { Code: '000' } } });
+    await admin({ kind: 'result', code: '210', count: 1 });
+    (await push(b)).should.match({ status: 200, json: { Result: false, StatusCode: { Code: '210', Description: 'No valid contract' } } });
+    await admin({ kind: 'http', status: 400, index: 1, count: 1 });
+    (await push(b)).should.match({ status: 400, json: { validationErrors: [{ fieldReference: 'operatorEvseStatus.evseStatusRecord[1].evseStatus' }] } });
+    (await push(b)).status.should.equal(200);
+  });
+
+  it('refuses the client certificate under TLS 1.3 with alert 48 while a refuse-certificate fault is active', async function () {
+    await admin({ kind: 'refuse-certificate', count: 1 });
+    const send = async () => {
+      const fresh = clientAgent(certs, OP);
+      try {
+        const r = await request(pushUrl(url, OP), { method: 'POST', dispatcher: fresh, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body('fullLoad', [])) });
+        await r.body.dump();
+        return r.statusCode;
+      } catch (err) {
+        return err;
+      } finally {
+        await fresh.destroy();
+      }
+    };
+    const refused = await send();
+    refused.should.be.instanceOf(Error);
+    sim.stats.pushes.should.equal(0);
+    sim.faults.should.eql([]); // its count is used up
+    (await send()).should.equal(200);
+  });
+});
+
+describe('Hubject model (no sockets)', function () {
+  const { HubjectModel } = require('../nodes/simulator/model');
+  const t = 1000;
+
+  it('applies ActionType semantics: insert refuses known, update refuses unknown EVSEs with 022 naming them', function () {
+    const m = new HubjectModel();
+    m.push(body('insert', [rec('DE*ABC*E1', 'Available')]), undefined, OP, t).should.match({ httpStatus: 200, code: '000', applied: { action: 'insert' } });
+    m.push(body('insert', [rec('DE*ABC*E1', 'Occupied')]), undefined, OP, t).should.match({ code: '022', note: 'DE*ABC*E1', body: { Result: false } });
+    m.push(body('update', [rec('DE*ABC*E1', 'Occupied'), rec('DE*ABC*E9', 'Occupied')]), undefined, OP, t).should.match({ code: '022', note: 'DE*ABC*E9' });
+    m.getStatus(OP, 'DE*ABC*E1').should.equal('Available');
+    m.push(body('delete', [rec('DE*ABC*E7', 'Available')]), undefined, OP, t).code.should.equal('000');
+    m.push(body('fullLoad', [rec('DE*ABC*E2', 'Reserved')]), undefined, OP, t).code.should.equal('000');
+    [...m.getState(OP).keys()].should.eql(['DE*ABC*E2']);
+  });
+
+  it('answers 018 for foreign or repeated EvseIDs, 017 for a body OperatorID that is not the URL\'s, 400 naming the field', function () {
+    const m = new HubjectModel();
+    m.push(body('insert', [rec('DE*XYZ*E1', 'Available')]), undefined, OP, t).should.match({ code: '018', note: 'DE*XYZ*E1' });
+    m.push(body('insert', [rec('DE*ABC*E1', 'Available'), rec('DE*ABC*E1', 'Occupied')]), undefined, OP, t).code.should.equal('018');
+    m.push(body('insert', [rec('DE*XYZ*E1', 'Available')], 'DE*XYZ'), undefined, OP, t).should.match({ httpStatus: 401, code: '017' });
+    m.push(body('insert', [rec('DE*ABC*E1', 'Busy')]), undefined, OP, t).should.match({ httpStatus: 400, body: { validationErrors: [{ fieldReference: 'operatorEvseStatus.evseStatusRecord[0].evseStatus' }] } });
+    m.push(undefined, 'Unexpected end', OP, t).httpStatus.should.equal(400);
+    m.getOperators().should.eql([]);
   });
 });

@@ -1,4 +1,4 @@
-import { Agent, request } from 'undici';
+import { Agent, buildConnector, request } from 'undici';
 import type { ConnectionOptions } from 'node:tls';
 import type { Readable } from 'node:stream';
 import {
@@ -6,7 +6,7 @@ import {
   type Acknowledgement, type PushEvseStatusRequest, type StatusCode,
 } from './schemas';
 import { pushRequestBody } from './body';
-import { classifyError, classifyHttpStatus, codeInfo, parseRetryAfter, type FaultClass } from './codes';
+import { STATUS_CODES, classifyAnswer, classifyError, classifyHttpStatus, codeInfo, parseRetryAfter, type FaultClass } from './codes';
 
 export const ENVIRONMENTS = {
   qa: 'https://service-qa.hubject.com/api/oicp',
@@ -30,7 +30,7 @@ export interface ClientOptions {
   baseUrl: string;
   operatorId: string;
   tls?: TlsOptions;
-  /** Whole-request timeout (headers and body), ms. */
+  /** Request timeout (headers and body) for a small body, ms; larger bodies get more (see effectiveTimeoutMs). */
   timeoutMs?: number;
   connectTimeoutMs?: number;
 }
@@ -47,6 +47,24 @@ export interface PushResult {
   retryAfterMs?: number;
   durationMs: number;
   errorCode?: string;
+  /** The timeout this request had (effectiveTimeoutMs): after a timeout, Hubject may still work on it for as long. */
+  timeoutMs?: number;
+  /** Set on a 2xx answer that could not be read as an acknowledgement: the start of its body. */
+  unreadable?: string;
+}
+
+/** Extra time per byte of request body: 1 s per 100 kB, so a 100,000-record fullLoad (about 6 MB) gets 60 s more. */
+export const TIMEOUT_MS_PER_100KB = 1000;
+
+/** Effective request timeout: the configured timeout plus 1 s per 100 kB of request body. */
+export function effectiveTimeoutMs(timeoutMs: number, bodyBytes: number): number {
+  return timeoutMs + Math.ceil((Math.max(0, bodyBytes) * TIMEOUT_MS_PER_100KB) / 100_000);
+}
+
+/** Error codes of a refusal that the server sent as a TLS alert (under TLS 1.3 after the handshake). */
+function isTlsAlert(err: unknown): err is Error & { code: string } {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && (code.startsWith('ERR_SSL_') || code.startsWith('ERR_TLS_'));
 }
 
 export function pushStatusUrl(baseUrl: string, operatorId: string): string {
@@ -66,6 +84,8 @@ export class HubjectClient {
   readonly url: string;
   private readonly agent: Agent;
   private readonly timeoutMs: number;
+  /** First TLS alert of the latest socket: undici reports a TLS 1.3 refusal only as "other side closed". */
+  private tlsAlert: { error: Error & { code: string }; at: number } | null = null;
 
   constructor(readonly options: ClientOptions) {
     this.url = pushStatusUrl(options.baseUrl, options.operatorId);
@@ -77,8 +97,18 @@ export class HubjectClient {
       timeout: options.connectTimeoutMs ?? Math.min(this.timeoutMs, 10_000),
     };
     if (t.servername) connect.servername = t.servername;
+    const base = buildConnector(connect as buildConnector.BuildOptions);
+    const connector: buildConnector.connector = (opts, callback) => base(opts, (err, socket) => {
+      if (socket) {
+        socket.on('error', (e: unknown) => {
+          if (isTlsAlert(e)) this.tlsAlert ??= { error: e, at: performance.now() };
+        });
+      }
+      // undici's typings want (err, null) | (null, socket); pass through what the connector gave.
+      (callback as (e: Error | null, s: unknown) => void)(err, socket);
+    });
     this.agent = new Agent({
-      connect,
+      connect: connector,
       keepAliveTimeout: 30_000,
       headersTimeout: this.timeoutMs,
       bodyTimeout: this.timeoutMs,
@@ -91,16 +121,20 @@ export class HubjectClient {
     const started = performance.now();
     const elapsed = () => Math.round(performance.now() - started);
     let res;
+    let timeoutMs = this.timeoutMs;
+    this.tlsAlert = null;
     try {
       const payload = pushRequestBody(body);
       const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json' };
       if (payload.contentLength !== undefined) headers['content-length'] = String(payload.contentLength);
+      const bytes = payload.contentLength ?? (typeof payload.body === 'string' ? Buffer.byteLength(payload.body) : 0);
+      timeoutMs = effectiveTimeoutMs(this.timeoutMs, bytes);
       // undici documents Iterable bodies (docs/api/Dispatcher.md) but its request() typings leave them out.
       const requestBody = payload.body as string | Readable;
-      res = await request(this.url, { method: 'POST', dispatcher: this.agent, headers, body: requestBody, signal });
+      res = await request(this.url, { method: 'POST', dispatcher: this.agent, headers, body: requestBody, signal, headersTimeout: timeoutMs, bodyTimeout: timeoutMs });
     } catch (err) {
-      const c = classifyError(err);
-      return { class: c.class, reason: c.reason, errorCode: c.code, durationMs: elapsed() };
+      const c = classifyError(this.takeTlsAlert() ?? err);
+      return { class: c.class, reason: c.reason, errorCode: c.code, durationMs: elapsed(), timeoutMs };
     }
     const processId = headerValue(res.headers['process-id']);
     let text = '';
@@ -108,9 +142,18 @@ export class HubjectClient {
       text = await res.body.text();
     } catch (err) {
       const c = classifyError(err);
-      return { class: c.class, reason: c.reason, errorCode: c.code, httpStatus: res.statusCode, processId, durationMs: elapsed() };
+      return { class: c.class, reason: c.reason, errorCode: c.code, httpStatus: res.statusCode, processId, durationMs: elapsed(), timeoutMs };
     }
-    return interpretResponse(res.statusCode, text, res.headers['retry-after'], processId, elapsed());
+    const result = interpretResponse(res.statusCode, text, res.headers['retry-after'], processId, elapsed());
+    result.timeoutMs = timeoutMs;
+    return result;
+  }
+
+  /** The TLS alert the socket received during this request, if any (set from the connector's error listener). */
+  private takeTlsAlert(): Error | undefined {
+    const a = this.tlsAlert;
+    this.tlsAlert = null;
+    return a?.error;
   }
 
   close(): Promise<void> {
@@ -130,6 +173,12 @@ function safeJson(text: string): unknown {
   try { return JSON.parse(text); } catch { return undefined; }
 }
 
+/** The start of a body for a status or log line, on one line. */
+export function excerpt(text: string, max = 120): string {
+  const one = text.replace(/\s+/g, ' ').trim();
+  return one.length > max ? `${one.slice(0, max)}…` : one || '(empty body)';
+}
+
 /** Turns an HTTP status and body into a classified result. Exported for tests. */
 export function interpretResponse(
   httpStatus: number, text: string, retryAfter: string | string[] | undefined, processId: string | undefined, durationMs: number,
@@ -137,18 +186,21 @@ export function interpretResponse(
   const json = safeJson(text);
   const base = { httpStatus, processId, durationMs };
   if (httpStatus >= 200 && httpStatus < 300) {
-    const ack = AcknowledgementSchema.safeParse(json);
-    if (!ack.success) {
-      return { ...base, class: 'transient', reason: `HTTP ${httpStatus} with an unreadable acknowledgement` };
+    const status = StatusOnlySchema.safeParse(json);
+    if (!status.success) {
+      return { ...base, class: 'transient', reason: `HTTP ${httpStatus} with an unreadable acknowledgement: ${excerpt(text)}`, unreadable: excerpt(text) };
     }
-    const sc = ack.data.StatusCode;
-    const info = codeInfo(sc.Code);
-    if (ack.data.Result && sc.Code === '000') {
-      return { ...base, class: 'success', reason: '000 success', ack: ack.data, statusCode: sc };
+    const sc = status.data.StatusCode;
+    const parsed = AcknowledgementSchema.safeParse(json);
+    const ack = parsed.success ? parsed.data : undefined;
+    // 000 is success even when Result is missing or null; Result:false with 000 is contradictory and reported.
+    if (sc.Code === '000' && ack?.Result !== false) {
+      return { ...base, class: 'success', reason: '000 success', ack: ack ?? { Result: true, StatusCode: sc }, statusCode: sc };
     }
-    // Result:false with 000 is contradictory; treat as a data rejection so it is reported, not lost.
-    const cls: FaultClass = info.class === 'success' ? 'data' : info.class;
-    return { ...base, class: cls, reason: describeCode(sc), ack: ack.data, statusCode: sc };
+    const known = sc.Code in STATUS_CODES;
+    // A refusal with a code missing from the table is retried, never dropped as a data fault.
+    const cls: FaultClass = !known ? 'transient' : codeInfo(sc.Code).class === 'success' ? 'data' : codeInfo(sc.Code).class;
+    return { ...base, class: cls, reason: describeCode(sc), ack, statusCode: sc };
   }
   const http = classifyHttpStatus(httpStatus);
   const result: PushResult = { ...base, class: http.class, reason: http.reason };
@@ -157,9 +209,7 @@ export function interpretResponse(
   if (status.success) {
     const sc = status.data.StatusCode;
     result.statusCode = sc;
-    const info = codeInfo(sc.Code);
-    // The OICP code is more specific than the HTTP status (401 + 017, 404 + 300).
-    if (info.class !== 'success') result.class = info.class;
+    result.class = classifyAnswer(httpStatus, sc.Code);
     result.reason = `HTTP ${httpStatus} ${describeCode(sc)}`;
   } else if (httpStatus === 400) {
     const fault = FaultBodySchema.safeParse(json);

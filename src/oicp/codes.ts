@@ -29,11 +29,16 @@ export const STATUS_CODES: Readonly<Record<string, CodeInfo>> = {
   '121': { description: 'PLC (ISO/IEC 15118) Authentication failed - invalid certificate', class: 'data' },
   '122': { description: 'PLC (ISO/IEC 15118) Authentication failed - time out error', class: 'data' },
   '200': { description: 'EvcoID locked', class: 'data' },
-  '210': { description: 'No valid contract', class: 'data' },
+  // Hubject answers 210 when the operator has no contract or offer for the service: nothing in the records is wrong.
+  '210': { description: 'No valid contract', class: 'config', hint: 'no valid contract or offer for this service at Hubject: ask Hubject to activate it; changes are kept' },
   '300': { description: 'Partner not found', class: 'config', hint: 'check OperatorID and the environment URL' },
   '310': { description: 'Partner did not respond', class: 'transient' },
   '320': { description: 'Service not available', class: 'transient' },
   '400': { description: 'Session is invalid', class: 'data' },
+  // 401, 404 and 500 are on Hubject's status-code page but not in the spec's CodeType table.
+  '401': { description: 'Call not authorized', class: 'config', hint: 'check OperatorID, client certificate and the contract with Hubject' },
+  '404': { description: 'Data not found', class: 'data' },
+  '500': { description: 'Processing error', class: 'transient' },
   '501': { description: 'Communication to EVSE failed', class: 'data' },
   '510': { description: 'No EV connected to EVSE', class: 'data' },
   '601': { description: 'EVSE already reserved', class: 'data' },
@@ -43,8 +48,26 @@ export const STATUS_CODES: Readonly<Record<string, CodeInfo>> = {
   '700': { description: 'EVSE out of service', class: 'data' },
 };
 
+/**
+ * The table's entry, or for a code missing from it a description with class 'transient'. Callers that classify an
+ * answer use classifyAnswer, where an unknown code keeps the class of the HTTP status (never 'data' by default).
+ */
 export function codeInfo(code: string): CodeInfo {
-  return STATUS_CODES[code] ?? { description: `Unknown status code ${code}`, class: 'data' };
+  return STATUS_CODES[code] ?? { description: `Unknown status code ${code}`, class: 'transient' };
+}
+
+/**
+ * The class of an answer from its HTTP status and the OICP code in its body. 408, 429 and 5xx are transient whatever
+ * the body says; a code missing from the table keeps the class of the HTTP status; otherwise the code is more specific
+ * than the HTTP status (401 + 017, 404 + 300).
+ */
+export function classifyAnswer(httpStatus: number, code: string | undefined): FaultClass {
+  const http = classifyHttpStatus(httpStatus).class;
+  if (httpStatus === 408 || httpStatus === 429 || httpStatus >= 500) return 'transient';
+  const info = code === undefined ? undefined : STATUS_CODES[code];
+  if (!info) return http;
+  if (info.class === 'success') return http === 'success' ? 'success' : http;
+  return info.class;
 }
 
 export interface HttpClassification {

@@ -5,8 +5,30 @@ import type { PushResult } from '../oicp/client';
 import { KeyIndex } from './keyindex';
 import { MemoryOutbox, type OutboxSegment, type OutboxStore } from './outbox';
 import { RollingRateLimiter, backoffDelay } from './ratelimit';
+import { afterProbeSuccess, planRejection, positionsFromFieldReferences, type Attempt, type ProbeState } from './rejection';
 
 export type Transport = (body: PushEvseStatusRequest, signal: AbortSignal) => Promise<PushResult>;
+
+/** The operation a queue carries: one sequential lane per operator per operation. */
+export type Operation = 'status' | 'data';
+
+/**
+ * Builds a lane's request body from a batch. The default builds eRoamingPushEvseStatus; a data lane builds
+ * eRoamingPushEvseData (its records have an EvseID too, which is all the queue reads of them).
+ */
+export type BodyBuilder = (action: ActionType, records: EvseStatusRecord[], operatorId: string, operatorName?: string) => unknown;
+
+/** A lane's transport: receives what its BodyBuilder built. */
+export type LaneTransport = (body: never, signal: AbortSignal) => Promise<PushResult>;
+
+export const statusBody: BodyBuilder = (action, records, operatorId, operatorName) => ({
+  ActionType: action,
+  OperatorEvseStatus: {
+    OperatorID: operatorId,
+    ...(operatorName ? { OperatorName: operatorName } : {}),
+    EvseStatusRecord: records,
+  },
+}) satisfies PushEvseStatusRequest;
 
 export interface RecordFailure {
   EvseID: string;
@@ -74,26 +96,54 @@ interface ListSegment extends Part {
 
 type Segment = MapSegment | ListSegment;
 
+/** One record with the input messages waiting for it, as the rejection policy moves records around. */
+interface Item {
+  record: EvseStatusRecord;
+  owners: Owner[];
+}
+
 export interface Batch extends Part {
   action: ActionType;
   attempts: number;
   /** An update re-sent as insert after Hubject refused it (insertMissing). */
   fromUpdate?: boolean;
+  /** Part of a bisection of a refused bundle. */
+  bisect?: boolean;
+  /** A single record probing a refused bundle; holds the bundle's other records until the verdict. */
+  probe?: ProbeState<Item>;
 }
 
 export interface QueueOptions {
   operatorId: string;
   operatorName?: string;
-  transport?: Transport;
+  /** Default 'status'. */
+  operation?: Operation;
+  /** Default statusBody. */
+  buildBody?: BodyBuilder;
+  transport?: Transport | LaneTransport;
   outbox?: OutboxStore;
   maxRecords?: number;
   ratePerMinute?: number;
   backoffBaseMs?: number;
   backoffMaxMs?: number;
   insertMissing?: boolean;
+  /** The configured request timeout (before it grows with the body), for the wait after an aborted request. */
+  requestTimeoutMs?: number;
   random?: () => number;
   now?: () => number;
 }
+
+/** Emitted when Hubject answers again after a transient failure that lasted RECOVERED_AFTER_ATTEMPTS or more. */
+export interface RecoveredEvent {
+  afterMs: number;
+  delivered: number;
+}
+
+export const RECOVERED_AFTER_ATTEMPTS = 3;
+/** Unreadable 2xx answers in a row before the queue reports a configuration error. */
+export const UNREADABLE_LIMIT = 3;
+/** Timeout codes of a request that reached Hubject, which may still be working on it. */
+const TIMED_OUT = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'TIMEOUT']);
 
 export interface BatchResultEvent {
   action: ActionType;
@@ -112,6 +162,8 @@ export interface QueueStatus {
   lastReason?: string;
   lastClass?: string;
   retryInMs?: number;
+  /** Requests per rolling minute allowed now: lower for a while after Hubject answered 429. */
+  ratePerMinute?: number;
 }
 
 const NO_OWNERS: Owner[] = [];
@@ -135,7 +187,9 @@ export class PushQueue extends EventEmitter {
   backoffBaseMs: number;
   backoffMaxMs: number;
   private limiter: RollingRateLimiter;
-  private transport?: Transport;
+  private transport?: (body: unknown, signal: AbortSignal) => Promise<PushResult>;
+  readonly operation: Operation;
+  private readonly buildBody: BodyBuilder;
   private readonly outbox: OutboxStore;
   private readonly random: () => number;
   private readonly now: () => number;
@@ -149,6 +203,14 @@ export class PushQueue extends EventEmitter {
   private retryAt = 0;
   private failures = 0;
   private running = false;
+  /** Nothing is sent before this time: Hubject may still be working on a request that timed out or was aborted. */
+  private quietUntil = 0;
+  private quietTimer = false;
+  private abortedAt = 0;
+  private requestTimeoutMs: number;
+  private lastTimeoutMs = 0;
+  private outage: { since: number; attempts: number } | null = null;
+  private unreadable = 0;
 
   private seq = 0;
   private durableSeq = 0;
@@ -165,13 +227,16 @@ export class PushQueue extends EventEmitter {
     super();
     this.operatorId = opts.operatorId;
     this.operatorName = opts.operatorName;
-    this.transport = opts.transport;
+    this.transport = opts.transport as typeof this.transport;
+    this.operation = opts.operation ?? 'status';
+    this.buildBody = opts.buildBody ?? statusBody;
     this.outbox = opts.outbox ?? new MemoryOutbox();
     this.maxRecords = opts.maxRecords ?? 500;
     this.limiter = new RollingRateLimiter(opts.ratePerMinute ?? 2000);
     this.backoffBaseMs = opts.backoffBaseMs ?? 1000;
     this.backoffMaxMs = opts.backoffMaxMs ?? 300_000;
     this.insertMissing = opts.insertMissing ?? true;
+    this.requestTimeoutMs = opts.requestTimeoutMs ?? 30_000;
     this.random = opts.random ?? Math.random;
     this.now = opts.now ?? Date.now;
     for (const s of this.outbox.load()) this.addSegment(s.action, s.records, null);
@@ -179,7 +244,8 @@ export class PushQueue extends EventEmitter {
   }
 
   /** Applies settings of a (re)deployed config node; keeps the pending changes. */
-  configure(opts: Pick<QueueOptions, 'operatorName' | 'maxRecords' | 'ratePerMinute' | 'backoffBaseMs' | 'backoffMaxMs' | 'insertMissing'>): void {
+  configure(opts: Pick<QueueOptions, 'operatorName' | 'maxRecords' | 'ratePerMinute' | 'backoffBaseMs' | 'backoffMaxMs' | 'insertMissing' | 'requestTimeoutMs'>): void {
+    if (opts.requestTimeoutMs) this.requestTimeoutMs = opts.requestTimeoutMs;
     if (opts.operatorName !== undefined) this.operatorName = opts.operatorName;
     if (opts.maxRecords) this.maxRecords = opts.maxRecords;
     if (opts.ratePerMinute && opts.ratePerMinute !== this.limiter.limit) this.limiter = new RollingRateLimiter(opts.ratePerMinute);
@@ -189,7 +255,12 @@ export class PushQueue extends EventEmitter {
   }
 
   start(transport: Transport): void {
-    this.transport = transport;
+    this.startLane(transport);
+  }
+
+  /** As start, for a lane whose transport takes what its BodyBuilder builds. */
+  startLane(transport: Transport | LaneTransport): void {
+    this.transport = transport as typeof this.transport;
     this.running = true;
     this.failures = 0;
     this.pump();
@@ -205,9 +276,15 @@ export class PushQueue extends EventEmitter {
     if (this.statusTimer) clearTimeout(this.statusTimer);
     this.statusTimer = null;
     if (this.inFlight) {
+      // Hubject may still be working on the aborted request: wait one request timeout before sending again. The
+      // client's answer to the abort refines this with the request's real timeout (see send).
+      this.abortedAt = this.now();
+      const estimate = Math.max(this.requestTimeoutMs, this.lastTimeoutMs) + Math.ceil((this.inFlight.records.length * 60) / 100);
+      this.quietUntil = Math.max(this.quietUntil, this.abortedAt + estimate);
       this.head.unshift(this.inFlight);
       this.inFlight = null;
     }
+    this.quietTimer = false;
     this.abort?.abort();
     this.abort = null;
     this.transport = undefined;
@@ -233,8 +310,10 @@ export class PushQueue extends EventEmitter {
       last = owners;
       for (const o of owners) if (o.nodeId === nodeId) o.settle = null;
     };
-    if (this.inFlight) this.inFlight.owners.forEach(visit);
-    for (const b of this.head) b.owners.forEach(visit);
+    for (const b of this.inFlight ? [this.inFlight, ...this.head] : this.head) {
+      b.owners.forEach(visit);
+      for (const i of heldBack(b)) visit(i.owners);
+    }
     for (const s of this.segments) {
       if (s.kind === 'list') s.owners.forEach(visit);
       else s.entries.forEach((e) => visit(e.owners));
@@ -335,8 +414,8 @@ export class PushQueue extends EventEmitter {
   }
 
   get queued(): number {
-    let n = this.inFlight ? this.inFlight.records.length : 0;
-    for (const b of this.head) n += b.records.length;
+    let n = 0;
+    for (const b of this.inFlight ? [this.inFlight, ...this.head] : this.head) n += b.records.length + (b.probe ? b.probe.next.length + b.probe.rest.length : 0);
     for (const s of this.segments) n += s.kind === 'list' ? s.records.length : s.entries.size;
     return n;
   }
@@ -345,7 +424,7 @@ export class PushQueue extends EventEmitter {
     const state: QueueStatus['state'] = !this.running ? 'stopped'
       : this.timer && this.retryAt ? (this.last.class === 'config' ? 'config-error' : 'retrying')
       : this.inFlight ? 'sending' : 'idle';
-    const s: QueueStatus = { state, queued: this.queued, sent: this.counters.sent, requests: this.counters.requests, lastCode: this.last.code, lastReason: this.last.reason, lastClass: this.last.class };
+    const s: QueueStatus = { state, queued: this.queued, sent: this.counters.sent, requests: this.counters.requests, lastCode: this.last.code, lastReason: this.last.reason, lastClass: this.last.class, ratePerMinute: this.limiter.cap(this.now()) };
     if (this.timer && this.retryAt) s.retryInMs = Math.max(0, this.retryAt - this.now());
     return s;
   }
@@ -357,8 +436,10 @@ export class PushQueue extends EventEmitter {
     const push = (action: ActionType, records: EvseStatusRecord[]) => {
       if (records.length || action === 'fullLoad') out.push({ action, records });
     };
-    if (this.inFlight) push(this.inFlight.action, this.inFlight.records);
-    for (const b of this.head) push(b.action, b.records);
+    for (const b of this.inFlight ? [this.inFlight, ...this.head] : this.head) {
+      push(b.action, b.records);
+      if (b.probe) push(baseAction(b), heldBack(b).map((i) => i.record));
+    }
     for (const s of this.segments) {
       if (s.building) continue;
       push(s.action, s.kind === 'list' ? s.records : Array.from(s.entries.values(), (e) => e.record));
@@ -434,6 +515,12 @@ export class PushQueue extends EventEmitter {
 
   private pump(): void {
     if (!this.running || !this.transport || this.inFlight || this.timer) return;
+    const quiet = this.quietUntil - this.now();
+    if (quiet > 0 && this.queued > 0) {
+      this.quietTimer = true;
+      this.arm(quiet, true);
+      return;
+    }
     const wait = this.limiter.waitMs(this.now());
     if (wait > 0) {
       this.arm(wait, false);
@@ -452,6 +539,7 @@ export class PushQueue extends EventEmitter {
     this.timer = setTimeout(() => {
       this.timer = null;
       this.retryAt = 0;
+      this.quietTimer = false;
       this.pump();
     }, ms);
   }
@@ -461,48 +549,81 @@ export class PushQueue extends EventEmitter {
     batch.attempts++;
     this.counters.requests++;
     this.limiter.record(this.now());
-    const body: PushEvseStatusRequest = {
-      ActionType: batch.action,
-      OperatorEvseStatus: {
-        OperatorID: this.operatorId,
-        ...(this.operatorName ? { OperatorName: this.operatorName } : {}),
-        EvseStatusRecord: batch.records,
-      },
-    };
+    const body = this.buildBody(batch.action, batch.records, this.operatorId, this.operatorName);
     const gen = this.generation;
     const abort = new AbortController();
     this.abort = abort;
     this.emitStatusSoon();
     this.transport!(body, abort.signal).then(
-      (result) => { if (gen === this.generation) this.onResult(batch, result); },
+      (result) => {
+        if (gen === this.generation) this.onResult(batch, result);
+        else if (result.timeoutMs && this.abortedAt) this.refineQuiet(this.abortedAt + result.timeoutMs);
+      },
       (err: unknown) => {
         if (gen === this.generation) this.onResult(batch, { class: 'transient', reason: `transport error: ${(err as Error)?.message ?? err}`, durationMs: 0 });
       },
     );
   }
 
-  private onResult(batch: Batch, result: PushResult): void {
+  /** The aborted request's own timeout is known now: it replaces the estimate made on stop. */
+  private refineQuiet(until: number): void {
+    this.quietUntil = until;
+    if (this.quietTimer && this.timer) {
+      clearTimeout(this.timer);
+      this.timer = null;
+      this.retryAt = 0;
+      this.quietTimer = false;
+      this.pump();
+    }
+  }
+
+  private onResult(batch: Batch, original: PushResult): void {
     this.inFlight = null;
     this.abort = null;
+    let result = original;
+    if (result.timeoutMs) this.lastTimeoutMs = result.timeoutMs;
+    if (result.unreadable !== undefined) {
+      // One garbled answer is retried; several in a row mean something between us and Hubject is wrong.
+      if (++this.unreadable >= UNREADABLE_LIMIT) {
+        result = { ...result, class: 'config', reason: `${this.unreadable} answers in a row could not be read as an OICP acknowledgement; last: ${result.unreadable}` };
+      }
+    } else if (result.httpStatus) {
+      this.unreadable = 0;
+    }
     this.last = { code: result.statusCode?.Code ?? (result.httpStatus ? String(result.httpStatus) : result.errorCode), reason: result.reason, class: result.class };
     this.emit('result', {
       action: batch.action, records: batch.records, attempts: batch.attempts,
       nodeIds: ownerNodes(batch.owners), result,
     } satisfies BatchResultEvent);
 
+    if (result.class !== 'transient') {
+      const outage = this.outage;
+      this.outage = null;
+      if (outage && outage.attempts >= RECOVERED_AFTER_ATTEMPTS && result.class === 'success') {
+        this.emit('recovered', { afterMs: this.now() - outage.since, delivered: batch.records.length } satisfies RecoveredEvent);
+      }
+    }
     switch (result.class) {
       case 'success':
         this.failures = 0;
         this.counters.sent += batch.records.length;
         for (const owners of batch.owners) this.settleRecord(owners);
+        if (batch.probe) this.head.unshift(...afterProbeSuccess(batch.probe, baseAction(batch)).map(toBatch));
         this.schedulePersist();
         break;
       case 'transient':
       case 'config': {
         this.head.unshift(batch);
-        const delay = result.class === 'config'
+        if (result.class === 'transient') {
+          this.outage ??= { since: this.now() - (result.durationMs ?? 0), attempts: 0 };
+          this.outage.attempts++;
+        }
+        if (result.httpStatus === 429) this.limiter.slowDown(this.now());
+        let delay = result.class === 'config'
           ? this.backoffMaxMs
           : backoffDelay(this.failures, this.backoffBaseMs, this.backoffMaxMs, this.random, result.retryAfterMs);
+        // A request that timed out may still be running at Hubject: a copy sent now could overlap it.
+        if (result.errorCode && TIMED_OUT.has(result.errorCode)) delay = Math.max(delay, result.timeoutMs ?? this.requestTimeoutMs);
         this.failures++;
         this.arm(delay, true);
         this.emit(result.class === 'config' ? 'config-error' : 'retry', { result, delayMs: delay, batch: batch.records.length });
@@ -518,44 +639,20 @@ export class PushQueue extends EventEmitter {
     this.pump();
   }
 
-  /** Permanent rejections: isolate the bad records so the rest still land, with the right ActionType. */
+  /** Permanent rejections: the policy in rejection.ts decides what fails and what goes again. */
   private onDataError(batch: Batch, result: PushResult): void {
-    const code = result.statusCode?.Code;
     const n = batch.records.length;
-    const named = namedPositions(batch.records, result.statusCode?.AdditionalInfo);
-    const retry = (action: ActionType, part: Part, fromUpdate?: boolean): Batch => ({ records: part.records, owners: part.owners, action, attempts: 0, fromUpdate });
-
-    if (named.size && named.size < n) {
-      const bad = pick(batch, (i) => named.has(i));
-      const rest = pick(batch, (i) => !named.has(i));
-      if (code === '018' || batch.action === 'fullLoad' || !this.insertMissing || batch.action !== 'update') {
-        this.failAll(bad, batch.action, result);
-        this.head.unshift(retry(batch.action, rest, batch.fromUpdate));
-      } else {
-        // update refused for the named (missing) EVSEs: insert those, update the rest.
-        this.head.unshift(retry('insert', bad, true), retry('update', rest));
-      }
-      return;
+    const named = new Set([
+      ...namedPositions(batch.records, result.statusCode?.AdditionalInfo),
+      ...positionsFromFieldReferences(result.validationErrors, n),
+    ]);
+    const attempt: Attempt<Item> = { action: batch.action, items: toItems(batch), fromUpdate: batch.fromUpdate, bisect: batch.bisect, probe: batch.probe };
+    const plan = planRejection(attempt, { code: result.statusCode?.Code, httpStatus: result.httpStatus, named: [...named] }, this.insertMissing);
+    if (plan.fail.length) {
+      const why = plan.systematic ? { ...result, reason: `${result.reason} (every record probed was refused alike: the whole bundle is refused)` } : result;
+      this.failAll(fromItems(plan.fail), plan.failAction, why);
     }
-    if (batch.action === 'fullLoad') {
-      // Never split a fullLoad: a second chunk would wipe the first.
-      this.failAll(batch, batch.action, result);
-      return;
-    }
-    const missingFallback = this.insertMissing && code !== '018' && result.httpStatus !== 400;
-    if (batch.action === 'update' && missingFallback) {
-      this.head.unshift(retry('insert', batch, true));
-      return;
-    }
-    if (n > 1) {
-      const mid = Math.ceil(n / 2);
-      // After an insert fallback failed, halves go back to update so each record finds its ActionType.
-      const action = batch.fromUpdate ? 'update' : batch.action;
-      const half = (from: number, to: number): Part => ({ records: batch.records.slice(from, to), owners: batch.owners.slice(from, to) });
-      this.head.unshift(retry(action, half(0, mid)), retry(action, half(mid, n)));
-      return;
-    }
-    this.failAll(batch, batch.fromUpdate ? 'update' : batch.action, result);
+    this.head.unshift(...plan.resend.map(toBatch));
   }
 
   private failAll(part: Part, action: ActionType, result: PushResult): void {
@@ -613,15 +710,25 @@ function newList(action: ActionType, capacity: number): ListSegment {
   return { kind: 'list', action, records: [], owners: [], seq: 0, index: new KeyIndex(capacity) };
 }
 
-function pick(part: Part, keep: (i: number) => boolean): Part {
-  const out: Part = { records: [], owners: [] };
-  for (let i = 0; i < part.records.length; i++) {
-    if (keep(i)) {
-      out.records.push(part.records[i]!);
-      out.owners.push(part.owners[i]!);
-    }
-  }
-  return out;
+function toItems(part: Part): Item[] {
+  return part.records.map((record, i) => ({ record, owners: part.owners[i]! }));
+}
+
+function fromItems(items: Item[]): Part {
+  return { records: items.map((i) => i.record), owners: items.map((i) => i.owners) };
+}
+
+function toBatch(a: Attempt<Item>): Batch {
+  return { ...fromItems(a.items), action: a.action, attempts: 0, fromUpdate: a.fromUpdate, bisect: a.bisect, probe: a.probe };
+}
+
+function baseAction(b: Batch): ActionType {
+  return b.fromUpdate ? 'update' : b.action;
+}
+
+/** Records a probe batch holds back for its verdict (queued, saved and detached like any other). */
+function heldBack(b: Batch): Item[] {
+  return b.probe ? [...b.probe.next, ...b.probe.rest] : [];
 }
 
 /** Positions of the records whose EvseID Hubject named in AdditionalInfo (the simulator and some Hubject answers do). */

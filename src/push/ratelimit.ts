@@ -1,34 +1,53 @@
-/** Rolling-window limiter: at most `limit` starts in any `windowMs`. Memory is O(limit). */
+import { RollingWindow } from './window';
+
+/** After a 429: half the limit for this long, then back to the full limit gradually over SLOW_RAMP_MS. */
+export const SLOW_HOLD_MS = 5 * 60_000;
+export const SLOW_RAMP_MS = 5 * 60_000;
+
+/**
+ * Rolling-window limiter: at most `limit` starts in any `windowMs`, lowered for a while after Hubject answered 429
+ * (its acceptable use policy asks clients to slow down, not to come back at full rate with the first success).
+ * Memory is O(limit).
+ */
 export class RollingRateLimiter {
-  private readonly starts: number[] = [];
-  private head = 0;
+  private readonly starts: RollingWindow;
+  private slowSince = -Infinity;
 
   constructor(readonly limit: number, readonly windowMs = 60_000) {
     if (!(limit >= 1)) throw new Error('rate limit must be at least 1');
+    this.starts = new RollingWindow(windowMs);
+  }
+
+  /** Hubject answered 429: half the limit for SLOW_HOLD_MS, then a linear ramp back over SLOW_RAMP_MS. */
+  slowDown(now: number): void {
+    this.slowSince = now;
+  }
+
+  /** Starts allowed per window right now. */
+  cap(now: number): number {
+    const half = Math.max(1, Math.floor(this.limit / 2));
+    const t = now - this.slowSince;
+    if (t < SLOW_HOLD_MS) return half;
+    if (t < SLOW_HOLD_MS + SLOW_RAMP_MS) return Math.max(half, Math.floor(half + ((this.limit - half) * (t - SLOW_HOLD_MS)) / SLOW_RAMP_MS));
+    return this.limit;
   }
 
   /** Milliseconds to wait before the next start is allowed (0 = now). */
   waitMs(now: number): number {
-    this.prune(now);
-    if (this.size() < this.limit) return 0;
-    return this.starts[this.head]! + this.windowMs - now;
+    const size = this.starts.count(now);
+    const cap = this.cap(now);
+    if (size < cap) return 0;
+    // The start that has to leave the window before the count is below the cap again.
+    return Math.max(1, this.starts.at(size - cap)! + this.windowMs - now);
   }
 
   record(now: number): void {
-    this.starts.push(now);
+    this.starts.add(now);
   }
 
   /** Starts within the current window. */
   size(): number {
-    return this.starts.length - this.head;
-  }
-
-  private prune(now: number): void {
-    while (this.head < this.starts.length && this.starts[this.head]! <= now - this.windowMs) this.head++;
-    if (this.head > 1024 && this.head * 2 > this.starts.length) {
-      this.starts.splice(0, this.head);
-      this.head = 0;
-    }
+    return this.starts.size;
   }
 }
 

@@ -1,26 +1,30 @@
 import * as path from 'node:path';
 import { createHash } from 'node:crypto';
 import { FileOutbox, MemoryOutbox, type OutboxStore } from './outbox';
-import { PushQueue, type QueueOptions } from './queue';
+import { PushQueue, type Operation, type QueueOptions } from './queue';
 
 // Queues outlive config node instances, so a redeploy hands pending changes to the new instance in memory.
 const queues = new Map<string, PushQueue>();
 
-export function queueKey(operatorId: string, baseUrl: string): string {
-  return `${operatorId}|${baseUrl.replace(/\/+$/, '')}`;
+/** One queue (lane) per operator, environment and operation; the status lane keeps its original key and file name. */
+export function queueKey(operatorId: string, baseUrl: string, operation: Operation = 'status'): string {
+  const key = `${operatorId}|${baseUrl.replace(/\/+$/, '')}`;
+  return operation === 'status' ? key : `${key}|${operation}`;
 }
 
-export function outboxPath(userDir: string, operatorId: string, baseUrl: string): string {
+export function outboxPath(userDir: string, operatorId: string, baseUrl: string, operation: Operation = 'status'): string {
   const safe = operatorId.replace(/\*/g, '_').replace(/\+/g, 'p').replace(/[^A-Za-z0-9_]/g, '');
   const h = createHash('sha256').update(baseUrl.replace(/\/+$/, '')).digest('hex').slice(0, 10);
-  return path.join(userDir, 'oicp', 'outbox', `${safe}-${h}.json`);
+  const suffix = operation === 'status' ? '' : `-${operation}`;
+  return path.join(userDir, 'oicp', 'outbox', `${safe}-${h}${suffix}.json`);
 }
 
 export function acquireQueue(operatorId: string, baseUrl: string, userDir: string | undefined, opts: Omit<QueueOptions, 'operatorId' | 'outbox'>): PushQueue {
-  const key = queueKey(operatorId, baseUrl);
+  const operation = opts.operation ?? 'status';
+  const key = queueKey(operatorId, baseUrl, operation);
   let q = queues.get(key);
   if (!q) {
-    const outbox: OutboxStore = userDir ? new FileOutbox(outboxPath(userDir, operatorId, baseUrl), operatorId) : new MemoryOutbox();
+    const outbox: OutboxStore = userDir ? new FileOutbox(outboxPath(userDir, operatorId, baseUrl, operation), operatorId) : new MemoryOutbox();
     q = new PushQueue({ ...opts, operatorId, outbox });
     queues.set(key, q);
   } else {

@@ -12,22 +12,30 @@ import { randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as https from 'node:https';
+import * as net from 'node:net';
 import type { AddressInfo, Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import { z } from 'zod';
 import { codeInfo } from '../oicp/codes';
-import { evseBelongsToOperator, evseKey, operatorKey, OPERATOR_ID_PATTERN } from '../oicp/ids';
+import { evseKey } from '../oicp/ids';
 import {
   EvseIDSchema,
   EvseStatusSchema,
   OperatorIDSchema,
-  PushEvseStatusRequestSchema,
   type ActionType,
   type EvseStatus,
   type EvseStatusRecord,
 } from '../oicp/schemas';
+import {
+  HubjectModel, STATUS_017, ackBody, faultBody, fieldReference, opKeyOf, sameText, validationErrors,
+  type EvseState, type Verdict, type ZodIssueLike,
+} from './model';
 import { renderAdminPage, type AdminView } from './admin-page';
 import { readCertOperatorId, type CertPaths } from './certs';
+import { TlsRefusal } from './tls-refusal';
+import { RollingWindow } from '../push/window';
+
+export type { EvseState } from './model';
 
 export type PemInput = string | Buffer;
 
@@ -89,16 +97,26 @@ export const FaultSchema = z.discriminatedUnion('kind', [
     retryAfter: z.number().min(0).optional(),
     /** Response body; a plausible default per status otherwise. */
     body: z.unknown().optional(),
+    /** Without body: answer with an OICP body {StatusCode: {Code: code}} (e.g. 500 with code 500). */
+    code: z.string().regex(/^[0-9]{3}$/).optional(),
+    /** Without body, for 400: a FaultBody naming the EvseStatus of the record at this index of the request. */
+    index: z.number().int().min(0).optional(),
     ...CommonFaultFields,
   }),
   /** Destroys the connection without an answer. */
   z.object({ kind: z.literal('reset'), ...CommonFaultFields }),
   /** Never answers; the client must time out. */
   z.object({ kind: z.literal('hang'), ...CommonFaultFields }),
-  /** HTTP 200 with Result:false and this StatusCode. */
+  /**
+   * Refuses the client certificate in the TLS handshake of new connections as if it came from an unknown CA (alert 48;
+   * under TLS 1.3 the client sees it only after its handshake). Open connections are dropped; count counts connections.
+   */
+  z.object({ kind: z.literal('refuse-certificate'), ...CommonFaultFields }),
+  /** HTTP 200 with Result:false (or `result`, which may be null) and this StatusCode. */
   z.object({
     kind: z.literal('result'),
     code: z.string().regex(/^[0-9]{3}$/),
+    result: z.boolean().nullable().optional(),
     description: z.string().optional(),
     additionalInfo: z.string().optional(),
     ...CommonFaultFields,
@@ -115,14 +133,6 @@ export interface ActiveFault {
   /** End of the window when `durationMs` was given (ms since epoch). */
   until?: number;
   hits: number;
-}
-
-export interface EvseState {
-  EvseStatus: EvseStatus;
-  /** When a push last carried this EVSE (ms since epoch): benchmarks measure lag against it. */
-  updatedAt: number;
-  /** When the status value last changed (a fullLoad repeating the same status keeps it). */
-  changedAt: number;
 }
 
 export interface OperatorStats {
@@ -174,18 +184,6 @@ export interface RequestLogEntry {
   note?: string;
 }
 
-interface EvseEntry extends EvseState {
-  /** Spelling last sent by the CPO. */
-  EvseID: string;
-}
-
-interface OperatorState {
-  /** Spelling last sent in OperatorEvseStatus.OperatorID. */
-  OperatorID: string;
-  OperatorName?: string;
-  evses: Map<string, EvseEntry>;
-}
-
 interface Ctx {
   entry: RequestLogEntry;
   overlapped: boolean;
@@ -193,7 +191,6 @@ interface Ctx {
 }
 
 const WINDOW_MS = 60_000;
-const STATUS_017 = { Code: '017', Description: 'Unauthorized Access', AdditionalInfo: null };
 const PUSH_PATH = /^\/api\/oicp\/evsepush\/v21\/operators\/([^/]+)\/status-records\/?$/;
 const PULL_PATH = /^\/api\/oicp\/evsepull\/v21\/providers\/([^/]+)\/(status-records|status-records-by-id|status-records-by-operator-id)\/?$/;
 
@@ -208,43 +205,6 @@ const PullSchema = z.object({
   EVSEStatus: EvseStatusSchema.optional(),
   SearchCenter: z.unknown().optional(),
 });
-
-/** Growable ring of timestamps within the last 60 s; tracks the largest count ever held (peak per rolling minute). */
-class MinuteWindow {
-  private buf = new Float64Array(64);
-  private head = 0;
-  private len = 0;
-  peak = 0;
-
-  private prune(now: number): void {
-    while (this.len > 0 && this.buf[this.head] <= now - WINDOW_MS) {
-      this.head = (this.head + 1) % this.buf.length;
-      this.len--;
-    }
-  }
-
-  count(now: number): number {
-    this.prune(now);
-    return this.len;
-  }
-
-  oldest(): number | undefined {
-    return this.len > 0 ? this.buf[this.head] : undefined;
-  }
-
-  add(now: number): void {
-    this.prune(now);
-    if (this.len === this.buf.length) {
-      const next = new Float64Array(this.buf.length * 2);
-      for (let i = 0; i < this.len; i++) next[i] = this.buf[(this.head + i) % this.buf.length];
-      this.buf = next;
-      this.head = 0;
-    }
-    this.buf[(this.head + this.len) % this.buf.length] = now;
-    this.len++;
-    if (this.len > this.peak) this.peak = this.len;
-  }
-}
 
 class RingBuffer<T> {
   private items: T[] = [];
@@ -278,16 +238,6 @@ function isCertPaths(c: CertPaths | SimulatorTlsMaterial): c is CertPaths {
   return typeof (c as CertPaths).caCert === 'string';
 }
 
-/** Identity key for stats, state and rate limit; a URL that is not an OperatorID gets its own bucket. */
-function opKeyOf(operatorId: string): string {
-  return OPERATOR_ID_PATTERN.test(operatorId) ? operatorKey(operatorId) : `?${operatorId.toUpperCase()}`;
-}
-
-/** Hubject compares OperatorIDs as text: DE*ABC and DEABC differ. Case is the only leniency. */
-function sameText(a: string, b: string): boolean {
-  return a.toUpperCase() === b.toUpperCase();
-}
-
 function sendJson(res: http.ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   if (res.headersSent || res.destroyed) return;
   const s = JSON.stringify(body);
@@ -315,37 +265,6 @@ function readBody(req: http.IncomingMessage, limit: number): Promise<Buffer> {
       if (!req.complete) reject(new HttpError(499, 'client closed the request'));
     });
   });
-}
-
-/** Hubject's 400 FaultBody spells paths like operatorEvseStatus.evseStatusRecord[0].evseID. */
-function fieldReference(path: ReadonlyArray<PropertyKey>): string {
-  let out = '';
-  for (const p of path) {
-    if (typeof p === 'number') out += `[${p}]`;
-    else {
-      const s = String(p);
-      out += (out ? '.' : '') + s.charAt(0).toLowerCase() + s.slice(1);
-    }
-  }
-  return out;
-}
-
-interface ZodIssueLike {
-  code: string;
-  path: PropertyKey[];
-  message: string;
-  pattern?: string;
-}
-
-function validationErrors(issues: ReadonlyArray<ZodIssueLike>): Array<{ fieldReference: string; errorMessage: string }> {
-  return issues.map((i) => ({
-    fieldReference: fieldReference(i.path),
-    errorMessage: i.code === 'invalid_format' && i.pattern ? `must match "${i.pattern.replace(/^\/|\/[a-z]*$/g, '')}"` : i.message,
-  }));
-}
-
-function faultBody(errors: Array<{ fieldReference: string; errorMessage: string }>): unknown {
-  return { extendedInfo: null, message: 'Error parsing/validating JSON.', validationErrors: errors };
 }
 
 /** Pulls the EvseIDs out of a body that may not validate, for fault matching and the log. */
@@ -386,8 +305,11 @@ export class HubjectSimulator {
   private boundAdminPort = 0;
   private started = false;
   private refusing = false;
+  private readonly front: net.Server;
+  private readonly refusal: TlsRefusal;
 
-  private state = new Map<string, OperatorState>();
+  /** Hubject's rules and the EVSE status it holds. */
+  readonly model = new HubjectModel();
   private faultList: ActiveFault[] = [];
   private nextFaultId = 1;
 
@@ -395,9 +317,9 @@ export class HubjectSimulator {
   private byStatus: Record<number, number> = {};
   private opStats = new Map<string, OperatorStats>();
   private inFlight = new Map<string, Set<Ctx>>();
-  private admitted = new Map<string, MinuteWindow>(); // rate limiter: pushes let through
-  private arrivals = new Map<string, MinuteWindow>(); // every push that arrived, for peakPerMinute
-  private allArrivals = new MinuteWindow();
+  private admitted = new Map<string, RollingWindow>(); // rate limiter: pushes let through
+  private arrivals = new Map<string, RollingWindow>(); // every push that arrived, for peakPerMinute
+  private allArrivals = new RollingWindow(WINDOW_MS);
   private log: RingBuffer<RequestLogEntry>;
 
   constructor(opts: SimulatorOptions) {
@@ -417,8 +339,15 @@ export class HubjectSimulator {
     const tls = isCertPaths(c)
       ? { ca: fs.readFileSync(c.caCert), cert: fs.readFileSync(c.serverCert), key: fs.readFileSync(c.serverKey) }
       : { ca: Array.isArray(c.ca) ? c.ca.map(readPem) : readPem(c.ca), cert: readPem(c.cert), key: readPem(c.key) };
+    this.refusal = new TlsRefusal(tls.cert, tls.key);
     this.api = https.createServer({ ...tls, requestCert: true, rejectUnauthorized: this.requireClientCert }, (req, res) => this.onApiRequest(req, res));
-    this.api.on('connection', (s: Socket) => this.track(this.apiSockets, s));
+    // The port belongs to a plain TCP server that hands each connection to the TLS server, or, while a
+    // refuse-certificate fault is active, to an endpoint that refuses the client certificate.
+    this.front = net.createServer((s: Socket) => {
+      this.track(this.apiSockets, s);
+      if (this.takeCertificateRefusal()) this.refusal.pipe(s);
+      else this.api.emit('connection', s);
+    });
     // Handshake failures (wrong CA, expired, no cert) are the expected outcome of negative tests, not errors.
     this.api.on('tlsClientError', () => undefined);
     if (this.requestedAdminPort !== false) {
@@ -432,13 +361,13 @@ export class HubjectSimulator {
   /** Starts both servers; resolves with the OICP base URL, e.g. https://127.0.0.1:8443/api/oicp. */
   async start(): Promise<string> {
     if (this.started) return this.url;
-    await this.listen(this.api, this.requestedPort);
-    this.boundPort = (this.api.address() as AddressInfo).port;
+    await this.listen(this.front, this.requestedPort);
+    this.boundPort = (this.front.address() as AddressInfo).port;
     if (this.admin && this.requestedAdminPort !== false) {
       try {
         await this.listen(this.admin, this.requestedAdminPort);
       } catch (err) {
-        await this.closeServer(this.api, this.apiSockets);
+        await this.closeServer(this.front, this.apiSockets);
         throw err;
       }
       this.boundAdminPort = (this.admin.address() as AddressInfo).port;
@@ -453,8 +382,9 @@ export class HubjectSimulator {
     this.started = false;
     for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
+    this.refusal.stop();
     await Promise.all([
-      this.closeServer(this.api, this.apiSockets),
+      this.closeServer(this.front, this.apiSockets),
       this.admin ? this.closeServer(this.admin, this.adminSockets) : Promise.resolve(),
     ]);
   }
@@ -467,9 +397,9 @@ export class HubjectSimulator {
     if (!this.started) throw new Error('HubjectSimulator is not started');
     if (on && !this.refusing) {
       this.refusing = true;
-      await this.closeServer(this.api, this.apiSockets);
+      await this.closeServer(this.front, this.apiSockets);
     } else if (!on && this.refusing) {
-      await this.listen(this.api, this.boundPort);
+      await this.listen(this.front, this.boundPort);
       this.refusing = false;
     }
   }
@@ -506,7 +436,7 @@ export class HubjectSimulator {
     return this.host.includes(':') ? `[${this.host}]` : this.host;
   }
 
-  private listen(server: http.Server | https.Server, port: number): Promise<void> {
+  private listen(server: net.Server, port: number): Promise<void> {
     return new Promise((resolve, reject) => {
       const onError = (err: Error): void => reject(err);
       server.once('error', onError);
@@ -517,7 +447,7 @@ export class HubjectSimulator {
     });
   }
 
-  private closeServer(server: http.Server | https.Server, sockets: Set<Socket>): Promise<void> {
+  private closeServer(server: net.Server, sockets: Set<Socket>): Promise<void> {
     return new Promise((resolve) => {
       if (!server.listening) {
         for (const s of sockets) s.destroy();
@@ -553,6 +483,7 @@ export class HubjectSimulator {
     const fault = parsed.data;
     const now = Date.now();
     const id = this.nextFaultId++;
+    if (fault.kind === 'refuse-certificate') for (const sock of this.apiSockets) sock.destroy();
     this.faultList.push({
       id,
       fault,
@@ -578,6 +509,17 @@ export class HubjectSimulator {
     this.faultList = this.faultList.filter((f) => (f.remaining === undefined || f.remaining > 0) && (f.until === undefined || now < f.until));
   }
 
+  /** On a new connection: whether a refuse-certificate fault takes it (one use of its count). */
+  private takeCertificateRefusal(): boolean {
+    this.pruneFaults(Date.now());
+    const a = this.faultList.find((f) => f.fault.kind === 'refuse-certificate');
+    if (!a) return false;
+    a.hits++;
+    if (a.remaining !== undefined) a.remaining--;
+    this.counters.faultsApplied++;
+    return true;
+  }
+
   /** Consumes the faults that apply to this push: every matching latency fault plus the first other one. */
   private takeFaults(opKey: string, evseIds: string[], now: number): { latencyMs: number; fault?: Fault } {
     this.pruneFaults(now);
@@ -588,6 +530,7 @@ export class HubjectSimulator {
       const f = a.fault;
       if (f.evseId !== undefined && !keys.has(evseKey(f.evseId))) continue;
       if (f.operatorId !== undefined && opKeyOf(f.operatorId) !== opKey) continue;
+      if (f.kind === 'refuse-certificate') continue;
       if (f.kind === 'latency') latencyMs += f.ms;
       else if (!chosen) chosen = f;
       else continue;
@@ -603,48 +546,26 @@ export class HubjectSimulator {
 
   /** The EVSE status Hubject holds for an operator (looked up by identity), keyed by the EvseID as last sent. */
   getState(operatorId: string): Map<string, EvseState> {
-    const out = new Map<string, EvseState>();
-    const st = this.state.get(opKeyOf(operatorId));
-    if (st) for (const e of st.evses.values()) out.set(e.EvseID, { EvseStatus: e.EvseStatus, updatedAt: e.updatedAt, changedAt: e.changedAt });
-    return out;
+    return this.model.getState(operatorId);
   }
 
   /** Status of one EVSE (by identity), or undefined if Hubject has no record. */
   getStatus(operatorId: string, evseId: string): EvseStatus | undefined {
-    return this.state.get(opKeyOf(operatorId))?.evses.get(evseKey(evseId))?.EvseStatus;
+    return this.model.getStatus(operatorId, evseId);
   }
 
   /** OperatorIDs (as last sent) that have state. */
   getOperators(): string[] {
-    return [...this.state.values()].map((s) => s.OperatorID);
+    return this.model.getOperators();
   }
 
   /** Puts records into the state directly, as if a successful insert/update had arrived (for test setup). */
   seedState(operatorId: string, records: EvseStatusRecord[]): void {
-    const st = this.operatorState(opKeyOf(operatorId), operatorId);
-    const now = Date.now();
-    for (const r of records) this.setEvse(st, r, now);
+    this.model.seed(operatorId, records, Date.now());
   }
 
   clearState(): void {
-    this.state.clear();
-  }
-
-  private operatorState(opKey: string, operatorId: string, operatorName?: string): OperatorState {
-    let st = this.state.get(opKey);
-    if (!st) {
-      st = { OperatorID: operatorId, evses: new Map() };
-      this.state.set(opKey, st);
-    }
-    st.OperatorID = operatorId;
-    if (operatorName !== undefined) st.OperatorName = operatorName;
-    return st;
-  }
-
-  private setEvse(st: OperatorState, r: EvseStatusRecord, now: number, into: Map<string, EvseEntry> = st.evses): void {
-    const k = evseKey(r.EvseID);
-    const prev = st.evses.get(k);
-    into.set(k, { EvseID: r.EvseID, EvseStatus: r.EvseStatus, updatedAt: now, changedAt: prev && prev.EvseStatus === r.EvseStatus ? prev.changedAt : now });
+    this.model.clear();
   }
 
   // ---------------------------------------------------------------- stats
@@ -681,7 +602,7 @@ export class HubjectSimulator {
     this.opStats.clear();
     this.admitted.clear();
     this.arrivals.clear();
-    this.allArrivals = new MinuteWindow();
+    this.allArrivals = new RollingWindow(WINDOW_MS);
     this.log.clear();
     // Requests still in flight keep being tracked; re-register their operators so leaving them stays consistent.
     for (const [k, set] of this.inFlight) {
@@ -699,10 +620,10 @@ export class HubjectSimulator {
     return s;
   }
 
-  private window(map: Map<string, MinuteWindow>, key: string): MinuteWindow {
+  private window(map: Map<string, RollingWindow>, key: string): RollingWindow {
     let w = map.get(key);
     if (!w) {
-      w = new MinuteWindow();
+      w = new RollingWindow(WINDOW_MS);
       map.set(key, w);
     }
     return w;
@@ -886,45 +807,22 @@ export class HubjectSimulator {
       return;
     }
 
-    if (jsonError !== undefined) {
-      this.send(res, 400, faultBody([{ fieldReference: '', errorMessage: `malformed JSON: ${jsonError}` }]));
-      return;
-    }
-    const parsed = PushEvseStatusRequestSchema.safeParse(json);
-    if (!parsed.success) {
-      this.send(res, 400, faultBody(validationErrors(parsed.error.issues as ReadonlyArray<ZodIssueLike>)));
-      return;
-    }
-    const body = parsed.data;
-    const op = body.OperatorEvseStatus;
-    if (!sameText(op.OperatorID, urlOperatorId)) {
-      entry.code = '017';
-      entry.note = `body OperatorID ${op.OperatorID} differs from URL ${urlOperatorId}`;
-      this.send(res, 401, { StatusCode: STATUS_017 });
-      return;
-    }
+    this.answer(res, entry, this.model.push(json, jsonError, urlOperatorId, Date.now()));
+  }
 
-    // 018: every EvseID inside the operator's namespace, none twice in one request.
-    const foreign = op.EvseStatusRecord.filter((r) => !evseBelongsToOperator(r.EvseID, op.OperatorID)).map((r) => r.EvseID);
-    const seen = new Set<string>();
-    const dups: string[] = [];
-    for (const r of op.EvseStatusRecord) {
-      const k = evseKey(r.EvseID);
-      if (seen.has(k) && !dups.includes(r.EvseID)) dups.push(r.EvseID);
-      seen.add(k);
-    }
-    if (foreign.length || dups.length) {
-      this.ack(res, entry, false, '018', [...new Set([...foreign, ...dups])].join(', '));
-      return;
-    }
-
-    this.applyAction(res, entry, opKey, body.ActionType, op.OperatorID, op.OperatorName, op.EvseStatusRecord);
+  /** Sends the model's verdict; a push it applied is reported to onApplied first. */
+  private answer(res: http.ServerResponse, entry: RequestLogEntry, v: Verdict): void {
+    if (v.code) entry.code = v.code;
+    if (v.note) entry.note = v.note;
+    if (v.applied && this.onApplied) this.onApplied(v.applied.operatorId, v.applied.records, Date.now(), v.applied.action);
+    this.send(res, v.httpStatus, v.body);
   }
 
   /** Applies a non-latency fault; true when the request is done with. */
   private applyFault(req: http.IncomingMessage, res: http.ServerResponse, entry: RequestLogEntry, fault: Fault): boolean {
     switch (fault.kind) {
       case 'latency':
+      case 'refuse-certificate':
         return false;
       case 'reset':
         req.socket.destroy();
@@ -933,12 +831,18 @@ export class HubjectSimulator {
         // Never answer: the socket stays open until the client times out or stop() drops it.
         return true;
       case 'result':
-        this.ack(res, entry, false, fault.code, fault.additionalInfo ?? null, fault.description);
+        this.ack(res, entry, fault.result === undefined ? false : fault.result, fault.code, fault.additionalInfo ?? null, fault.description);
         return true;
       case 'http': {
         const headers: Record<string, string> = {};
         if (fault.retryAfter !== undefined) headers['Retry-After'] = String(fault.retryAfter);
         let body = fault.body;
+        if (body === undefined && fault.code !== undefined) {
+          entry.code = fault.code;
+          body = { StatusCode: { Code: fault.code, Description: codeInfo(fault.code).description, AdditionalInfo: null } };
+        } else if (body === undefined && fault.index !== undefined && fault.status === 400) {
+          body = faultBody([{ fieldReference: `operatorEvseStatus.evseStatusRecord[${fault.index}].evseStatus`, errorMessage: 'invalid value (simulated)' }]);
+        }
         if (body === undefined) {
           if (fault.status === 401) body = { StatusCode: STATUS_017 };
           else if (fault.status === 404) body = { StatusCode: { Code: '300', Description: 'Partner not found', AdditionalInfo: null } };
@@ -951,55 +855,10 @@ export class HubjectSimulator {
     }
   }
 
-  private applyAction(res: http.ServerResponse, entry: RequestLogEntry, opKey: string, action: ActionType, operatorId: string, operatorName: string | undefined, records: EvseStatusRecord[]): void {
-    const now = Date.now();
-    const existing = this.state.get(opKey);
-    const has = (r: EvseStatusRecord): boolean => existing?.evses.has(evseKey(r.EvseID)) ?? false;
-    switch (action) {
-      case 'fullLoad': {
-        // Replaces the whole set; an empty list deletes every status of the operator.
-        const st = this.operatorState(opKey, operatorId, operatorName);
-        const next = new Map<string, EvseEntry>();
-        for (const r of records) this.setEvse(st, r, now, next);
-        st.evses = next;
-        break;
-      }
-      case 'insert': {
-        const clash = records.filter(has).map((r) => r.EvseID);
-        if (clash.length) return this.ack(res, entry, false, '022', clash.join(', '));
-        const st = this.operatorState(opKey, operatorId, operatorName);
-        for (const r of records) this.setEvse(st, r, now);
-        break;
-      }
-      case 'update': {
-        const missing = records.filter((r) => !has(r)).map((r) => r.EvseID);
-        if (missing.length) return this.ack(res, entry, false, '022', missing.join(', '));
-        const st = this.operatorState(opKey, operatorId, operatorName);
-        for (const r of records) this.setEvse(st, r, now);
-        break;
-      }
-      case 'delete': {
-        // Deleting an EVSE Hubject does not hold is not an error.
-        const st = this.operatorState(opKey, operatorId, operatorName);
-        for (const r of records) st.evses.delete(evseKey(r.EvseID));
-        break;
-      }
-    }
-    if (this.onApplied) this.onApplied(operatorId, records, now, action);
-    this.ack(res, entry, true, '000', null);
-  }
-
-  /** eRoamingAcknowledgement as real Hubject sends it: absent optional fields are null. */
-  private ack(res: http.ServerResponse, entry: RequestLogEntry, result: boolean, code: string, additionalInfo: string | null, description?: string): void {
+  private ack(res: http.ServerResponse, entry: RequestLogEntry, result: boolean | null, code: string, additionalInfo: string | null, description?: string): void {
     entry.code = code;
     if (additionalInfo) entry.note = additionalInfo;
-    this.send(res, 200, {
-      Result: result,
-      StatusCode: { Code: code, Description: code === '000' ? null : description ?? codeInfo(code).description, AdditionalInfo: additionalInfo },
-      SessionID: null,
-      CPOPartnerSessionID: null,
-      EMPPartnerSessionID: null,
-    });
+    this.send(res, 200, ackBody(result, code, additionalInfo, description));
   }
 
   private async handlePull(req: http.IncomingMessage, res: http.ServerResponse, entry: RequestLogEntry, providerId: string, op: string): Promise<void> {
@@ -1033,7 +892,7 @@ export class HubjectSimulator {
       if (!p.success) return this.send(res, 400, faultBody(validationErrors(p.error.issues as ReadonlyArray<ZodIssueLike>)));
       entry.records = p.data.EvseID.length;
       const records = p.data.EvseID.map((id) => {
-        const found = this.findEvse(id);
+        const found = this.model.findEvse(id);
         // Hubject answers unknown EVSEs with the status EvseNotFound.
         return found ? { EvseID: found.EvseID, EvseStatus: found.EvseStatus } : { EvseID: id, EvseStatus: 'EvseNotFound' as EvseStatus };
       });
@@ -1055,7 +914,7 @@ export class HubjectSimulator {
     }
     const blocks: Array<{ OperatorID: string; OperatorName?: string; EvseStatusRecord: Array<{ EvseID: string; EvseStatus: EvseStatus }> }> = [];
     let count = 0;
-    for (const [k, st] of this.state) {
+    for (const [k, st] of this.model.state) {
       if (keys && !keys.has(k)) continue;
       const recs = [...st.evses.values()].filter((e) => !filter || e.EvseStatus === filter).map((e) => ({ EvseID: e.EvseID, EvseStatus: e.EvseStatus }));
       if (recs.length === 0) continue;
@@ -1065,15 +924,6 @@ export class HubjectSimulator {
     entry.records = count;
     entry.code = '000';
     this.send(res, 200, { EvseStatuses: { OperatorEvseStatus: blocks }, StatusCode: success });
-  }
-
-  private findEvse(evseId: string): EvseEntry | undefined {
-    const k = evseKey(evseId);
-    for (const st of this.state.values()) {
-      const e = st.evses.get(k);
-      if (e) return e;
-    }
-    return undefined;
   }
 
   // ---------------------------------------------------------------- admin server (plain HTTP)
@@ -1087,7 +937,7 @@ export class HubjectSimulator {
       latencyMs: this.latency,
       refusingConnections: this.refusing,
       faults: this.faults.map((f) => ({ id: f.id, ...f.fault, remaining: f.remaining, until: f.until, hits: f.hits })),
-      operators: [...this.state.values()].map((st) => ({
+      operators: [...this.model.state.values()].map((st) => ({
         OperatorID: st.OperatorID,
         ...(st.OperatorName !== undefined ? { OperatorName: st.OperatorName } : {}),
         evses: [...st.evses.values()].sort((a, b) => a.EvseID.localeCompare(b.EvseID)).map((e) => ({ EvseID: e.EvseID, EvseStatus: e.EvseStatus, updatedAt: e.updatedAt })),

@@ -62,6 +62,13 @@ describe('#8 case 5: TLS and configuration faults', function () {
       red: false, attemptsMax: 8, pushesMax: 0,
     },
     {
+      name: 'client certificate refused after a TLS 1.3 handshake (alert 48)',
+      broken: () => ({}),
+      fault: { kind: 'refuse-certificate' },
+      readable: /refused the client certificate \(unknown CA\).*ERR_SSL_TLSV1_ALERT_UNKNOWN_CA/,
+      red: true, attemptsMax: 1, pushesMax: 0,
+    },
+    {
       name: 'expired client certificate',
       broken: () => ({ clientCert: certs.expiredClientCert, clientKey: certs.expiredClientKey }),
       readable: /client certificate expired on \d{4}-\d\d-\d\d: renew it with Hubject and update the tls-config/,
@@ -83,6 +90,7 @@ describe('#8 case 5: TLS and configuration faults', function () {
 
   for (const c of CASES) {
     it(`${c.name}: readable error, ${c.red ? 'red status' : 'backoff'}, no flood, recovers after the fix`, async function () {
+      if (c.fault) sim.injectFault(c.fault);
       await helper.load(PUSH_NODES, flow(c.broken()));
       const loadedAt = Date.now();
       const w = watch();
@@ -123,6 +131,7 @@ describe('#8 case 5: TLS and configuration faults', function () {
 
       // Fix and redeploy: the held changes go out, nothing lost.
       const fixedAt = Date.now();
+      sim.clearFaults();
       await helper.setFlows(flow({}));
       let pulled;
       const end = Date.now() + 15000;

@@ -1,0 +1,214 @@
+// Hubject's rules for eRoamingPushEvseStatus, without sockets: validation (400 FaultBody), 017 for a body
+// OperatorID that differs from the URL, 018 for foreign or repeated EvseIDs, and the ActionType semantics
+// (fullLoad replaces, insert refuses known EVSEs with 022, update refuses unknown ones with 022, delete is lenient).
+// The simulator's server adds TLS, the client certificate check, faults, rate limit and statistics around it.
+import { codeInfo } from '../oicp/codes';
+import { evseBelongsToOperator, evseKey, operatorKey, OPERATOR_ID_PATTERN } from '../oicp/ids';
+import { PushEvseStatusRequestSchema, type ActionType, type EvseStatus, type EvseStatusRecord } from '../oicp/schemas';
+
+export interface EvseState {
+  EvseStatus: EvseStatus;
+  /** When a push last carried this EVSE (ms since epoch): benchmarks measure lag against it. */
+  updatedAt: number;
+  /** When the status value last changed (a fullLoad repeating the same status keeps it). */
+  changedAt: number;
+}
+
+export interface EvseEntry extends EvseState {
+  /** Spelling last sent by the CPO. */
+  EvseID: string;
+}
+
+export interface OperatorState {
+  /** Spelling last sent in OperatorEvseStatus.OperatorID. */
+  OperatorID: string;
+  OperatorName?: string;
+  evses: Map<string, EvseEntry>;
+}
+
+/** What Hubject answers to one push, and what it applied. */
+export interface Verdict {
+  httpStatus: number;
+  body: unknown;
+  code?: string;
+  note?: string;
+  applied?: { operatorId: string; records: EvseStatusRecord[]; action: ActionType };
+}
+
+export const STATUS_017 = { Code: '017', Description: 'Unauthorized Access', AdditionalInfo: null };
+
+/** Identity key for state and limits; a URL that is not an OperatorID gets its own bucket. */
+export function opKeyOf(operatorId: string): string {
+  return OPERATOR_ID_PATTERN.test(operatorId) ? operatorKey(operatorId) : `?${operatorId.toUpperCase()}`;
+}
+
+/** Hubject compares OperatorIDs as text: DE*ABC and DEABC differ. Case is the only leniency. */
+export function sameText(a: string, b: string): boolean {
+  return a.toUpperCase() === b.toUpperCase();
+}
+
+/** Hubject's 400 FaultBody spells paths like operatorEvseStatus.evseStatusRecord[0].evseID. */
+export function fieldReference(path: ReadonlyArray<PropertyKey>): string {
+  let out = '';
+  for (const p of path) {
+    if (typeof p === 'number') out += `[${p}]`;
+    else {
+      const s = String(p);
+      out += (out ? '.' : '') + s.charAt(0).toLowerCase() + s.slice(1);
+    }
+  }
+  return out;
+}
+
+export interface ZodIssueLike {
+  code: string;
+  path: PropertyKey[];
+  message: string;
+  pattern?: string;
+}
+
+export function validationErrors(issues: ReadonlyArray<ZodIssueLike>): Array<{ fieldReference: string; errorMessage: string }> {
+  return issues.map((i) => ({
+    fieldReference: fieldReference(i.path),
+    errorMessage: i.code === 'invalid_format' && i.pattern ? `must match "${i.pattern.replace(/^\/|\/[a-z]*$/g, '')}"` : i.message,
+  }));
+}
+
+export function faultBody(errors: Array<{ fieldReference: string; errorMessage: string }>): unknown {
+  return { extendedInfo: null, message: 'Error parsing/validating JSON.', validationErrors: errors };
+}
+
+/** eRoamingAcknowledgement as real Hubject sends it: absent optional fields are null. */
+export function ackBody(result: boolean | null, code: string, additionalInfo: string | null, description?: string): unknown {
+  return {
+    Result: result,
+    StatusCode: { Code: code, Description: code === '000' ? null : description ?? codeInfo(code).description, AdditionalInfo: additionalInfo },
+    SessionID: null,
+    CPOPartnerSessionID: null,
+    EMPPartnerSessionID: null,
+  };
+}
+
+function ack(result: boolean, code: string, additionalInfo: string | null): Verdict {
+  return { httpStatus: 200, body: ackBody(result, code, additionalInfo), code, note: additionalInfo ?? undefined };
+}
+
+export class HubjectModel {
+  /** Keyed by operator identity (opKeyOf). */
+  readonly state = new Map<string, OperatorState>();
+
+  /**
+   * Judges a push body (already parsed from JSON, or the parse error) sent to urlOperatorId and applies it when
+   * Hubject would. The client certificate was checked by the caller.
+   */
+  push(json: unknown, jsonError: string | undefined, urlOperatorId: string, now: number): Verdict {
+    if (jsonError !== undefined) return { httpStatus: 400, body: faultBody([{ fieldReference: '', errorMessage: `malformed JSON: ${jsonError}` }]) };
+    const parsed = PushEvseStatusRequestSchema.safeParse(json);
+    if (!parsed.success) return { httpStatus: 400, body: faultBody(validationErrors(parsed.error.issues as ReadonlyArray<ZodIssueLike>)) };
+    const body = parsed.data;
+    const op = body.OperatorEvseStatus;
+    if (!sameText(op.OperatorID, urlOperatorId)) {
+      return { httpStatus: 401, body: { StatusCode: STATUS_017 }, code: '017', note: `body OperatorID ${op.OperatorID} differs from URL ${urlOperatorId}` };
+    }
+    // 018: every EvseID inside the operator's namespace, none twice in one request.
+    const foreign = op.EvseStatusRecord.filter((r) => !evseBelongsToOperator(r.EvseID, op.OperatorID)).map((r) => r.EvseID);
+    const seen = new Set<string>();
+    const dups: string[] = [];
+    for (const r of op.EvseStatusRecord) {
+      const k = evseKey(r.EvseID);
+      if (seen.has(k) && !dups.includes(r.EvseID)) dups.push(r.EvseID);
+      seen.add(k);
+    }
+    if (foreign.length || dups.length) return ack(false, '018', [...new Set([...foreign, ...dups])].join(', '));
+    return this.apply(opKeyOf(urlOperatorId), body.ActionType, op.OperatorID, op.OperatorName, op.EvseStatusRecord, now);
+  }
+
+  /** ActionType semantics on the operator's state. */
+  apply(opKey: string, action: ActionType, operatorId: string, operatorName: string | undefined, records: EvseStatusRecord[], now: number): Verdict {
+    const existing = this.state.get(opKey);
+    const has = (r: EvseStatusRecord): boolean => existing?.evses.has(evseKey(r.EvseID)) ?? false;
+    switch (action) {
+      case 'fullLoad': {
+        // Replaces the whole set; an empty list deletes every status of the operator.
+        const st = this.operatorState(opKey, operatorId, operatorName);
+        const next = new Map<string, EvseEntry>();
+        for (const r of records) this.setEvse(st, r, now, next);
+        st.evses = next;
+        break;
+      }
+      case 'insert': {
+        const clash = records.filter(has).map((r) => r.EvseID);
+        if (clash.length) return ack(false, '022', clash.join(', '));
+        const st = this.operatorState(opKey, operatorId, operatorName);
+        for (const r of records) this.setEvse(st, r, now);
+        break;
+      }
+      case 'update': {
+        const missing = records.filter((r) => !has(r)).map((r) => r.EvseID);
+        if (missing.length) return ack(false, '022', missing.join(', '));
+        const st = this.operatorState(opKey, operatorId, operatorName);
+        for (const r of records) this.setEvse(st, r, now);
+        break;
+      }
+      case 'delete': {
+        // Deleting an EVSE Hubject does not hold is not an error.
+        const st = this.operatorState(opKey, operatorId, operatorName);
+        for (const r of records) st.evses.delete(evseKey(r.EvseID));
+        break;
+      }
+    }
+    return { ...ack(true, '000', null), applied: { operatorId, records, action } };
+  }
+
+  /** The EVSE status held for an operator (looked up by identity), keyed by the EvseID as last sent. */
+  getState(operatorId: string): Map<string, EvseState> {
+    const out = new Map<string, EvseState>();
+    const st = this.state.get(opKeyOf(operatorId));
+    if (st) for (const e of st.evses.values()) out.set(e.EvseID, { EvseStatus: e.EvseStatus, updatedAt: e.updatedAt, changedAt: e.changedAt });
+    return out;
+  }
+
+  getStatus(operatorId: string, evseId: string): EvseStatus | undefined {
+    return this.state.get(opKeyOf(operatorId))?.evses.get(evseKey(evseId))?.EvseStatus;
+  }
+
+  getOperators(): string[] {
+    return [...this.state.values()].map((s) => s.OperatorID);
+  }
+
+  /** Puts records into the state directly, as if a successful insert/update had arrived. */
+  seed(operatorId: string, records: EvseStatusRecord[], now: number): void {
+    const st = this.operatorState(opKeyOf(operatorId), operatorId);
+    for (const r of records) this.setEvse(st, r, now);
+  }
+
+  clear(): void {
+    this.state.clear();
+  }
+
+  findEvse(evseId: string): EvseEntry | undefined {
+    const k = evseKey(evseId);
+    for (const st of this.state.values()) {
+      const e = st.evses.get(k);
+      if (e) return e;
+    }
+    return undefined;
+  }
+
+  private operatorState(opKey: string, operatorId: string, operatorName?: string): OperatorState {
+    let st = this.state.get(opKey);
+    if (!st) {
+      st = { OperatorID: operatorId, evses: new Map() };
+      this.state.set(opKey, st);
+    }
+    st.OperatorID = operatorId;
+    if (operatorName !== undefined) st.OperatorName = operatorName;
+    return st;
+  }
+
+  private setEvse(st: OperatorState, r: EvseStatusRecord, now: number, into: Map<string, EvseEntry> = st.evses): void {
+    const k = evseKey(r.EvseID);
+    const prev = st.evses.get(k);
+    into.set(k, { EvseID: r.EvseID, EvseStatus: r.EvseStatus, updatedAt: now, changedAt: prev && prev.EvseStatus === r.EvseStatus ? prev.changedAt : now });
+  }
+}
