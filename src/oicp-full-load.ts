@@ -12,6 +12,8 @@ import {
   type PersistenceBackend,
   type Schedule,
 } from './fullload';
+import { EVSE_STATUSES } from './oicp/schemas';
+import { countStatuses, registerFullLoad, type FullLoadSnapshot } from './ops/stats';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 type RED = any;
@@ -161,17 +163,22 @@ export = function (RED: RED) {
     };
 
     // ---- fullLoad: the core builds them one at a time ----
+    let lastRun: FullLoadSnapshot['last'];
     const runFullLoad = (trigger: FullLoadTrigger, force: boolean, msg: any, send: Send, done?: Done) => {
       agg
         .fullLoad(trigger, force)
         .then((outcome) => {
           if (closing || 'stopped' in outcome) return done?.();
+          lastRun = 'sent' in outcome
+            ? { at: Date.now(), count: outcome.sent.fullLoad.count, result: 'sent' }
+            : { at: Date.now(), result: 'held back', reason: outcome.heldBack.reason };
           for (const w of outcome.warnings) node.warn(w);
           if ('sent' in outcome) send(fullLoadMessage(outcome.sent, msg));
           showStatus();
           done?.();
         })
         .catch((err) => {
+          lastRun = { at: Date.now(), result: 'failed', reason: (err as Error).message };
           if (done) fail(err, done);
           else {
             flash((err as Error).message);
@@ -225,6 +232,22 @@ export = function (RED: RED) {
       }
     };
 
+    // ---- operations sidebar and metrics: counts read when asked, at most every 2 s (a walk over the store) ----
+    let counted: { at: number; value: ReturnType<typeof countStatuses> } | undefined;
+    const unregister = registerFullLoad(node.id, {
+      name: node.name || undefined,
+      operator: hubject?.operatorId,
+      environment: hubject?.environment,
+      snapshot: (now) => {
+        if (!counted || now - counted.at > 2000) counted = { at: now, value: countStatuses(agg.store.view(), EVSE_STATUSES, cfg.staleDays * DAY_MS, now) };
+        return { ...counted.value, nextAt: scheduler?.next?.getTime(), last: lastRun };
+      },
+      fullLoadNow: () => new Promise<string>((resolve, reject) => {
+        if (!ready || closing || setupError) return reject(new Error(setupError ?? 'the node is not ready'));
+        runFullLoad('manual', false, undefined, (m) => node.send(m), (err) => (err ? reject(err) : resolve(lastRun?.result === 'held back' ? `held back: ${lastRun.reason}` : lastRun?.result ?? 'done')));
+      }),
+    });
+
     // ---- start ----
     showStatus();
     const restoring = agg.restore().then((restored) => {
@@ -253,6 +276,7 @@ export = function (RED: RED) {
 
     node.on('close', function (removed: boolean, done: () => void) {
       closing = true;
+      unregister();
       scheduler?.stop();
       for (const t of [startTimer, statusTimer, flashTimer]) if (t) clearTimeout(t);
       startTimer = statusTimer = flashTimer = undefined;

@@ -1,7 +1,9 @@
 import { parseOperatorId, OPERATOR_NAME_MAX_LENGTH } from './oicp/ids';
 import { certOperatorId, clientCertificateProblem } from './oicp/certificate';
 import { ENVIRONMENTS, HubjectClient, type Environment, type TlsOptions } from './oicp/client';
-import { acquireQueue } from './push/registry';
+import { acquireQueue, outboxPath } from './push/registry';
+import { lane } from './ops/stats';
+import { outboxSizeProbe } from './ops/outbox-size';
 import type { PushQueue } from './push/queue';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
@@ -87,6 +89,9 @@ export = function (RED: RED) {
       backoffMaxMs: positive(def.retryMax, 300) * 1000,
     });
     node.queue = queue;
+    const userDir: string | undefined = RED.settings?.userDir;
+    queue.attachStats(lane({ operator: node.operatorId, operation: 'status', environment: env, url: node.baseUrl }),
+      userDir ? outboxSizeProbe(outboxPath(userDir, node.operatorId, node.baseUrl)) : undefined);
     const client: HubjectClient = node.client;
     if (node.blocked) node.error(`Hubject config: ${node.blocked}`);
     else queue.start((body, signal) => client.pushEvseStatus(body, signal));
