@@ -277,6 +277,11 @@ export class Lane {
 
   state(now: number): LaneState {
     this.tick(now);
+    // The newest slot shows the latest reading, not the one at its start (reads are rare, hooks are not).
+    const cur = this.histSlot % HISTORY_SLOTS;
+    this.histPending[cur] = this.pending();
+    this.histRpm[cur] = this.requestsLastMinute(now);
+    this.histLag[cur] = this.lagPercentile(0.99, now) ?? NaN;
     const merged = this.mergeLag(now);
     const samples = this.mergedTotal;
     const counts = (a: Float64Array) => ({ success: a[0]!, transient: a[1]!, data: a[2]!, config: a[3]! });
