@@ -12,6 +12,7 @@ const { until } = require('./support/until');
 const { opsFlow } = require('./support/ops-flow');
 
 const PASSWORD = 'ops-test-password';
+const SCRAPE_TOKEN = 'scrape-token-for-tests-0123456789';
 const METRICS = [
   'oicp_requests_total', 'oicp_records_total', 'oicp_queue_pending', 'oicp_in_flight', 'oicp_push_lag_seconds',
   'oicp_last_success_timestamp_seconds', 'oicp_backoff_seconds', 'oicp_outbox_bytes', 'oicp_evse_status',
@@ -62,6 +63,8 @@ describe('oicp-ops plugin endpoints with adminAuth', function () {
             { username: 'reader', password: hash, permissions: 'read' },
             { username: 'viewer', password: hash, permissions: 'flows.read' },
           ],
+          // A long-lived API token for a scraper, limited to reading the OICP endpoints.
+          tokens: [{ token: SCRAPE_TOKEN, user: 'reader', scope: ['oicp.read'] }],
         },
       },
     });
@@ -85,6 +88,13 @@ describe('oicp-ops plugin endpoints with adminAuth', function () {
       // Node-RED answers a valid token without the permission with 401 as well.
       [401, 403].should.containEql((await red.http(method, p, method === 'POST' ? {} : undefined, as('viewer'))).status, `${method} ${p} as viewer`);
     }
+    // The scraper's API token reads the metrics and nothing more.
+    const scraper = { authorization: `Bearer ${SCRAPE_TOKEN}` };
+    (await red.http('GET', '/oicp/metrics', undefined, scraper)).status.should.equal(200);
+    (await red.http('GET', '/oicp/state', undefined, scraper)).status.should.equal(200);
+    [401, 403].should.containEql((await red.http('GET', '/flows', undefined, scraper)).status);
+    [401, 403].should.containEql((await red.http('POST', '/oicp/retry', {}, scraper)).status);
+    (await red.http('GET', '/oicp/metrics', undefined, { authorization: 'Bearer not-a-token' })).status.should.equal(401);
     // The viewer's token itself is good: it may read the flows.
     (await red.http('GET', '/flows', undefined, as('viewer'))).status.should.equal(200);
     // "read" covers oicp.read but not the actions.
