@@ -152,6 +152,16 @@ describe('oicp-ops plugin endpoints with adminAuth', function () {
     value(m, 'oicp_push_lag_seconds', lane, 'oicp_push_lag_seconds_count').should.equal(6);
   });
 
+  it('serves the sidebar texts of the plugin in en-US and de', async function () {
+    const ns = 'node-red-contrib-oicp/oicp-ops';
+    const en = await red.http('GET', '/plugins/messages?lng=en-US', undefined, as('reader'));
+    const de = await red.http('GET', '/plugins/messages?lng=de', undefined, as('reader'));
+    en.json[ns].oicp.retry.should.equal('retry now');
+    de.json[ns].oicp.retry.should.equal('jetzt erneut senden');
+    const keys = (o, p = '') => Object.entries(o).flatMap(([k, v]) => (typeof v === 'object' ? keys(v, `${p}${k}.`) : [`${p}${k}`])).sort();
+    keys(de.json[ns]).should.eql(keys(en.json[ns]));
+  });
+
   it('serves the sidebar state as JSON with the environment and the full load node', async function () {
     const r = await red.http('GET', '/oicp/state', undefined, as('reader'));
     r.status.should.equal(200);
