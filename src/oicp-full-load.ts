@@ -232,14 +232,17 @@ export = function (RED: RED) {
       }
     };
 
-    // ---- operations sidebar and metrics: counts read when asked, at most every 2 s (a walk over the store) ----
-    let counted: { at: number; value: ReturnType<typeof countStatuses> } | undefined;
+    // ---- operations sidebar and metrics: counts read when asked; the walk over the store (about 1 ms per 10,000
+    // EVSEs) runs again only when the EVSE count changed or after 30 s ----
+    let counted: { at: number; size: number; value: ReturnType<typeof countStatuses> } | undefined;
     const unregister = registerFullLoad(node.id, {
       name: node.name || undefined,
       operator: hubject?.operatorId,
       environment: hubject?.environment,
       snapshot: (now) => {
-        if (!counted || now - counted.at > 2000) counted = { at: now, value: countStatuses(agg.store.view(), EVSE_STATUSES, cfg.staleDays * DAY_MS, now) };
+        if (!counted || counted.size !== agg.size || now - counted.at > 30_000) {
+          counted = { at: now, size: agg.size, value: countStatuses(agg.store.view(), EVSE_STATUSES, cfg.staleDays * DAY_MS, now) };
+        }
         return { ...counted.value, nextAt: scheduler?.next?.getTime(), last: lastRun };
       },
       fullLoadNow: () => new Promise<string>((resolve, reject) => {

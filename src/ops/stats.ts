@@ -404,7 +404,7 @@ export interface FullLoadSource {
  * statuses: EVSE_STATUSES in code order. staleMs <= 0: nothing is stale.
  */
 export function countStatuses(view: { ids: ArrayLike<string | undefined>; codes: ArrayLike<number>; seen: ArrayLike<number> }, statuses: readonly string[], staleMs: number, now: number): Pick<FullLoadSnapshot, 'byStatus' | 'total' | 'stale'> {
-  const counts = new Array<number>(statuses.length).fill(0);
+  const counts = new Uint32Array(statuses.length);
   let total = 0;
   let stale = 0;
   for (let i = 0; i < view.ids.length; i++) {

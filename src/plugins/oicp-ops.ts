@@ -4,7 +4,8 @@
  *   GET  /oicp/state              JSON for the sidebar     oicp.read
  *   POST /oicp/retry              skip backoff (all lanes, or body/query `lane`)   oicp.write
  *   POST /oicp/fullload/:nodeId   fullLoad through the node's guards               oicp.write
- * Comms topic "oicp/state": the same JSON, at most once a second and only when it changed.
+ * Comms topic "oicp/state": the same JSON, at most once a second, only when it changed, and only for 90 s after the
+ * last GET /oicp/state (the sidebar asks every 30 s).
  */
 import { createMetrics } from '../ops/metrics';
 import { allLanes, findFullLoad, findLane, opsState } from '../ops/stats';
@@ -13,6 +14,7 @@ import { allLanes, findFullLoad, findLane, opsState } from '../ops/stats';
 type RED = any;
 
 const PUBLISH_INTERVAL_MS = 1000;
+const INTEREST_MS = 90_000;
 
 export = function (RED: RED) {
   const metrics = createMetrics();
@@ -27,7 +29,11 @@ export = function (RED: RED) {
     }, (err) => fail(res, err));
   });
 
+  // Live updates run only while an editor has asked for the state lately (the sidebar asks every 30 s): without
+  // one, nothing is computed each second.
+  let interestUntil = 0;
   RED.httpAdmin.get('/oicp/state', read, (_req: any, res: any) => {
+    interestUntil = Date.now() + INTEREST_MS;
     try {
       res.json(opsState(Date.now()));
     } catch (err) {
@@ -54,6 +60,10 @@ export = function (RED: RED) {
   // Live updates: compared as text without the timestamp, so an idle system publishes nothing.
   let last = '';
   const timer = setInterval(() => {
+    if (Date.now() > interestUntil) {
+      last = '';
+      return;
+    }
     try {
       const state = opsState(Date.now());
       if (!state.lanes.length && !state.fullLoads.length && !last) return;
