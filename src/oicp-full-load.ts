@@ -17,6 +17,8 @@ import {
   LIMITS, NODE_SETTINGS, StatusView, editorBoolean, editorNumber, failInput, linkedHubject, translator,
   type Done, type Status,
 } from './node-red';
+import { EVSE_STATUSES } from './oicp/schemas';
+import { countStatuses, registerFullLoad, type FullLoadSnapshot } from './ops/stats';
 
 const TYPE = 'oicp-full-load';
 type Send = (msg: NodeMessage) => void;
@@ -144,17 +146,22 @@ export = function (RED: NodeAPI) {
     const fail = (err: unknown, done: Done) => failInput(view, done, err);
 
     // ---- fullLoad: the core builds them one at a time ----
+    let lastRun: FullLoadSnapshot['last'];
     const runFullLoad = (trigger: FullLoadTrigger, force: boolean, msg: Msg, send: Send, done?: Done) => {
       agg
         .fullLoad(trigger, force)
         .then((outcome) => {
           if (closing || 'stopped' in outcome) return done?.();
+          lastRun = 'sent' in outcome
+            ? { at: Date.now(), count: outcome.sent.fullLoad.count, result: 'sent' }
+            : { at: Date.now(), result: 'held back', reason: outcome.heldBack.reason };
           for (const w of outcome.warnings) node.warn(w);
           if ('sent' in outcome) send(fullLoadMessage(outcome.sent, msg) as NodeMessage);
           showStatus();
           done?.();
         })
         .catch((err) => {
+          lastRun = { at: Date.now(), result: 'failed', reason: (err as Error).message };
           if (done) fail(err, done);
           else {
             view.flash((err as Error).message);
@@ -208,6 +215,25 @@ export = function (RED: NodeAPI) {
       }
     };
 
+    // ---- operations sidebar and metrics: counts read when asked; the walk over the store (about 1 ms per 10,000
+    // EVSEs) runs again only when the EVSE count changed or after 30 s ----
+    let counted: { at: number; size: number; value: ReturnType<typeof countStatuses> } | undefined;
+    const unregister = registerFullLoad(node.id, {
+      name: node.name || undefined,
+      operator: hubject?.operatorId,
+      environment: hubject?.environment,
+      snapshot: (now) => {
+        if (!counted || counted.size !== agg.size || now - counted.at > 30_000) {
+          counted = { at: now, size: agg.size, value: countStatuses(agg.store.view(), EVSE_STATUSES, cfg.staleDays * DAY_MS, now) };
+        }
+        return { ...counted.value, nextAt: scheduler?.next?.getTime(), last: lastRun };
+      },
+      fullLoadNow: () => new Promise<string>((resolve, reject) => {
+        if (!ready || closing || setupError) return reject(new Error(setupError ?? 'the node is not ready'));
+        runFullLoad('manual', false, undefined, (m) => node.send(m), (err) => (err ? reject(err) : resolve(lastRun?.result === 'held back' ? `held back: ${lastRun.reason}` : lastRun?.result ?? 'done')));
+      }),
+    });
+
     // ---- start ----
     showStatus();
     const restoring = agg.restore().then((restored) => {
@@ -236,6 +262,7 @@ export = function (RED: NodeAPI) {
 
     node.on('close', function (removed: boolean, done: () => void) {
       closing = true;
+      unregister();
       scheduler?.stop();
       if (startTimer) clearTimeout(startTimer);
       startTimer = undefined;

@@ -2,7 +2,9 @@ import type { Node, NodeAPI, NodeDef } from 'node-red';
 import { parseOperatorId, OPERATOR_NAME_MAX_LENGTH } from './oicp/ids';
 import { certOperatorId, clientCertificateProblem } from './oicp/certificate';
 import { ENVIRONMENTS, HubjectClient, type Environment, type TlsOptions } from './oicp/client';
-import { acquireQueue } from './push/registry';
+import { acquireQueue, outboxPath } from './push/registry';
+import { lane } from './ops/stats';
+import { outboxSizeProbe } from './ops/outbox-size';
 import type { PushQueue } from './push/queue';
 import {
   HUBJECT_CONFIG_TYPE, LIMITS, NODE_SETTINGS, splitOperatorIds, editorNumber, optionalEditorBoolean, optionalEditorNumber, translator,
@@ -115,9 +117,11 @@ export = function (RED: NodeAPI) {
     }
     for (const w of warnings) node.warn(t('log.prefix', { text: w }));
 
-    client = new HubjectClient({ baseUrl, operatorId: op.value, tls, timeoutMs: editorNumber(def.timeout, LIMITS.timeout) * 1000 });
+    const timeoutMs = editorNumber(def.timeout, LIMITS.timeout) * 1000;
+    client = new HubjectClient({ baseUrl, operatorId: op.value, tls, timeoutMs });
     queue = acquireQueue(op.value, baseUrl, RED.settings?.userDir, {
       operatorName,
+      requestTimeoutMs: timeoutMs,
       ratePerMinute: editorNumber(def.rateLimit, LIMITS.rateLimit),
       backoffBaseMs: editorNumber(def.retryBase, LIMITS.retryBase) * 1000,
       backoffMaxMs: editorNumber(def.retryMax, LIMITS.retryMax) * 1000,
@@ -126,6 +130,11 @@ export = function (RED: NodeAPI) {
     queue.configure({ maxRecords: hubject.maxRecords, insertMissing: hubject.insertMissing });
     const q = queue;
     const c = client;
+    const userDir: string | undefined = RED.settings?.userDir;
+    q.attachStats(
+      lane({ operator: op.value, operation: 'status', environment, url: baseUrl }),
+      userDir ? outboxSizeProbe(outboxPath(userDir, op.value, baseUrl)) : undefined,
+    );
 
     // ---- wire: send, and check the client certificate daily ----
     if (blocked) node.error(t('log.prefix', { text: blocked }));

@@ -6,6 +6,7 @@ import { KeyIndex } from './keyindex';
 import { MemoryOutbox, type OutboxSegment, type OutboxStore } from './outbox';
 import { RollingRateLimiter, backoffDelay } from './ratelimit';
 import { afterProbeSuccess, planRejection, positionsFromFieldReferences, type Attempt, type ProbeState } from './rejection';
+import type { Lane } from '../ops/stats';
 
 export type Transport = (body: PushEvseStatusRequest, signal: AbortSignal) => Promise<PushResult>;
 
@@ -63,12 +64,16 @@ interface Entry {
   record: EvseStatusRecord;
   owners: Owner[];
   seq: number;
+  /** When the oldest change this entry stands for was enqueued (push lag). */
+  at: number;
 }
 
 /** Records with, per record, the input messages waiting for it. Owner lists are shared and never changed in place. */
 interface Part {
   records: EvseStatusRecord[];
   owners: Owner[][];
+  /** Enqueue time per record, or one time for all (a fullLoad list). */
+  at: number[] | number;
 }
 
 /** update, insert or delete changes, coalesced per EVSE. */
@@ -85,6 +90,7 @@ interface MapSegment {
  * 100,000 EVSEs would cost tens of MB for a list that is only ever sent and saved as a whole.
  */
 interface ListSegment extends Part {
+  at: number;
   kind: 'list';
   action: ActionType;
   seq: number;
@@ -100,6 +106,8 @@ type Segment = MapSegment | ListSegment;
 interface Item {
   record: EvseStatusRecord;
   owners: Owner[];
+  /** When the change entered the queue (lag for the operations view). */
+  at: number;
 }
 
 export interface Batch extends Part {
@@ -222,6 +230,8 @@ export class PushQueue extends EventEmitter {
   private statusTimer: NodeJS.Timeout | null = null;
   private counters = { sent: 0, requests: 0 };
   private last: { code?: string; reason?: string; class?: string } = {};
+  /** Operations counters (src/ops); null when nobody attached them. */
+  stats: Lane | null = null;
 
   constructor(opts: QueueOptions) {
     super();
@@ -249,9 +259,28 @@ export class PushQueue extends EventEmitter {
     if (opts.operatorName !== undefined) this.operatorName = opts.operatorName;
     if (opts.maxRecords) this.maxRecords = opts.maxRecords;
     if (opts.ratePerMinute && opts.ratePerMinute !== this.limiter.limit) this.limiter = new RollingRateLimiter(opts.ratePerMinute);
+    if (this.stats) this.stats.rateLimit = this.limiter.limit;
     if (opts.backoffBaseMs) this.backoffBaseMs = opts.backoffBaseMs;
     if (opts.backoffMaxMs) this.backoffMaxMs = opts.backoffMaxMs;
     if (opts.insertMissing !== undefined) this.insertMissing = opts.insertMissing;
+  }
+
+  /** Feeds a stats lane: it reads the pending count and can skip the backoff ("retry now"). */
+  attachStats(lane: Lane, outboxBytes?: () => number): void {
+    this.stats = lane;
+    lane.rateLimit = this.limiter.limit;
+    lane.source = { pending: () => this.queued, retryNow: () => this.retryNow(), outboxBytes };
+  }
+
+  /** Skips the current backoff: sends at once. False when no retry was waiting. */
+  retryNow(): boolean {
+    if (!this.running || !this.timer || !this.retryAt) return false;
+    clearTimeout(this.timer);
+    this.timer = null;
+    this.retryAt = 0;
+    this.stats?.backoff(0, this.now());
+    this.pump();
+    return true;
   }
 
   start(transport: Transport): void {
@@ -323,6 +352,7 @@ export class PushQueue extends EventEmitter {
   /** Queues records; `owner.settle` is called once all of them are acknowledged or rejected for good. */
   enqueue(action: ActionType, records: EvseStatusRecord[], owner: Owner | null): void {
     if (owner) owner.pending += records.length;
+    this.stats?.enqueued(records.length, this.now());
     this.addSegment(action, records, owner);
     if (owner && records.length === 0) this.settleOwner(owner);
     this.schedulePersist();
@@ -336,7 +366,8 @@ export class PushQueue extends EventEmitter {
   async enqueueSliced(action: ActionType, records: EvseStatusRecord[], owner: Owner | null, slice = 5000): Promise<void> {
     if (records.length <= slice) return this.enqueue(action, records, owner);
     if (owner) owner.pending += records.length;
-    const seg: Segment = action === 'fullLoad' ? newList(action, records.length) : { kind: 'map', action, entries: new Map() };
+    this.stats?.enqueued(records.length, this.now());
+    const seg: Segment = action === 'fullLoad' ? newList(action, records.length, this.now()) : { kind: 'map', action, entries: new Map() };
     seg.building = true;
     const solo = owner ? [owner] : NO_OWNERS;
     this.segments.push(seg);
@@ -359,7 +390,7 @@ export class PushQueue extends EventEmitter {
     const solo = owner ? [owner] : NO_OWNERS;
     // fullLoad is a barrier: it is never merged with anything, and later updates queue behind it.
     if (action === 'fullLoad') {
-      const list = newList(action, records.length);
+      const list = newList(action, records.length, this.now());
       this.segments.push(list);
       this.fill(list, records, 0, records.length, owner, solo);
       this.complete(list);
@@ -410,7 +441,7 @@ export class PushQueue extends EventEmitter {
         else owners = [...prev.owners, owner];
       }
     }
-    seg.entries.set(key, { record, owners, seq: ++this.seq });
+    seg.entries.set(key, { record, owners, seq: ++this.seq, at: prev ? prev.at : this.now() });
   }
 
   get queued(): number {
@@ -498,19 +529,21 @@ export class PushQueue extends EventEmitter {
     if (seg.kind === 'list') {
       if (seg.seq > this.durableSeq) return null;
       this.segments.shift();
-      return { action: seg.action, records: seg.records, owners: seg.owners, attempts: 0 };
+      return { action: seg.action, records: seg.records, owners: seg.owners, at: seg.at, attempts: 0 };
     }
     const records: EvseStatusRecord[] = [];
     const owners: Owner[][] = [];
+    const at: number[] = [];
     for (const e of seg.entries.values()) {
       if (e.seq > this.durableSeq || records.length >= this.maxRecords) break;
       records.push(e.record);
       owners.push(e.owners);
+      at.push(e.at);
     }
     if (!records.length) return null;
     for (const r of records) seg.entries.delete(evseKey(r.EvseID));
     if (!seg.entries.size) this.segments.shift();
-    return { action: seg.action, records, owners, attempts: 0 };
+    return { action: seg.action, records, owners, at, attempts: 0 };
   }
 
   private pump(): void {
@@ -549,6 +582,7 @@ export class PushQueue extends EventEmitter {
     batch.attempts++;
     this.counters.requests++;
     this.limiter.record(this.now());
+    this.stats?.requestStarted(this.now());
     const body = this.buildBody(batch.action, batch.records, this.operatorId, this.operatorName);
     const gen = this.generation;
     const abort = new AbortController();
@@ -591,6 +625,11 @@ export class PushQueue extends EventEmitter {
       this.unreadable = 0;
     }
     this.last = { code: result.statusCode?.Code ?? (result.httpStatus ? String(result.httpStatus) : result.errorCode), reason: result.reason, class: result.class };
+    if (this.stats) {
+      const now = this.now();
+      this.stats.requestEnded({ class: result.class, httpStatus: result.httpStatus, code: this.last.code, reason: result.reason, records: batch.records.length, now });
+      if (result.class === 'success') this.stats.ackedBatch(batch.at, batch.records.length, now);
+    }
     this.emit('result', {
       action: batch.action, records: batch.records, attempts: batch.attempts,
       nodeIds: ownerNodes(batch.owners), result,
@@ -626,6 +665,7 @@ export class PushQueue extends EventEmitter {
         if (result.errorCode && TIMED_OUT.has(result.errorCode)) delay = Math.max(delay, result.timeoutMs ?? this.requestTimeoutMs);
         this.failures++;
         this.arm(delay, true);
+        this.stats?.backoff(delay, this.now());
         this.emit(result.class === 'config' ? 'config-error' : 'retry', { result, delayMs: delay, batch: batch.records.length });
         break;
       }
@@ -706,16 +746,17 @@ function ownerNodes(lists: Owner[][]): string[] {
   return [...ids];
 }
 
-function newList(action: ActionType, capacity: number): ListSegment {
-  return { kind: 'list', action, records: [], owners: [], seq: 0, index: new KeyIndex(capacity) };
+function newList(action: ActionType, capacity: number, at: number): ListSegment {
+  return { kind: 'list', action, records: [], owners: [], seq: 0, index: new KeyIndex(capacity), at };
 }
 
 function toItems(part: Part): Item[] {
-  return part.records.map((record, i) => ({ record, owners: part.owners[i]! }));
+  const at = part.at;
+  return part.records.map((record, i) => ({ record, owners: part.owners[i]!, at: typeof at === 'number' ? at : at[i]! }));
 }
 
 function fromItems(items: Item[]): Part {
-  return { records: items.map((i) => i.record), owners: items.map((i) => i.owners) };
+  return { records: items.map((i) => i.record), owners: items.map((i) => i.owners), at: items.map((i) => i.at) };
 }
 
 function toBatch(a: Attempt<Item>): Batch {

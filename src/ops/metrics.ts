@@ -1,0 +1,119 @@
+/**
+ * /oicp/metrics: the stats registry in the Prometheus text format, through a private prom-client Registry
+ * (other Node-RED packages may use prom-client's global one). Every value is read at scrape time; nothing here
+ * runs per change.
+ */
+import { Gauge, Registry } from 'prom-client';
+import { LAG_BUCKETS_S, OUTCOMES, allFullLoads, allLanes, type FullLoadSnapshot, type Lane } from './stats';
+
+type Labels = Record<string, string>;
+interface Value { labels: Labels; value: number; metricName?: string }
+
+const laneLabels = (l: Lane): Labels => ({ operator: l.labels.operator, operation: l.labels.operation, environment: l.labels.environment });
+
+/** A metric whose values are computed by `values` when scraped (prom-client formats and escapes them). */
+function computed(registry: Registry, name: string, help: string, type: 'counter' | 'histogram', values: () => Value[]): void {
+  // prom-client accepts any object with name, help, type and get(); its Counter and Histogram cannot be set from totals.
+  registry.registerMetric({ name, help, type, aggregator: 'sum', get: async () => ({ name, help, type, aggregator: 'sum', values: values() }) } as never);
+}
+
+function gauge(registry: Registry, name: string, help: string, labelNames: string[], fill: (set: (labels: Labels, v: number) => void) => void): void {
+  new Gauge({
+    name, help, labelNames, registers: [registry],
+    collect() {
+      this.reset();
+      fill((labels, v) => this.set(labels, v));
+    },
+  });
+}
+
+/** Full load snapshots of one scrape, so a node's store is walked once per scrape, not once per metric. */
+function snapshots(now: number): Array<[string, FullLoadSnapshot]> {
+  const out: Array<[string, FullLoadSnapshot]> = [];
+  for (const [id, src] of allFullLoads()) {
+    try {
+      out.push([id, src.snapshot(now)]);
+    } catch {
+      // A node failing to report must not break the scrape of all others.
+    }
+  }
+  return out;
+}
+
+export interface OpsMetrics {
+  registry: Registry;
+  /** The exposition text. */
+  text(): Promise<string>;
+  contentType: string;
+}
+
+export function createMetrics(now: () => number = Date.now): OpsMetrics {
+  const registry = new Registry();
+  const LANE = ['operator', 'operation', 'environment'];
+
+  computed(registry, 'oicp_requests_total', 'Requests to Hubject by outcome (success, transient, data, config).', 'counter', () =>
+    allLanes().flatMap((l) => OUTCOMES.map((o) => ({ labels: { ...laneLabels(l), outcome: o }, value: l.requestsTotal(o) }))));
+  computed(registry, 'oicp_records_total', 'Records in requests to Hubject by outcome of the request.', 'counter', () =>
+    allLanes().flatMap((l) => OUTCOMES.map((o) => ({ labels: { ...laneLabels(l), outcome: o }, value: l.recordsTotal(o) }))));
+  computed(registry, 'oicp_push_lag_seconds', 'Time from a change entering the push node to Hubject acknowledging it with 000.', 'histogram', () => {
+    const out: Value[] = [];
+    for (const l of allLanes()) {
+      const labels = laneLabels(l);
+      let cum = 0;
+      LAG_BUCKETS_S.forEach((le, i) => {
+        cum += l.promBuckets[i]!;
+        out.push({ metricName: 'oicp_push_lag_seconds_bucket', labels: { ...labels, le: String(le) }, value: cum });
+      });
+      out.push({ metricName: 'oicp_push_lag_seconds_bucket', labels: { ...labels, le: '+Inf' }, value: l.promCount });
+      out.push({ metricName: 'oicp_push_lag_seconds_sum', labels, value: l.promSum });
+      out.push({ metricName: 'oicp_push_lag_seconds_count', labels, value: l.promCount });
+    }
+    return out;
+  });
+
+  gauge(registry, 'oicp_queue_pending', 'Changes waiting to be acknowledged by Hubject.', LANE, (set) => {
+    for (const l of allLanes()) set(laneLabels(l), l.pending());
+  });
+  gauge(registry, 'oicp_in_flight', 'Requests to Hubject in flight.', LANE, (set) => {
+    for (const l of allLanes()) set(laneLabels(l), l.inFlight());
+  });
+  gauge(registry, 'oicp_last_success_timestamp_seconds', 'When Hubject last answered a request with success (0: never).', LANE, (set) => {
+    for (const l of allLanes()) set(laneLabels(l), l.lastSuccessAt() / 1000);
+  });
+  gauge(registry, 'oicp_backoff_seconds', 'Time until the next retry after a failed request (0: not backing off).', LANE, (set) => {
+    const t = now();
+    for (const l of allLanes()) set(laneLabels(l), l.backoffMs(t) / 1000);
+  });
+  gauge(registry, 'oicp_outbox_bytes', 'Size of the outbox file of pending changes.', ['operator', 'environment'], (set) => {
+    for (const l of allLanes()) if (l.labels.operation === 'status') set({ operator: l.labels.operator, environment: l.labels.environment }, l.outboxSize());
+  });
+
+  // The three full-load gauges share one snapshot per scrape.
+  let scrape: { at: number; list: Array<[string, FullLoadSnapshot]> } | undefined;
+  const fullLoadList = () => {
+    const t = now();
+    if (!scrape || t - scrape.at > 500) scrape = { at: t, list: snapshots(t) };
+    return scrape.list;
+  };
+  gauge(registry, 'oicp_evse_status', 'EVSEs a full load node knows, by OICP EvseStatus.', ['node', 'status'], (set) => {
+    for (const [id, s] of fullLoadList()) for (const [status, n] of Object.entries(s.byStatus)) set({ node: id, status }, n);
+  });
+  gauge(registry, 'oicp_evse_stale', 'EVSEs a full load node has not heard from within its stale limit.', ['node'], (set) => {
+    for (const [id, s] of fullLoadList()) set({ node: id }, s.stale);
+  });
+  gauge(registry, 'oicp_fullload_last_timestamp_seconds', 'When the full load node last emitted a fullLoad (0: never).', ['node'], (set) => {
+    for (const [id, s] of fullLoadList()) set({ node: id }, (s.last?.at ?? 0) / 1000);
+  });
+  gauge(registry, 'oicp_fullload_last_count', 'Records in the last fullLoad of the node.', ['node'], (set) => {
+    for (const [id, s] of fullLoadList()) set({ node: id }, s.last?.count ?? 0);
+  });
+
+  return {
+    registry,
+    contentType: registry.contentType,
+    text: () => {
+      scrape = undefined;
+      return registry.metrics();
+    },
+  };
+}

@@ -1,0 +1,81 @@
+/**
+ * The "oicp-ops" Node-RED plugin: admin endpoints for the OICP sidebar and Prometheus, and live state over comms.
+ *   GET  /oicp/metrics            Prometheus text          oicp.read
+ *   GET  /oicp/state              JSON for the sidebar     oicp.read
+ *   POST /oicp/retry              skip backoff (all lanes, or body/query `lane`)   oicp.write
+ *   POST /oicp/fullload/:nodeId   fullLoad through the node's guards               oicp.write
+ * Comms topic "oicp/state": the same JSON, at most once a second, only when it changed, and only for 90 s after the
+ * last GET /oicp/state (the sidebar asks every 30 s).
+ */
+import { createMetrics } from '../ops/metrics';
+import { allLanes, findFullLoad, findLane, opsState } from '../ops/stats';
+
+/* eslint-disable @typescript-eslint/no-explicit-any */
+type RED = any;
+
+const PUBLISH_INTERVAL_MS = 1000;
+const INTEREST_MS = 90_000;
+
+export = function (RED: RED) {
+  const metrics = createMetrics();
+  const read = RED.auth.needsPermission('oicp.read');
+  const write = RED.auth.needsPermission('oicp.write');
+  const fail = (res: any, err: unknown) => res.status(500).json({ error: (err as Error)?.message ?? String(err) });
+
+  RED.httpAdmin.get('/oicp/metrics', read, (_req: any, res: any) => {
+    metrics.text().then((text) => {
+      res.set('Content-Type', metrics.contentType);
+      res.send(text);
+    }, (err) => fail(res, err));
+  });
+
+  // Live updates run only while an editor has asked for the state lately (the sidebar asks every 30 s): without
+  // one, nothing is computed each second.
+  let interestUntil = 0;
+  RED.httpAdmin.get('/oicp/state', read, (_req: any, res: any) => {
+    interestUntil = Date.now() + INTEREST_MS;
+    try {
+      res.json(opsState(Date.now()));
+    } catch (err) {
+      fail(res, err);
+    }
+  });
+
+  RED.httpAdmin.post('/oicp/retry', write, (req: any, res: any) => {
+    const key = req.body?.lane ?? req.query?.lane;
+    const lanes = key ? [findLane(String(key))].filter(Boolean) : allLanes();
+    if (key && !lanes.length) return res.status(404).json({ error: `no OICP lane '${key}': see GET /oicp/state for the keys` });
+    let retried = 0;
+    for (const l of lanes) if (l!.source?.retryNow?.()) retried++;
+    RED.log.info(`OICP: retry now requested (${retried} of ${lanes.length} waiting)`);
+    res.json({ retried, lanes: lanes.length });
+  });
+
+  RED.httpAdmin.post('/oicp/fullload/:nodeId', write, (req: any, res: any) => {
+    const src = findFullLoad(req.params.nodeId);
+    if (!src) return res.status(404).json({ error: `no full load node '${req.params.nodeId}' is running` });
+    src.fullLoadNow().then((result) => res.json({ result }), (err) => res.status(409).json({ error: (err as Error)?.message ?? String(err) }));
+  });
+
+  // Live updates: compared as text without the timestamp, so an idle system publishes nothing.
+  let last = '';
+  const timer = setInterval(() => {
+    if (Date.now() > interestUntil) {
+      last = '';
+      return;
+    }
+    try {
+      const state = opsState(Date.now());
+      if (!state.lanes.length && !state.fullLoads.length && !last) return;
+      const text = JSON.stringify({ ...state, at: 0 });
+      if (text === last) return;
+      last = text;
+      RED.comms.publish('oicp/state', state, false);
+    } catch (err) {
+      RED.log.warn(`OICP state not published: ${(err as Error).message}`);
+    }
+  }, PUBLISH_INTERVAL_MS);
+  timer.unref?.();
+
+  RED.plugins.registerPlugin('oicp-ops', { type: 'oicp-ops' });
+};
