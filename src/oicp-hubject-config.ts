@@ -94,7 +94,7 @@ export = function (RED: RED) {
     node.on('close', (_removed: boolean, done: () => void) => {
       node.queue?.stop();
       // destroy, not close: a hung request must not hold the close past 1 s.
-      client.destroy().finally(done);
+      client.destroy().then(() => done(), () => done());
     });
   }
 
