@@ -176,7 +176,7 @@ describe('palette: category, icon, colour and a label that says what the node do
       assert.strictEqual(d.category, 'OICP', type);
       assert.match(d.color, /^#[0-9A-Fa-f]{6}$/, type);
       assert.strictEqual(d.icon, `${type}.svg`);
-      const svg = fs.readFileSync(path.join(ROOT, 'icons', d.icon), 'utf8');
+      const svg = fs.readFileSync(path.join(ROOT, 'nodes', 'icons', d.icon), 'utf8');
       assert.match(svg, /<svg[\s>]/, `${d.icon} is an SVG`);
       icons.add(svg);
       assert.ok(d.paletteLabel, `${type} has a palette label`);
