@@ -142,7 +142,7 @@ async function main() {
   const outBefore = out.count;
 
   // Messages are built before the clock starts; the driver only stamps and injects them at their scheduled times.
-  const msgs = events.map((ev, i) => ocppMessage(fleet.cb[ev.evse], fleet.connector[ev.evse], ev.status, new Date(t0ts + 1000 + ev.t).toISOString(), uuid(r), uuid(r)));
+  const msgs = events.map((ev) => ocppMessage(fleet.cb[ev.evse], fleet.connector[ev.evse], ev.status, new Date(t0ts + 1000 + ev.t).toISOString(), uuid(r), uuid(r)));
   const changes = [];
   const entry = new Float64Array(events.length);
   const start = now() + 50;

@@ -41,7 +41,6 @@ async function main() {
   ]);
   const first = red.node('map');
   const queue = red.node('hub1').queue;
-  let errors = 0;
   await sleep(1000);
   const resStart = resources();
 
@@ -64,7 +63,6 @@ async function main() {
   }
   async function settle(what) {
     const ok = await until(() => { const s = queue.status(); return s.queued === 0 && s.state === 'idle'; }, 120000, what, 20);
-    if (!ok) errors++;
     await sleep(1500); // status timers, journal flush, outbox write, keep-alive
     global.gc(); global.gc();
     await sleep(50);

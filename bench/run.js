@@ -1,5 +1,5 @@
 'use strict';
-// npm run bench: B1-B4 of issue #7, each run in its own Node.js process (fresh Node-RED, fresh simulator process),
+// npm run bench: the benchmarks B1-B4, each run in its own Node.js process (fresh Node-RED, fresh simulator process),
 // medians over the runs, a table on stdout and bench/results.json.
 //
 // Environment:

@@ -165,7 +165,7 @@ export = function (RED: NodeAPI) {
       listeners.clear();
       q.stop();
       // destroy, not close: a hung request must not hold the close past 1 s.
-      c.destroy().finally(done);
+      c.destroy().then(() => done(), () => done());
     });
   }
 

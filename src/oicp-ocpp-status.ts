@@ -27,7 +27,7 @@ function jsonish(value: unknown, what: string): unknown {
   try {
     return JSON.parse(value);
   } catch (e) {
-    throw new Error(`${what} is not valid JSON: ${(e as Error).message}`);
+    throw new Error(`${what} is not valid JSON: ${(e as Error).message}`, { cause: e });
   }
 }
 

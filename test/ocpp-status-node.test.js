@@ -389,7 +389,7 @@ describe('ocpp status editor files', function () {
     for (const h of ['Inputs', 'Outputs', 'Details', 'Example']) help.should.match(new RegExp(`<h3>${h}</h3>`));
     help.should.match(/any connector is Occupied/);
     JSON.parse(fs.readFileSync(path.join(root, 'nodes', 'locales', 'en-US', 'oicp-ocpp-status.json'), 'utf8'))['oicp-ocpp-status'].label.should.be.an.Object();
-    const svg = fs.readFileSync(path.join(root, 'icons', 'oicp-ocpp-status.svg'), 'utf8');
+    const svg = fs.readFileSync(path.join(root, 'nodes', 'icons', 'oicp-ocpp-status.svg'), 'utf8');
     svg.should.match(/viewBox="0 0 40 60"/);
     svg.should.match(/fill="#fff"/);
   });

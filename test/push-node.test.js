@@ -1,9 +1,11 @@
 'use strict';
+const fs = require('fs');
 const should = require('should');
 const helper = require('node-red-node-test-helper');
 const { startSim, pullStatuses, pullViaHttp, statusesFromPull } = require('./support/sim');
-const { nodeFiles, hubjectNodes, tmpUserDir, until, sameStatuses } = require('./support/flows');
-const { assertPushEvseStatus } = require('./support/openapi');
+const { nodeFiles, hubjectNodes, tmpUserDir, until, observers, sameStatuses } = require('./support/flows');
+const { sleep } = require('./support/until');
+const openapi = require('./support/openapi');
 const { forgetQueues } = require('../nodes/push/registry');
 
 helper.init(require.resolve('node-red'));
@@ -13,30 +15,43 @@ const NODES = [nodeFiles.tls, nodeFiles.config, nodeFiles.push, nodeFiles.catch,
 
 describe('push evse status node (real runtime, simulator over mutual TLS)', function () {
   this.timeout(60000);
-  let sim, certs, url, bodies;
+  let sim, certs, url, userDir;
+  // Every body that reaches the simulator, for the OpenAPI check at the end.
+  const bodies = [];
 
   before(async function () {
-    // Every body that reaches the simulator is checked against the official OpenAPI.
-    bodies = { valid: 0, invalid: [] };
-    const onPush = (body) => {
-      try { assertPushEvseStatus(body); bodies.valid++; } catch (e) { bodies.invalid.push(e.message); }
-    };
-    ({ sim, certs, url } = await startSim({ latencyMs: 2, onPush }));
+    ({ sim, certs, url } = await startSim({ latencyMs: 2, onPush: (body) => bodies.push(body) }));
   });
   after(async function () {
     await sim.stop();
-    bodies.invalid.should.eql([]);
-    bodies.valid.should.be.above(20);
   });
   beforeEach(function (done) {
-    helper.settings({ userDir: tmpUserDir() });
+    userDir = tmpUserDir('oicp-push-node-');
+    helper.settings({ userDir });
     sim.clearState(); sim.clearFaults(); sim.resetStats(); sim.setLatency(2);
     helper.startServer(done);
   });
   afterEach(async function () {
+    const queue = helper.getNode('hub1')?.queue;
     await helper.unload();
     forgetQueues();
+    // The stopped queue's last outbox write lands before its directory goes.
+    if (queue) await queue.flush();
     await new Promise((r) => helper.stopServer(r));
+    fs.rmSync(userDir, { recursive: true, force: true });
+  });
+
+  // A nested suite runs after every test of this one, so it sees all their bodies.
+  describe('bodies sent to the simulator', function () {
+    it('every one validates against Hubject\'s OpenAPI file', function () {
+      openapi.requireOpenApi(this, 'the OpenAPI check of the pushed bodies');
+      const invalid = [];
+      for (const body of bodies) {
+        try { openapi.assertPushEvseStatus(body); } catch (e) { invalid.push(e.message); }
+      }
+      invalid.should.eql([]);
+      bodies.length.should.be.above(20);
+    });
   });
 
   function flow(extra = {}, opts = {}) {
@@ -44,10 +59,7 @@ describe('push evse status node (real runtime, simulator over mutual TLS)', func
       ...hubjectNodes(certs, url, opts),
       { id: 'p1', type: 'oicp-push-evse-status', hubject: 'hub1', action: 'update', maxRecords: 500, insertMissing: true, wires: [['out']], ...extra },
       { id: 'out', type: 'helper' },
-      { id: 'c1', type: 'catch', scope: ['p1'], uncaught: false, wires: [['caught']] },
-      { id: 'caught', type: 'helper' },
-      { id: 'cmp', type: 'complete', scope: ['p1'], uncaught: false, wires: [['completed']] },
-      { id: 'completed', type: 'helper' },
+      ...observers(['p1']),
     ];
   }
 
@@ -127,7 +139,7 @@ describe('push evse status node (real runtime, simulator over mutual TLS)', func
     helper.getNode('completed').on('input', (m) => completes.push(m));
     helper.getNode('p1').receive({ payload: Array.from({ length: 50 }, (_, i) => rec(i, 'Available')) });
     await until(() => caught.length === 1, 20000, 'the 018 error reached Catch');
-    await new Promise((r) => setTimeout(r, 200));
+    await sleep(200);
     caught.length.should.equal(1);
     caught[0].error.message.should.match(/DE\*ABC\*E7.*018/);
     Object.keys(pullStatuses(sim)).length.should.equal(49);
@@ -141,7 +153,7 @@ describe('push evse status node (real runtime, simulator over mutual TLS)', func
     p1.on('call:status', (c) => statuses.push(c.args[0]));
     p1.receive({ payload: { EvseID: 'DE*XYZ*E1', EvseStatus: 'Available' } });
     await until(() => statuses.some((s) => s.fill === 'red' && /017/.test(s.text) && /check OperatorID and client certificate/.test(s.text)), 10000, 'red 017 status');
-    await new Promise((r) => setTimeout(r, 300));
+    await sleep(300);
     sim.stats.pushes.should.equal(1);
   });
 

@@ -4,19 +4,14 @@ const should = require('should');
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
-const Ajv = require('ajv');
-const YAML = require('yaml');
 const { Agent, request } = require('undici');
-const { assertPushEvseStatus, isValidPushEvseStatus, SHARED } = require('./support/openapi');
-const { startSim, getCerts, clientAgent, pullStatuses, pullViaHttp, statusesFromPull } = require('./support/sim');
+const { assertPushEvseStatus, isValidPushEvseStatus, empSchema } = require('./support/openapi');
+const { startSim, clientAgent, pullStatuses, pullViaHttp, statusesFromPull } = require('./support/sim');
 const { HubjectSimulator, createCertificates, readCertOperatorId } = require('../nodes/simulator');
 
 // EMP side of the OpenAPI, to check the shapes of the pull answers.
-const empSpec = YAML.parse(fs.readFileSync(path.join(SHARED, 'emp-2.3-openapi.yaml'), 'utf8'));
-const empAjv = new Ajv({ strict: false, allErrors: true });
-empAjv.addSchema({ components: empSpec.components }, 'emp.json');
-const validateEvseStatus = empAjv.getSchema('emp.json#/components/schemas/eRoamingEVSEStatus');
-const validateEvseStatusById = empAjv.getSchema('emp.json#/components/schemas/eRoamingEVSEStatusByID');
+const validateEvseStatus = empSchema('eRoamingEVSEStatus');
+const validateEvseStatusById = empSchema('eRoamingEVSEStatusByID');
 
 const OP = 'DE*ABC';
 const OK_ACK = { Result: true, StatusCode: { Code: '000', Description: null, AdditionalInfo: null }, SessionID: null, CPOPartnerSessionID: null, EMPPartnerSessionID: null };

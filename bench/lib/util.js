@@ -6,7 +6,7 @@ const now = () => performance.timeOrigin + performance.now();
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const tick = () => new Promise((r) => setImmediate(r));
 
-async function until(pred, ms, what = 'condition', every = 5) {
+async function until(pred, ms, _what = 'condition', every = 5) {
   const end = Date.now() + ms;
   for (;;) {
     if (await pred()) return true;

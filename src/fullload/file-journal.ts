@@ -16,7 +16,6 @@ const SNAPSHOT = 'snapshot.jsonl';
 const SNAPSHOT_TMP = 'snapshot.jsonl.tmp';
 const JOURNAL = /^journal-(\d+)\.jsonl$/;
 const FORMAT = 'oicp-fullload-snapshot';
-const META_KEY = '\u0000meta';
 // Lines per write: about 50 kB, small enough to stay out of V8's large-object space.
 const CHUNK = 1000;
 
@@ -139,7 +138,7 @@ export class FileJournal implements PersistenceBackend {
         const line = lines[i];
         if (line === '') continue;
         this.linesSinceSnapshot++;
-        let ok = false;
+        let ok: boolean;
         try {
           ok = this.replay(store, JSON.parse(line));
         } catch {

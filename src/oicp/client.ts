@@ -137,7 +137,7 @@ export class HubjectClient {
       return { class: c.class, reason: c.reason, errorCode: c.code, durationMs: elapsed(), timeoutMs };
     }
     const processId = headerValue(res.headers['process-id']);
-    let text = '';
+    let text: string;
     try {
       text = await res.body.text();
     } catch (err) {

@@ -90,7 +90,7 @@ function openssl(args: string[], cwd?: string): void {
   } catch (err) {
     const e = err as { stderr?: Buffer; message?: string };
     const detail = e.stderr ? e.stderr.toString('utf8').trim().split('\n').slice(-3).join(' | ') : String(e.message);
-    throw new Error(`openssl ${args[0]} failed: ${detail}`);
+    throw new Error(`openssl ${args[0]} failed: ${detail}`, { cause: err });
   }
 }
 
