@@ -19,7 +19,6 @@
 // as a runtime that has pushed data before; a cold core run is reported for the record.
 //
 // Run alone: node --expose-gc bench/b5-data-fullload.js   (BENCH_ARGS='{"records":20000,"runs":3}')
-const path = require('path');
 const { fork } = require('child_process');
 const { monitorEventLoopDelay } = require('perf_hooks');
 const { now, sleep, args, runMain, median } = require('./lib/util');

@@ -13,10 +13,7 @@ import {
   type PersistenceBackend,
   type Schedule,
 } from './fullload';
-import {
-  LIMITS, NODE_SETTINGS, StatusView, editorBoolean, editorNumber, failInput, linkedHubject, translator,
-  type Done, type Status,
-} from './node-red';
+import { LIMITS, NODE_SETTINGS, StatusView, editorBoolean, editorNumber, failInput, linkedHubject, translator, type Done, type Status } from './node-red';
 import { EVSE_STATUSES } from './oicp/schemas';
 import { countStatuses, registerFullLoad, type FullLoadSnapshot } from './ops/stats';
 
@@ -101,8 +98,10 @@ export = function (RED: NodeAPI) {
       }
       backend = new ContextBackend({
         context: {
-          get: (key) => new Promise((resolve, reject) => ctx.get(key, storeName!, (err: Error | null | undefined, v: unknown) => (err ? reject(err) : resolve(v)))),
-          set: (key, value) => new Promise((resolve, reject) => ctx.set(key, value, storeName!, (err: Error | null | undefined) => (err ? reject(err) : resolve()))),
+          get: (key) =>
+            new Promise((resolve, reject) => ctx.get(key, storeName!, (err: Error | null | undefined, v: unknown) => (err ? reject(err) : resolve(v)))),
+          set: (key, value) =>
+            new Promise((resolve, reject) => ctx.set(key, value, storeName!, (err: Error | null | undefined) => (err ? reject(err) : resolve()))),
         },
         onError: onBackendError,
       });
@@ -135,7 +134,11 @@ export = function (RED: NodeAPI) {
         if (hubject?.configError) return { fill: 'red', shape: 'ring', text: t('kit.errors.config', { error: hubject.configError }) };
         const n = agg.size;
         const count = t(n === 1 ? 'status.evse' : 'status.evses', { count: n.toLocaleString('en-US') });
-        const next = scheduler?.next ? t('status.next', { at: hhmm(scheduler.next, Date.now()) }) : scheduleProblem ? t('status.invalidTime') : t('status.noSchedule');
+        const next = scheduler?.next
+          ? t('status.next', { at: hhmm(scheduler.next, Date.now()) })
+          : scheduleProblem
+            ? t('status.invalidTime')
+            : t('status.noSchedule');
         if (agg.restoreError) return { fill: 'red', shape: 'ring', text: t('status.notRestored'), tail: ` · ${count}` };
         if (agg.heldBack) return { fill: 'yellow', shape: 'ring', text: t('status.heldBack', { reason: agg.heldBack }), tail: ` · ${count} · ${next}` };
         return { fill: 'green', shape: 'dot', text: count, tail: ` · ${next}` };
@@ -152,9 +155,10 @@ export = function (RED: NodeAPI) {
         .fullLoad(trigger, force)
         .then((outcome) => {
           if (closing || 'stopped' in outcome) return done?.();
-          lastRun = 'sent' in outcome
-            ? { at: Date.now(), count: outcome.sent.fullLoad.count, result: 'sent' }
-            : { at: Date.now(), result: 'held back', reason: outcome.heldBack.reason };
+          lastRun =
+            'sent' in outcome
+              ? { at: Date.now(), count: outcome.sent.fullLoad.count, result: 'sent' }
+              : { at: Date.now(), result: 'held back', reason: outcome.heldBack.reason };
           for (const w of outcome.warnings) node.warn(w);
           if ('sent' in outcome) send(fullLoadMessage(outcome.sent, msg) as NodeMessage);
           showStatus();
@@ -228,10 +232,17 @@ export = function (RED: NodeAPI) {
         }
         return { ...counted.value, nextAt: scheduler?.next?.getTime(), last: lastRun };
       },
-      fullLoadNow: () => new Promise<string>((resolve, reject) => {
-        if (!ready || closing || setupError) return reject(new Error(setupError ?? 'the node is not ready'));
-        runFullLoad('manual', false, undefined, (m) => node.send(m), (err) => (err ? reject(err) : resolve(lastRun?.result === 'held back' ? `held back: ${lastRun.reason}` : lastRun?.result ?? 'done')));
-      }),
+      fullLoadNow: () =>
+        new Promise<string>((resolve, reject) => {
+          if (!ready || closing || setupError) return reject(new Error(setupError ?? 'the node is not ready'));
+          runFullLoad(
+            'manual',
+            false,
+            undefined,
+            (m) => node.send(m),
+            (err) => (err ? reject(err) : resolve(lastRun?.result === 'held back' ? `held back: ${lastRun.reason}` : (lastRun?.result ?? 'done'))),
+          );
+        }),
     });
 
     // ---- start ----
@@ -275,7 +286,9 @@ export = function (RED: NodeAPI) {
           let wait: ReturnType<typeof setTimeout> | undefined;
           const restored = await Promise.race([
             restoring.then(() => !agg.restoreError),
-            new Promise<boolean>((resolve) => { wait = setTimeout(() => resolve(false), RESTORE_WAIT_ON_CLOSE_MS); }),
+            new Promise<boolean>((resolve) => {
+              wait = setTimeout(() => resolve(false), RESTORE_WAIT_ON_CLOSE_MS);
+            }),
           ]);
           if (wait) clearTimeout(wait);
           for (const w of late) {

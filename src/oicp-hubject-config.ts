@@ -7,8 +7,16 @@ import { lane } from './ops/stats';
 import { outboxSizeProbe } from './ops/outbox-size';
 import type { PushQueue } from './push/queue';
 import {
-  HUBJECT_CONFIG_TYPE, LIMITS, NODE_SETTINGS, splitOperatorIds, editorNumber, optionalEditorBoolean, optionalEditorNumber, translator,
-  type HubjectConfig, type HubjectConfigNode,
+  HUBJECT_CONFIG_TYPE,
+  LIMITS,
+  NODE_SETTINGS,
+  splitOperatorIds,
+  editorNumber,
+  optionalEditorBoolean,
+  optionalEditorNumber,
+  translator,
+  type HubjectConfig,
+  type HubjectConfigNode,
 } from './node-red';
 import { CERT_WARN_DAYS, DAY_MS, certificateValidTo } from './node-red/certificate';
 
@@ -82,13 +90,19 @@ export = function (RED: NodeAPI) {
 
     // ---- build the core ----
     let queue: PushQueue | null = null;
-    let client: HubjectClient | undefined;
+    let client: HubjectClient | undefined = undefined;
     // Locally known problems block sending but not queueing, so a fix and redeploy loses nothing.
     let blocked = clientCertificateProblem(tls.cert);
     const listeners = new Set<() => void>();
     const configError = errors.length ? errors.join('; ') : undefined;
     const hubject: HubjectConfig = {
-      environment, envLabel, baseUrl, operatorName, configError, warnings, caution,
+      environment,
+      envLabel,
+      baseUrl,
+      operatorName,
+      configError,
+      warnings,
+      caution,
       operatorId: op.ok ? op.value : undefined,
       operatorIds: op.ok ? [op.value, ...subs] : [],
       maxRecords: optionalEditorNumber(def.maxRecords, LIMITS.maxRecords),
@@ -165,7 +179,10 @@ export = function (RED: NodeAPI) {
       listeners.clear();
       q.stop();
       // destroy, not close: a hung request must not hold the close past 1 s.
-      c.destroy().then(() => done(), () => done());
+      c.destroy().then(
+        () => done(),
+        () => done(),
+      );
     });
   }
 

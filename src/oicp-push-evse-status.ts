@@ -3,8 +3,18 @@ import { SLICE_RECORDS, parsePushInputSliced, pushEnvelope, validateRecords } fr
 import { isActionType, type ActionType, type EvseStatusRecord } from './oicp/schemas';
 import type { BatchResultEvent, Owner, PushQueue, QueueStatus, RecordFailure } from './push/queue';
 import {
-  LIMITS, NODE_SETTINGS, StatusView, failInput, linkedHubject, truncate, optionalEditorBoolean, optionalEditorNumber, translator,
-  type Done, type Status, type Translate,
+  LIMITS,
+  NODE_SETTINGS,
+  StatusView,
+  failInput,
+  linkedHubject,
+  truncate,
+  optionalEditorBoolean,
+  optionalEditorNumber,
+  translator,
+  type Done,
+  type Status,
+  type Translate,
 } from './node-red';
 
 const TYPE = 'oicp-push-evse-status';
@@ -65,10 +75,16 @@ export = function (RED: NodeAPI) {
     const link = linkedHubject(RED, def.hubject);
     const hubject = link.hubject;
     const queue = hubject?.queue ?? null;
-    const setupError: string | undefined = link.problem === 'none' ? t('errors.noConfig')
-      : link.problem === 'missing' ? t('kit.errors.configMissing')
-      : hubject?.configError ? t('kit.errors.config', { error: hubject.configError })
-      : !queue ? t('errors.noQueue') : undefined;
+    const setupError: string | undefined =
+      link.problem === 'none'
+        ? t('errors.noConfig')
+        : link.problem === 'missing'
+          ? t('kit.errors.configMissing')
+          : hubject?.configError
+            ? t('kit.errors.config', { error: hubject.configError })
+            : !queue
+              ? t('errors.noQueue')
+              : undefined;
 
     // ---- status ----
     const view = new StatusView(node, {

@@ -26,13 +26,18 @@ describe('HubjectClient against the simulator over mutual TLS', function () {
     sent.length.should.be.above(5);
     for (const b of sent) if (b.OperatorEvseStatus.EvseStatusRecord.every((r) => r.EvseStatus !== 'Busy')) assertPushEvseStatus(b);
   });
-  beforeEach(function () { sim.clearFaults(); sim.clearState(); });
+  beforeEach(function () {
+    sim.clearFaults();
+    sim.clearState();
+  });
 
   function client(opts = {}) {
     const op = opts.operatorId || 'DE*ABC';
     const pair = certs.clients[opts.certFor || op];
     const c = new HubjectClient({
-      baseUrl: url, operatorId: op, timeoutMs: opts.timeoutMs || 5000,
+      baseUrl: url,
+      operatorId: op,
+      timeoutMs: opts.timeoutMs || 5000,
       tls: { cert: fs.readFileSync(opts.cert || pair.cert), key: fs.readFileSync(opts.key || pair.key), ca: fs.readFileSync(opts.ca || certs.caCert) },
     });
     clients.push(c);
@@ -84,7 +89,9 @@ describe('HubjectClient against the simulator over mutual TLS', function () {
   });
 
   it('answers 017 when the OperatorID does not match the certificate, 018 for a foreign EvseID', async function () {
-    const r017 = await client({ operatorId: 'DE*XYZ', certFor: 'DE*ABC' }).pushEvseStatus(body([{ EvseID: 'DE*XYZ*E1', EvseStatus: 'Available' }], 'fullLoad', 'DE*XYZ'));
+    const r017 = await client({ operatorId: 'DE*XYZ', certFor: 'DE*ABC' }).pushEvseStatus(
+      body([{ EvseID: 'DE*XYZ*E1', EvseStatus: 'Available' }], 'fullLoad', 'DE*XYZ'),
+    );
     r017.should.match({ class: 'config', httpStatus: 401, statusCode: { Code: '017' }, reason: /check OperatorID and client certificate/ });
     const r018 = await client().pushEvseStatus(body([{ EvseID: 'DE*XYZ*E1', EvseStatus: 'Available' }]));
     r018.should.match({ class: 'data', statusCode: { Code: '018' } });

@@ -45,7 +45,10 @@ describe('durable writes (atomic write, file and directory fsync)', function () 
     const dir = tmpDir(t);
     const file = path.join(dir, 'a.json');
     fs.writeFileSync(file, 'old');
-    function* failing() { yield 'new'; throw new Error('disk gone'); }
+    function* failing() {
+      yield 'new';
+      throw new Error('disk gone');
+    }
     await writeAtomic(file, failing()).should.be.rejectedWith(/disk gone/);
     (() => writeAtomicSync(file, failing())).should.throw(/disk gone/);
     fs.readFileSync(file, 'utf8').should.equal('old');
@@ -73,11 +76,18 @@ describe('durable writes (atomic write, file and directory fsync)', function () 
     const dir = tmpDir(t);
     const fsyncSync = fs.fsyncSync;
     const open = fs.promises.open;
-    t.restore.push(() => { fs.fsyncSync = fsyncSync; fs.promises.open = open; });
-    fs.fsyncSync = () => { throw Object.assign(new Error('EINVAL: invalid argument, fsync'), { code: 'EINVAL' }); };
+    t.restore.push(() => {
+      fs.fsyncSync = fsyncSync;
+      fs.promises.open = open;
+    });
+    fs.fsyncSync = () => {
+      throw Object.assign(new Error('EINVAL: invalid argument, fsync'), { code: 'EINVAL' });
+    };
     fs.promises.open = async (...args) => {
       const h = await open(...args);
-      h.sync = async () => { throw Object.assign(new Error('EINVAL: invalid argument, fsync'), { code: 'EINVAL' }); };
+      h.sync = async () => {
+        throw Object.assign(new Error('EINVAL: invalid argument, fsync'), { code: 'EINVAL' });
+      };
       return h;
     };
     (await fsyncDir(dir)).should.equal(false);
@@ -100,13 +110,19 @@ describe('durable writes (atomic write, file and directory fsync)', function () 
       const full = records(1500);
       const update = [{ EvseID: 'DE*ABC*E7', EvseStatus: 'Reserved' }];
       const box = new FileOutbox(file, OP);
-      await box.save([{ action: 'fullLoad', records: full }, { action: 'update', records: update }]);
+      await box.save([
+        { action: 'fullLoad', records: full },
+        { action: 'update', records: update },
+      ]);
       restore.counts.refused.should.be.above(0);
       const snap = JSON.parse(fs.readFileSync(file, 'utf8'));
       snap.segments[0].should.have.properties({ action: 'fullLoad', count: 1500 });
       fs.existsSync(path.join(dir, snap.segments[0].recordsFile)).should.equal(true);
       const loaded = new FileOutbox(file, OP).load();
-      loaded.should.eql([{ action: 'fullLoad', records: full }, { action: 'update', records: update }]);
+      loaded.should.eql([
+        { action: 'fullLoad', records: full },
+        { action: 'update', records: update },
+      ]);
     });
 
     it('saves synchronously (close handler) a fullLoad above the list-file size with directory opens failing', function () {
@@ -125,7 +141,9 @@ describe('durable writes (atomic write, file and directory fsync)', function () 
       const q1 = new PushQueue({ operatorId: OP, backoffBaseMs: 50, backoffMaxMs: 200, outbox: new FileOutbox(file, OP) });
       const warnings = [];
       q1.on?.('warning', (w) => warnings.push(w));
-      q1.start(async () => { throw Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }); });
+      q1.start(async () => {
+        throw Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' });
+      });
       q1.enqueue('fullLoad', records(1500), null);
       await q1.flush();
       // No q1.stop(): its synchronous save would hide a failed asynchronous one, as kill -9 would not.
@@ -136,7 +154,10 @@ describe('durable writes (atomic write, file and directory fsync)', function () 
         q1.stop();
         q2.stop();
       }
-      warnings.map(String).join('\n').should.not.match(/outbox write failed/);
+      warnings
+        .map(String)
+        .join('\n')
+        .should.not.match(/outbox write failed/);
     });
   });
 
@@ -175,14 +196,28 @@ describe('durable writes (atomic write, file and directory fsync)', function () 
       });
       let out = '';
       let err = '';
-      child.stdout.on('data', (d) => { out += d; });
-      child.stderr.on('data', (d) => { err += d; });
-      const line = (re) => new Promise((resolve, reject) => {
-        const look = () => { const m = re.exec(out); if (m) { resolve(m); return true; } return false; };
-        if (look()) return;
-        child.stdout.on('data', look);
-        child.on('exit', (code, sig) => { if (!look()) reject(new Error(`child exited (${code ?? sig}) before ${re}: ${err}`)); });
+      child.stdout.on('data', (d) => {
+        out += d;
       });
+      child.stderr.on('data', (d) => {
+        err += d;
+      });
+      const line = (re) =>
+        new Promise((resolve, reject) => {
+          const look = () => {
+            const m = re.exec(out);
+            if (m) {
+              resolve(m);
+              return true;
+            }
+            return false;
+          };
+          if (look()) return;
+          child.stdout.on('data', look);
+          child.on('exit', (code, sig) => {
+            if (!look()) reject(new Error(`child exited (${code ?? sig}) before ${re}: ${err}`));
+          });
+        });
       return { child, line, stderr: () => err };
     }
 

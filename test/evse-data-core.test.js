@@ -35,17 +35,34 @@ function full(i = 1, over = {}) {
     EvseID: `DE*ABC*E${String(i).padStart(6, '0')}*1`,
     ChargingPoolID: 'DE*ABC*P1234*1',
     ChargingStationID: `STATION ${i}`,
-    ChargingStationNames: [{ lang: 'en', value: 'ABC Charging Station' }, { lang: 'de', value: 'ABC Ladestation' }],
+    ChargingStationNames: [
+      { lang: 'en', value: 'ABC Charging Station' },
+      { lang: 'de', value: 'ABC Ladestation' },
+    ],
     HardwareManufacturer: 'Charger Hardware GmbH',
     ChargingStationImage: 'https://example.com/station.jpg',
     SubOperatorName: 'ABC Sub',
-    Address: { Country: 'DEU', City: 'Berlin', Street: 'EUREF Campus', PostalCode: '10829', HouseNum: '22', Floor: '1', Region: 'Berlin', ParkingFacility: true, ParkingSpot: 'E36', TimeZone: 'UTC+01:00' },
+    Address: {
+      Country: 'DEU',
+      City: 'Berlin',
+      Street: 'EUREF Campus',
+      PostalCode: '10829',
+      HouseNum: '22',
+      Floor: '1',
+      Region: 'Berlin',
+      ParkingFacility: true,
+      ParkingSpot: 'E36',
+      TimeZone: 'UTC+01:00',
+    },
     GeoCoordinates: { Google: { Coordinates: '52.480495 13.356465' } },
     Plugs: ['Type 2 Outlet'],
     DynamicPowerLevel: true,
     ChargingFacilities: [{ PowerType: 'AC_3_PHASE', Voltage: 400, Amperage: 32, Power: 22, ChargingModes: ['Mode_3'] }],
     RenewableEnergy: true,
-    EnergySource: [{ Energy: 'Solar', Percentage: 60 }, { Energy: 'Wind', Percentage: 40 }],
+    EnergySource: [
+      { Energy: 'Solar', Percentage: 60 },
+      { Energy: 'Wind', Percentage: 40 },
+    ],
     EnvironmentalImpact: { CO2Emission: 30.3, NuclearWaste: 0 },
     CalibrationLawDataAvailability: 'Local',
     AuthenticationModes: ['NFC RFID Classic', 'REMOTE'],
@@ -90,7 +107,7 @@ const without = (rec, key) => {
 };
 
 describe('EVSE data: validation', function () {
-  it('accepts a complete record and Hubject\'s own example record (with its operator)', function () {
+  it("accepts a complete record and Hubject's own example record (with its operator)", function () {
     accepted(full()).EvseID.should.equal('DE*ABC*E000001*1');
     if (openapi) {
       const ex = openapi.readExample('pushEvseData.request.fullLoad.json');
@@ -100,7 +117,24 @@ describe('EVSE data: validation', function () {
   });
 
   it('rejects each missing mandatory field by name', function () {
-    for (const f of ['EvseID', 'ChargingStationNames', 'Address', 'GeoCoordinates', 'Plugs', 'ChargingFacilities', 'RenewableEnergy', 'CalibrationLawDataAvailability', 'AuthenticationModes', 'PaymentOptions', 'ValueAddedServices', 'Accessibility', 'HotlinePhoneNumber', 'IsOpen24Hours', 'IsHubjectCompatible', 'DynamicInfoAvailable']) {
+    for (const f of [
+      'EvseID',
+      'ChargingStationNames',
+      'Address',
+      'GeoCoordinates',
+      'Plugs',
+      'ChargingFacilities',
+      'RenewableEnergy',
+      'CalibrationLawDataAvailability',
+      'AuthenticationModes',
+      'PaymentOptions',
+      'ValueAddedServices',
+      'Accessibility',
+      'HotlinePhoneNumber',
+      'IsOpen24Hours',
+      'IsHubjectCompatible',
+      'DynamicInfoAvailable',
+    ]) {
       rejects(without(full(), f), f, /missing/);
     }
     for (const f of ['Country', 'City', 'Street', 'PostalCode', 'HouseNum']) {
@@ -118,15 +152,39 @@ describe('EVSE data: validation', function () {
 
   it('needs exactly one GeoCoordinates format, with the pattern and ranges checked', function () {
     rejects(full(1, { GeoCoordinates: {} }), 'GeoCoordinates', /exactly one of Google, DecimalDegree, DegreeMinuteSeconds/);
-    rejects(full(1, { GeoCoordinates: { Google: { Coordinates: '52.1 13.1' }, DecimalDegree: { Latitude: '52.1', Longitude: '13.1' } } }), 'GeoCoordinates', /2 formats \(Google, DecimalDegree\); OICP needs exactly one/);
+    rejects(
+      full(1, { GeoCoordinates: { Google: { Coordinates: '52.1 13.1' }, DecimalDegree: { Latitude: '52.1', Longitude: '13.1' } } }),
+      'GeoCoordinates',
+      /2 formats \(Google, DecimalDegree\); OICP needs exactly one/,
+    );
     rejects(full(1, { GeoCoordinates: { Google: { Coordinates: '52 13' } } }), 'GeoCoordinates.Google.Coordinates', /decimal point/);
     rejects(full(1, { GeoCoordinates: { Google: { Coordinates: '52.1234567 13.1' } } }), 'GeoCoordinates.Google.Coordinates', /at most 6 decimals/);
-    rejects(full(1, { GeoCoordinates: { Google: { Coordinates: '95.000000 13.000000' } } }), 'GeoCoordinates.Google.Coordinates', /latitude 95 is outside -90 to 90/);
-    rejects(full(1, { GeoCoordinates: { Google: { Coordinates: '52.000000 181.000000' } } }), 'GeoCoordinates.Google.Coordinates', /longitude 181 is outside -180 to 180/);
+    rejects(
+      full(1, { GeoCoordinates: { Google: { Coordinates: '95.000000 13.000000' } } }),
+      'GeoCoordinates.Google.Coordinates',
+      /latitude 95 is outside -90 to 90/,
+    );
+    rejects(
+      full(1, { GeoCoordinates: { Google: { Coordinates: '52.000000 181.000000' } } }),
+      'GeoCoordinates.Google.Coordinates',
+      /longitude 181 is outside -180 to 180/,
+    );
     rejects(full(1, { GeoCoordinates: { DecimalDegree: { Latitude: '52,1', Longitude: '13.1' } } }), 'GeoCoordinates.DecimalDegree.Latitude', /decimal degree/);
-    rejects(full(1, { GeoCoordinates: { DecimalDegree: { Latitude: '-91.0', Longitude: '13.1' } } }), 'GeoCoordinates.DecimalDegree', /latitude -91 is outside/);
-    rejects(full(1, { GeoCoordinates: { DegreeMinuteSeconds: { Latitude: "52°61'0.0''", Longitude: "13°21'39.32''" } } }), 'GeoCoordinates.DegreeMinuteSeconds.Latitude', /60 or more/);
-    rejects(full(1, { GeoCoordinates: { DegreeMinuteSeconds: { Latitude: '52.5', Longitude: "13°21'39.32''" } } }), 'GeoCoordinates.DegreeMinuteSeconds.Latitude', /degrees, minutes and seconds/);
+    rejects(
+      full(1, { GeoCoordinates: { DecimalDegree: { Latitude: '-91.0', Longitude: '13.1' } } }),
+      'GeoCoordinates.DecimalDegree',
+      /latitude -91 is outside/,
+    );
+    rejects(
+      full(1, { GeoCoordinates: { DegreeMinuteSeconds: { Latitude: "52°61'0.0''", Longitude: "13°21'39.32''" } } }),
+      'GeoCoordinates.DegreeMinuteSeconds.Latitude',
+      /60 or more/,
+    );
+    rejects(
+      full(1, { GeoCoordinates: { DegreeMinuteSeconds: { Latitude: '52.5', Longitude: "13°21'39.32''" } } }),
+      'GeoCoordinates.DegreeMinuteSeconds.Latitude',
+      /degrees, minutes and seconds/,
+    );
     rejects(full(1, { GeoCoordinates: { lat: 200, lon: 13 } }), 'GeoCoordinates', /latitude 200 is outside/);
     rejects(full(1, { GeoCoordinates: { lat: 52.1 } }), 'GeoCoordinates', /both a latitude and a longitude/);
     rejects(full(1, { GeoChargingPointEntrance: { Google: { Coordinates: 'x' } } }), 'GeoChargingPointEntrance.Google.Coordinates', /latitude longitude/);
@@ -181,7 +239,11 @@ describe('EVSE data: validation', function () {
   });
 
   it('needs integer kW Power 0-999 and hints at watts; checks Voltage, Amperage, Percentage, MaxCapacity, EnvironmentalImpact', function () {
-    rejects(full(1, { ChargingFacilities: [{ PowerType: 'AC_3_PHASE', Power: 22000 }] }), 'ChargingFacilities[0].Power', /looks like watts \(22000 W is 22 kW\)/);
+    rejects(
+      full(1, { ChargingFacilities: [{ PowerType: 'AC_3_PHASE', Power: 22000 }] }),
+      'ChargingFacilities[0].Power',
+      /looks like watts \(22000 W is 22 kW\)/,
+    );
     rejects(full(1, { ChargingFacilities: [{ PowerType: 'AC_1_PHASE', Power: 7.4 }] }), 'ChargingFacilities[0].Power', /not a whole number/);
     rejects(full(1, { ChargingFacilities: [{ PowerType: 'AC_1_PHASE', Power: -1 }] }), 'ChargingFacilities[0].Power', /outside 0-999 kW/);
     rejects(full(1, { ChargingFacilities: [{ PowerType: 'DC', Power: 150, Amperage: 200 }] }), 'ChargingFacilities[0].Amperage', /outside 0-99 A/);
@@ -194,8 +256,18 @@ describe('EVSE data: validation', function () {
 
   it('enforces every length limit without truncating', function () {
     const limits = {
-      ChargingStationID: 50, HardwareManufacturer: 50, ChargingStationImage: 200, SubOperatorName: 100, ClearinghouseID: 20,
-      'Address.City': 50, 'Address.Street': 100, 'Address.PostalCode': 10, 'Address.HouseNum': 10, 'Address.Floor': 5, 'Address.Region': 50, 'Address.ParkingSpot': 5,
+      ChargingStationID: 50,
+      HardwareManufacturer: 50,
+      ChargingStationImage: 200,
+      SubOperatorName: 100,
+      ClearinghouseID: 20,
+      'Address.City': 50,
+      'Address.Street': 100,
+      'Address.PostalCode': 10,
+      'Address.HouseNum': 10,
+      'Address.Floor': 5,
+      'Address.Region': 50,
+      'Address.ParkingSpot': 5,
     };
     for (const [f, max] of Object.entries(limits)) {
       const rec = full();
@@ -231,12 +303,20 @@ describe('EVSE data: validation', function () {
     const r = data.validateEvseDataRecords([full(1), full(2, { Plugs: [] }), 'nonsense', full(4)], { operatorIds: OP });
     r.records.map((x) => x.EvseID).should.eql(['DE*ABC*E000001*1', 'DE*ABC*E000004*1']);
     r.positions.should.eql([1, 4]);
-    r.rejected.map((x) => [x.index, x.EvseID, x.field]).should.eql([[2, 'DE*ABC*E000002*1', 'Plugs'], [3, undefined, 'EvseDataRecord']]);
+    r.rejected
+      .map((x) => [x.index, x.EvseID, x.field])
+      .should.eql([
+        [2, 'DE*ABC*E000002*1', 'Plugs'],
+        [3, undefined, 'EvseDataRecord'],
+      ]);
     r.rejected[0].message.should.equal('record 2 (DE*ABC*E000002*1): Plugs must not be empty (one or more plug types)');
   });
 
   it('keeps the last of a repeated EvseID, with a warning', function () {
-    const r = data.validateEvseDataRecords([full(1, { ChargingStationID: 'first' }), full(2), full(1, { EvseID: 'DEABCE000001*1', ChargingStationID: 'last' })], { operatorIds: OP });
+    const r = data.validateEvseDataRecords(
+      [full(1, { ChargingStationID: 'first' }), full(2), full(1, { EvseID: 'DEABCE000001*1', ChargingStationID: 'last' })],
+      { operatorIds: OP },
+    );
     r.records.map((x) => x.ChargingStationID).should.eql(['STATION 2', 'last']);
     r.positions.should.eql([2, 3]);
     r.warnings.should.have.length(1);
@@ -247,16 +327,28 @@ describe('EVSE data: validation', function () {
 describe('EVSE data: normalisation', function () {
   it('turns numeric {lat, lon} and {Latitude, Longitude} into one Google string with 6 decimals', function () {
     accepted(full(1, { GeoCoordinates: { lat: 52.4804951, lon: 13.3564 } })).GeoCoordinates.should.eql({ Google: { Coordinates: '52.480495 13.356400' } });
-    accepted(full(1, { GeoCoordinates: { Latitude: -33.9, Longitude: '151.2' } })).GeoCoordinates.should.eql({ Google: { Coordinates: '-33.900000 151.200000' } });
+    accepted(full(1, { GeoCoordinates: { Latitude: -33.9, Longitude: '151.2' } })).GeoCoordinates.should.eql({
+      Google: { Coordinates: '-33.900000 151.200000' },
+    });
     accepted(full(1, { GeoChargingPointEntrance: { lat: 1, lng: 2 } })).GeoChargingPointEntrance.should.eql({ Google: { Coordinates: '1.000000 2.000000' } });
-    accepted(full(1, { GeoCoordinates: { DecimalDegree: { Latitude: 52.5, Longitude: 13.25 } } })).GeoCoordinates.should.eql({ DecimalDegree: { Latitude: '52.500000', Longitude: '13.250000' } });
+    accepted(full(1, { GeoCoordinates: { DecimalDegree: { Latitude: 52.5, Longitude: 13.25 } } })).GeoCoordinates.should.eql({
+      DecimalDegree: { Latitude: '52.500000', Longitude: '13.250000' },
+    });
     rejects(full(1, { GeoCoordinates: { lat: 1, lon: 2, Google: { Coordinates: '1.0 2.0' } } }), 'GeoCoordinates', /exactly one format/);
   });
 
   it('turns ISO alpha-2 countries into alpha-3 (the whole ISO 3166-1 table)', function () {
     data.COUNTRY_ALPHA2_TO_ALPHA3.size.should.equal(249);
     data.COUNTRY_ALPHA3.size.should.equal(249);
-    for (const [a2, a3] of [['DE', 'DEU'], ['at', 'AUT'], ['GB', 'GBR'], ['CH', 'CHE'], ['US', 'USA'], ['NL', 'NLD'], ['XK', undefined]]) {
+    for (const [a2, a3] of [
+      ['DE', 'DEU'],
+      ['at', 'AUT'],
+      ['GB', 'GBR'],
+      ['CH', 'CHE'],
+      ['US', 'USA'],
+      ['NL', 'NLD'],
+      ['XK', undefined],
+    ]) {
       (data.normaliseCountry(a2) === a3).should.be.true(a2);
     }
     accepted(full(1, { Address: { ...full().Address, Country: 'fr' } })).Address.Country.should.equal('FRA');
@@ -277,16 +369,45 @@ describe('EVSE data: normalisation', function () {
 
   it('maps OCPP ConnectorEnumType values to OICP plugs, and names the ones OICP lacks', function () {
     const expected = {
-      cType2: 'Type 2 Connector (Cable Attached)', sType2: 'Type 2 Outlet', sType3: 'Type 3 Outlet', cType1: 'Type 1 Connector (Cable Attached)',
-      cCCS1: 'CCS Combo 1 Plug (Cable Attached)', cCCS2: 'CCS Combo 2 Plug (Cable Attached)', cG105: 'CHAdeMO', cTesla: 'Tesla Connector', cNACS: 'Tesla Connector',
-      's309-1P-16A': 'IEC 60309 Single Phase', 's309-1P-32A': 'IEC 60309 Single Phase', 's309-3P-16A': 'IEC 60309 Three Phase', 's309-3P-32A': 'IEC 60309 Three Phase',
-      sBS1361: 'Type G British Standard', 'sCEE-7-7': 'Type F Schuko',
+      cType2: 'Type 2 Connector (Cable Attached)',
+      sType2: 'Type 2 Outlet',
+      sType3: 'Type 3 Outlet',
+      cType1: 'Type 1 Connector (Cable Attached)',
+      cCCS1: 'CCS Combo 1 Plug (Cable Attached)',
+      cCCS2: 'CCS Combo 2 Plug (Cable Attached)',
+      cG105: 'CHAdeMO',
+      cTesla: 'Tesla Connector',
+      cNACS: 'Tesla Connector',
+      's309-1P-16A': 'IEC 60309 Single Phase',
+      's309-1P-32A': 'IEC 60309 Single Phase',
+      's309-3P-16A': 'IEC 60309 Three Phase',
+      's309-3P-32A': 'IEC 60309 Three Phase',
+      sBS1361: 'Type G British Standard',
+      'sCEE-7-7': 'Type F Schuko',
     };
     for (const [c, plug] of Object.entries(expected)) data.normalisePlug(c).should.eql({ plug });
-    for (const c of ['cChaoJi', 'cGBT', 'cUltraChaoJi', 'cMCS', 'Other1PhMax16A', 'Other1PhOver16A', 'Other3Ph', 'Pan', 'wInductive', 'wResonant', 'Undetermined', 'Unknown', 'sType1']) {
+    for (const c of [
+      'cChaoJi',
+      'cGBT',
+      'cUltraChaoJi',
+      'cMCS',
+      'Other1PhMax16A',
+      'Other1PhOver16A',
+      'Other3Ph',
+      'Pan',
+      'wInductive',
+      'wResonant',
+      'Undetermined',
+      'Unknown',
+      'sType1',
+    ]) {
       data.normalisePlug(c).error.should.match(/has no OICP plug type; give the OICP plug type/);
     }
-    accepted(full(1, { Plugs: ['cCCS2', 'cG105', 's309-1P-16A', 's309-1P-32A'] })).Plugs.should.eql(['CCS Combo 2 Plug (Cable Attached)', 'CHAdeMO', 'IEC 60309 Single Phase']);
+    accepted(full(1, { Plugs: ['cCCS2', 'cG105', 's309-1P-16A', 's309-1P-32A'] })).Plugs.should.eql([
+      'CCS Combo 2 Plug (Cable Attached)',
+      'CHAdeMO',
+      'IEC 60309 Single Phase',
+    ]);
     accepted(full(1, { Plugs: 'sType2' })).Plugs.should.eql(['Type 2 Outlet']);
     rejects(full(1, { Plugs: ['cType2', 'Pan'] }), 'Plugs[1]', /OCPP connector type "Pan" has no OICP plug type/);
   });
@@ -305,8 +426,17 @@ describe('EVSE data: normalisation', function () {
     bare.IsOpen24Hours = true;
     delete bare.OpeningTimes;
     const defaults = {
-      HotlinePhoneNumber: '0049 30 999999', AuthenticationModes: ['REMOTE'], PaymentOptions: ['Direct'], ValueAddedServices: ['None'], Accessibility: 'Test Station',
-      AccessibilityLocation: 'OnStreet', CalibrationLawDataAvailability: 'External', RenewableEnergy: false, IsOpen24Hours: false, IsHubjectCompatible: true, DynamicInfoAvailable: true,
+      HotlinePhoneNumber: '0049 30 999999',
+      AuthenticationModes: ['REMOTE'],
+      PaymentOptions: ['Direct'],
+      ValueAddedServices: ['None'],
+      Accessibility: 'Test Station',
+      AccessibilityLocation: 'OnStreet',
+      CalibrationLawDataAvailability: 'External',
+      RenewableEnergy: false,
+      IsOpen24Hours: false,
+      IsHubjectCompatible: true,
+      DynamicInfoAvailable: true,
     };
     data.validateDefaults(defaults).should.eql([]);
     const r = accepted(bare, { defaults });
@@ -318,7 +448,10 @@ describe('EVSE data: normalisation', function () {
     const noDefaults = one(bare);
     noDefaults.rejected[0].issues.map((i) => i.field).should.containDeep(['HotlinePhoneNumber', 'AuthenticationModes', 'PaymentOptions', 'Accessibility']);
     rejects(without(full(), 'Address'), 'Address', /missing/, { defaults: { ...defaults, Address: {} } });
-    data.validateDefaults({ Address: {}, PaymentOptions: ['No Payment', 'Direct'], HotlinePhoneNumber: '123' }).map((i) => i.field).should.eql(['defaults.Address', 'defaults.HotlinePhoneNumber', 'defaults.PaymentOptions']);
+    data
+      .validateDefaults({ Address: {}, PaymentOptions: ['No Payment', 'Direct'], HotlinePhoneNumber: '123' })
+      .map((i) => i.field)
+      .should.eql(['defaults.Address', 'defaults.HotlinePhoneNumber', 'defaults.PaymentOptions']);
   });
 
   it('gives equal text for records whose input key order differs', function () {
@@ -346,27 +479,31 @@ describe('EVSE data: input and body', function () {
     (() => data.buildPushEvseDataBody('insert', OP, '', [])).should.throw(/OperatorName is missing/);
     (() => data.buildPushEvseDataBody('insert', OP, 'x'.repeat(101), [])).should.throw(/more than the 100 allowed/);
     (() => data.buildPushEvseDataBody('insert', 'DE*AB', NAME, [])).should.throw(/OperatorID/);
-    const v = data.validateEvseDataRecords([full(1), full(2, { GeoCoordinates: { lat: 1, lon: 2 }, Plugs: ['cCCS2'], DynamicInfoAvailable: false, ChargingStationId: undefined })], { operatorIds: OP });
+    const v = data.validateEvseDataRecords(
+      [full(1), full(2, { GeoCoordinates: { lat: 1, lon: 2 }, Plugs: ['cCCS2'], DynamicInfoAvailable: false, ChargingStationId: undefined })],
+      { operatorIds: OP },
+    );
     const body = data.buildPushEvseDataBody('fullLoad', OP, NAME, v.records);
     body.OperatorEvseData.OperatorName.should.equal(NAME);
     assertValidBody(body);
     const s = await data.serialisePushEvseDataBody(body, { perChunk: 1 });
     [...s.chunks].length.should.equal(4);
-    [...s.chunks].join("").should.equal(JSON.stringify(body));
-    [...s.chunks].join("").should.equal(JSON.stringify(body)); // iterable again
+    [...s.chunks].join('').should.equal(JSON.stringify(body));
+    [...s.chunks].join('').should.equal(JSON.stringify(body)); // iterable again
     s.contentLength.should.equal(Buffer.byteLength(JSON.stringify(body)));
     const req = data.buildDataRequest('fullLoad', OP, NAME, v.records);
     req.EvseIDs.should.eql(v.records.map((r) => r.EvseID));
     data.dataRequestBody(req).should.eql(body);
     const t = await data.serialiseDataRequest(req);
-    [...t.chunks].join("").should.equal(JSON.stringify(body));
+    [...t.chunks].join('').should.equal(JSON.stringify(body));
     t.contentLength.should.equal(s.contentLength);
     data.recordIndexOfFieldReference('operatorEvseData.evseDataRecord[7].geoCoordinates').should.equal(7);
   });
 });
 
 describe('EVSE data: planning and the store', function () {
-  const plan = (items, action, store, extra = {}) => data.planDataPush(items, { action, operatorIds: OP, operatorId: OP, operatorName: NAME, store, minRatio: 0.5, ...extra });
+  const plan = (items, action, store, extra = {}) =>
+    data.planDataPush(items, { action, operatorIds: OP, operatorId: OP, operatorName: NAME, store, minRatio: 0.5, ...extra });
 
   it('auto inserts first, then updates, and does not resend an acknowledged record', function () {
     const store = new data.EvseDataStore();
@@ -375,10 +512,12 @@ describe('EVSE data: planning and the store', function () {
     for (const r of p.requests) assertValidBody(data.dataRequestBody(r));
     store.acknowledgeRequest(p.requests[0]);
     p = plan([full(1, { ChargingStationID: 'renamed' }), full(2), full(3)], 'auto', store);
-    p.requests.map((r) => [r.ActionType, r.EvseIDs, r.positions]).should.eql([
-      ['insert', ['DE*ABC*E000003*1'], [3]],
-      ['update', ['DE*ABC*E000001*1'], [1]],
-    ]);
+    p.requests
+      .map((r) => [r.ActionType, r.EvseIDs, r.positions])
+      .should.eql([
+        ['insert', ['DE*ABC*E000003*1'], [3]],
+        ['update', ['DE*ABC*E000001*1'], [1]],
+      ]);
     p.unchanged.should.eql(['DE*ABC*E000002*1']);
     // Equal whatever the key order; force sends it anyway.
     plan([Object.fromEntries(Object.entries(full(2)).reverse())], 'update', store).requests.should.eql([]);
@@ -395,7 +534,12 @@ describe('EVSE data: planning and the store', function () {
     p.requests[0].ActionType.should.equal('delete');
     data.dataRequestBody(p.requests[0]).OperatorEvseData.EvseDataRecord.should.eql([stored]);
     assertValidBody(data.dataRequestBody(p.requests[0]));
-    p.rejected.map((r) => [r.index, r.reason]).should.match([[2, /no stored record to delete; give the whole record/], [3, /does not belong/]]);
+    p.rejected
+      .map((r) => [r.index, r.reason])
+      .should.match([
+        [2, /no stored record to delete; give the whole record/],
+        [3, /does not belong/],
+      ]);
     // A full record given for delete: the stored one goes.
     data.dataRequestBody(plan([full(5)], 'delete', store).requests[0]).OperatorEvseData.EvseDataRecord[0].HardwareManufacturer.should.equal('Stored');
     store.acknowledge('delete', [stored]);
@@ -468,7 +612,9 @@ describe('EVSE data: planning and the store', function () {
     try {
       const child = fork(path.join(__dirname, 'fixtures', 'evse-data-store-child.js'), [dir], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
       const acked = await new Promise((resolve, reject) => {
-        child.on('message', (m) => { if (m && m.acknowledged) resolve(m.acknowledged); });
+        child.on('message', (m) => {
+          if (m && m.acknowledged) resolve(m.acknowledged);
+        });
         child.on('exit', (code) => reject(new Error(`child exited with ${code} before acknowledging`)));
       });
       // The child acknowledged and waited past the 250 ms window; now it dies without closing anything.

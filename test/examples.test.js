@@ -83,7 +83,12 @@ async function deploy(red, flow) {
   const from = red.log.length;
   const res = await red.http('POST', '/flows', { flows: flow }, { 'Node-RED-Deployment-Type': 'full' });
   assert.strictEqual(res.status, 200, `POST /flows answered ${res.status}: ${res.text}`);
-  await until(() => /Started flows/.test(red.log.slice(from)), 20000, 'flows started after deploy', () => red.log.slice(from));
+  await until(
+    () => /Started flows/.test(red.log.slice(from)),
+    20000,
+    'flows started after deploy',
+    () => red.log.slice(from),
+  );
   // Nodes report asynchronous start-up errors (ports, certificates) shortly after "Started flows".
   await new Promise((r) => setTimeout(r, 1000));
   return red.log.slice(from);
@@ -93,23 +98,115 @@ async function deploy(red, flow) {
 
 // Advance widths of Arial / Liberation Sans (the editor's label font on most systems), 1/1000 em; 14 px labels.
 const ARIAL = {
-  ' ': 278, '!': 278, '"': 355, '#': 556, $: 556, '%': 889, '&': 667, "'": 191, '(': 333, ')': 333, '*': 389, '+': 584,
-  ',': 278, '-': 333, '.': 278, '/': 278, ':': 278, ';': 278, '<': 584, '=': 584, '>': 584, '?': 556, '@': 1015,
-  A: 667, B: 667, C: 722, D: 722, E: 667, F: 611, G: 778, H: 722, I: 278, J: 500, K: 667, L: 556, M: 833, N: 722,
-  O: 778, P: 667, Q: 778, R: 722, S: 667, T: 611, U: 722, V: 667, W: 944, X: 667, Y: 667, Z: 611, '[': 278, '\\': 278,
-  ']': 278, '^': 469, _: 556, '`': 333, a: 556, b: 556, c: 500, d: 556, e: 556, f: 278, g: 556, h: 556, i: 222, j: 222,
-  k: 500, l: 222, m: 833, n: 556, o: 556, p: 556, q: 556, r: 333, s: 500, t: 278, u: 556, v: 500, w: 722, x: 500,
-  y: 500, z: 500, '{': 334, '|': 260, '}': 334, '~': 584, '\u2192': 1000, '\u00d7': 584, '\u00b7': 278,
+  ' ': 278,
+  '!': 278,
+  '"': 355,
+  '#': 556,
+  $: 556,
+  '%': 889,
+  '&': 667,
+  "'": 191,
+  '(': 333,
+  ')': 333,
+  '*': 389,
+  '+': 584,
+  ',': 278,
+  '-': 333,
+  '.': 278,
+  '/': 278,
+  ':': 278,
+  ';': 278,
+  '<': 584,
+  '=': 584,
+  '>': 584,
+  '?': 556,
+  '@': 1015,
+  A: 667,
+  B: 667,
+  C: 722,
+  D: 722,
+  E: 667,
+  F: 611,
+  G: 778,
+  H: 722,
+  I: 278,
+  J: 500,
+  K: 667,
+  L: 556,
+  M: 833,
+  N: 722,
+  O: 778,
+  P: 667,
+  Q: 778,
+  R: 722,
+  S: 667,
+  T: 611,
+  U: 722,
+  V: 667,
+  W: 944,
+  X: 667,
+  Y: 667,
+  Z: 611,
+  '[': 278,
+  '\\': 278,
+  ']': 278,
+  '^': 469,
+  _: 556,
+  '`': 333,
+  a: 556,
+  b: 556,
+  c: 500,
+  d: 556,
+  e: 556,
+  f: 278,
+  g: 556,
+  h: 556,
+  i: 222,
+  j: 222,
+  k: 500,
+  l: 222,
+  m: 833,
+  n: 556,
+  o: 556,
+  p: 556,
+  q: 556,
+  r: 333,
+  s: 500,
+  t: 278,
+  u: 556,
+  v: 500,
+  w: 722,
+  x: 500,
+  y: 500,
+  z: 500,
+  '{': 334,
+  '|': 260,
+  '}': 334,
+  '~': 584,
+  '\u2192': 1000,
+  '\u00d7': 584,
+  '\u00b7': 278,
 };
-const textWidth = (s) => [...String(s)].reduce((w, c) => w + (ARIAL[c] ?? (/[0-9]/.test(c) ? 556 : 600)), 0) * 14 / 1000;
+const textWidth = (s) => ([...String(s)].reduce((w, c) => w + (ARIAL[c] ?? (/[0-9]/.test(c) ? 556 : 600)), 0) * 14) / 1000;
 
 /** The editor definitions (label, inputs, outputs) of this package's nodes, from nodes/*.html run against a stub RED. */
 function packageDefs(flowNodes) {
   const defs = {};
   const stub = () => new Proxy(function () {}, { get: (t, k) => (k === Symbol.toPrimitive ? () => '' : stub()), apply: () => stub() });
   const RED = {
-    nodes: { registerType: (t, d) => { defs[t] = d; }, node: (id) => flowNodes.find((n) => n.id === id) || null },
-    validators: stub(), _: (k) => k, settings: stub(), utils: stub(), editor: stub(), tabs: stub(), popover: stub(),
+    nodes: {
+      registerType: (t, d) => {
+        defs[t] = d;
+      },
+      node: (id) => flowNodes.find((n) => n.id === id) || null,
+    },
+    validators: stub(),
+    _: (k) => k,
+    settings: stub(),
+    utils: stub(),
+    editor: stub(),
+    tabs: stub(),
+    popover: stub(),
   };
   for (const js of Object.values(PKG['node-red'].nodes)) {
     const html = fs.readFileSync(path.join(ROOT, js.replace(/\.js$/, '.html')), 'utf8');
@@ -140,22 +237,24 @@ const OTHER = {
 /** Node boxes as Node-RED's view computes them: w = max(100, 20*ceil((label + 50 + (input ? 7 : 0)) / 20)). */
 function boxes(flow) {
   const defs = packageDefs(flow);
-  return flow.filter((n) => n.z && typeof n.x === 'number').map((n) => {
-    const def = defs[n.type];
-    const other = OTHER[n.type];
-    assert.ok(def || other, `no label rule for node type ${n.type} (${n.id})`);
-    const label = n.name || (def ? def.label.call(n) : other.label(n));
-    const inputs = def ? def.inputs : other.inputs;
-    const outputs = n.wires ? n.wires.length : 0;
-    const lines = String(label).split(/\\n|\n/);
-    // Nodes drawn without a label (link nodes by default, or l: false) are 30 px squares.
-    if (n.l === false || (n.l === undefined && (def || other).showLabel === false)) {
-      return { id: n.id, label, x: n.x, y: n.y, w: 30, h: 30, left: n.x - 15, right: n.x + 15, top: n.y - 15, bottom: n.y + 15, n };
-    }
-    const w = Math.max(100, 20 * Math.ceil((Math.max(...lines.map(textWidth)) + 50 + (inputs > 0 ? 7 : 0)) / 20));
-    const h = Math.max(6 + 24 * lines.length, outputs * 15, 30);
-    return { id: n.id, label, x: n.x, y: n.y, w, h, left: n.x - w / 2, right: n.x + w / 2, top: n.y - h / 2, bottom: n.y + h / 2, n };
-  });
+  return flow
+    .filter((n) => n.z && typeof n.x === 'number')
+    .map((n) => {
+      const def = defs[n.type];
+      const other = OTHER[n.type];
+      assert.ok(def || other, `no label rule for node type ${n.type} (${n.id})`);
+      const label = n.name || (def ? def.label.call(n) : other.label(n));
+      const inputs = def ? def.inputs : other.inputs;
+      const outputs = n.wires ? n.wires.length : 0;
+      const lines = String(label).split(/\\n|\n/);
+      // Nodes drawn without a label (link nodes by default, or l: false) are 30 px squares.
+      if (n.l === false || (n.l === undefined && (def || other).showLabel === false)) {
+        return { id: n.id, label, x: n.x, y: n.y, w: 30, h: 30, left: n.x - 15, right: n.x + 15, top: n.y - 15, bottom: n.y + 15, n };
+      }
+      const w = Math.max(100, 20 * Math.ceil((Math.max(...lines.map(textWidth)) + 50 + (inputs > 0 ? 7 : 0)) / 20));
+      const h = Math.max(6 + 24 * lines.length, outputs * 15, 30);
+      return { id: n.id, label, x: n.x, y: n.y, w, h, left: n.x - w / 2, right: n.x + w / 2, top: n.y - h / 2, bottom: n.y + h / 2, n };
+    });
 }
 
 /** Node-RED's own wire geometry (generateLinkPath in the editor), lifted out of its bundle. */
@@ -169,13 +268,15 @@ function linkPathFunction() {
     if (src[end] === '{') depth++;
     else if (src[end] === '}' && --depth === 0) break;
   }
-  // eslint-disable-next-line no-new-func
   return new Function('node_width', 'node_height', 'lineCurveScale', `${src.slice(start, end + 1)}; return generateLinkPath;`)(100, 30, 0.75);
 }
 
 /** Points along an SVG path of M, C, S and h commands (all the editor's wires use). */
 function samplePath(d, steps = 24) {
-  const tok = d.trim().split(/[\s,]+/).filter(Boolean);
+  const tok = d
+    .trim()
+    .split(/[\s,]+/)
+    .filter(Boolean);
   const pts = [];
   let i = 0;
   let cur = [0, 0];
@@ -185,15 +286,21 @@ function samplePath(d, steps = 24) {
     for (let s = 1; s <= steps; s++) {
       const t = s / steps;
       const u = 1 - t;
-      pts.push([u * u * u * cur[0] + 3 * u * u * t * p1[0] + 3 * u * t * t * p2[0] + t * t * t * p3[0],
-        u * u * u * cur[1] + 3 * u * u * t * p1[1] + 3 * u * t * t * p2[1] + t * t * t * p3[1]]);
+      pts.push([
+        u * u * u * cur[0] + 3 * u * u * t * p1[0] + 3 * u * t * t * p2[0] + t * t * t * p3[0],
+        u * u * u * cur[1] + 3 * u * u * t * p1[1] + 3 * u * t * t * p2[1] + t * t * t * p3[1],
+      ]);
     }
     lastCp = p2;
     cur = p3;
   };
   while (i < tok.length) {
     const c = tok[i++];
-    if (c === 'M') { cur = [num(), num()]; pts.push(cur); lastCp = null; } else if (c === 'C') {
+    if (c === 'M') {
+      cur = [num(), num()];
+      pts.push(cur);
+      lastCp = null;
+    } else if (c === 'C') {
       cubic([num(), num()], [num(), num()], [num(), num()]);
     } else if (c === 'S') {
       const p1 = lastCp ? [2 * cur[0] - lastCp[0], 2 * cur[1] - lastCp[1]] : cur;
@@ -219,7 +326,10 @@ function reaches(flow, from, to) {
   while (todo.length) {
     for (const id of next.get(todo.pop()) || []) {
       if (id === to) return true;
-      if (!seen.has(id)) { seen.add(id); todo.push(id); }
+      if (!seen.has(id)) {
+        seen.add(id);
+        todo.push(id);
+      }
     }
   }
   return false;
@@ -233,7 +343,10 @@ function layoutProblems(flow) {
   for (let i = 0; i < bs.length; i++) {
     for (let j = i + 1; j < bs.length; j++) {
       // 10 px between boxes: room for the ports and the eye.
-      if (intersects(bs[i], bs[j], 10)) problems.push(`'${bs[i].label}' (${bs[i].id}, ${bs[i].w}x${bs[i].h} at ${bs[i].x},${bs[i].y}) overlaps '${bs[j].label}' (${bs[j].id}, ${bs[j].w}x${bs[j].h} at ${bs[j].x},${bs[j].y})`);
+      if (intersects(bs[i], bs[j], 10))
+        problems.push(
+          `'${bs[i].label}' (${bs[i].id}, ${bs[i].w}x${bs[i].h} at ${bs[i].x},${bs[i].y}) overlaps '${bs[j].label}' (${bs[j].id}, ${bs[j].w}x${bs[j].h} at ${bs[j].x},${bs[j].y})`,
+        );
     }
   }
   const linkPath = linkPathFunction();
@@ -246,7 +359,8 @@ function layoutProblems(flow) {
         if (!dst) continue;
         // A wire into a node left of its source loops back across the flow; only a feedback wire (the target feeds
         // the source, as push results into the full load node) may do that.
-        if (dst.left < src.right && !reaches(flow, to, src.id)) problems.push(`the wire '${src.label}' -> '${dst.label}' goes backwards (${src.right} -> ${dst.left})`);
+        if (dst.left < src.right && !reaches(flow, to, src.id))
+          problems.push(`the wire '${src.label}' -> '${dst.label}' goes backwards (${src.right} -> ${dst.left})`);
         const d = linkPath(src.right, src.y + portY, dst.left, dst.y, 1, true);
         const under = bs.filter((b) => b !== src && b !== dst && samplePath(d).some((p) => inside(p, b)));
         for (const b of under) problems.push(`the wire '${src.label}' -> '${dst.label}' runs under '${b.label}' (${b.id})`);
@@ -258,13 +372,19 @@ function layoutProblems(flow) {
 
 describe('examples', function () {
   this.timeout(60000);
-  const files = fs.readdirSync(EXAMPLES).filter((f) => f.endsWith('.json')).sort();
+  const files = fs
+    .readdirSync(EXAMPLES)
+    .filter((f) => f.endsWith('.json'))
+    .sort();
   const types = packageTypes();
   const nonConfig = Object.keys(types).filter((t) => types[t] !== 'config');
 
   describe('files', function () {
     it('are the five numbered examples, in order', function () {
-      assert.deepStrictEqual(files.map((f) => f.split(' ')[0]), ['1', '2', '3', '4', '5']);
+      assert.deepStrictEqual(
+        files.map((f) => f.split(' ')[0]),
+        ['1', '2', '3', '4', '5'],
+      );
       assert.match(files[0], /OCPP 1\.6J/);
       assert.match(files[1], /OCPP 2\.0\.1/);
       assert.match(files[2], /MQTT/);
@@ -309,7 +429,10 @@ describe('examples', function () {
           assert.ok(caught.has(n.id), `no Catch node covers ${n.type} ${n.id}`);
         }
         for (const n of flow.filter((x) => x.type === 'oicp-push-evse-status')) {
-          assert.ok(n.wires[0].some((to) => ids.get(to).type === 'debug'), `${n.id} output has no debug node`);
+          assert.ok(
+            n.wires[0].some((to) => ids.get(to).type === 'debug'),
+            `${n.id} output has no debug node`,
+          );
         }
       });
     }
@@ -330,7 +453,10 @@ describe('examples', function () {
         assert.ok(!('credentials' in tls[0]), 'no key material in the example');
         for (const n of flow.filter((x) => x.hubject !== undefined)) assert.strictEqual(n.hubject, hub[0].id);
         // The same settings in examples 1-4, under ids of their own (see 'any two import side by side').
-        const strip = (n) => { const { id, tls: t, ...rest } = n; return rest; };
+        const strip = (n) => {
+          const { id: _id, tls: _tls, ...rest } = n;
+          return rest;
+        };
         const first = readExample(files[0]).filter((n) => n.type === 'oicp-hubject-config' || n.type === 'tls-config');
         assert.deepStrictEqual([...hub, ...tls].map(strip), first.map(strip));
       });
@@ -358,13 +484,28 @@ describe('examples', function () {
       const b = { id: 'b', type: 'debug', z: 't', name: 'a rather long name for a debug node', x: 330, y: 100, wires: [] };
       const c = { id: 'c', type: 'debug', z: 't', name: 'c', x: 600, y: 100, wires: [] };
       const problems = layoutProblems([tab, a, b, c]);
-      assert.ok(problems.some((p) => /wire 'a' -> 'c' runs under 'a rather long/.test(p)), problems.join('\n'));
-      const mapper = { id: 'm', type: 'oicp-ocpp-status', z: 't', name: '', evseIdTemplate: 'DE*ABC*E{chargeBoxId}*{connectorId}', wires: [[]], x: 300, y: 200 };
+      assert.ok(
+        problems.some((p) => /wire 'a' -> 'c' runs under 'a rather long/.test(p)),
+        problems.join('\n'),
+      );
+      const mapper = {
+        id: 'm',
+        type: 'oicp-ocpp-status',
+        z: 't',
+        name: '',
+        evseIdTemplate: 'DE*ABC*E{chargeBoxId}*{connectorId}',
+        wires: [[]],
+        x: 300,
+        y: 200,
+      };
       const near = { id: 'n', type: 'debug', z: 't', name: 'n', x: 440, y: 200, wires: [] };
       assert.ok(layoutProblems([tab, mapper, near]).some((p) => /'DE\*ABC\*E\{chargeBoxId\}\*\{connectorId\}' \(m, \d+x30/.test(p)));
       assert.deepStrictEqual(layoutProblems([tab, { ...mapper, name: 'map' }, near]), []);
       const back = layoutProblems([tab, { ...a, x: 400, wires: [['c']] }, { ...c, x: 300, y: 200 }]);
-      assert.ok(back.some((p) => /'a' -> 'c' goes backwards/.test(p)), back.join('\n'));
+      assert.ok(
+        back.some((p) => /'a' -> 'c' goes backwards/.test(p)),
+        back.join('\n'),
+      );
     });
 
     it('the demo says at once that it needs npm start in a clone: in its tab, a comment on the canvas and the boot node', function () {
@@ -375,13 +516,38 @@ describe('examples', function () {
       // Run the boot function as Node-RED would, without the variables npm start sets.
       const seen = {};
       const fn = new Function('msg', 'node', 'env', 'RED', boot.func);
-      const out = fn({}, { status: (s) => { seen.status = s; }, error: (e) => { seen.error = e; } }, { get: () => undefined }, {});
+      const out = fn(
+        {},
+        {
+          status: (s) => {
+            seen.status = s;
+          },
+          error: (e) => {
+            seen.error = e;
+          },
+        },
+        { get: () => undefined },
+        {},
+      );
       assert.strictEqual(out, null);
       assert.strictEqual(seen.status.fill, 'red');
       assert.match(seen.status.text, /npm start/);
       assert.match(seen.error, /OICP_SIM_URL/);
-      const ok = fn({}, { status: (s) => { seen.status = s; }, error: assert.fail }, { get: () => 'https://127.0.0.1:1/api/oicp' }, {});
-      assert.deepStrictEqual(ok[0].map((m) => m.topic || m.payload.length), [6, 'fullLoad']);
+      const ok = fn(
+        {},
+        {
+          status: (s) => {
+            seen.status = s;
+          },
+          error: assert.fail,
+        },
+        { get: () => 'https://127.0.0.1:1/api/oicp' },
+        {},
+      );
+      assert.deepStrictEqual(
+        ok[0].map((m) => m.topic || m.payload.length),
+        [6, 'fullLoad'],
+      );
     });
 
     it('example 4 wires the push results back into the full load node', function () {
@@ -453,7 +619,11 @@ describe('examples', function () {
       assert.strictEqual(nodes.status, 200);
       const known = new Set(nodes.json.filter((s) => s.enabled && !s.err).flatMap((s) => s.types));
       const needed = [...new Set(flow.filter((n) => n.type !== 'tab').map((n) => n.type))];
-      assert.deepStrictEqual(needed.filter((t) => !known.has(t)), [], 'node types the runtime does not know');
+      assert.deepStrictEqual(
+        needed.filter((t) => !known.has(t)),
+        [],
+        'node types the runtime does not know',
+      );
       const deployed = await red.http('GET', '/flows', undefined, { 'Node-RED-API-Version': 'v2' });
       assert.deepStrictEqual(deployed.json.flows.map((n) => n.id).sort(), flow.map((n) => n.id).sort());
       return flow;
@@ -468,14 +638,26 @@ describe('examples', function () {
 
       const log = await deploy(red, toSimulator(flow, sim));
       assert.deepStrictEqual(problems(log), []);
-      const cp = new RPCClient({ endpoint: `ws://127.0.0.1:${p.ocpp16}/ocpp16`, identity: 'CP1', protocols: ['ocpp1.6'], strictMode: false, reconnect: false, callTimeoutMs: 10000 });
+      const cp = new RPCClient({
+        endpoint: `ws://127.0.0.1:${p.ocpp16}/ocpp16`,
+        identity: 'CP1',
+        protocols: ['ocpp1.6'],
+        strictMode: false,
+        reconnect: false,
+        callTimeoutMs: 10000,
+      });
       try {
         await cp.connect();
         const boot = await cp.call('BootNotification', { chargePointVendor: 'Example', chargePointModel: 'E1' });
         assert.strictEqual(boot.status, 'Accepted');
         assert.ok(Number.isInteger(boot.interval) && !Number.isNaN(Date.parse(boot.currentTime)));
         assert.deepStrictEqual(await cp.call('StatusNotification', { connectorId: 1, status: 'Available', errorCode: 'NoError' }), {});
-        await until(() => statusAt('DE*ABC*ECP1*1') === 'Available', 15000, 'CP1/1 Available at the simulator', () => red.log.slice(-2000));
+        await until(
+          () => statusAt('DE*ABC*ECP1*1') === 'Available',
+          15000,
+          'CP1/1 Available at the simulator',
+          () => red.log.slice(-2000),
+        );
         assert.deepStrictEqual(await cp.call('StatusNotification', { connectorId: 1, status: 'Charging', errorCode: 'NoError' }), {});
         await until(() => statusAt('DE*ABC*ECP1*1') === 'Occupied', 15000, 'CP1/1 Occupied at the simulator');
         // Unchanged OICP status: the mapper forwards nothing, the charge point is still answered.
@@ -498,24 +680,51 @@ describe('examples', function () {
       assert.deepStrictEqual(problems(log), []);
 
       // The example's basic-auth pair was imported as the CSMS node's credentials: a wrong password is refused.
-      const intruder = new RPCClient({ endpoint: `ws://127.0.0.1:${p.ocpp2}/ocpp2`, identity: 'CS001', password: 'wrong', protocols: ['ocpp2.0.1'], reconnect: false });
+      const intruder = new RPCClient({
+        endpoint: `ws://127.0.0.1:${p.ocpp2}/ocpp2`,
+        identity: 'CS001',
+        password: 'wrong',
+        protocols: ['ocpp2.0.1'],
+        reconnect: false,
+      });
       await assert.rejects(intruder.connect());
       await intruder.close({ force: true }).catch(() => {});
 
-      const cs = new RPCClient({ endpoint: `ws://127.0.0.1:${p.ocpp2}/ocpp2`, identity: 'CS001', password: 'change-this-password', protocols: ['ocpp2.0.1'], strictMode: false, reconnect: false, callTimeoutMs: 10000 });
+      const cs = new RPCClient({
+        endpoint: `ws://127.0.0.1:${p.ocpp2}/ocpp2`,
+        identity: 'CS001',
+        password: 'change-this-password',
+        protocols: ['ocpp2.0.1'],
+        strictMode: false,
+        reconnect: false,
+        callTimeoutMs: 10000,
+      });
       try {
         await cs.connect();
         const boot = await cs.call('BootNotification', { reason: 'PowerUp', chargingStation: { model: 'E2', vendorName: 'Example' } });
         assert.strictEqual(boot.status, 'Accepted');
         const now = () => new Date().toISOString();
         assert.deepStrictEqual(await cs.call('StatusNotification', { timestamp: now(), connectorStatus: 'Occupied', evseId: 1, connectorId: 1 }), {});
-        await until(() => statusAt('DE*ABC*ECS001*1') === 'Occupied', 15000, 'CS001 EVSE 1 Occupied at the simulator', () => red.log.slice(-2000));
+        await until(
+          () => statusAt('DE*ABC*ECS001*1') === 'Occupied',
+          15000,
+          'CS001 EVSE 1 Occupied at the simulator',
+          () => red.log.slice(-2000),
+        );
         const event = {
-          generatedAt: now(), seqNo: 0,
-          eventData: [{
-            eventId: 1, timestamp: now(), trigger: 'Delta', actualValue: 'Unavailable', eventNotificationType: 'HardWiredNotification',
-            component: { name: 'Connector', evse: { id: 2, connectorId: 1 } }, variable: { name: 'AvailabilityState' },
-          }],
+          generatedAt: now(),
+          seqNo: 0,
+          eventData: [
+            {
+              eventId: 1,
+              timestamp: now(),
+              trigger: 'Delta',
+              actualValue: 'Unavailable',
+              eventNotificationType: 'HardWiredNotification',
+              component: { name: 'Connector', evse: { id: 2, connectorId: 1 } },
+              variable: { name: 'AvailabilityState' },
+            },
+          ],
         };
         assert.deepStrictEqual(await cs.call('NotifyEvent', event), {});
         await until(() => statusAt('DE*ABC*ECS001*2') === 'OutOfService', 15000, 'CS001 EVSE 2 OutOfService at the simulator');
@@ -536,10 +745,15 @@ describe('examples', function () {
       // The example's own test button publishes through the broker; mqtt in, json, the topic rule and the lookup do the rest.
       const inject = flow.find((n) => n.type === 'inject');
       let res;
-      await until(async () => {
-        res = await red.http('POST', `/inject/${inject.id}`);
-        return statusAt('DE*ABC*E1001*1') === 'Occupied';
-      }, 20000, 'DE*ABC*E1001*1 Occupied at the simulator', () => `${JSON.stringify(broker.published)}\n${red.log.slice(-2000)}`);
+      await until(
+        async () => {
+          res = await red.http('POST', `/inject/${inject.id}`);
+          return statusAt('DE*ABC*E1001*1') === 'Occupied';
+        },
+        20000,
+        'DE*ABC*E1001*1 Occupied at the simulator',
+        () => `${JSON.stringify(broker.published)}\n${red.log.slice(-2000)}`,
+      );
       assert.strictEqual(res.status, 200);
       assert.ok(broker.published.some((m) => m.topic === 'cpo/chargers/CP1/status' && JSON.parse(m.payload).status === 'Charging'));
       assert.deepStrictEqual(problems(red.log), []);
@@ -558,26 +772,45 @@ describe('examples', function () {
 
       await press('1001/1 Available');
       await press('1001/2 Charging');
-      await until(() => statusAt('DE*ABC*E1001*1') === 'Available' && statusAt('DE*ABC*E1001*2') === 'Occupied', 15000,
-        'both EVSEs at the simulator', () => red.log.slice(-2000));
+      await until(
+        () => statusAt('DE*ABC*E1001*1') === 'Available' && statusAt('DE*ABC*E1001*2') === 'Occupied',
+        15000,
+        'both EVSEs at the simulator',
+        () => red.log.slice(-2000),
+      );
       assert.strictEqual(fullLoads().length, before, 'no fullLoad before the trigger (onStart is off)');
 
       await press('fullLoad now');
-      await until(() => fullLoads().length === before + 1, 15000, 'a fullLoad at the simulator', () => red.log.slice(-2000));
+      await until(
+        () => fullLoads().length === before + 1,
+        15000,
+        'a fullLoad at the simulator',
+        () => red.log.slice(-2000),
+      );
       const records = fullLoads()[before].OperatorEvseStatus.EvseStatusRecord.map((r) => `${r.EvseID}=${r.EvseStatus}`);
       assert.deepStrictEqual(records, ['DE*ABC*E1001*1=Available', 'DE*ABC*E1001*2=Occupied']);
 
       await press('remove charger 1001');
-      await until(() => statusAt('DE*ABC*E1001*1') === undefined && statusAt('DE*ABC*E1001*2') === undefined, 15000, 'EVSEs deleted at the simulator', () => `${JSON.stringify(pushes.slice(-3))}\n${red.log.slice(-3000)}`);
+      await until(
+        () => statusAt('DE*ABC*E1001*1') === undefined && statusAt('DE*ABC*E1001*2') === undefined,
+        15000,
+        'EVSEs deleted at the simulator',
+        () => `${JSON.stringify(pushes.slice(-3))}\n${red.log.slice(-3000)}`,
+      );
       // Removed from the full load too: the next fullLoad would be empty, which the guard holds back.
       const from = red.log.length;
       await press('fullLoad now');
-      await until(() => /\[warn\].*oicp-full-load.*empty/i.test(red.log.slice(from)), 10000, 'the empty fullLoad held back with a warning', () => red.log.slice(from));
+      await until(
+        () => /\[warn\].*oicp-full-load.*empty/i.test(red.log.slice(from)),
+        10000,
+        'the empty fullLoad held back with a warning',
+        () => red.log.slice(from),
+      );
       assert.strictEqual(fullLoads().length, before + 1);
       assert.deepStrictEqual(problems(red.log), []);
     });
 
-    it('5 (demo): with the simulator\'s URL and certificates in env vars, flows start cleanly, a fullLoad goes first, updates follow', async function () {
+    it("5 (demo): with the simulator's URL and certificates in env vars, flows start cleanly, a fullLoad goes first, updates follow", async function () {
       const client = sim.certs.clients[OP];
       const before = pushes.length;
       const red = await startRed([], {
@@ -585,12 +818,20 @@ describe('examples', function () {
         env: { OICP_SIM_URL: sim.url, OICP_SIM_CERT: client.cert, OICP_SIM_KEY: client.key, OICP_SIM_CA: sim.certs.caCert },
       });
       const ids = ['1001', '1002', '1003'].flatMap((cb) => [1, 2].map((c) => `DE*ABC*E${cb}*${c}`));
-      await until(() => ids.every((id) => statusAt(id) !== undefined), 20000, 'the six demo EVSEs at the simulator', () => red.log.slice(-2000));
+      await until(
+        () => ids.every((id) => statusAt(id) !== undefined),
+        20000,
+        'the six demo EVSEs at the simulator',
+        () => red.log.slice(-2000),
+      );
       await until(() => pushes.slice(before).some((b) => b.ActionType === 'fullLoad'), 20000, 'the fullLoad at start');
       // The fullLoad goes first, so the simulator never answers an update of an EVSE it does not know (022).
       const mine = pushes.slice(before).filter((b) => b.OperatorEvseStatus.OperatorID === OP);
       assert.strictEqual(mine[0].ActionType, 'fullLoad', `first push: ${mine[0].ActionType}`);
-      assert.deepStrictEqual(mine[0].OperatorEvseStatus.EvseStatusRecord.map((r) => r.EvseID), ids);
+      assert.deepStrictEqual(
+        mine[0].OperatorEvseStatus.EvseStatusRecord.map((r) => r.EvseID),
+        ids,
+      );
       await until(() => pushes.slice(before).some((b) => b.ActionType === 'update'), 20000, 'a session step pushed as update');
       assert.deepStrictEqual(problems(red.log), []);
     });

@@ -21,7 +21,23 @@ const watch = () => shared.watchNode(helper, 'fl1');
 
 function flow(props = {}, extra = []) {
   return [
-    { id: 'fl1', type: 'oicp-full-load', z: 'f1', name: '', time: '03:00', onStart: false, onStartDelay: 30, staleDays: 7, allowEmpty: false, minRatio: 0.5, passThrough: false, storage: 'file', contextStore: '', wires: [['out']], ...props },
+    {
+      id: 'fl1',
+      type: 'oicp-full-load',
+      z: 'f1',
+      name: '',
+      time: '03:00',
+      onStart: false,
+      onStartDelay: 30,
+      staleDays: 7,
+      allowEmpty: false,
+      minRatio: 0.5,
+      passThrough: false,
+      storage: 'file',
+      contextStore: '',
+      wires: [['out']],
+      ...props,
+    },
     { id: 'out', type: 'helper', z: 'f1' },
     ...shared.observers(['fl1'], { z: 'f1' }),
     ...extra,
@@ -184,7 +200,9 @@ describe('full load node (test helper runtime)', function () {
     w.node.name.should.equal('renamed');
     await trigger(w);
     w.out[0].payload.should.eql(recs(1, 5, 'Occupied'));
-    fs.readdirSync(journalDir()).some((n) => /^journal-\d+\.jsonl$/.test(n)).should.be.true();
+    fs.readdirSync(journalDir())
+      .some((n) => /^journal-\d+\.jsonl$/.test(n))
+      .should.be.true();
     // Restart of the runtime.
     w.node.receive({ payload: rec(9, 'Reserved') });
     await until(() => w.completed.length === 2);
@@ -205,8 +223,10 @@ describe('full load node (test helper runtime)', function () {
     // A journal large enough that the restore is still running when the message arrives and the redeploy comes.
     fs.mkdirSync(journalDir(), { recursive: true });
     const seen = Date.now();
-    fs.writeFileSync(path.join(journalDir(), 'journal-1.jsonl'),
-      Array.from({ length: 30000 }, (_, i) => JSON.stringify(['s', `DE*ABC*E${i + 1000}`, 'Available', seen])).join('\n') + '\n');
+    fs.writeFileSync(
+      path.join(journalDir(), 'journal-1.jsonl'),
+      Array.from({ length: 30000 }, (_, i) => JSON.stringify(['s', `DE*ABC*E${i + 1000}`, 'Available', seen])).join('\n') + '\n',
+    );
     await helper.load(fullLoadNode, [TAB, ...flow()]);
     let w = watch();
     const errors = [];
@@ -234,7 +254,10 @@ describe('full load node (test helper runtime)', function () {
     await helper.unload();
     // Two EVSEs last seen 10 days ago, written straight into the journal of this node.
     const old = Date.now() - 10 * 86400000;
-    fs.appendFileSync(path.join(journalDir(), 'journal-99.jsonl'), ['DE*ABC*E7', 'DE*ABC*E8'].map((id) => JSON.stringify(['s', id, 'Available', old])).join('\n') + '\n');
+    fs.appendFileSync(
+      path.join(journalDir(), 'journal-99.jsonl'),
+      ['DE*ABC*E7', 'DE*ABC*E8'].map((id) => JSON.stringify(['s', id, 'Available', old])).join('\n') + '\n',
+    );
     await helper.load(fullLoadNode, [TAB, ...flow({ onStart: true, onStartDelay: 0.2, time: '' })]);
     w = watch();
     await until(() => w.out.length === 1, 5000, 'onStart fullLoad');
@@ -291,7 +314,10 @@ describe('full load node (test helper runtime)', function () {
 
   it('keeps its state in a Node-RED context store (localfilesystem)', async function () {
     const ctxDir = path.join(userDir(), 'ctx');
-    helper.settings({ userDir: userDir(), contextStorage: { default: { module: 'memory' }, disk: { module: 'localfilesystem', config: { dir: ctxDir, flushInterval: 0.05 } } } });
+    helper.settings({
+      userDir: userDir(),
+      contextStorage: { default: { module: 'memory' }, disk: { module: 'localfilesystem', config: { dir: ctxDir, flushInterval: 0.05 } } },
+    });
     // The helper does not load context plugins; this runs after its context init and before the flows start.
     const loadContext = () => helper._context.load();
     const cflow = (props = {}) => [TAB, ...flow({ storage: 'context', contextStore: 'disk', ...props })];
@@ -326,7 +352,7 @@ describe('full load node (test helper runtime)', function () {
     });
     const HUB = { id: 'h1', type: 'oicp-hubject-config', environment: 'custom', url: 'https://127.0.0.1:1/api/oicp', operatorId: 'DE*ABC' };
 
-    it("refuses records of another operator and leaves the state untouched", async function () {
+    it('refuses records of another operator and leaves the state untouched', async function () {
       await helper.load([hubjectNode, fullLoadNode], [TAB, HUB, ...flow({ hubject: 'h1' })]);
       const w = watch();
       w.node.receive({ payload: [rec(1), { EvseID: 'DE*XYZ*E1', EvseStatus: 'Available' }] });

@@ -8,8 +8,16 @@ require('should');
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 const inject = (id, payload, props = []) => ({
-  id, type: 'inject', z: 'f1', props: [{ p: 'payload' }, ...props], repeat: '', once: false,
-  topic: '', payload: JSON.stringify(payload), payloadType: 'json', wires: [['flFile', 'flCtx']],
+  id,
+  type: 'inject',
+  z: 'f1',
+  props: [{ p: 'payload' }, ...props],
+  repeat: '',
+  once: false,
+  topic: '',
+  payload: JSON.stringify(payload),
+  payloadType: 'json',
+  wires: [['flFile', 'flCtx']],
 });
 
 function flows() {
@@ -17,7 +25,17 @@ function flows() {
     { id: `http${suffix}`, type: 'http in', z: 'f1', url: `/fl-${suffix}`, method: 'get', upload: false, wires: [[`topic${suffix}`]] },
     { id: `topic${suffix}`, type: 'change', z: 'f1', rules: [{ t: 'set', p: 'topic', pt: 'msg', to: 'fullLoad', tot: 'str' }], wires: [[target]] },
   ];
-  const common = { z: 'f1', time: '03:00', onStart: false, onStartDelay: 30, staleDays: 7, allowEmpty: false, minRatio: 0.5, passThrough: false, wires: [['resp']] };
+  const common = {
+    z: 'f1',
+    time: '03:00',
+    onStart: false,
+    onStartDelay: 30,
+    staleDays: 7,
+    allowEmpty: false,
+    minRatio: 0.5,
+    passThrough: false,
+    wires: [['resp']],
+  };
   return [
     { id: 'f1', type: 'tab', label: 'full load' },
     { id: 'flFile', type: 'oicp-full-load', ...common, storage: 'file', contextStore: '' },

@@ -9,7 +9,22 @@ const sinon = require('sinon');
 const { assertPushEvseStatus } = require('./support/openapi');
 const core = require('../nodes/fullload');
 
-const { StatusStore, parseStatusRecords, parseDeleteIds, buildFullLoad, buildFullLoadAsync, nextRunAt, parseSchedule, scheduleError, Scheduler, FileJournal, ContextBackend, FullLoadAggregator, fullLoadMessage, SerialOps } = core;
+const {
+  StatusStore,
+  parseStatusRecords,
+  parseDeleteIds,
+  buildFullLoad,
+  buildFullLoadAsync,
+  nextRunAt,
+  parseSchedule,
+  scheduleError,
+  Scheduler,
+  FileJournal,
+  ContextBackend,
+  FullLoadAggregator,
+  fullLoadMessage,
+  SerialOps,
+} = core;
 
 const DAY = 86400000;
 const T0 = Date.UTC(2024, 5, 1, 12, 0, 0);
@@ -52,7 +67,10 @@ describe('fullload core', function () {
       const s = new StatusStore();
       const truth = new Map();
       let x = 12345;
-      const next = () => { x = (Math.imul(x, 1103515245) + 12345) >>> 0; return x; };
+      const next = () => {
+        x = (Math.imul(x, 1103515245) + 12345) >>> 0;
+        return x;
+      };
       const statuses = ['Available', 'Occupied', 'OutOfService', 'Reserved'];
       for (let n = 0; n < 200000; n++) {
         const k = next() % 20000;
@@ -95,16 +113,26 @@ describe('fullload core', function () {
 
   describe('input validation', function () {
     it('accepts one record or an array and upper-cases EvseIDs', function () {
-      const r = parseStatusRecords([{ EvseID: 'de*abc*e1', EvseStatus: 'Available', extra: 1 }, { EvseID: 'DE*ABC*E2', EvseStatus: 'OutOfService' }]);
+      const r = parseStatusRecords([
+        { EvseID: 'de*abc*e1', EvseStatus: 'Available', extra: 1 },
+        { EvseID: 'DE*ABC*E2', EvseStatus: 'OutOfService' },
+      ]);
       r.ok.should.be.true();
-      r.value.should.eql([{ EvseID: 'DE*ABC*E1', EvseStatus: 'Available' }, { EvseID: 'DE*ABC*E2', EvseStatus: 'OutOfService' }]);
+      r.value.should.eql([
+        { EvseID: 'DE*ABC*E1', EvseStatus: 'Available' },
+        { EvseID: 'DE*ABC*E2', EvseStatus: 'OutOfService' },
+      ]);
       parseStatusRecords({ EvseID: '+49*536*1*1', EvseStatus: 'Unknown' }).ok.should.be.true();
     });
 
     it('names the reason and the record for each kind of bad input', function () {
-      parseStatusRecords([{ EvseID: 'DE*ABC*E1', EvseStatus: 'Available' }, { EvseID: 'XX', EvseStatus: 'Available' }])
-        .error.should.match(/record 2 of 2: EvseID 'XX' does not match the OICP pattern/);
-      parseStatusRecords({ EvseID: 'DE*ABC*E1', EvseStatus: 'Charging' }).error.should.match(/^EvseStatus 'Charging' of 'DE\*ABC\*E1' is not one of Available, /);
+      parseStatusRecords([
+        { EvseID: 'DE*ABC*E1', EvseStatus: 'Available' },
+        { EvseID: 'XX', EvseStatus: 'Available' },
+      ]).error.should.match(/record 2 of 2: EvseID 'XX' does not match the OICP pattern/);
+      parseStatusRecords({ EvseID: 'DE*ABC*E1', EvseStatus: 'Charging' }).error.should.match(
+        /^EvseStatus 'Charging' of 'DE\*ABC\*E1' is not one of Available, /,
+      );
       parseStatusRecords({ EvseStatus: 'Available' }).error.should.match(/EvseID is missing/);
       parseStatusRecords({ EvseID: 'DE*ABC*E1' }).error.should.match(/EvseStatus is missing/);
       parseStatusRecords([42]).error.should.equal('record 1 of 1: an EvseStatusRecord must be an object {EvseID, EvseStatus}, got 42');
@@ -266,7 +294,10 @@ describe('fullload core', function () {
     });
 
     it('cron every 15 minutes across both DST changes: strictly increasing, no wall slot twice', function () {
-      for (const [start, end] of [[Date.UTC(2024, 2, 30, 22), Date.UTC(2024, 2, 31, 4)], [Date.UTC(2024, 9, 26, 22), Date.UTC(2024, 9, 27, 4)]]) {
+      for (const [start, end] of [
+        [Date.UTC(2024, 2, 30, 22), Date.UTC(2024, 2, 31, 4)],
+        [Date.UTC(2024, 9, 26, 22), Date.UTC(2024, 9, 27, 4)],
+      ]) {
         let t = start;
         const seen = new Set();
         while (t < end) {
@@ -333,7 +364,10 @@ describe('fullload core', function () {
         const s = new Scheduler({
           schedule: '03:00',
           offset: berlin,
-          run: (at) => { runs.push(iso(at)); throw new Error('boom'); },
+          run: (at) => {
+            runs.push(iso(at));
+            throw new Error('boom');
+          },
           onError: (e) => errors.push(e.message),
         });
         s.start();
@@ -399,7 +433,9 @@ describe('fullload core', function () {
       (Date.now() - t).should.be.below(1000);
       s.set('DE*ABC*E2', 'Reserved', T0); // after close: ignored, no timer
       const { j2, s2 } = await reopen(j);
-      s2.snapshot().map((e) => e.EvseID).should.eql(['DE*ABC*E1']);
+      s2.snapshot()
+        .map((e) => e.EvseID)
+        .should.eql(['DE*ABC*E1']);
       await j2.close();
     });
 
@@ -410,7 +446,10 @@ describe('fullload core', function () {
       s.set('DE*ABC*E1', 'Available', T0);
       s.set('DE*ABC*E2', 'Available', T0);
       await j.flush();
-      const file = path.join(j.dir, listing(j).find((n) => n.startsWith('journal-')));
+      const file = path.join(
+        j.dir,
+        listing(j).find((n) => n.startsWith('journal-')),
+      );
       fs.appendFileSync(file, '["s","DE*ABC*E3","Occ');
       // no close: simulates the process dying
       const { j2, s2, report } = await reopen(j);
@@ -419,10 +458,15 @@ describe('fullload core', function () {
       s2.size.should.equal(2);
       s2.set('DE*ABC*E4', 'Available', T0);
       await j2.close();
-      listing(j).filter((n) => n.startsWith('journal-')).length.should.equal(2);
+      listing(j)
+        .filter((n) => n.startsWith('journal-'))
+        .length.should.equal(2);
       const { j2: j3, s2: s3, report: r3 } = await reopen(j);
       r3.truncated.should.be.true(); // still the last line of the old file, still harmless
-      s3.snapshot().map((e) => e.EvseID).sort().should.eql(['DE*ABC*E1', 'DE*ABC*E2', 'DE*ABC*E4']);
+      s3.snapshot()
+        .map((e) => e.EvseID)
+        .sort()
+        .should.eql(['DE*ABC*E1', 'DE*ABC*E2', 'DE*ABC*E4']);
       await j3.close();
       await j.close(); // the "dead" first journal still holds its file handle; nothing is pending in it
     });
@@ -444,7 +488,9 @@ describe('fullload core', function () {
       s.setMeta({ lastSuccessfulCount: 4 });
       await j.close();
       const { j2, s2 } = await reopen(j);
-      s2.snapshot().sort((a, b) => (a.EvseID < b.EvseID ? -1 : 1)).should.eql(s.snapshot().sort((a, b) => (a.EvseID < b.EvseID ? -1 : 1)));
+      s2.snapshot()
+        .sort((a, b) => (a.EvseID < b.EvseID ? -1 : 1))
+        .should.eql(s.snapshot().sort((a, b) => (a.EvseID < b.EvseID ? -1 : 1)));
       s2.meta.lastSuccessfulCount.should.equal(4);
       await j2.close();
     });
@@ -551,20 +597,41 @@ describe('fullload core', function () {
       const errors = [];
       const ops = new SerialOps((e) => errors.push(e.message));
       const order = [];
-      const a = ops.enqueue(async () => { await sleep(20); order.push('a'); });
-      const b = ops.enqueue(async () => { order.push('b'); });
+      const a = ops.enqueue(async () => {
+        await sleep(20);
+        order.push('a');
+      });
+      const b = ops.enqueue(async () => {
+        order.push('b');
+      });
       await Promise.all([a, b]);
       order.should.eql(['a', 'b']);
-      await ops.enqueue(async () => { throw new Error('disk full'); }).should.be.rejectedWith('disk full');
-      await ops.enqueue(async () => { throw new Error('still full'); }).should.be.rejectedWith('still full');
+      await ops
+        .enqueue(async () => {
+          throw new Error('disk full');
+        })
+        .should.be.rejectedWith('disk full');
+      await ops
+        .enqueue(async () => {
+          throw new Error('still full');
+        })
+        .should.be.rejectedWith('still full');
       await ops.enqueue(async () => undefined);
       errors.should.eql(['disk full']);
       ops.succeeded();
-      await ops.enqueue(async () => { throw 'again'; }).should.be.rejected();
+      await ops
+        .enqueue(async () => {
+          throw 'again';
+        })
+        .should.be.rejected();
       await ops.enqueue(async () => undefined);
       errors.should.eql(['disk full', 'again']);
       ops.succeeded();
-      await ops.restore(async () => { throw new Error('unreadable'); }).should.be.rejectedWith('unreadable');
+      await ops
+        .restore(async () => {
+          throw new Error('unreadable');
+        })
+        .should.be.rejectedWith('unreadable');
       (await ops.restore(async () => ({ records: 3, skipped: 0, truncated: false, warnings: [] }))).records.should.equal(3);
       errors.length.should.equal(2);
     });
@@ -585,8 +652,12 @@ describe('fullload core', function () {
           return { records: store.size, skipped: 0, truncated: opts.truncated === true, warnings: opts.warnings || [] };
         },
         flush: async () => undefined,
-        close: async () => { calls.push('close'); },
-        destroy: async () => { calls.push('destroy'); },
+        close: async () => {
+          calls.push('close');
+        },
+        destroy: async () => {
+          calls.push('destroy');
+        },
       };
     }
     const rec = (n, s = 'Available') => ({ EvseID: `DE*ABC*E${n}`, EvseStatus: s });
@@ -600,7 +671,7 @@ describe('fullload core', function () {
       return { agg, backend, clock, restored };
     }
 
-    it('routes input: push results first, triggers, deletes, records, and refuses the rest with the node\'s texts', async function () {
+    it("routes input: push results first, triggers, deletes, records, and refuses the rest with the node's texts", async function () {
       const { agg } = await aggregator();
       agg.handle({ payload: [rec(2), rec(1, 'Occupied')] }).should.eql({ kind: 'stored', count: 2, warnings: [] });
       agg.handle({ action: 'update', payload: rec(3) }).kind.should.equal('stored');
@@ -608,7 +679,8 @@ describe('fullload core', function () {
       agg.size.should.equal(4);
       agg.store.get('DE*ABC*E1').should.eql({ EvseID: 'DE*ABC*E1', EvseStatus: 'Occupied', lastSeen: T0 });
       // A push result carries topic 'fullLoad' but is feedback, not a trigger.
-      agg.handle({ topic: 'fullLoad', payload: { Result: true }, oicp: { action: 'update', records: 1, statusCode: '000' } })
+      agg
+        .handle({ topic: 'fullLoad', payload: { Result: true }, oicp: { action: 'update', records: 1, statusCode: '000' } })
         .should.eql({ kind: 'feedback', learned: false, warnings: [] });
       agg.handle({ topic: 'fullLoad' }).should.eql({ kind: 'trigger', force: false, warnings: [] });
       agg.handle({ payload: 'fullLoad', force: true }).should.eql({ kind: 'trigger', force: true, warnings: [] });
@@ -617,10 +689,16 @@ describe('fullload core', function () {
       agg.store.has('DE*ABC*E2').should.be.false();
       agg.size.should.equal(3);
       const refused = [
-        [{ action: 'fullLoad', payload: [rec(5)] }, /^msg.action 'fullLoad' is the output of a full load node; to trigger a fullLoad send msg.topic = 'fullLoad' or msg.payload = 'fullLoad'$/],
+        [
+          { action: 'fullLoad', payload: [rec(5)] },
+          /^msg.action 'fullLoad' is the output of a full load node; to trigger a fullLoad send msg.topic = 'fullLoad' or msg.payload = 'fullLoad'$/,
+        ],
         [{ action: 'delete', payload: ['DE*ABC*E1', 7] }, /delete item 2 of 2/],
         [{ action: 'purge', payload: [rec(5)] }, /^msg.action 'purge' is not supported: use 'delete' to remove EVSEs, or send records without msg.action$/],
-        [{ topic: 'fullload', payload: 1 }, /^unknown control topic 'fullload': msg.topic 'fullLoad' triggers a fullLoad; records go in msg.payload as \{EvseID, EvseStatus\}$/],
+        [
+          { topic: 'fullload', payload: 1 },
+          /^unknown control topic 'fullload': msg.topic 'fullLoad' triggers a fullLoad; records go in msg.payload as \{EvseID, EvseStatus\}$/,
+        ],
         [{ payload: 'reset' }, /^unknown command 'reset': expected 'fullLoad' or records \{EvseID, EvseStatus\}$/],
         [{ payload: null }, /^msg.payload must be a record \{EvseID, EvseStatus\} or an array of them \(got null\)$/],
         [{ payload: 42 }, /\(got number\)$/],
@@ -638,7 +716,9 @@ describe('fullload core', function () {
     it('refuses records of another operator, read from the config on every use', async function () {
       let operator = 'DE*ABC';
       const { agg } = await aggregator({ operatorId: () => operator });
-      agg.handle({ payload: [rec(1), { EvseID: 'DE*XYZ*E1', EvseStatus: 'Available' }] }).error.should.match(/record 2 of 2: EvseID 'DE\*XYZ\*E1' does not belong to operator DE\*ABC/);
+      agg
+        .handle({ payload: [rec(1), { EvseID: 'DE*XYZ*E1', EvseStatus: 'Available' }] })
+        .error.should.match(/record 2 of 2: EvseID 'DE\*XYZ\*E1' does not belong to operator DE\*ABC/);
       agg.size.should.equal(0);
       operator = 'DE*XYZ';
       agg.handle({ payload: { EvseID: 'DE*XYZ*E1', EvseStatus: 'Available' } }).kind.should.equal('stored');
@@ -658,7 +738,10 @@ describe('fullload core', function () {
       agg.handle({ action: 'delete', payload: ['DE*ABC*E1', 'DE*ABC*E2'] });
       clock.now += 1000;
       const held = await agg.fullLoad('schedule');
-      held.heldBack.should.eql({ reason: 'the list has 1 EVSEs, fewer than 0.5 x 3 of the last successful fullLoad (send msg.force = true to send it anyway)', short: 'list collapsed' });
+      held.heldBack.should.eql({
+        reason: 'the list has 1 EVSEs, fewer than 0.5 x 3 of the last successful fullLoad (send msg.force = true to send it anyway)',
+        short: 'list collapsed',
+      });
       held.warnings.should.eql([`schedule fullLoad held back: ${held.heldBack.reason}`]);
       agg.heldBack.should.equal('list collapsed');
       agg.store.meta.lastFullLoadAt.should.equal(T0); // nothing sent, nothing recorded
@@ -680,11 +763,19 @@ describe('fullload core', function () {
 
     it('learns from push results: only fullLoads Hubject accepted (000) move the baseline once feedback came', async function () {
       const { agg } = await aggregator({}, { meta: { lastSuccessfulCount: 50 } });
-      agg.handle({ oicp: { action: 'fullLoad', records: 100, statusCode: '000', result: 'success' } }).should.eql({ kind: 'feedback', learned: true, warnings: [] });
+      agg
+        .handle({ oicp: { action: 'fullLoad', records: 100, statusCode: '000', result: 'success' } })
+        .should.eql({ kind: 'feedback', learned: true, warnings: [] });
       agg.store.meta.should.eql({ lastSuccessfulCount: 100, feedback: true });
       const bad = agg.handle({ topic: 'fullLoad', oicp: { action: 'fullLoad', records: 10, statusCode: '018', description: 'inconsistent' } });
-      bad.should.eql({ kind: 'feedback', learned: true, warnings: ['Hubject did not accept the last fullLoad (018: inconsistent); the collapse guard keeps comparing with 100'] });
-      agg.handle({ oicp: { action: 'fullLoad', httpStatus: 503 } }).warnings.should.eql(['Hubject did not accept the last fullLoad (503); the collapse guard keeps comparing with 100']);
+      bad.should.eql({
+        kind: 'feedback',
+        learned: true,
+        warnings: ['Hubject did not accept the last fullLoad (018: inconsistent); the collapse guard keeps comparing with 100'],
+      });
+      agg
+        .handle({ oicp: { action: 'fullLoad', httpStatus: 503 } })
+        .warnings.should.eql(['Hubject did not accept the last fullLoad (503); the collapse guard keeps comparing with 100']);
       agg.handle({ oicp: { action: 'fullLoad', statusCode: '000' } }).warnings[0].should.match(/\(000\)/); // no record count: not learned as a success
       agg.handle({ oicp: { action: 'fullLoad', records: -1, statusCode: '000' } }).warnings.length.should.equal(1);
       agg.store.meta.should.eql({ lastSuccessfulCount: 100, feedback: true });
@@ -698,12 +789,23 @@ describe('fullload core', function () {
       (await agg.fullLoad('manual')).heldBack.reason.should.match(/5 EVSEs, fewer than 0.5 x 12/);
 
       const { agg: fresh } = await aggregator();
-      fresh.handle({ oicp: { action: 'fullLoad' } }).warnings.should.eql(['Hubject did not accept the last fullLoad (no status code); the collapse guard keeps comparing with nothing']);
+      fresh
+        .handle({ oicp: { action: 'fullLoad' } })
+        .warnings.should.eql(['Hubject did not accept the last fullLoad (no status code); the collapse guard keeps comparing with nothing']);
     });
 
     it('leaves out EVSEs not seen for staleDays and forgets them once the fullLoad is sent', async function () {
       const old = T0 - 10 * DAY;
-      const { agg } = await aggregator({}, { entries: [{ ...rec(7), lastSeen: old }, { ...rec(8), lastSeen: old }, { ...rec(1), lastSeen: T0 - 6 * DAY }] });
+      const { agg } = await aggregator(
+        {},
+        {
+          entries: [
+            { ...rec(7), lastSeen: old },
+            { ...rec(8), lastSeen: old },
+            { ...rec(1), lastSeen: T0 - 6 * DAY },
+          ],
+        },
+      );
       const o = await agg.fullLoad('start');
       o.sent.payload.should.eql([rec(1)]);
       o.sent.fullLoad.staleDropped.should.eql(['DE*ABC*E7', 'DE*ABC*E8']);
@@ -739,7 +841,15 @@ describe('fullload core', function () {
     });
 
     it('names EVSEs of another operator that were left out', async function () {
-      const { agg } = await aggregator({ operatorId: () => 'DE*ABC' }, { entries: [{ ...rec(1), lastSeen: T0 }, { EvseID: 'DE*XYZ*E1', EvseStatus: 'Available', lastSeen: T0 }] });
+      const { agg } = await aggregator(
+        { operatorId: () => 'DE*ABC' },
+        {
+          entries: [
+            { ...rec(1), lastSeen: T0 },
+            { EvseID: 'DE*XYZ*E1', EvseStatus: 'Available', lastSeen: T0 },
+          ],
+        },
+      );
       const o = await agg.fullLoad('manual');
       o.sent.payload.should.eql([rec(1)]);
       o.warnings.should.eql(['1 EVSEs outside operator DE*ABC left out of the fullLoad: DE*XYZ*E1']);
@@ -752,7 +862,9 @@ describe('fullload core', function () {
       should(restored.error).be.undefined();
 
       const { agg, restored: failed } = await aggregator({}, { fail: 'snapshot.jsonl has no valid header line' });
-      failed.error.should.equal('the saved fullLoad state could not be restored: snapshot.jsonl has no valid header line. fullLoads are held back unless msg.force = true');
+      failed.error.should.equal(
+        'the saved fullLoad state could not be restored: snapshot.jsonl has no valid header line. fullLoads are held back unless msg.force = true',
+      );
       should(failed.report).be.undefined();
       agg.restoreError.should.equal('snapshot.jsonl has no valid header line');
       agg.handle({ payload: recs(0, 2) });

@@ -6,7 +6,14 @@ describe('hash index (full load store and push queue)', function () {
   function table() {
     const keys = [];
     const index = new HashIndex({ hash: fnv1a, matches: (pos, key) => keys[pos] === key, hashAt: (pos) => fnv1a(keys[pos]) });
-    return { keys, index, add: (k) => { keys.push(k); index.add(k, keys.length - 1); } };
+    return {
+      keys,
+      index,
+      add: (k) => {
+        keys.push(k);
+        index.add(k, keys.length - 1);
+      },
+    };
   }
 
   it('finds, removes and re-adds keys while growing far past its first size', function () {

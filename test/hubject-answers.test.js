@@ -39,7 +39,9 @@ describe('Hubject answers, read by the push queue over mutual TLS', function () 
   function client(timeoutMs = 5000) {
     const pair = certs.clients[OP];
     const c = new HubjectClient({
-      baseUrl: url, operatorId: OP, timeoutMs,
+      baseUrl: url,
+      operatorId: OP,
+      timeoutMs,
       tls: { cert: fs.readFileSync(pair.cert), key: fs.readFileSync(pair.key), ca: fs.readFileSync(certs.caCert) },
     });
     clients.push(c);
@@ -57,7 +59,10 @@ describe('Hubject answers, read by the push queue over mutual TLS', function () 
 
   function input(q, action, records) {
     const o = { nodeId: 'n1', pending: 0, failures: [], settle: null, done: false, err: undefined };
-    o.settle = (err) => { o.done = true; o.err = err; };
+    o.settle = (err) => {
+      o.done = true;
+      o.err = err;
+    };
     q.enqueue(action, records, o);
     return o;
   }
@@ -65,7 +70,12 @@ describe('Hubject answers, read by the push queue over mutual TLS', function () 
   const landed = () => [...sim.getState(OP).values()].filter((e) => e.EvseStatus === 'Occupied').length;
 
   describe('the HTTP class wins for 408, 429 and 5xx', function () {
-    for (const [status, body] of [[500, { code: '500' }], [503, { code: '022' }], [408, { code: '018' }], [429, { code: '022' }]]) {
+    for (const [status, body] of [
+      [500, { code: '500' }],
+      [503, { code: '022' }],
+      [408, { code: '018' }],
+      [429, { code: '022' }],
+    ]) {
       it(`keeps the changes on HTTP ${status} with OICP code ${body.code} in the body`, async function () {
         sim.seedState(OP, recs(4, 'Available'));
         sim.injectFault({ kind: 'http', status, ...body, count: 2 });
@@ -114,7 +124,10 @@ describe('Hubject answers, read by the push queue over mutual TLS', function () 
     sim.stats.pushes.should.equal(1);
   });
 
-  for (const [what, result] of [['null', null], ['missing', undefined]]) {
+  for (const [what, result] of [
+    ['null', null],
+    ['missing', undefined],
+  ]) {
     it(`takes 000 with Result ${what} as success`, async function () {
       const body = { StatusCode: { Code: '000', Description: null, AdditionalInfo: null } };
       if (result !== undefined) body.Result = result;
@@ -194,8 +207,10 @@ describe('Hubject answers, read by the push queue over mutual TLS', function () 
       sim.stats.pushes.should.equal(1);
     });
 
-    it('falls back to insert on 022, and fails with the insert\'s reason when that is refused too, cheaply', async function () {
-      onPush = (b) => { if (b.ActionType === 'insert') sim.injectFault({ kind: 'result', code: '019', additionalInfo: 'insert refused here', count: 1 }); };
+    it("falls back to insert on 022, and fails with the insert's reason when that is refused too, cheaply", async function () {
+      onPush = (b) => {
+        if (b.ActionType === 'insert') sim.injectFault({ kind: 'result', code: '019', additionalInfo: 'insert refused here', count: 1 });
+      };
       const q = queue();
       const o = input(q, 'update', recs(200));
       q.go();

@@ -29,7 +29,10 @@ describe('Hubject config node contract (real runtime, simulator over mutual TLS)
   });
   beforeEach(function (done) {
     helper.settings({ userDir: tmpUserDir() });
-    sim.clearState(); sim.clearFaults(); sim.resetStats(); sim.setLatency(2);
+    sim.clearState();
+    sim.clearFaults();
+    sim.resetStats();
+    sim.setLatency(2);
     helper.startServer(done);
   });
   afterEach(async function () {
@@ -62,7 +65,10 @@ describe('Hubject config node contract (real runtime, simulator over mutual TLS)
 
   it('lists its own OperatorID first, then the sub-operators, and the push node accepts their EvseIDs only', async function () {
     // An expired certificate holds changes locally, so what the push node accepts shows in its queue without Hubject.
-    await helper.load(NODES, flow({ subOperatorIds: 'de*sub, +49*536  DE*ABC' }, {}, { clientCert: certs.expiredClientCert, clientKey: certs.expiredClientKey }));
+    await helper.load(
+      NODES,
+      flow({ subOperatorIds: 'de*sub, +49*536  DE*ABC' }, {}, { clientCert: certs.expiredClientCert, clientKey: certs.expiredClientKey }),
+    );
     helper.getNode('hub1').hubject.operatorIds.should.eql(['DE*ABC', 'DE*SUB', '+49*536']);
     const statuses = watchStatus('p1');
     const errors = caughtErrors();
@@ -127,8 +133,14 @@ describe('Hubject config node contract (real runtime, simulator over mutual TLS)
     const clock = sinon.useFakeTimers({ now: validTo.getTime() - 10 * 86400000 - 3600000, toFake: ['Date'] });
     try {
       await helper.load(NODES, flow());
-      const warnings = helper.log().args.map((a) => a[0]).filter((e) => e.id === 'hub1' && e.level === helper.log().WARN).map((e) => String(e.msg));
-      warnings.should.containEql(`Hubject config: client certificate expires in 10 days (${validTo.toISOString().slice(0, 10)}): renew it with Hubject and update the tls-config`);
+      const warnings = helper
+        .log()
+        .args.map((a) => a[0])
+        .filter((e) => e.id === 'hub1' && e.level === helper.log().WARN)
+        .map((e) => String(e.msg));
+      warnings.should.containEql(
+        `Hubject config: client certificate expires in 10 days (${validTo.toISOString().slice(0, 10)}): renew it with Hubject and update the tls-config`,
+      );
       should(helper.getNode('hub1').hubject.blocked()).be.undefined();
     } finally {
       clock.restore();
@@ -151,7 +163,11 @@ describe('Hubject config node contract (real runtime, simulator over mutual TLS)
       clock.tick(86400000);
       should(helper.getNode('hub1').hubject.blocked()).match(/client certificate expired/);
       p1.receive({ payload: rec('DE*ABC*E5') });
-      await until(() => statuses.some((st) => st.fill === 'red' && /client certificate expired/.test(st.text) && /1 queued/.test(st.text)), 5000, 'red, change held');
+      await until(
+        () => statuses.some((st) => st.fill === 'red' && /client certificate expired/.test(st.text) && /1 queued/.test(st.text)),
+        5000,
+        'red, change held',
+      );
       sim.stats.pushes.should.equal(0);
     } finally {
       clock.restore();
@@ -166,7 +182,16 @@ describe('Hubject config node contract (real runtime, simulator over mutual TLS)
       caOnly,
       { ...config, environment: 'qa', url: '' },
       { id: 'p1', z: 'f1', type: 'oicp-push-evse-status', hubject: 'hub1', action: 'update', wires: [] },
-      { id: 'm1', z: 'f1', type: 'oicp-ocpp-status', hubject: 'hub1', evseIdTemplate: 'DE*ABC*E{chargeBoxId}*{connectorId}', lookup: [], mapping: {}, wires: [[]] },
+      {
+        id: 'm1',
+        z: 'f1',
+        type: 'oicp-ocpp-status',
+        hubject: 'hub1',
+        evseIdTemplate: 'DE*ABC*E{chargeBoxId}*{connectorId}',
+        lookup: [],
+        mapping: {},
+        wires: [[]],
+      },
       { id: 'fl1', z: 'f1', type: 'oicp-full-load', hubject: 'hub1', time: '', storage: 'file', wires: [[]] },
     ];
     await helper.load(NODES, f);
@@ -175,7 +200,16 @@ describe('Hubject config node contract (real runtime, simulator over mutual TLS)
     should(hub.queue).be.null();
     for (const id of ['p1', 'm1', 'fl1']) {
       const node = helper.getNode(id);
-      await until(() => node.status.getCalls().some((c) => c.thisValue === node && c.args[0].fill === 'red' && /client certificate and key from Hubject onboarding are missing/.test(c.args[0].text)), 5000, `${id} red`);
+      await until(
+        () =>
+          node.status
+            .getCalls()
+            .some(
+              (c) => c.thisValue === node && c.args[0].fill === 'red' && /client certificate and key from Hubject onboarding are missing/.test(c.args[0].text),
+            ),
+        5000,
+        `${id} red`,
+      );
     }
   });
 });
@@ -191,7 +225,10 @@ describe('push node during an outage (real runtime, simulator over mutual TLS)',
   });
   beforeEach(function (done) {
     helper.settings({ userDir: tmpUserDir() });
-    sim.clearState(); sim.clearFaults(); sim.resetStats(); sim.setLatency(2);
+    sim.clearState();
+    sim.clearFaults();
+    sim.resetStats();
+    sim.setLatency(2);
     helper.startServer(done);
   });
   afterEach(async function () {
@@ -199,23 +236,26 @@ describe('push node during an outage (real runtime, simulator over mutual TLS)',
     forgetQueues();
     await new Promise((r) => helper.stopServer(r));
   });
-  const flow = (opts) => [
-    ...hubjectNodes(certs, url, opts),
-    { id: 'p1', type: 'oicp-push-evse-status', hubject: 'hub1', action: 'insert', wires: [] },
-  ];
+  const flow = (opts) => [...hubjectNodes(certs, url, opts), { id: 'p1', type: 'oicp-push-evse-status', hubject: 'hub1', action: 'insert', wires: [] }];
 
-  it('counts the retry countdown down in its status between the queue\'s own reports', async function () {
+  it("counts the retry countdown down in its status between the queue's own reports", async function () {
     // One retry at least 3 s away (Retry-After wins over the jittered backoff): the queue reports once, the
     // countdown must still move.
     sim.injectFault({ kind: 'http', status: 429, retryAfter: 3, count: 1 });
     await helper.load(NODES, flow({ retryBase: 3, retryMax: 3 }));
     const p1 = helper.getNode('p1');
     const texts = new Set();
-    p1.on('call:status', (c) => { const m = /retrying in (\d+) s/.exec(c.args[0].text || ''); if (m) texts.add(Number(m[1])); });
+    p1.on('call:status', (c) => {
+      const m = /retrying in (\d+) s/.exec(c.args[0].text || '');
+      if (m) texts.add(Number(m[1]));
+    });
     p1.receive({ payload: rec('DE*ABC*E1') });
     await until(() => texts.size >= 2, 10000, 'at least two countdown values');
     const seen = [...texts];
-    seen.should.eql([...seen].sort((a, b) => b - a), 'the countdown only goes down');
+    seen.should.eql(
+      [...seen].sort((a, b) => b - a),
+      'the countdown only goes down',
+    );
     await until(() => pullStatuses(sim)['DE*ABC*E1'] === 'Available', 10000, 'delivered after the retry');
   });
 
@@ -225,7 +265,11 @@ describe('push node during an outage (real runtime, simulator over mutual TLS)',
     const p1 = helper.getNode('p1');
     p1.receive({ payload: [rec('DE*ABC*E1'), rec('DE*ABC*E2')] });
     await until(() => pullStatuses(sim)['DE*ABC*E2'] === 'Available', 10000, 'delivered after the outage');
-    const lines = () => helper.log().args.map((a) => a[0]).filter((e) => e.id === 'p1' && /Hubject reachable again/.test(String(e.msg)));
+    const lines = () =>
+      helper
+        .log()
+        .args.map((a) => a[0])
+        .filter((e) => e.id === 'p1' && /Hubject reachable again/.test(String(e.msg)));
     await until(() => lines().length === 1, 3000, 'the recovery line');
     lines()[0].level.should.equal(helper.log().INFO);
     String(lines()[0].msg).should.match(/^Hubject reachable again after \d+ s; 2 changes delivered$/);
@@ -237,7 +281,11 @@ describe('push node during an outage (real runtime, simulator over mutual TLS)',
     helper.getNode('p1').receive({ payload: rec('DE*ABC*E1') });
     await until(() => pullStatuses(sim)['DE*ABC*E1'] === 'Available', 10000, 'delivered after the blip');
     await new Promise((r) => setImmediate(r));
-    helper.log().args.map((a) => a[0]).filter((e) => /Hubject reachable again/.test(String(e.msg))).should.have.length(0);
+    helper
+      .log()
+      .args.map((a) => a[0])
+      .filter((e) => /Hubject reachable again/.test(String(e.msg)))
+      .should.have.length(0);
   });
 });
 
@@ -245,7 +293,8 @@ describe('runtime texts from the message catalogues', function () {
   before(async function () {
     await i18n.init({});
     const dir = path.join(__dirname, '..', 'nodes', 'locales');
-    for (const type of ['oicp-push-evse-status', 'oicp-hubject-config']) await i18n.registerMessageCatalog(`node-red-contrib-oicp/${type}`, dir, `${type}.json`);
+    for (const type of ['oicp-push-evse-status', 'oicp-hubject-config'])
+      await i18n.registerMessageCatalog(`node-red-contrib-oicp/${type}`, dir, `${type}.json`);
     // As the runtime does for an editor or a settings.js lang of German.
     await i18n.i.loadLanguages('de');
   });
@@ -280,7 +329,19 @@ describe('adapter kit: editor values and status text', function () {
     const settings = Object.fromEntries(Object.entries(NODE_SETTINGS[type]).map(([k, v]) => [k, v.value]));
     const _ = (id, values) => message('en-US', id.split(':')[0].split('/')[1], id.split(':')[1], values) ?? id;
     let def;
-    vm.runInNewContext(script, { RED: { settings, _, nodes: { registerType: (t, d) => { def = d; }, node: () => null } }, $: () => ({ length: 0 }) });
+    vm.runInNewContext(script, {
+      RED: {
+        settings,
+        _,
+        nodes: {
+          registerType: (t, d) => {
+            def = d;
+          },
+          node: () => null,
+        },
+      },
+      $: () => ({ length: 0 }),
+    });
     return def;
   }
 

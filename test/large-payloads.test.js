@@ -26,7 +26,14 @@ const pushBody = (recs, name, action = 'fullLoad') => ({
   ActionType: action,
   OperatorEvseStatus: { OperatorID: OP, ...(name === undefined ? {} : { OperatorName: name }), EvseStatusRecord: recs },
 });
-const ok = () => ({ class: 'success', reason: '000 success', httpStatus: 200, statusCode: { Code: '000' }, ack: { Result: true, StatusCode: { Code: '000' } }, durationMs: 1 });
+const ok = () => ({
+  class: 'success',
+  reason: '000 success',
+  httpStatus: 200,
+  statusCode: { Code: '000' },
+  ack: { Result: true, StatusCode: { Code: '000' } },
+  durationMs: 1,
+});
 
 const tmpDirs = [];
 function tmpDir() {
@@ -108,7 +115,8 @@ describe('large payloads', function () {
           pieces.join('').should.equal(JSON.stringify(body));
           // shell head, one piece per 1000 records, shell tail
           pieces.length.should.equal(2 + Math.ceil(n / RECORDS_PER_CHUNK));
-          [...arrayItemChunks(body.OperatorEvseStatus.EvseStatusRecord)].join('')
+          [...arrayItemChunks(body.OperatorEvseStatus.EvseStatusRecord)]
+            .join('')
             .should.equal(JSON.stringify(body.OperatorEvseStatus.EvseStatusRecord).slice(1, -1));
         });
       }
@@ -192,7 +200,9 @@ describe('large payloads', function () {
         } else saved.should.eql(seg);
       });
       // No temp files, no list file the snapshot does not name.
-      fs.readdirSync(path.dirname(file)).sort().should.eql([path.basename(file), ...listed].sort());
+      fs.readdirSync(path.dirname(file))
+        .sort()
+        .should.eql([path.basename(file), ...listed].sort());
       return listed;
     }
 
@@ -233,7 +243,10 @@ describe('large payloads', function () {
       const [name] = checkFile(file, [{ action: 'fullLoad', records: full }]);
       const before = fs.statSync(path.join(path.dirname(file), name));
       for (let k = 0; k < 5; k++) {
-        const segs = [{ action: 'fullLoad', records: full }, { action: 'update', records: [rec('DE*ABC*E1', STATUSES[k])] }];
+        const segs = [
+          { action: 'fullLoad', records: full },
+          { action: 'update', records: [rec('DE*ABC*E1', STATUSES[k])] },
+        ];
         if (k % 2) box.saveSync(segs);
         else await box.save(segs);
         checkFile(file, segs).should.eql([name]);
@@ -248,7 +261,10 @@ describe('large payloads', function () {
 
     it('removes a list file left by a save that stopped before its snapshot, and loads the old format', async function () {
       const file = path.join(tmpDir(), 'outbox.json');
-      const segs = [{ action: 'update', records: [rec('DE*ABC*E1', 'Occupied')] }, { action: 'fullLoad', records: records(1500) }];
+      const segs = [
+        { action: 'update', records: [rec('DE*ABC*E1', 'Occupied')] },
+        { action: 'fullLoad', records: records(1500) },
+      ];
       // The format of earlier versions: records inline, whatever the size.
       fs.writeFileSync(file, JSON.stringify({ version: 1, operatorId: OP, savedAt: new Date().toISOString(), segments: segs }));
       const stray = path.join(path.dirname(file), `${path.basename(file)}.list-1-x-1.json`);
@@ -260,7 +276,9 @@ describe('large payloads', function () {
 
   describe('PushQueue fullLoad list segments', function () {
     const queues = [];
-    afterEach(function () { for (const q of queues.splice(0)) q.stop(); });
+    afterEach(function () {
+      for (const q of queues.splice(0)) q.stop();
+    });
     const make = (opts = {}) => {
       const q = new PushQueue({ operatorId: OP, backoffBaseMs: 5, backoffMaxMs: 50, ...opts });
       queues.push(q);
@@ -302,16 +320,27 @@ describe('large payloads', function () {
     });
 
     const sliced = [
-      rec('DE*ABC*E1', 'Available'), rec('DE*ABC*E2', 'Available'),
-      rec('DE*ABC*E3', 'Available'), rec('DE*ABC*E4', 'Available'),
-      rec('DE*ABC*E5', 'Available'), rec('DEABCE1', 'Occupied'),
-      rec('DE*ABC*E6', 'Available'), rec('DE*ABC*E3', 'OutOfService'),
-      rec('DE*ABC*E7', 'Available'), rec('DE*ABC*E8', 'Available'),
+      rec('DE*ABC*E1', 'Available'),
+      rec('DE*ABC*E2', 'Available'),
+      rec('DE*ABC*E3', 'Available'),
+      rec('DE*ABC*E4', 'Available'),
+      rec('DE*ABC*E5', 'Available'),
+      rec('DEABCE1', 'Occupied'),
+      rec('DE*ABC*E6', 'Available'),
+      rec('DE*ABC*E3', 'OutOfService'),
+      rec('DE*ABC*E7', 'Available'),
+      rec('DE*ABC*E8', 'Available'),
       rec('DEABCE2', 'Reserved'),
     ];
     const slicedExpected = [
-      rec('DEABCE1', 'Occupied'), rec('DEABCE2', 'Reserved'), rec('DE*ABC*E3', 'OutOfService'), rec('DE*ABC*E4', 'Available'),
-      rec('DE*ABC*E5', 'Available'), rec('DE*ABC*E6', 'Available'), rec('DE*ABC*E7', 'Available'), rec('DE*ABC*E8', 'Available'),
+      rec('DEABCE1', 'Occupied'),
+      rec('DEABCE2', 'Reserved'),
+      rec('DE*ABC*E3', 'OutOfService'),
+      rec('DE*ABC*E4', 'Available'),
+      rec('DE*ABC*E5', 'Available'),
+      rec('DE*ABC*E6', 'Available'),
+      rec('DE*ABC*E7', 'Available'),
+      rec('DE*ABC*E8', 'Available'),
     ];
 
     it('enqueueSliced (slice 2) dedupes across slices the same way and settles once', async function () {
@@ -353,8 +382,12 @@ describe('large payloads', function () {
       const saved = [];
       const recording = {
         load: () => [],
-        save: async (segs) => { saved.push(JSON.parse(JSON.stringify(segs))); },
-        saveSync: (segs) => { saved.push(JSON.parse(JSON.stringify(segs))); },
+        save: async (segs) => {
+          saved.push(JSON.parse(JSON.stringify(segs)));
+        },
+        saveSync: (segs) => {
+          saved.push(JSON.parse(JSON.stringify(segs)));
+        },
       };
       const q = make({ outbox: recording }); // not started: nothing is sent
       const building = q.enqueueSliced('fullLoad', sliced, null, 2);
@@ -377,12 +410,20 @@ describe('large payloads', function () {
       let last = [];
       const recording = {
         load: () => [],
-        save: async (segs) => { saves.push(Date.now()); last = JSON.parse(JSON.stringify(segs)); },
-        saveSync: (segs) => { last = JSON.parse(JSON.stringify(segs)); },
+        save: async (segs) => {
+          saves.push(Date.now());
+          last = JSON.parse(JSON.stringify(segs));
+        },
+        saveSync: (segs) => {
+          last = JSON.parse(JSON.stringify(segs));
+        },
       };
       let attempts = 0;
       const q = make({ outbox: recording, backoffBaseMs: 5000, backoffMaxMs: 5000 });
-      q.start(async () => { attempts++; return { class: 'transient', reason: 'connection refused', durationMs: 1 }; });
+      q.start(async () => {
+        attempts++;
+        return { class: 'transient', reason: 'connection refused', durationMs: 1 };
+      });
       q.enqueue('update', [rec('DE*ABC*E0', 'Occupied')], null);
       await until(() => attempts === 1, 2000); // now waiting to retry
       const from = saves.length;
@@ -437,12 +478,18 @@ describe('large payloads', function () {
         operatorIds: [OP],
         onPush: (b) => {
           received.push(b);
-          try { assertPushEvseStatus(b); } catch (err) { invalid.push(err.message); }
+          try {
+            assertPushEvseStatus(b);
+          } catch (err) {
+            invalid.push(err.message);
+          }
         },
       }));
       const pair = certs.clients[OP];
       c = new HubjectClient({
-        baseUrl: url, operatorId: OP, timeoutMs: 20000,
+        baseUrl: url,
+        operatorId: OP,
+        timeoutMs: 20000,
         tls: { cert: fs.readFileSync(pair.cert), key: fs.readFileSync(pair.key), ca: fs.readFileSync(certs.caCert) },
       });
     });
@@ -481,7 +528,9 @@ describe('large payloads', function () {
 
   describe('FileJournal pending changes', function () {
     const journals = [];
-    afterEach(async function () { for (const j of journals.splice(0)) await j.close(); });
+    afterEach(async function () {
+      for (const j of journals.splice(0)) await j.close();
+    });
     const open = async (dir) => {
       const j = new FileJournal({ dir, flushIntervalMs: 60000 }); // flushed by hand only
       journals.push(j);
@@ -489,8 +538,18 @@ describe('large payloads', function () {
       await j.restore(s);
       return { j, s };
     };
-    const journalLines = (dir) => fs.readdirSync(dir).filter((n) => /^journal-\d+\.jsonl$/.test(n)).sort()
-      .flatMap((n) => fs.readFileSync(path.join(dir, n), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l)));
+    const journalLines = (dir) =>
+      fs
+        .readdirSync(dir)
+        .filter((n) => /^journal-\d+\.jsonl$/.test(n))
+        .sort()
+        .flatMap((n) =>
+          fs
+            .readFileSync(path.join(dir, n), 'utf8')
+            .split('\n')
+            .filter(Boolean)
+            .map((l) => JSON.parse(l)),
+        );
 
     it('writes each changed EVSE once, from the store at flush time, and restores only what is left', async function () {
       const dir = path.join(tmpDir(), 'fullload-n1');
@@ -545,7 +604,9 @@ describe('large payloads', function () {
       s.delete('DE*ABC*E1');
       s.set('DE*ABC*E1', 'Occupied', T0 + 5);
       await j.flush();
-      journalLines(dir).slice(-1).should.eql([['s', 'DE*ABC*E1', 'Occupied', T0 + 5]]);
+      journalLines(dir)
+        .slice(-1)
+        .should.eql([['s', 'DE*ABC*E1', 'Occupied', T0 + 5]]);
       await j.close();
       const { s: s2 } = await open(dir);
       s2.get('DE*ABC*E1').should.eql({ EvseID: 'DE*ABC*E1', EvseStatus: 'Occupied', lastSeen: T0 + 5 });

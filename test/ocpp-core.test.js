@@ -31,7 +31,10 @@ function recs(r) {
   return r.records;
 }
 const pairs = (r) => recs(r).map((x) => [x.payload.EvseID, x.payload.EvseStatus]);
-const sn16 = (cb, connectorId, status, errorCode = 'NoError') => ({ chargeBoxId: cb, payload: [2, 'x', 'StatusNotification', { connectorId, status, errorCode }] });
+const sn16 = (cb, connectorId, status, errorCode = 'NoError') => ({
+  chargeBoxId: cb,
+  payload: [2, 'x', 'StatusNotification', { connectorId, status, errorCode }],
+});
 const sn201 = (cb, evseId, connectorId, status) => ({ chargeBoxId: cb, payload: { evseId, connectorId, connectorStatus: status } });
 const ws = (cb, state) => ({ ocpp: { websocket: state, chargeBoxIdentity: cb }, _msgid: '1' });
 /** Maps one input shape and checks the single record it gives: payload, OCPP status and version; returns the record. */
@@ -72,7 +75,7 @@ describe('ocpp core: mapping table in every input shape', function () {
           rec.ocppStatus.chargeBoxId.should.equal('CS-201');
           rec.ocppStatus.evseId.should.equal(3);
           rec.ocppStatus.connectorId.should.equal(1);
-          if (!shape.name.startsWith("plain")) rec.ocppStatus.timestamp.should.match(/^2026-11-25T18:00:0[45]\.000Z$/);
+          if (!shape.name.startsWith('plain')) rec.ocppStatus.timestamp.should.match(/^2026-11-25T18:00:0[45]\.000Z$/);
         }
       });
     }
@@ -102,7 +105,11 @@ describe('ocpp core: parser', function () {
     const m = S.ocpp2Lines()[1];
     m.ocpp.ocppVersion = '2.1';
     parseOcppMessage(m).facts[0].version.should.equal('2.1');
-    const soap = { msgId: 'u', ocpp: { command: 'StatusNotification', chargeBoxIdentity: 'SOAP1', ocppVersion: '1.5' }, payload: { command: 'StatusNotification', data: { connectorId: '1', status: 'Occupied', errorCode: 'NoError' } } };
+    const soap = {
+      msgId: 'u',
+      ocpp: { command: 'StatusNotification', chargeBoxIdentity: 'SOAP1', ocppVersion: '1.5' },
+      payload: { command: 'StatusNotification', data: { connectorId: '1', status: 'Occupied', errorCode: 'NoError' } },
+    };
     parseOcppMessage(soap).facts[0].should.containEql({ version: '1.5', connectorId: 1, status: 'Occupied' });
   });
 
@@ -156,18 +163,20 @@ describe('ocpp core: real capture replay', function () {
     const m = mapper();
     const out = S.ocpp2Lines().map((l) => m.process(l));
     out.map((r) => r.kind).should.eql(['other', 'records', 'records', 'records', 'records', 'records', 'other', 'other', 'records', 'records']);
-    out.map((r) => (r.kind === 'records' ? pairs(r) : r.kind)).should.eql([
-      'other',
-      [['DE*ABC*ECS*201*1', 'Available']],
-      [], // connector 2 of EVSE 1: EVSE still Available
-      [['DE*ABC*ECS*201*2', 'Available']],
-      [['DE*ABC*ECS*201*1', 'Occupied']],
-      [['DE*ABC*ECS*201*2', 'Reserved']], // NotifyEvent AvailabilityState
-      'other',
-      'other',
-      [['DE*ABC*ECS*201*1', 'Available']],
-      [['DE*ABC*ECS*201*2', 'OutOfService']],
-    ]);
+    out
+      .map((r) => (r.kind === 'records' ? pairs(r) : r.kind))
+      .should.eql([
+        'other',
+        [['DE*ABC*ECS*201*1', 'Available']],
+        [], // connector 2 of EVSE 1: EVSE still Available
+        [['DE*ABC*ECS*201*2', 'Available']],
+        [['DE*ABC*ECS*201*1', 'Occupied']],
+        [['DE*ABC*ECS*201*2', 'Reserved']], // NotifyEvent AvailabilityState
+        'other',
+        'other',
+        [['DE*ABC*ECS*201*1', 'Available']],
+        [['DE*ABC*ECS*201*2', 'OutOfService']],
+      ]);
     m.evseCount.should.equal(2);
     m.connectorCount.should.equal(3);
   });
@@ -334,7 +343,9 @@ describe('ocpp core: connector 0', function () {
   });
   it('a message with its own EvseID on connector 0 is that EVSE, not the station', function () {
     const m = mapper({ connector0: 'all' });
-    pairs(m.process({ evseId: 'DE*ABC*E55*0', payload: { connectorId: 0, status: 'Faulted', errorCode: 'OtherError' } })).should.eql([['DE*ABC*E55*0', 'OutOfService']]);
+    pairs(m.process({ evseId: 'DE*ABC*E55*0', payload: { connectorId: 0, status: 'Faulted', errorCode: 'OtherError' } })).should.eql([
+      ['DE*ABC*E55*0', 'OutOfService'],
+    ]);
   });
 });
 
@@ -360,7 +371,16 @@ describe('ocpp core: offline and online', function () {
       ['DE*ABC*ECP*E2E*1', 'OutOfService'],
       ['DE*ABC*ECP*E2E*3', 'OutOfService'],
     ]);
-    r.records[0].ocppStatus.should.eql({ version: '1.6', chargeBoxId: 'CP-E2E', connectorId: 1, evseId: null, status: 'OFFLINE', errorCode: null, timestamp: null, cause: 'offline' });
+    r.records[0].ocppStatus.should.eql({
+      version: '1.6',
+      chargeBoxId: 'CP-E2E',
+      connectorId: 1,
+      evseId: null,
+      status: 'OFFLINE',
+      errorCode: null,
+      timestamp: null,
+      cause: 'offline',
+    });
     pairs(m.process(ws('CP-E2E', 'OFFLINE'))).should.eql([]);
     const back = m.process(ws('CP-E2E', 'ONLINE'));
     pairs(back).should.eql([
@@ -372,8 +392,12 @@ describe('ocpp core: offline and online', function () {
   });
   it('Unknown: OFFLINE sets Unknown, including EVSEs that were OutOfService', function () {
     const m = seeded('Unknown');
-    pairs(m.process(ws('CP-E2E', 'OFFLINE'))).map((p) => p[1]).should.eql(['Unknown', 'Unknown', 'Unknown']);
-    pairs(m.process(ws('CP-E2E', 'ONLINE'))).map((p) => p[1]).should.eql(['Occupied', 'OutOfService', 'Available']);
+    pairs(m.process(ws('CP-E2E', 'OFFLINE')))
+      .map((p) => p[1])
+      .should.eql(['Unknown', 'Unknown', 'Unknown']);
+    pairs(m.process(ws('CP-E2E', 'ONLINE')))
+      .map((p) => p[1])
+      .should.eql(['Occupied', 'OutOfService', 'Available']);
   });
   it('unknown stations: connection events end without output', function () {
     const m = seeded('OutOfService');
@@ -392,10 +416,18 @@ describe('ocpp core: offline and online', function () {
   });
   it('offline wins over connector 0, and both restore in any order', function () {
     const m = seeded('Unknown', { connector0: 'all' });
-    pairs(m.process(sn16('CP-E2E', 0, 'Unavailable'))).map((p) => p[1]).should.eql(['OutOfService', 'OutOfService']);
-    pairs(m.process(ws('CP-E2E', 'OFFLINE'))).map((p) => p[1]).should.eql(['Unknown', 'Unknown', 'Unknown']);
-    pairs(m.process(ws('CP-E2E', 'ONLINE'))).map((p) => p[1]).should.eql(['OutOfService', 'OutOfService', 'OutOfService']);
-    pairs(m.process(sn16('CP-E2E', 0, 'Available'))).map((p) => p[1]).should.eql(['Occupied', 'Available']);
+    pairs(m.process(sn16('CP-E2E', 0, 'Unavailable')))
+      .map((p) => p[1])
+      .should.eql(['OutOfService', 'OutOfService']);
+    pairs(m.process(ws('CP-E2E', 'OFFLINE')))
+      .map((p) => p[1])
+      .should.eql(['Unknown', 'Unknown', 'Unknown']);
+    pairs(m.process(ws('CP-E2E', 'ONLINE')))
+      .map((p) => p[1])
+      .should.eql(['OutOfService', 'OutOfService', 'OutOfService']);
+    pairs(m.process(sn16('CP-E2E', 0, 'Available')))
+      .map((p) => p[1])
+      .should.eql(['Occupied', 'Available']);
   });
 });
 
@@ -406,7 +438,9 @@ describe('ocpp core: EvseID resolution', function () {
   ];
   it('1. the message EvseID, 2. the lookup table, 3. the template', function () {
     const m = mapper({ lookup });
-    pairs(m.process({ evseId: 'de*abc*e5*5', chargeBoxId: 'CP-E2E', payload: { connectorId: 1, status: 'Available' } })).should.eql([['DE*ABC*E5*5', 'Available']]);
+    pairs(m.process({ evseId: 'de*abc*e5*5', chargeBoxId: 'CP-E2E', payload: { connectorId: 1, status: 'Available' } })).should.eql([
+      ['DE*ABC*E5*5', 'Available'],
+    ]);
     pairs(m.process(sn16('CP-E2E', 1, 'Available'))).should.eql([['DE*ABC*E1001*1', 'Available']]);
     pairs(m.process(sn16('CP-E2E', 2, 'Available'))).should.eql([['DE*ABC*ECP*E2E*2', 'Available']]);
   });
@@ -486,7 +520,9 @@ describe('ocpp core: status names, errorCode, custom mapping', function () {
   });
   it('object prototype names are not statuses', function () {
     for (const s of ['constructor', '__proto__', 'toString', 'hasOwnProperty', 'available']) {
-      mapper().process(sn16('CP1', 1, s)).kind.should.equal('error');
+      mapper()
+        .process(sn16('CP1', 1, s))
+        .kind.should.equal('error');
     }
   });
   it('an errorCode on a non-Faulted status is a warning; the status keeps its mapping', function () {
@@ -496,7 +532,10 @@ describe('ocpp core: status names, errorCode, custom mapping', function () {
     r.records[0].ocppStatus.errorCode.should.equal('HighTemperature');
   });
   it('keeps info and vendor codes', function () {
-    const r = mapper().process({ chargeBoxId: 'V', payload: { connectorId: 1, status: 'Faulted', errorCode: 'OtherError', info: 'RCD', vendorId: 'acme', vendorErrorCode: 'E42' } });
+    const r = mapper().process({
+      chargeBoxId: 'V',
+      payload: { connectorId: 1, status: 'Faulted', errorCode: 'OtherError', info: 'RCD', vendorId: 'acme', vendorErrorCode: 'E42' },
+    });
     recs(r)[0].ocppStatus.should.containEql({ info: 'RCD', vendorId: 'acme', vendorErrorCode: 'E42' });
   });
   it('merges a custom mapping over the default table', function () {
@@ -517,7 +556,15 @@ describe('ocpp core: configuration errors', function () {
     [{ lookup: [{ chargeBoxId: 'A', connector: 1, EvseID: 'nope' }] }, /lookup row 1 \(A\/1\): EvseID 'nope' does not match the OICP pattern/],
     [{ lookup: [{ chargeBoxId: '', connector: 1, EvseID: 'DE*ABC*E1' }] }, /lookup row 1: chargeBoxId is missing/],
     [{ lookup: [{ chargeBoxId: 'A', connector: 'x', EvseID: 'DE*ABC*E1' }] }, /connector 'x' is not a connector or EVSE number/],
-    [{ lookup: [{ chargeBoxId: 'A', connector: 1, EvseID: 'DE*ABC*E1' }, { chargeBoxId: 'a', connector: '1', EvseID: 'DE*ABC*E2' }] }, /lookup row 2 repeats chargeBoxId 'a' with connector 1/],
+    [
+      {
+        lookup: [
+          { chargeBoxId: 'A', connector: 1, EvseID: 'DE*ABC*E1' },
+          { chargeBoxId: 'a', connector: '1', EvseID: 'DE*ABC*E2' },
+        ],
+      },
+      /lookup row 2 repeats chargeBoxId 'a' with connector 1/,
+    ],
     [{ lookup: [{ chargeBoxId: 'A', connector: 1, EvseID: 'DE*XYZ*E1' }], operatorId: 'DE*ABC' }, /does not belong to operator DE\*ABC/],
     [{ lookup: {} }, /lookup must be an array/],
     [{ unknownStatus: 'drop' }, /unknownStatus must be 'error' or 'Unknown'/],
@@ -567,9 +614,42 @@ describe('ocpp core: bad input', function () {
     [{ chargeBoxId: 'A', payload: { evseId: 1, connectorId: 1, connectorStatus: null } }, /connectorStatus null is not a status name/],
     [{ chargeBoxId: 'A', payload: [2, 'x', 'NotifyEvent', {}] }, /NotifyEvent without eventData/],
     [{ chargeBoxId: 'A', payload: [2, 'x', 'NotifyEvent', { eventData: [null] }] }, /eventData\[0\] is null/],
-    [{ chargeBoxId: 'A', payload: [2, 'x', 'NotifyEvent', { eventData: [{ component: { name: 'Connector' }, variable: { name: 'AvailabilityState' }, actualValue: 'Available' }] }] }, /without component.evse.id/],
-    [{ chargeBoxId: 'A', payload: [2, 'x', 'NotifyEvent', { eventData: [{ component: { name: 'Connector', evse: { id: 1 } }, variable: { name: 'AvailabilityState' }, actualValue: 'Available' }] }] }, /without component.evse.connectorId/],
-    [{ chargeBoxId: 'A', payload: [2, 'x', 'NotifyEvent', { eventData: [{ component: { name: 'Connector', evse: { id: 1, connectorId: 1 } }, variable: { name: 'AvailabilityState' } }] }] }, /actualValue undefined/],
+    [
+      {
+        chargeBoxId: 'A',
+        payload: [
+          2,
+          'x',
+          'NotifyEvent',
+          { eventData: [{ component: { name: 'Connector' }, variable: { name: 'AvailabilityState' }, actualValue: 'Available' }] },
+        ],
+      },
+      /without component.evse.id/,
+    ],
+    [
+      {
+        chargeBoxId: 'A',
+        payload: [
+          2,
+          'x',
+          'NotifyEvent',
+          { eventData: [{ component: { name: 'Connector', evse: { id: 1 } }, variable: { name: 'AvailabilityState' }, actualValue: 'Available' }] },
+        ],
+      },
+      /without component.evse.connectorId/,
+    ],
+    [
+      {
+        chargeBoxId: 'A',
+        payload: [
+          2,
+          'x',
+          'NotifyEvent',
+          { eventData: [{ component: { name: 'Connector', evse: { id: 1, connectorId: 1 } }, variable: { name: 'AvailabilityState' } }] },
+        ],
+      },
+      /actualValue undefined/,
+    ],
     [{ chargeBoxId: {}, payload: { connectorId: 1, status: 'Available' } }, /msg.chargeBoxId an object is not a usable station id/],
     [{ topic: 'T'.repeat(300), payload: { connectorId: 1, status: 'Available' } }, /msg.topic is too long/],
     [{ evseId: 5, payload: { status: 'Available' } }, /msg.evseId 5 is not an EvseID string/],
@@ -580,7 +660,10 @@ describe('ocpp core: bad input', function () {
     [{ ocpp: { websocket: 'MAYBE', chargeBoxIdentity: 'A' } }, /neither ONLINE nor OFFLINE/],
     [{ ocpp: { chargeBoxIdentity: 'A' }, payload: {} }, /OCPP message from A without command/],
     [{ ocpp: { chargeBoxIdentity: '' }, payload: {} }, /station id '' is not usable/],
-    [{ ocpp: { chargeBoxIdentity: 'A', command: 'StatusNotification' }, payload: { command: 'StatusNotification', data: 'x' } }, /StatusNotification without data \(got 'x'\)/],
+    [
+      { ocpp: { chargeBoxIdentity: 'A', command: 'StatusNotification' }, payload: { command: 'StatusNotification', data: 'x' } },
+      /StatusNotification without data \(got 'x'\)/,
+    ],
     [JSON.parse('{"chargeBoxId":"A","payload":{"__proto__":{"status":"Available","connectorId":1}}}'), /payload has no status/],
     [JSON.parse('{"__proto__":{"chargeBoxId":"A"},"payload":{"connectorId":1,"status":"Available"}}'), /without a station id/],
   ];
@@ -606,10 +689,67 @@ describe('ocpp core: bad input', function () {
 
   it('never throws on random and malformed input (fuzz)', function () {
     let seed = 20261125;
-    const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+    const rnd = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
     const pick = (a) => a[Math.floor(rnd() * a.length)];
-    const atoms = [null, undefined, true, 0, -1, 1, 2, 1e308, -1e308, 9007199254740993, NaN, Infinity, '', '0', '1', 'x', '[', '{', 'Available', 'Charging', 'StatusNotification', 'NotifyEvent', '__proto__', 'constructor', 'ONLINE', 'OFFLINE', 'DE*ABC*E1', '\u0000', 'é'.repeat(300)];
-    const keys = ['ocpp', 'payload', 'topic', 'chargeBoxId', 'evseId', 'command', 'data', 'status', 'connectorStatus', 'connectorId', 'evseId', 'errorCode', 'chargeBoxIdentity', 'cbId', 'websocket', 'msgType', 'eventData', 'component', 'variable', 'name', 'evse', 'id', 'actualValue', 'EvseID', '__proto__', 'ocppVersion'];
+    const atoms = [
+      null,
+      undefined,
+      true,
+      0,
+      -1,
+      1,
+      2,
+      1e308,
+      -1e308,
+      9007199254740993,
+      NaN,
+      Infinity,
+      '',
+      '0',
+      '1',
+      'x',
+      '[',
+      '{',
+      'Available',
+      'Charging',
+      'StatusNotification',
+      'NotifyEvent',
+      '__proto__',
+      'constructor',
+      'ONLINE',
+      'OFFLINE',
+      'DE*ABC*E1',
+      '\u0000',
+      'é'.repeat(300),
+    ];
+    const keys = [
+      'ocpp',
+      'payload',
+      'topic',
+      'chargeBoxId',
+      'evseId',
+      'command',
+      'data',
+      'status',
+      'connectorStatus',
+      'connectorId',
+      'evseId',
+      'errorCode',
+      'chargeBoxIdentity',
+      'cbId',
+      'websocket',
+      'msgType',
+      'eventData',
+      'component',
+      'variable',
+      'name',
+      'evse',
+      'id',
+      'actualValue',
+      'EvseID',
+      '__proto__',
+      'ocppVersion',
+    ];
     function value(depth) {
       const r = rnd();
       if (depth > 4 || r < 0.4) return pick(atoms);
@@ -633,7 +773,16 @@ describe('ocpp core: bad input', function () {
       if (r < 0.35) {
         const s = pick(valid);
         const cut = s.slice(0, Math.floor(rnd() * s.length));
-        msg = rnd() < 0.5 ? { chargeBoxId: 'FZ', payload: cut } : (() => { try { return JSON.parse(cut); } catch { return { payload: cut }; } })();
+        msg =
+          rnd() < 0.5
+            ? { chargeBoxId: 'FZ', payload: cut }
+            : (() => {
+                try {
+                  return JSON.parse(cut);
+                } catch {
+                  return { payload: cut };
+                }
+              })();
       } else if (r < 0.45) {
         msg = JSON.parse(pick(valid).replace('"connectorId":1', `"__proto__":{"x":1},"connectorId":${pick(['1', '0', '1e308', '-5', '"7"', 'null', '{}'])}`));
         if (Array.isArray(msg)) msg = { topic: 'FZ', payload: msg };

@@ -17,16 +17,36 @@ helper.init(require.resolve('node-red'));
 const until = (pred, ms = 3000, what) => shared.until(pred, ms, what, { every: 5 });
 
 const TAB = { id: 'f1', type: 'tab', label: 'test' };
-const HUBJECT = { id: 'h1', type: 'oicp-hubject-config', environment: 'custom', url: 'https://127.0.0.1:1/api/oicp', operatorId: 'DE*ABC', operatorName: 'Demo' };
+const HUBJECT = {
+  id: 'h1',
+  type: 'oicp-hubject-config',
+  environment: 'custom',
+  url: 'https://127.0.0.1:1/api/oicp',
+  operatorId: 'DE*ABC',
+  operatorName: 'Demo',
+};
 
 function flow(props = {}, extra = []) {
   const two = props.otherOutput === true;
   return [
     TAB,
     {
-      id: 'n1', type: 'oicp-ocpp-status', z: 'f1', name: '', hubject: '', evseIdTemplate: S.TEMPLATE, lookup: [], mapping: {},
-      unknownStatus: 'error', connector0: 'ignore', offline: 'ignore', onlyChanges: true, otherOutput: false, outputs: two ? 2 : 1,
-      wires: two ? [['out'], ['other']] : [['out']], ...props,
+      id: 'n1',
+      type: 'oicp-ocpp-status',
+      z: 'f1',
+      name: '',
+      hubject: '',
+      evseIdTemplate: S.TEMPLATE,
+      lookup: [],
+      mapping: {},
+      unknownStatus: 'error',
+      connector0: 'ignore',
+      offline: 'ignore',
+      onlyChanges: true,
+      otherOutput: false,
+      outputs: two ? 2 : 1,
+      wires: two ? [['out'], ['other']] : [['out']],
+      ...props,
     },
     { id: 'out', type: 'helper', z: 'f1' },
     { id: 'other', type: 'helper', z: 'f1' },
@@ -86,7 +106,16 @@ describe('ocpp status node (test helper runtime)', function () {
       m.ocppStatus.connectorId.should.equal(sources[i].payload.data.connectorId);
       m.ocppStatus.timestamp.should.equal(sources[i].payload.data.timestamp);
     });
-    w.out[3].ocppStatus.should.eql({ version: '1.6', chargeBoxId: 'CP-E2E', connectorId: 2, evseId: null, status: 'Faulted', errorCode: 'GroundFailure', timestamp: '2026-11-25T17:07:53.102Z', cause: 'status' });
+    w.out[3].ocppStatus.should.eql({
+      version: '1.6',
+      chargeBoxId: 'CP-E2E',
+      connectorId: 2,
+      evseId: null,
+      status: 'Faulted',
+      errorCode: 'GroundFailure',
+      timestamp: '2026-11-25T17:07:53.102Z',
+      cause: 'status',
+    });
     // Every message completed, none reached Catch: Boot, Heartbeat, ONLINE and connector 0 are not errors.
     w.completed.length.should.equal(9);
     w.caught.length.should.equal(0);
@@ -116,7 +145,18 @@ describe('ocpp status node (test helper runtime)', function () {
   it('maps every row of the table in every input shape, 1.6 and 2.0.1', async function () {
     await helper.load(statusNode, flow({ onlyChanges: false }));
     const w = watch();
-    const table = { Available: 'Available', Preparing: 'Occupied', Charging: 'Occupied', SuspendedEVSE: 'Occupied', SuspendedEV: 'Occupied', Finishing: 'Occupied', Occupied: 'Occupied', Reserved: 'Reserved', Unavailable: 'OutOfService', Faulted: 'OutOfService' };
+    const table = {
+      Available: 'Available',
+      Preparing: 'Occupied',
+      Charging: 'Occupied',
+      SuspendedEVSE: 'Occupied',
+      SuspendedEV: 'Occupied',
+      Finishing: 'Occupied',
+      Occupied: 'Occupied',
+      Reserved: 'Reserved',
+      Unavailable: 'OutOfService',
+      Faulted: 'OutOfService',
+    };
     const expected = [];
     const msgs = [];
     for (const [ocpp, oicp] of Object.entries(table)) {
@@ -190,11 +230,17 @@ describe('ocpp status node (test helper runtime)', function () {
   });
 
   it('uses the lookup table and the mapping edited in the node', async function () {
-    await helper.load(statusNode, flow({
-      evseIdTemplate: '',
-      lookup: [{ chargeBoxId: 'CP-E2E', connector: 1, EvseID: 'de*abc*e1001*1' }, { chargeBoxId: 'CP-E2E', connector: '2', EvseID: 'DE*ABC*E1001*2' }],
-      mapping: { Preparing: 'Reserved' },
-    }));
+    await helper.load(
+      statusNode,
+      flow({
+        evseIdTemplate: '',
+        lookup: [
+          { chargeBoxId: 'CP-E2E', connector: 1, EvseID: 'de*abc*e1001*1' },
+          { chargeBoxId: 'CP-E2E', connector: '2', EvseID: 'DE*ABC*E1001*2' },
+        ],
+        mapping: { Preparing: 'Reserved' },
+      }),
+    );
     const w = watch();
     await w.send(S.nrcLines());
     pairs(validate(w.out)).should.eql([
@@ -236,7 +282,10 @@ describe('ocpp status node (test helper runtime)', function () {
     // The next good message works at once.
     const good = S.nrcLines()[5];
     await w.send([good]);
-    pairs(w.out).should.eql([['DE*ABC*ECP*E2E*1', 'Available'], ['DE*ABC*ECP*E2E*1', 'Occupied']]);
+    pairs(w.out).should.eql([
+      ['DE*ABC*ECP*E2E*1', 'Available'],
+      ['DE*ABC*ECP*E2E*1', 'Occupied'],
+    ]);
     await sleep(3100);
     w.lastStatus().fill.should.equal('green');
     w.lastStatus().text.should.not.equal(greenText);
@@ -269,7 +318,7 @@ describe('ocpp status node (test helper runtime)', function () {
     w.out.length.should.equal(0);
     const texts = w.caught.map(errText);
     texts.should.containEql("EvseID 'DE*ABC*E_1' does not match the OICP pattern");
-    texts.should.containEql('payload is a string but not an OCPP-J frame or JSON object (\'not json\')');
+    texts.should.containEql("payload is a string but not an OCPP-J frame or JSON object ('not json')");
     texts.some((t) => /^payload is not valid JSON/.test(t)).should.be.true();
     texts.some((t) => /^truncated OCPP-J CALL frame/.test(t)).should.be.true();
     texts.some((t) => /^unknown OCPP status 'Exploded' from X connector 1/.test(t)).should.be.true();
@@ -282,7 +331,10 @@ describe('ocpp status node (test helper runtime)', function () {
     const w = watch();
     helper.getNode('h1').operatorId.should.equal('DE*ABC');
     await w.send([S.nrcLines()[3], { evseId: 'DE*XYZ*E1*1', payload: { status: 'Available' } }, { evseId: 'DEABCE9', payload: { status: 'Reserved' } }]);
-    pairs(validate(w.out)).should.eql([['DE*ABC*ECP*E2E*1', 'Available'], ['DEABCE9', 'Reserved']]);
+    pairs(validate(w.out)).should.eql([
+      ['DE*ABC*ECP*E2E*1', 'Available'],
+      ['DEABCE9', 'Reserved'],
+    ]);
     w.caught.should.have.length(1);
     errText(w.caught[0]).should.equal("EvseID 'DE*XYZ*E1*1' does not belong to operator DE*ABC (Hubject would answer 018)");
   });
@@ -293,8 +345,14 @@ describe('ocpp status node (test helper runtime)', function () {
     await w.send([S.nrcLines()[3], S.nrcLines()[4]]);
     w.out.length.should.equal(0);
     w.caught.length.should.equal(2);
-    errText(w.caught[0]).should.match(/^configuration error: EvseID template 'DE\*XYZ\*E\{chargeBoxId\}\*\{connectorId\}' gives 'DE\*XYZ\*ECP1\*1', which does not belong to operator DE\*ABC$/);
-    helper.getNode('n1').status.getCalls().some((c) => c.thisValue === helper.getNode('n1') && c.args[0].text === 'configuration error').should.be.true();
+    errText(w.caught[0]).should.match(
+      /^configuration error: EvseID template 'DE\*XYZ\*E\{chargeBoxId\}\*\{connectorId\}' gives 'DE\*XYZ\*ECP1\*1', which does not belong to operator DE\*ABC$/,
+    );
+    helper
+      .getNode('n1')
+      .status.getCalls()
+      .some((c) => c.thisValue === helper.getNode('n1') && c.args[0].text === 'configuration error')
+      .should.be.true();
   });
 
   it('refuses a missing Hubject config node', async function () {
@@ -332,8 +390,23 @@ describe('ocpp status editor files', function () {
       const [ns, key] = id.split(':');
       return message('en-US', ns.split('/')[1], key, values) ?? id;
     };
-    const RED = { settings, _, nodes: { registerType: (type, d) => { type.should.equal('oicp-ocpp-status'); def = d; }, node: (id) => configNodes[id] } };
-    vm.runInNewContext(script, { RED, $: () => { throw new Error('no DOM here'); } });
+    const RED = {
+      settings,
+      _,
+      nodes: {
+        registerType: (type, d) => {
+          type.should.equal('oicp-ocpp-status');
+          def = d;
+        },
+        node: (id) => configNodes[id],
+      },
+    };
+    vm.runInNewContext(script, {
+      RED,
+      $: () => {
+        throw new Error('no DOM here');
+      },
+    });
     return def;
   }
 
@@ -343,7 +416,11 @@ describe('ocpp status editor files', function () {
     def.paletteLabel().should.equal('ocpp status');
     def.icon.should.equal('oicp-ocpp-status.svg');
     def.color.should.match(/^#[0-9A-Fa-f]{6}$/);
-    Object.keys(def.defaults).sort().should.eql(['connector0', 'evseIdTemplate', 'hubject', 'lookup', 'mapping', 'name', 'offline', 'onlyChanges', 'otherOutput', 'outputs', 'unknownStatus'].sort());
+    Object.keys(def.defaults)
+      .sort()
+      .should.eql(
+        ['connector0', 'evseIdTemplate', 'hubject', 'lookup', 'mapping', 'name', 'offline', 'onlyChanges', 'otherOutput', 'outputs', 'unknownStatus'].sort(),
+      );
     should(def.defaults.hubject).match({ type: 'oicp-hubject-config', required: false });
     def.defaults.onlyChanges.value.should.be.true();
     def.defaults.unknownStatus.value.should.equal('error');
@@ -371,7 +448,11 @@ describe('ocpp status editor files', function () {
     for (const [t, ok] of cases) {
       (v(t) === true).should.equal(ok, t);
       let runtimeOk = true;
-      try { if (t) checkEvseIdTemplate(t); } catch { runtimeOk = false; }
+      try {
+        if (t) checkEvseIdTemplate(t);
+      } catch {
+        runtimeOk = false;
+      }
       runtimeOk.should.equal(ok, `runtime agrees on ${t}`);
     }
     v('DE*XYZ*E{chargeBoxId}*{connectorId}').should.be.true();

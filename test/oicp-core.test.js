@@ -14,7 +14,8 @@ describe('OICP ids', function () {
   it('accepts ISO and DIN EvseIDs and enforces the pattern and length', function () {
     for (const v of ['DE*AB7*E840*6487', 'DEAB7E8406487', '+49*810*000*438', 'de*abc*e1']) ids.parseEvseId(v).ok.should.be.true(v);
     ids.parseEvseId('de*abc*e1').should.eql({ ok: true, value: 'DE*ABC*E1' });
-    for (const v of ['DE*ABC*1', 'DE*ABC*E', 'DE*ABC*E_1', 'DE*ABC*E' + 'X'.repeat(31), '+49*810', '', undefined]) ids.parseEvseId(v).ok.should.be.false(String(v));
+    for (const v of ['DE*ABC*1', 'DE*ABC*E', 'DE*ABC*E_1', 'DE*ABC*E' + 'X'.repeat(31), '+49*810', '', undefined])
+      ids.parseEvseId(v).ok.should.be.false(String(v));
     ids.parseEvseId('DE*ABC*E_1').error.should.equal("EvseID 'DE*ABC*E_1' does not match the OICP pattern");
   });
   it('checks that an EvseID belongs to its operator', function () {
@@ -35,7 +36,11 @@ describe('OICP ids', function () {
 
 describe('OICP schemas', function () {
   it('accept the official push examples', function () {
-    for (const f of ['pushEvseStatus.request.fullLoad.json', 'pushEvseStatus.request.single-update.json', 'pushEvseStatus.request.fullLoad-empty-clears-all.json']) {
+    for (const f of [
+      'pushEvseStatus.request.fullLoad.json',
+      'pushEvseStatus.request.single-update.json',
+      'pushEvseStatus.request.fullLoad-empty-clears-all.json',
+    ]) {
       const body = readExample(f);
       schemas.PushEvseStatusRequestSchema.safeParse(body).success.should.be.true(f);
       isValidPushEvseStatus(body).should.be.true(f);
@@ -62,7 +67,20 @@ describe('OICP schemas', function () {
 
 describe('OICP status codes', function () {
   it('classify every listed code', function () {
-    const expect = { '000': 'success', '001': 'transient', '002': 'transient', '009': 'transient', '017': 'config', '018': 'data', '019': 'data', '021': 'transient', '022': 'data', '300': 'config', '310': 'transient', '320': 'transient' };
+    const expect = {
+      '000': 'success',
+      '001': 'transient',
+      '002': 'transient',
+      '009': 'transient',
+      '017': 'config',
+      '018': 'data',
+      '019': 'data',
+      '021': 'transient',
+      '022': 'data',
+      300: 'config',
+      310: 'transient',
+      320: 'transient',
+    };
     for (const [c, cls] of Object.entries(expect)) codes.codeInfo(c).class.should.equal(cls, c);
     // A code missing from the table is never a data fault by default: the HTTP status decides.
     codes.classifyAnswer(500, '999').should.equal('transient');
@@ -70,11 +88,23 @@ describe('OICP status codes', function () {
   });
   it('classify HTTP statuses and errors', function () {
     const cls = (s) => codes.classifyHttpStatus(s).class;
-    [cls(200), cls(400), cls(401), cls(403), cls(404), cls(408), cls(429), cls(500), cls(503)].should.eql(['success', 'data', 'config', 'config', 'config', 'transient', 'transient', 'transient', 'transient']);
+    [cls(200), cls(400), cls(401), cls(403), cls(404), cls(408), cls(429), cls(500), cls(503)].should.eql([
+      'success',
+      'data',
+      'config',
+      'config',
+      'config',
+      'transient',
+      'transient',
+      'transient',
+      'transient',
+    ]);
     codes.parseRetryAfter('12').should.equal(12000);
     codes.parseRetryAfter(new Date(Date.now() + 5000).toUTCString()).should.be.within(3000, 5000);
     codes.classifyError(Object.assign(new Error('x'), { code: 'ECONNREFUSED' })).should.match({ class: 'transient', reason: /connection refused/ });
-    codes.classifyError({ message: 'fetch failed', cause: { code: 'UNABLE_TO_VERIFY_LEAF_SIGNATURE' } }).should.match({ class: 'config', reason: /not trusted/ });
+    codes
+      .classifyError({ message: 'fetch failed', cause: { code: 'UNABLE_TO_VERIFY_LEAF_SIGNATURE' } })
+      .should.match({ class: 'config', reason: /not trusted/ });
     codes.classifyError({ code: 'UND_ERR_HEADERS_TIMEOUT' }).should.match({ class: 'transient', reason: /timeout/ });
   });
 });
@@ -85,7 +115,9 @@ describe('client certificate checks', function () {
   const { getCerts } = require('./support/sim');
   const cert = require('../nodes/oicp/certificate');
   let certs;
-  before(function () { certs = getCerts(['DE*ABC', '+49*536']); });
+  before(function () {
+    certs = getCerts(['DE*ABC', '+49*536']);
+  });
 
   it('reads the OperatorID from the subject CN, DIN ids included', function () {
     cert.certOperatorId(fs.readFileSync(certs.clients['DE*ABC'].cert)).should.equal('DE*ABC');
@@ -96,7 +128,9 @@ describe('client certificate checks', function () {
 
   it('finds an expired or unreadable client certificate before Hubject does', function () {
     (cert.clientCertificateProblem(fs.readFileSync(certs.clients['DE*ABC'].cert)) === undefined).should.be.true();
-    cert.clientCertificateProblem(fs.readFileSync(certs.expiredClientCert)).should.match(/^client certificate expired on \d{4}-\d{2}-\d{2}: renew it with Hubject/);
+    cert
+      .clientCertificateProblem(fs.readFileSync(certs.expiredClientCert))
+      .should.match(/^client certificate expired on \d{4}-\d{2}-\d{2}: renew it with Hubject/);
     cert.clientCertificateProblem('-----BEGIN CERTIFICATE-----\nxx\n-----END CERTIFICATE-----').should.match(/cannot be read as PEM/);
     cert.clientCertificateProblem(fs.readFileSync(certs.clients['DE*ABC'].cert), Date.parse('2000-01-01')).should.match(/not valid before/);
   });

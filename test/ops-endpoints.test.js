@@ -14,9 +14,17 @@ const { opsFlow } = require('./support/ops-flow');
 const PASSWORD = 'ops-test-password';
 const SCRAPE_TOKEN = 'scrape-token-for-tests-0123456789';
 const METRICS = [
-  'oicp_requests_total', 'oicp_records_total', 'oicp_queue_pending', 'oicp_in_flight', 'oicp_push_lag_seconds',
-  'oicp_last_success_timestamp_seconds', 'oicp_backoff_seconds', 'oicp_outbox_bytes', 'oicp_evse_status',
-  'oicp_fullload_last_timestamp_seconds', 'oicp_fullload_last_count',
+  'oicp_requests_total',
+  'oicp_records_total',
+  'oicp_queue_pending',
+  'oicp_in_flight',
+  'oicp_push_lag_seconds',
+  'oicp_last_success_timestamp_seconds',
+  'oicp_backoff_seconds',
+  'oicp_outbox_bytes',
+  'oicp_evse_status',
+  'oicp_fullload_last_timestamp_seconds',
+  'oicp_fullload_last_count',
 ];
 
 describe('oicp-ops plugin endpoints with adminAuth', function () {
@@ -83,7 +91,12 @@ describe('oicp-ops plugin endpoints with adminAuth', function () {
   });
 
   it('refuses requests without a token (401) and users without the permission (403)', async function () {
-    for (const [method, p] of [['GET', '/oicp/metrics'], ['GET', '/oicp/state'], ['POST', '/oicp/retry'], ['POST', '/oicp/fullload/fl1']]) {
+    for (const [method, p] of [
+      ['GET', '/oicp/metrics'],
+      ['GET', '/oicp/state'],
+      ['POST', '/oicp/retry'],
+      ['POST', '/oicp/fullload/fl1'],
+    ]) {
       (await red.http(method, p, method === 'POST' ? {} : undefined)).status.should.equal(401, `${method} ${p} anonymous`);
       // Node-RED answers a valid token without the permission with 401 as well.
       [401, 403].should.containEql((await red.http(method, p, method === 'POST' ? {} : undefined, as('viewer'))).status, `${method} ${p} as viewer`);
@@ -106,13 +119,19 @@ describe('oicp-ops plugin endpoints with adminAuth', function () {
 
   it('serves every metric in the Prometheus text format with the traffic of the flow', async function () {
     // Values are read when scraped; the full load counts and the outbox size are cached for 2 s.
-    const m = await until(async () => {
-      const x = await metrics();
-      const ready = x.oicp_requests_total && value(x, 'oicp_requests_total', { ...lane, outcome: 'success' }) === 1
-        && value(x, 'oicp_evse_status', { node: 'fl1', status: 'Available' }) === 2
-        && value(x, 'oicp_outbox_bytes', { operator: 'DE*ABC' }) === outboxOnDisk();
-      return ready ? x : false;
-    }, 30000, 'one successful insert, three EVSEs and the outbox size in the metrics');
+    const m = await until(
+      async () => {
+        const x = await metrics();
+        const ready =
+          x.oicp_requests_total &&
+          value(x, 'oicp_requests_total', { ...lane, outcome: 'success' }) === 1 &&
+          value(x, 'oicp_evse_status', { node: 'fl1', status: 'Available' }) === 2 &&
+          value(x, 'oicp_outbox_bytes', { operator: 'DE*ABC' }) === outboxOnDisk();
+        return ready ? x : false;
+      },
+      30000,
+      'one successful insert, three EVSEs and the outbox size in the metrics',
+    );
     for (const name of METRICS) should.exist(m[name], `metric ${name}`);
     m.oicp_requests_total.type.should.equal('counter');
     value(m, 'oicp_requests_total', { ...lane, outcome: 'transient' }).should.equal(1);
@@ -143,10 +162,16 @@ describe('oicp-ops plugin endpoints with adminAuth', function () {
     const r = await red.http('POST', '/oicp/fullload/fl1', {}, as('admin'));
     r.status.should.equal(200, r.text);
     r.json.result.should.equal('sent');
-    const m = await until(async () => {
-      const x = await metrics();
-      return value(x, 'oicp_requests_total', { ...lane, outcome: 'success' }) === 2 && value(x, 'oicp_fullload_last_count', { node: 'fl1' }) === 3 ? x : false;
-    }, 30000, 'the fullLoad acknowledged');
+    const m = await until(
+      async () => {
+        const x = await metrics();
+        return value(x, 'oicp_requests_total', { ...lane, outcome: 'success' }) === 2 && value(x, 'oicp_fullload_last_count', { node: 'fl1' }) === 3
+          ? x
+          : false;
+      },
+      30000,
+      'the fullLoad acknowledged',
+    );
     value(m, 'oicp_fullload_last_timestamp_seconds', { node: 'fl1' }).should.be.within(Date.now() / 1000 - 60, Date.now() / 1000 + 1);
     value(m, 'oicp_records_total', { ...lane, outcome: 'success' }).should.equal(6);
     value(m, 'oicp_push_lag_seconds', lane, 'oicp_push_lag_seconds_count').should.equal(6);
@@ -158,7 +183,10 @@ describe('oicp-ops plugin endpoints with adminAuth', function () {
     const de = await red.http('GET', '/plugins/messages?lng=de', undefined, as('reader'));
     en.json[ns].oicp.retry.should.equal('retry now');
     de.json[ns].oicp.retry.should.equal('jetzt erneut senden');
-    const keys = (o, p = '') => Object.entries(o).flatMap(([k, v]) => (typeof v === 'object' ? keys(v, `${p}${k}.`) : [`${p}${k}`])).sort();
+    const keys = (o, p = '') =>
+      Object.entries(o)
+        .flatMap(([k, v]) => (typeof v === 'object' ? keys(v, `${p}${k}.`) : [`${p}${k}`]))
+        .sort();
     keys(de.json[ns]).should.eql(keys(en.json[ns]));
   });
 

@@ -1,5 +1,5 @@
 'use strict';
-const should = require('should');
+require('should');
 const stats = require('../nodes/ops/stats');
 const { Lane, LAG_SLOTS, SLOT_MS, HISTORY_SLOTS, fineBucket, fineUpper, countStatuses } = stats;
 
@@ -9,7 +9,7 @@ const T0 = 1_800_000_000_000;
 // Deterministic pseudo-random numbers, so a failure can be reproduced.
 function rng(seed) {
   let s = seed >>> 0;
-  return () => ((s = (s * 1664525 + 1013904223) >>> 0) / 2 ** 32);
+  return () => (s = (s * 1664525 + 1013904223) >>> 0) / 2 ** 32;
 }
 
 function refPercentile(sorted, q) {
@@ -122,7 +122,9 @@ describe('ops stats core', function () {
 
   it('memory does not grow with many samples', function () {
     const lane = new Lane(labels);
-    const warm = () => { for (let i = 0; i < 200_000; i++) lane.acked(T0 + i - 500, T0 + i); };
+    const warm = () => {
+      for (let i = 0; i < 200_000; i++) lane.acked(T0 + i - 500, T0 + i);
+    };
     warm();
     global.gc && global.gc();
     const before = process.memoryUsage().heapUsed;
@@ -156,7 +158,10 @@ describe('ops stats core', function () {
     stats.lane({ ...labels, operation: 'data' }).should.not.equal(a);
     stats.allLanes().length.should.equal(2);
     const off = stats.registerFullLoad('n1', { snapshot: () => ({ byStatus: {}, total: 0, stale: 0 }), fullLoadNow: async () => 'sent' });
-    stats.opsState(T0).fullLoads.map((f) => f.id).should.eql(['n1']);
+    stats
+      .opsState(T0)
+      .fullLoads.map((f) => f.id)
+      .should.eql(['n1']);
     off();
     stats.opsState(T0).fullLoads.length.should.equal(0);
     stats.resetStats();

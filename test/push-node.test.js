@@ -28,7 +28,10 @@ describe('push evse status node (real runtime, simulator over mutual TLS)', func
   beforeEach(function (done) {
     userDir = tmpUserDir('oicp-push-node-');
     helper.settings({ userDir });
-    sim.clearState(); sim.clearFaults(); sim.resetStats(); sim.setLatency(2);
+    sim.clearState();
+    sim.clearFaults();
+    sim.resetStats();
+    sim.setLatency(2);
     helper.startServer(done);
   });
   afterEach(async function () {
@@ -43,11 +46,15 @@ describe('push evse status node (real runtime, simulator over mutual TLS)', func
 
   // A nested suite runs after every test of this one, so it sees all their bodies.
   describe('bodies sent to the simulator', function () {
-    it('every one validates against Hubject\'s OpenAPI file', function () {
+    it("every one validates against Hubject's OpenAPI file", function () {
       openapi.requireOpenApi(this, 'the OpenAPI check of the pushed bodies');
       const invalid = [];
       for (const body of bodies) {
-        try { openapi.assertPushEvseStatus(body); } catch (e) { invalid.push(e.message); }
+        try {
+          openapi.assertPushEvseStatus(body);
+        } catch (e) {
+          invalid.push(e.message);
+        }
       }
       invalid.should.eql([]);
       bodies.length.should.be.above(20);
@@ -104,7 +111,10 @@ describe('push evse status node (real runtime, simulator over mutual TLS)', func
 
   it('rides out a 503 storm with backoff and then lands the truth', async function () {
     await helper.load(NODES, flow());
-    sim.seedState('DE*ABC', Array.from({ length: 50 }, (_, i) => rec(i, 'Available')));
+    sim.seedState(
+      'DE*ABC',
+      Array.from({ length: 50 }, (_, i) => rec(i, 'Available')),
+    );
     sim.injectFault({ kind: 'http', status: 503, count: 6 });
     const p1 = helper.getNode('p1');
     const truth = pullStatuses(sim);
@@ -152,7 +162,11 @@ describe('push evse status node (real runtime, simulator over mutual TLS)', func
     const statuses = [];
     p1.on('call:status', (c) => statuses.push(c.args[0]));
     p1.receive({ payload: { EvseID: 'DE*XYZ*E1', EvseStatus: 'Available' } });
-    await until(() => statuses.some((s) => s.fill === 'red' && /017/.test(s.text) && /check OperatorID and client certificate/.test(s.text)), 10000, 'red 017 status');
+    await until(
+      () => statuses.some((s) => s.fill === 'red' && /017/.test(s.text) && /check OperatorID and client certificate/.test(s.text)),
+      10000,
+      'red 017 status',
+    );
     await sleep(300);
     sim.stats.pushes.should.equal(1);
   });
@@ -174,7 +188,11 @@ describe('push evse status node (real runtime, simulator over mutual TLS)', func
     const statuses = [];
     p1.on('call:status', (c) => statuses.push(c.args[0]));
     p1.receive({ payload: rec(11, 'Occupied') });
-    await until(() => statuses.some((s) => s.fill === 'red' && /client certificate expired/.test(s.text) && /1 queued/.test(s.text)), 5000, 'red expired status');
+    await until(
+      () => statuses.some((s) => s.fill === 'red' && /client certificate expired/.test(s.text) && /1 queued/.test(s.text)),
+      5000,
+      'red expired status',
+    );
     sim.stats.pushes.should.equal(0);
     // Fix the tls-config and redeploy: the queued change goes out.
     const fixed = flow();
@@ -209,7 +227,12 @@ describe('push evse status node (real runtime, simulator over mutual TLS)', func
     p1.receive({ payload: rec(19999, 'Occupied') });
     await until(() => completes.length === 2, 30000, 'both messages completed');
     const pushes = sim.requestLog.filter((l) => l.kind === 'push' && l.httpStatus === 200);
-    pushes.map((l) => [l.action, l.records]).should.eql([['fullLoad', 20000], ['update', 1]]);
+    pushes
+      .map((l) => [l.action, l.records])
+      .should.eql([
+        ['fullLoad', 20000],
+        ['update', 1],
+      ]);
     const state = pullStatuses(sim);
     Object.keys(state).length.should.equal(20000);
     state['DE*ABC*E19999'].should.equal('Occupied');

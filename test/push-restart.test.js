@@ -15,7 +15,10 @@ describe('push evse status across kill -9 (real Node-RED process)', function () 
     ({ sim, certs, url } = await startSim({ latencyMs: 1 }));
   });
   after(async function () {
-    if (red) { await red.kill(); red.cleanup(); }
+    if (red) {
+      await red.kill();
+      red.cleanup();
+    }
     await sim.stop();
   });
 
@@ -23,7 +26,18 @@ describe('push evse status across kill -9 (real Node-RED process)', function () 
     return [
       { id: 't1', type: 'tab', label: 'restart' },
       { id: 'tls1', type: 'tls-config', name: '', cert: '${OICP_SIM_CERT}', key: '${OICP_SIM_KEY}', ca: '${OICP_SIM_CA}', verifyservercert: true },
-      { id: 'hub1', type: 'oicp-hubject-config', environment: 'custom', url: '${OICP_SIM_URL}', operatorId: 'DE*ABC', tls: 'tls1', timeout: 2, rateLimit: 2000, retryBase: 0.2, retryMax: 1 },
+      {
+        id: 'hub1',
+        type: 'oicp-hubject-config',
+        environment: 'custom',
+        url: '${OICP_SIM_URL}',
+        operatorId: 'DE*ABC',
+        tls: 'tls1',
+        timeout: 2,
+        rateLimit: 2000,
+        retryBase: 0.2,
+        retryMax: 1,
+      },
       { id: 'in1', type: 'http in', z: 't1', url: '/feed', method: 'post', wires: [['p1', 'res1']] },
       { id: 'p1', type: 'oicp-push-evse-status', z: 't1', hubject: 'hub1', action: 'update', maxRecords: 500, insertMissing: true, wires: [[]] },
       { id: 'res1', type: 'http response', z: 't1', statusCode: '200', wires: [] },
@@ -39,7 +53,9 @@ describe('push evse status across kill -9 (real Node-RED process)', function () 
     for (let i = 0; i < 1000; i++) truth[`DE*ABC*E${i}`] = ['Available', 'Occupied', 'OutOfService', 'Reserved'][i % 4];
     // Ten messages of 100 changes each, then one change on top for EVSEs already pending (coalesced).
     for (let b = 0; b < 10; b++) {
-      const payload = Object.keys(truth).slice(b * 100, b * 100 + 100).map((id) => ({ EvseID: id, EvseStatus: 'Available' }));
+      const payload = Object.keys(truth)
+        .slice(b * 100, b * 100 + 100)
+        .map((id) => ({ EvseID: id, EvseStatus: 'Available' }));
       (await red.http('POST', '/feed', payload)).status.should.equal(200);
     }
     const last = Object.entries(truth).map(([EvseID, EvseStatus]) => ({ EvseID, EvseStatus }));
@@ -53,7 +69,9 @@ describe('push evse status across kill -9 (real Node-RED process)', function () 
         const m = {};
         for (const s of snap.segments) for (const r of s.records) m[r.EvseID] = r.EvseStatus;
         return m;
-      } catch { return {}; }
+      } catch {
+        return {};
+      }
     };
     await until(() => sameStatuses(pending(), truth), 20000, 'outbox holds the latest 1,000 changes');
     await red.kill('SIGKILL');

@@ -33,12 +33,15 @@ function simulate(n, isBad, { action = 'insert', code = '018', insertMissing = t
 
 describe('rejection policy', function () {
   it('reads the record index from a 400 FaultBody fieldReference', function () {
-    positionsFromFieldReferences([
-      { fieldReference: 'operatorEvseStatus.evseStatusRecord[7].evseStatus', errorMessage: 'x' },
-      { fieldReference: 'operatorEvseStatus.evseStatusRecord[7].evseID' },
-      { fieldReference: 'operatorEvseStatus.evseStatusRecord[250].evseID' },
-      { fieldReference: 'operatorEvseStatus.operatorID' },
-    ], 200).should.eql([7]);
+    positionsFromFieldReferences(
+      [
+        { fieldReference: 'operatorEvseStatus.evseStatusRecord[7].evseStatus', errorMessage: 'x' },
+        { fieldReference: 'operatorEvseStatus.evseStatusRecord[7].evseID' },
+        { fieldReference: 'operatorEvseStatus.evseStatusRecord[250].evseID' },
+        { fieldReference: 'operatorEvseStatus.operatorID' },
+      ],
+      200,
+    ).should.eql([7]);
   });
 
   it('fails named records and sends the rest again in one request', function () {
@@ -90,7 +93,10 @@ describe('rejection policy', function () {
   });
 
   it('falls back to insert only on 022, not on 018, 019 or HTTP 400', function () {
-    planRejection({ action: 'update', items: [1] }, { code: '022', httpStatus: 200, named: [] }, true).resend[0].should.match({ action: 'insert', fromUpdate: true });
+    planRejection({ action: 'update', items: [1] }, { code: '022', httpStatus: 200, named: [] }, true).resend[0].should.match({
+      action: 'insert',
+      fromUpdate: true,
+    });
     for (const answer of [{ code: '018', httpStatus: 200 }, { code: '019', httpStatus: 200 }, { httpStatus: 400 }, { code: '022', httpStatus: 400 }]) {
       const plan = planRejection({ action: 'update', items: [1] }, { ...answer, named: [] }, true);
       plan.fail.should.eql([1]);
@@ -99,7 +105,7 @@ describe('rejection policy', function () {
     planRejection({ action: 'update', items: [1] }, { code: '022', httpStatus: 200, named: [] }, false).fail.should.eql([1]);
   });
 
-  it('reports a refused insert fallback as the update it came from, with the insert\'s answer', function () {
+  it("reports a refused insert fallback as the update it came from, with the insert's answer", function () {
     const plan = planRejection({ action: 'insert', items: [1], fromUpdate: true }, { code: '019', httpStatus: 200, named: [] }, true);
     plan.should.match({ fail: [1], failAction: 'update', resend: [] });
   });

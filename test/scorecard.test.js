@@ -47,7 +47,13 @@ function editorDefinitions() {
             if (p.value.type === 'Literal') literal[key] = p.value.value;
             else nonLiteral.push(key);
           }
-          defs[typeNode.value] = { file: path.relative(ROOT, file), typeIsLiteral: typeNode.type === 'Literal', isObject: defNode.type === 'ObjectExpression', literal, nonLiteral };
+          defs[typeNode.value] = {
+            file: path.relative(ROOT, file),
+            typeIsLiteral: typeNode.type === 'Literal',
+            isObject: defNode.type === 'ObjectExpression',
+            literal,
+            nonLiteral,
+          };
         }
         for (const k of Object.keys(node)) {
           const v = node[k];
@@ -65,7 +71,12 @@ function loadEditorDefinitions(nodesById = {}) {
   const defs = {};
   const $ = () => ({ length: 0, val: () => undefined });
   const RED = {
-    nodes: { registerType: (type, def) => { defs[type] = def; }, node: (id) => nodesById[id] || null },
+    nodes: {
+      registerType: (type, def) => {
+        defs[type] = def;
+      },
+      node: (id) => nodesById[id] || null,
+    },
     validators: { number: () => () => true, regex: () => () => true, typedInput: () => () => true },
     settings: {},
     _: (k) => k,
@@ -127,7 +138,10 @@ describe('flow library scorecard', function () {
   });
 
   it('N01 (offline stand-in): every node type carries the package prefix oicp-', function () {
-    assert.deepStrictEqual(types.filter((t) => !/^oicp-[a-z-]+$/.test(t)), []);
+    assert.deepStrictEqual(
+      types.filter((t) => !/^oicp-[a-z-]+$/.test(t)),
+      [],
+    );
     assert.strictEqual(types.length, Object.keys(PKG['node-red'].nodes).length);
   });
 
@@ -136,7 +150,10 @@ describe('flow library scorecard', function () {
     assert.ok(files.length > 0, 'no examples');
     const used = new Set();
     for (const f of files) for (const n of JSON.parse(fs.readFileSync(path.join(ROOT, 'examples', f), 'utf8'))) used.add(n.type);
-    assert.deepStrictEqual(nonConfig.filter((t) => !used.has(t)), []);
+    assert.deepStrictEqual(
+      nonConfig.filter((t) => !used.has(t)),
+      [],
+    );
     assert.strictEqual(nonConfig.length, 3);
   });
 
@@ -157,7 +174,10 @@ describe('flow library scorecard', function () {
   it('D02 no known-incompatible package (agent-base < 6) in the production dependency tree', function () {
     const lock = JSON.parse(fs.readFileSync(path.join(ROOT, 'package-lock.json'), 'utf8'));
     const prod = Object.entries(lock.packages).filter(([p, e]) => p && !e.dev);
-    assert.ok(prod.some(([p]) => p === 'node_modules/undici'), 'lockfile lists the production dependencies');
+    assert.ok(
+      prod.some(([p]) => p === 'node_modules/undici'),
+      'lockfile lists the production dependencies',
+    );
     const bad = prod.filter(([p, e]) => /(^|\/)node_modules\/agent-base$/.test(p) && semver.lt(e.version, '6.0.0'));
     assert.deepStrictEqual(bad, []);
   });
@@ -225,7 +245,10 @@ describe('palette: category, icon, colour and a label that says what the node do
 describe('German catalogue (nodes/locales/de) mirrors en-US', function () {
   const LOCALES = path.join(ROOT, 'nodes', 'locales');
   const types = Object.keys(PKG['node-red'].nodes);
-  const keys = (o, prefix = '') => Object.entries(o).flatMap(([k, v]) => (v && typeof v === 'object' ? keys(v, `${prefix}${k}.`) : [`${prefix}${k}`])).sort();
+  const keys = (o, prefix = '') =>
+    Object.entries(o)
+      .flatMap(([k, v]) => (v && typeof v === 'object' ? keys(v, `${prefix}${k}.`) : [`${prefix}${k}`]))
+      .sort();
   const get = (o, dotted) => dotted.split('.').reduce((x, k) => x[k], o);
   const count = (s, tag) => (s.match(new RegExp(`<${tag}[\\s>]`, 'g')) || []).length;
   // Code samples stay as they are; only <placeholders> inside them may be translated.
@@ -244,7 +267,19 @@ describe('German catalogue (nodes/locales/de) mirrors en-US', function () {
       const all = keys(en);
       for (const k of all) assert.ok(typeof get(de, k) === 'string' && get(de, k).trim(), `${k} is empty`);
       // OICP/OCPP terms and established technical words stay as they are; every other text is German.
-      const KEEP = new Set(['Hubject', 'Hubject QA', 'OperatorID', 'OperatorName', 'ActionType', 'TLS', 'URL', 'Timeout', 'Backoff', 'Connector 0', 'Station offline']);
+      const KEEP = new Set([
+        'Hubject',
+        'Hubject QA',
+        'OperatorID',
+        'OperatorName',
+        'ActionType',
+        'TLS',
+        'URL',
+        'Timeout',
+        'Backoff',
+        'Connector 0',
+        'Station offline',
+      ]);
       const same = all.filter((k) => get(de, k) === get(en, k) && !KEEP.has(get(en, k)));
       assert.deepStrictEqual(same, [], 'untranslated');
     });
@@ -260,7 +295,9 @@ describe('German catalogue (nodes/locales/de) mirrors en-US', function () {
       const enDt = dts(en);
       const deDt = dts(de);
       // Message properties keep their names (payload, action, ...); only UI labels such as "Environment" are translated.
-      enDt.forEach((d, i) => { if (/^[a-z][A-Za-z]*$/.test(d)) assert.strictEqual(deDt[i], d); });
+      enDt.forEach((d, i) => {
+        if (/^[a-z][A-Za-z]*$/.test(d)) assert.strictEqual(deDt[i], d);
+      });
       assert.notStrictEqual(de.replace(/<[^>]+>/g, ''), en.replace(/<[^>]+>/g, ''));
     });
   }

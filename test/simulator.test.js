@@ -1,6 +1,6 @@
 'use strict';
 // The local Hubject simulator, exercised over real mutual TLS on 127.0.0.1 with undici as the client.
-const should = require('should');
+require('should');
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
@@ -14,7 +14,13 @@ const validateEvseStatus = empSchema('eRoamingEVSEStatus');
 const validateEvseStatusById = empSchema('eRoamingEVSEStatusByID');
 
 const OP = 'DE*ABC';
-const OK_ACK = { Result: true, StatusCode: { Code: '000', Description: null, AdditionalInfo: null }, SessionID: null, CPOPartnerSessionID: null, EMPPartnerSessionID: null };
+const OK_ACK = {
+  Result: true,
+  StatusCode: { Code: '000', Description: null, AdditionalInfo: null },
+  SessionID: null,
+  CPOPartnerSessionID: null,
+  EMPPartnerSessionID: null,
+};
 
 function body(action, records, operatorId = OP) {
   return { ActionType: action, OperatorEvseStatus: { OperatorID: operatorId, OperatorName: 'ABC technologies', EvseStatusRecord: records } };
@@ -161,7 +167,11 @@ describe('Hubject simulator', function () {
 
     it('update fails as a whole with 022 naming the missing EvseIDs; keys by identity, stores the spelling sent', async function () {
       await pushOk(body('fullLoad', [rec('DE*ABC*E1', 'Available')]));
-      expectResult(await push(body('update', [rec('DE*ABC*E1', 'Occupied'), rec('DE*ABC*E5', 'Occupied'), rec('DE*ABC*E6', 'Reserved')])), '022', 'DE*ABC*E5, DE*ABC*E6');
+      expectResult(
+        await push(body('update', [rec('DE*ABC*E1', 'Occupied'), rec('DE*ABC*E5', 'Occupied'), rec('DE*ABC*E6', 'Reserved')])),
+        '022',
+        'DE*ABC*E5, DE*ABC*E6',
+      );
       sim.getStatus(OP, 'DE*ABC*E1').should.equal('Available');
       await pushOk(body('update', [rec('DEABCE1', 'Occupied')]));
       pullStatuses(sim, OP).should.eql({ DEABCE1: 'Occupied' });
@@ -213,7 +223,9 @@ describe('Hubject simulator', function () {
       const r = await push(bad, { invalid: true });
       r.status.should.equal(400);
       r.json.message.should.equal('Error parsing/validating JSON.');
-      r.json.validationErrors.map((e) => e.fieldReference).should.eql(['operatorEvseStatus.evseStatusRecord[0].evseStatus', 'operatorEvseStatus.evseStatusRecord[1].evseID']);
+      r.json.validationErrors
+        .map((e) => e.fieldReference)
+        .should.eql(['operatorEvseStatus.evseStatusRecord[0].evseStatus', 'operatorEvseStatus.evseStatusRecord[1].evseID']);
       r.json.validationErrors[1].errorMessage.should.match(/^must match "/);
       (await push({ ActionType: 'replace', OperatorEvseStatus: { OperatorID: OP, EvseStatusRecord: [] } }, { invalid: true })).status.should.equal(400);
     });
@@ -239,10 +251,16 @@ describe('Hubject simulator', function () {
         [certs.otherServerCert, certs.otherServerKey, /UNABLE_TO_VERIFY_LEAF_SIGNATURE|UNABLE_TO_GET_ISSUER_CERT/],
         [certs.wrongHostServerCert, certs.wrongHostServerKey, /ERR_TLS_CERT_ALTNAME_INVALID/],
       ]) {
-        const s = new HubjectSimulator({ certs: { ca: fs.readFileSync(certs.caCert), cert: fs.readFileSync(cert), key: fs.readFileSync(key) }, adminPort: false });
+        const s = new HubjectSimulator({
+          certs: { ca: fs.readFileSync(certs.caCert), cert: fs.readFileSync(cert), key: fs.readFileSync(key) },
+          adminPort: false,
+        });
         const u = await s.start();
         try {
-          const err = await push(body('fullLoad', []), { url: u }).then(() => null, (e) => e);
+          const err = await push(body('fullLoad', []), { url: u }).then(
+            () => null,
+            (e) => e,
+          );
           (err !== null).should.be.true();
           codes(err).join(' ').should.match(code);
         } finally {
@@ -324,16 +342,24 @@ describe('Hubject simulator', function () {
 
     it('reset drops the connection without an answer', async function () {
       sim.injectFault({ kind: 'reset', count: 1 });
-      const err = await push(body('fullLoad', [rec('DE*ABC*E1', 'Available')])).then(() => null, (e) => e);
+      const err = await push(body('fullLoad', [rec('DE*ABC*E1', 'Available')])).then(
+        () => null,
+        (e) => e,
+      );
       (err !== null).should.be.true();
-      codes(err).join(' ').should.match(/UND_ERR_SOCKET|ECONNRESET/);
+      codes(err)
+        .join(' ')
+        .should.match(/UND_ERR_SOCKET|ECONNRESET/);
       pullStatuses(sim, OP).should.eql({});
       await pushOk(body('fullLoad', [rec('DE*ABC*E1', 'Available')]));
     });
 
     it('hang never answers, so the client times out', async function () {
       sim.injectFault({ kind: 'hang', count: 1 });
-      const err = await push(body('fullLoad', []), { headersTimeout: 300 }).then(() => null, (e) => e);
+      const err = await push(body('fullLoad', []), { headersTimeout: 300 }).then(
+        () => null,
+        (e) => e,
+      );
       (err !== null).should.be.true();
       codes(err).should.containEql('UND_ERR_HEADERS_TIMEOUT');
       await pushOk(body('fullLoad', []));
@@ -372,7 +398,10 @@ describe('Hubject simulator', function () {
       await sim.refuseConnections(true);
       // A fresh client: a request racing on a kept-alive connection that was just dropped fails with UND_ERR_SOCKET instead.
       const fresh = clientAgent(certs, OP);
-      const err = await push(body('fullLoad', []), { agent: fresh }).then(() => null, (e) => e);
+      const err = await push(body('fullLoad', []), { agent: fresh }).then(
+        () => null,
+        (e) => e,
+      );
       await fresh.close();
       (err !== null).should.be.true();
       codes(err).should.containEql('ECONNREFUSED');
@@ -389,10 +418,13 @@ describe('Hubject simulator', function () {
     it('stop() closes hung requests promptly', async function () {
       const { sim: s, url: u } = await startSim({ adminPort: false });
       s.injectFault({ kind: 'hang' });
-      const pending = push(body('fullLoad', []), { url: u }).then(() => null, (e) => e);
+      const pending = push(body('fullLoad', []), { url: u }).then(
+        () => null,
+        (e) => e,
+      );
       await sleep(100);
       await s.stop();
-      (await pending !== null).should.be.true();
+      ((await pending) !== null).should.be.true();
     });
   });
 
@@ -463,7 +495,11 @@ describe('simulator answers selectable through /admin/faults', function () {
     await agent.close();
     await sim.stop();
   });
-  beforeEach(function () { sim.clearFaults(); sim.clearState(); sim.resetStats(); });
+  beforeEach(function () {
+    sim.clearFaults();
+    sim.clearState();
+    sim.resetStats();
+  });
 
   const admin = async (fault) => {
     const r = await request(sim.adminUrl + 'admin/faults', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(fault) });
@@ -493,7 +529,12 @@ describe('simulator answers selectable through /admin/faults', function () {
     const send = async () => {
       const fresh = clientAgent(certs, OP);
       try {
-        const r = await request(pushUrl(url, OP), { method: 'POST', dispatcher: fresh, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body('fullLoad', [])) });
+        const r = await request(pushUrl(url, OP), {
+          method: 'POST',
+          dispatcher: fresh,
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(body('fullLoad', [])),
+        });
         await r.body.dump();
         return r.statusCode;
       } catch (err) {
@@ -525,12 +566,15 @@ describe('Hubject model (no sockets)', function () {
     [...m.getState(OP).keys()].should.eql(['DE*ABC*E2']);
   });
 
-  it('answers 018 for foreign or repeated EvseIDs, 017 for a body OperatorID that is not the URL\'s, 400 naming the field', function () {
+  it("answers 018 for foreign or repeated EvseIDs, 017 for a body OperatorID that is not the URL's, 400 naming the field", function () {
     const m = new HubjectModel();
     m.push(body('insert', [rec('DE*XYZ*E1', 'Available')]), undefined, OP, t).should.match({ code: '018', note: 'DE*XYZ*E1' });
     m.push(body('insert', [rec('DE*ABC*E1', 'Available'), rec('DE*ABC*E1', 'Occupied')]), undefined, OP, t).code.should.equal('018');
     m.push(body('insert', [rec('DE*XYZ*E1', 'Available')], 'DE*XYZ'), undefined, OP, t).should.match({ httpStatus: 401, code: '017' });
-    m.push(body('insert', [rec('DE*ABC*E1', 'Busy')]), undefined, OP, t).should.match({ httpStatus: 400, body: { validationErrors: [{ fieldReference: 'operatorEvseStatus.evseStatusRecord[0].evseStatus' }] } });
+    m.push(body('insert', [rec('DE*ABC*E1', 'Busy')]), undefined, OP, t).should.match({
+      httpStatus: 400,
+      body: { validationErrors: [{ fieldReference: 'operatorEvseStatus.evseStatusRecord[0].evseStatus' }] },
+    });
     m.push(undefined, 'Unexpected end', OP, t).httpStatus.should.equal(400);
     m.getOperators().should.eql([]);
   });

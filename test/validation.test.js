@@ -30,7 +30,13 @@ describe('one validation vocabulary', function () {
 
     it('is the describer of every core: ids, push input, full load records and OCPP parsing say the same', function () {
       const bad = { EvseID: 'DE*ABC*E1', EvseStatus: 7n };
-      const pushText = (() => { try { parsePushInput(bad, undefined, 'update', 'DE*ABC'); } catch (e) { return e.message; } })();
+      const pushText = (() => {
+        try {
+          parsePushInput(bad, undefined, 'update', 'DE*ABC');
+        } catch (e) {
+          return e.message;
+        }
+      })();
       pushText.should.equal(`EvseStatus a bigint of 'DE*ABC*E1' is not one of ${STATUSES}`);
       parseStatusRecords(bad).error.should.equal(pushText);
       ids.parseOperatorId(12).error.should.equal('OperatorID is missing (got 12)');
@@ -43,14 +49,26 @@ describe('one validation vocabulary', function () {
       recordPosition(1, 3, true).should.equal('record 2 of 3: ');
       recordPosition(0, 1, false).should.equal('');
       const v = new EvseStatusRecordValidator({ operators: 'DE*ABC' });
-      v.check({ EvseID: 'DE*ABC*E1', EvseStatus: 'Busy' }, 2, 3, true).error.should.equal(`record 3 of 3: EvseStatus 'Busy' of 'DE*ABC*E1' is not one of ${STATUSES}`);
+      v.check({ EvseID: 'DE*ABC*E1', EvseStatus: 'Busy' }, 2, 3, true).error.should.equal(
+        `record 3 of 3: EvseStatus 'Busy' of 'DE*ABC*E1' is not one of ${STATUSES}`,
+      );
       v.check({ EvseID: 'DE*ABC*E1' }, 0, 1, false).error.should.equal(`EvseStatus is missing for 'DE*ABC*E1': give one of ${STATUSES}`);
       v.check('DE*ABC*E1', 0, 1, false).error.should.match(/^an EvseStatusRecord must be an object \{EvseID, EvseStatus\}, got 'DE\*ABC\*E1'$/);
     });
 
     it('gives push and full load the same errors with the same positions', function () {
-      const list = [{ EvseID: 'DE*ABC*E1', EvseStatus: 'Available' }, { EvseID: 'DE*ABC*E2', EvseStatus: 'Available' }, { EvseID: 'XX', EvseStatus: 'Available' }];
-      const push = (() => { try { parsePushInput(list, undefined, 'update', 'DE*ABC'); } catch (e) { return e.message; } })();
+      const list = [
+        { EvseID: 'DE*ABC*E1', EvseStatus: 'Available' },
+        { EvseID: 'DE*ABC*E2', EvseStatus: 'Available' },
+        { EvseID: 'XX', EvseStatus: 'Available' },
+      ];
+      const push = (() => {
+        try {
+          parsePushInput(list, undefined, 'update', 'DE*ABC');
+        } catch (e) {
+          return e.message;
+        }
+      })();
       push.should.equal("record 3 of 3: EvseID 'XX' does not match the OICP pattern");
       parseStatusRecords(list, 'DE*ABC').error.should.equal(push);
     });
@@ -60,8 +78,9 @@ describe('one validation vocabulary', function () {
       const r = { EvseID: 'DE*ABC*E1', EvseStatus: 'Available' };
       v.check(r, 0, 1, false).value.should.equal(r);
       v.check({ EvseID: 'de*abc*e1', EvseStatus: 'Available', extra: 1 }, 0, 1, false).value.should.eql(r);
-      new EvseStatusRecordValidator({ statusWhenMissing: 'OutOfService' }).check('de*abc*e2', 0, 1, false).value
-        .should.eql({ EvseID: 'DE*ABC*E2', EvseStatus: 'OutOfService' });
+      new EvseStatusRecordValidator({ statusWhenMissing: 'OutOfService' })
+        .check('de*abc*e2', 0, 1, false)
+        .value.should.eql({ EvseID: 'DE*ABC*E2', EvseStatus: 'OutOfService' });
     });
 
     it('has one isEvseStatus, which the OCPP mapper uses too', function () {
@@ -75,7 +94,7 @@ describe('one validation vocabulary', function () {
     const OPS = ['DE*ABC', 'DE*S01', '+49*536'];
     const named = 'DE*ABC or its sub-operators DE*S01, +49*536';
 
-    it('ids: a sub-operator\'s EVSE belongs, another operator\'s does not, and the error names the list', function () {
+    it("ids: a sub-operator's EVSE belongs, another operator's does not, and the error names the list", function () {
       ids.evseBelongsToOperator('DE*S01*E1', OPS).should.be.true();
       ids.evseBelongsToOperator('+49*536*7', OPS).should.be.true();
       ids.evseBelongsToOperator('DE*ABC*E1', OPS).should.be.true();
@@ -88,21 +107,37 @@ describe('one validation vocabulary', function () {
       ids.foreignEvseError('DE*XYZ*E1', 'DE*ABC').should.equal("EvseID 'DE*XYZ*E1' does not belong to operator DE*ABC (Hubject would answer 018)");
     });
 
-    it('push input accepts sub-operators\' EVSEs; a body must still name the own OperatorID', function () {
-      parsePushInput([{ EvseID: 'DE*S01*E1', EvseStatus: 'Available' }, { EvseID: 'DE*ABC*E1', EvseStatus: 'Occupied' }], undefined, 'update', OPS)
-        .records.length.should.equal(2);
-      (() => parsePushInput({ EvseID: 'DE*XYZ*E1', EvseStatus: 'Available' }, undefined, 'update', OPS))
-        .should.throw(`EvseID 'DE*XYZ*E1' does not belong to operator ${named} (Hubject would answer 018)`);
-      const body = (op) => ({ ActionType: 'update', OperatorEvseStatus: { OperatorID: op, EvseStatusRecord: [{ EvseID: 'DE*S01*E1', EvseStatus: 'Available' }] } });
+    it("push input accepts sub-operators' EVSEs; a body must still name the own OperatorID", function () {
+      parsePushInput(
+        [
+          { EvseID: 'DE*S01*E1', EvseStatus: 'Available' },
+          { EvseID: 'DE*ABC*E1', EvseStatus: 'Occupied' },
+        ],
+        undefined,
+        'update',
+        OPS,
+      ).records.length.should.equal(2);
+      (() => parsePushInput({ EvseID: 'DE*XYZ*E1', EvseStatus: 'Available' }, undefined, 'update', OPS)).should.throw(
+        `EvseID 'DE*XYZ*E1' does not belong to operator ${named} (Hubject would answer 018)`,
+      );
+      const body = (op) => ({
+        ActionType: 'update',
+        OperatorEvseStatus: { OperatorID: op, EvseStatusRecord: [{ EvseID: 'DE*S01*E1', EvseStatus: 'Available' }] },
+      });
       parsePushInput(body('DE*ABC'), undefined, 'update', OPS).records.length.should.equal(1);
       (() => parsePushInput(body('DE*S01'), undefined, 'update', OPS)).should.throw(/not the configured operator 'DE\*ABC'/);
       (() => parsePushInput([], 'fullLoad', 'update', OPS)).should.throw(/empty fullLoad deletes every EVSE of DE\*ABC/);
     });
 
-    it('full load records and the fullLoad builder accept sub-operators\' EVSEs', function () {
+    it("full load records and the fullLoad builder accept sub-operators' EVSEs", function () {
       parseStatusRecords([{ EvseID: 'DE*S01*E1', EvseStatus: 'Available' }], OPS).ok.should.be.true();
-      parseStatusRecords([{ EvseID: 'DE*ABC*E1', EvseStatus: 'Available' }, { EvseID: 'DE*XYZ*E1', EvseStatus: 'Available' }], OPS)
-        .error.should.equal(`record 2 of 2: EvseID 'DE*XYZ*E1' does not belong to operator ${named} (Hubject would answer 018)`);
+      parseStatusRecords(
+        [
+          { EvseID: 'DE*ABC*E1', EvseStatus: 'Available' },
+          { EvseID: 'DE*XYZ*E1', EvseStatus: 'Available' },
+        ],
+        OPS,
+      ).error.should.equal(`record 2 of 2: EvseID 'DE*XYZ*E1' does not belong to operator ${named} (Hubject would answer 018)`);
       const source = { ids: ['DE*ABC*E1', 'DE*S01*E1', 'DE*XYZ*E1'], codes: [0, 0, 0], seen: [1, 1, 1] };
       const r = buildFullLoad({ view: () => source }, { now: 2, operatorId: OPS });
       r.foreignDropped.should.eql(['DE*XYZ*E1']);
@@ -110,13 +145,16 @@ describe('one validation vocabulary', function () {
 
     it('the OCPP mapper and its template check accept a list of OperatorIDs', function () {
       const m = new OcppStatusMapper({ operatorId: OPS });
-      m.process({ evseId: 'DE*S01*E1', payload: { status: 'Available' } }).records.map((r) => r.payload)
+      m.process({ evseId: 'DE*S01*E1', payload: { status: 'Available' } })
+        .records.map((r) => r.payload)
         .should.eql([{ EvseID: 'DE*S01*E1', EvseStatus: 'Available' }]);
       new OcppStatusMapper({ operatorId: 'DE*ABC' }).process({ evseId: 'DE*S01*E1', payload: { status: 'Available' } }).kind.should.equal('error');
       const bad = m.process({ evseId: 'DE*XYZ*E1', payload: { status: 'Available' } });
       bad.should.eql({ kind: 'error', error: `EvseID 'DE*XYZ*E1' does not belong to operator ${named} (Hubject would answer 018)` });
       checkEvseIdTemplate('DE*S01*E{chargeBoxId}*{connectorId}', OPS).should.match(/^DE\*S01\*E/);
-      (() => checkEvseIdTemplate('DE*XYZ*E{connectorId}', OPS)).should.throw(`EvseID template 'DE*XYZ*E{connectorId}' gives 'DE*XYZ*E1', which does not belong to operator ${named}`);
+      (() => checkEvseIdTemplate('DE*XYZ*E{connectorId}', OPS)).should.throw(
+        `EvseID template 'DE*XYZ*E{connectorId}' gives 'DE*XYZ*E1', which does not belong to operator ${named}`,
+      );
       (() => new OcppStatusMapper({ operatorId: ['DE*ABC', 'nonsense!'] })).should.throw(/OperatorID 'nonsense!' does not match/);
     });
   });

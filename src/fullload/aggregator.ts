@@ -77,7 +77,10 @@ export function preview(ids: string[], max = 10): string {
 }
 
 /** The msg a sent fullLoad goes out in: the trigger message when there is one, with action, payload and fullLoad set. */
-export function fullLoadMessage<M extends Record<string, unknown>>(sent: SentFullLoad, msg?: M): M & { action: 'fullLoad'; payload: FullLoadRecord[]; fullLoad: SentFullLoad['fullLoad'] } {
+export function fullLoadMessage<M extends Record<string, unknown>>(
+  sent: SentFullLoad,
+  msg?: M,
+): M & { action: 'fullLoad'; payload: FullLoadRecord[]; fullLoad: SentFullLoad['fullLoad'] } {
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   const out: any = msg ?? { topic: 'fullLoad' };
   out.action = 'fullLoad';
@@ -240,10 +243,14 @@ export class FullLoadAggregator {
     }
     const warnings: string[] = [];
     if (result.foreignDropped.length) {
-      warnings.push(`${result.foreignDropped.length} EVSEs outside operator ${describeOperators(this.operatorId() ?? '')} left out of the fullLoad: ${preview(result.foreignDropped)}`);
+      warnings.push(
+        `${result.foreignDropped.length} EVSEs outside operator ${describeOperators(this.operatorId() ?? '')} left out of the fullLoad: ${preview(result.foreignDropped)}`,
+      );
     }
     if (result.staleDropped.length) {
-      warnings.push(`${result.staleDropped.length} EVSEs not seen for ${staleDays} days left out of the fullLoad and removed from the state: ${preview(result.staleDropped)}`);
+      warnings.push(
+        `${result.staleDropped.length} EVSEs not seen for ${staleDays} days left out of the fullLoad and removed from the state: ${preview(result.staleDropped)}`,
+      );
       // They are gone at Hubject with this fullLoad; forget them unless seen again meanwhile.
       const cutoff = now - staleDays * DAY_MS;
       for (const id of result.staleDropped) {

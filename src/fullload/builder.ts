@@ -46,8 +46,7 @@ function viewOf(source: Source): StoreView {
   return viewOfEntries(Array.from(source as Iterable<EvseEntry>));
 }
 
-const byEvseId = (a: { EvseID: string }, b: { EvseID: string }): number =>
-  a.EvseID < b.EvseID ? -1 : a.EvseID > b.EvseID ? 1 : 0;
+const byEvseId = (a: { EvseID: string }, b: { EvseID: string }): number => (a.EvseID < b.EvseID ? -1 : a.EvseID > b.EvseID ? 1 : 0);
 
 const RUN = 2048;
 const STEP = 8192;
@@ -73,7 +72,10 @@ function* sortInSlices<T>(arr: T[], cmp: (a: T, b: T) => number): Generator<void
       let k = lo;
       while (i < mid && j < hi) {
         dst[k++] = cmp(src[j], src[i]) < 0 ? src[j++] : src[i++];
-        if (++ops >= STEP) { ops = 0; yield; }
+        if (++ops >= STEP) {
+          ops = 0;
+          yield;
+        }
       }
       while (i < mid) dst[k++] = src[i++];
       while (j < hi) dst[k++] = src[j++];
@@ -123,7 +125,8 @@ export function checkGuards(count: number, opts: BuildOptions): { code: HeldBack
   if (count === 0 && !opts.allowEmpty) {
     return {
       code: 'empty',
-      reason: 'the list is empty and a fullLoad with no records would delete every EVSE of the operator at Hubject (set allowEmpty or msg.force = true to send it anyway)',
+      reason:
+        'the list is empty and a fullLoad with no records would delete every EVSE of the operator at Hubject (set allowEmpty or msg.force = true to send it anyway)',
     };
   }
   const ratio = opts.minRatio ?? 0;

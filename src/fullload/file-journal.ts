@@ -272,10 +272,13 @@ export class FileJournal implements PersistenceBackend {
 
   private armRetry(): void {
     if (this.timer !== undefined) return;
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      void this.ops.enqueue(() => this.writePending());
-    }, Math.max(this.flushInterval, 1000));
+    this.timer = setTimeout(
+      () => {
+        this.timer = undefined;
+        void this.ops.enqueue(() => this.writePending());
+      },
+      Math.max(this.flushInterval, 1000),
+    );
   }
 
   private shouldCompact(): boolean {
@@ -345,12 +348,14 @@ export class FileJournal implements PersistenceBackend {
     if (this.timer !== undefined) clearTimeout(this.timer);
     this.timer = undefined;
     if (this.store) this.store.onChange = undefined;
-    this.closing = this.ops.enqueue(async () => {
-      await this.writePending();
-      const fh = this.fh;
-      this.fh = undefined;
-      if (fh) await fh.close();
-    }).catch((err) => this.ops.report(err));
+    this.closing = this.ops
+      .enqueue(async () => {
+        await this.writePending();
+        const fh = this.fh;
+        this.fh = undefined;
+        if (fh) await fh.close();
+      })
+      .catch((err) => this.ops.report(err));
     return this.closing;
   }
 

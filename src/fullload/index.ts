@@ -1,5 +1,15 @@
 // Core of the oicp-full-load node, free of Node-RED.
-export { StatusStore, sanitizeMeta, viewOfEntries, entriesOfView, type EvseEntry, type StoreMeta, type StoreChange, type StatusStoreOptions, type StoreView } from './store';
+export {
+  StatusStore,
+  sanitizeMeta,
+  viewOfEntries,
+  entriesOfView,
+  type EvseEntry,
+  type StoreMeta,
+  type StoreChange,
+  type StatusStoreOptions,
+  type StoreView,
+} from './store';
 export { parseStatusRecords, parseDeleteIds, type ValidRecord, type Parsed } from './records';
 export {
   buildFullLoad,
@@ -12,7 +22,17 @@ export {
   type HeldBackCode,
   type SliceOptions,
 } from './builder';
-export { parseSchedule, scheduleError, nextRunAt, resolveWallTime, localOffset, Scheduler, type Schedule, type OffsetFn, type SchedulerOptions } from './schedule';
+export {
+  parseSchedule,
+  scheduleError,
+  nextRunAt,
+  resolveWallTime,
+  localOffset,
+  Scheduler,
+  type Schedule,
+  type OffsetFn,
+  type SchedulerOptions,
+} from './schedule';
 export { SerialOps, type PersistenceBackend, type RestoreReport } from './persistence';
 export { FileJournal, type FileJournalOptions } from './file-journal';
 export { ContextBackend, CONTEXT_FORMAT, DEFAULT_CONTEXT_KEY, type ContextAccess, type ContextBackendOptions } from './context-backend';

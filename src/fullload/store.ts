@@ -21,10 +21,7 @@ export interface StoreMeta {
 }
 
 /** slot: where the EVSE's current state can be read (StoreView row); evseId: the spelling of the report. */
-export type StoreChange =
-  | { type: 'set'; evseId: string; slot: number }
-  | { type: 'delete'; evseId: string }
-  | { type: 'meta'; meta: StoreMeta };
+export type StoreChange = { type: 'set'; evseId: string; slot: number } | { type: 'delete'; evseId: string } | { type: 'meta'; meta: StoreMeta };
 
 export interface StatusStoreOptions {
   /**
@@ -121,9 +118,7 @@ export class StatusStore {
       this.index.add(evseId, slot);
     } else {
       significant =
-        this.codes[slot] !== code ||
-        this.ids[slot] !== evseId ||
-        Math.floor(this.seen[slot]! / this.resolution) !== Math.floor(now / this.resolution);
+        this.codes[slot] !== code || this.ids[slot] !== evseId || Math.floor(this.seen[slot]! / this.resolution) !== Math.floor(now / this.resolution);
     }
     this.ids[slot] = evseId;
     this.codes[slot] = code;

@@ -9,13 +9,4 @@ export { parseOcppMessage } from './parse';
 export { StatusMapper, DEFAULT_MAPPING, DEFAULT_MAX_CONNECTORS } from './mapper';
 export { compileEvseIdTemplate, checkEvseIdTemplate, TEMPLATE_PLACEHOLDERS } from './template';
 export type { CompiledTemplate } from './template';
-export type {
-  StatusFact,
-  ParsedInput,
-  Cause,
-  OcppStatusInfo,
-  OutputRecord,
-  MapResult,
-  LookupEntry,
-  MapperOptions,
-} from './types';
+export type { StatusFact, ParsedInput, Cause, OcppStatusInfo, OutputRecord, MapResult, LookupEntry, MapperOptions } from './types';

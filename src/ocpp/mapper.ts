@@ -313,10 +313,7 @@ export class StatusMapper {
       key = 'X\u0000' + evseKey(evseId) + '\u0000' + (cb ?? '') + '\u0000' + (f.evseId ?? '') + '\u0000' + (f.connectorId ?? '');
     } else {
       if (cb === undefined) return `status for ${where(f)} without a station id (set msg.chargeBoxId or msg.topic)`;
-      key =
-        f.family === 1
-          ? cb + '\u0000' + f.connectorId
-          : cb + '\u0000' + f.evseId + '\u0000' + f.connectorId;
+      key = f.family === 1 ? cb + '\u0000' + f.connectorId : cb + '\u0000' + f.evseId + '\u0000' + f.connectorId;
     }
 
     let slot = this.slots.get(key);

@@ -99,16 +99,10 @@ function makeFact(
 }
 
 /** StatusNotification data of any version; the data shape decides 1.x or 2.x. */
-function parseStatusNotification(
-  d: unknown,
-  versionHint: string | undefined,
-  station: string | undefined,
-  explicit: string | undefined,
-): ParsedInput {
+function parseStatusNotification(d: unknown, versionHint: string | undefined, station: string | undefined, explicit: string | undefined): ParsedInput {
   if (!isObj(d)) return invalid(`StatusNotification without data (got ${show(d)})`);
   const v2 =
-    d.connectorStatus !== undefined ||
-    (d.status === undefined && (d.evseId !== undefined || (versionHint !== undefined && versionHint.charCodeAt(0) === 50)));
+    d.connectorStatus !== undefined || (d.status === undefined && (d.evseId !== undefined || (versionHint !== undefined && versionHint.charCodeAt(0) === 50)));
   const connectorId = toInt(d.connectorId);
   if (connectorId === INVALID) {
     return invalid(`StatusNotification connectorId ${show(d.connectorId)} is not a non-negative integer`);
@@ -123,9 +117,7 @@ function parseStatusNotification(
     const status = d.connectorStatus;
     if (typeof status !== 'string' || status === '') {
       return invalid(
-        status === undefined
-          ? 'StatusNotification without connectorStatus'
-          : `StatusNotification connectorStatus ${show(status)} is not a status name`,
+        status === undefined ? 'StatusNotification without connectorStatus' : `StatusNotification connectorStatus ${show(status)} is not a status name`,
       );
     }
     const fact = makeFact(versionHint ?? '2.0.1', 2, station, connectorId, evseId, status, d, d.timestamp, explicit);
@@ -134,21 +126,14 @@ function parseStatusNotification(
   if (connectorId === undefined && explicit === undefined) return invalid('StatusNotification without connectorId');
   const status = d.status;
   if (typeof status !== 'string' || status === '') {
-    return invalid(
-      status === undefined ? 'StatusNotification without status' : `StatusNotification status ${show(status)} is not a status name`,
-    );
+    return invalid(status === undefined ? 'StatusNotification without status' : `StatusNotification status ${show(status)} is not a status name`);
   }
   const fact = makeFact(versionHint ?? '1.6', 1, station, connectorId, undefined, status, d, d.timestamp, explicit);
   return { kind: 'status', facts: [fact] };
 }
 
 /** NotifyEvent (2.0.1, preferred in 2.1): eventData entries for component 'Connector', variable 'AvailabilityState'. */
-function parseNotifyEvent(
-  d: unknown,
-  versionHint: string | undefined,
-  station: string | undefined,
-  explicit: string | undefined,
-): ParsedInput {
+function parseNotifyEvent(d: unknown, versionHint: string | undefined, station: string | undefined, explicit: string | undefined): ParsedInput {
   if (!isObj(d)) return invalid(`NotifyEvent without data (got ${show(d)})`);
   const list = d.eventData;
   if (!Array.isArray(list)) return invalid('NotifyEvent without eventData');
@@ -185,13 +170,7 @@ function parseNotifyEvent(
   return { kind: 'status', facts };
 }
 
-function parseCommand(
-  command: string,
-  data: unknown,
-  versionHint: string | undefined,
-  station: string | undefined,
-  explicit: string | undefined,
-): ParsedInput {
+function parseCommand(command: string, data: unknown, versionHint: string | undefined, station: string | undefined, explicit: string | undefined): ParsedInput {
   if (command === 'StatusNotification') return parseStatusNotification(data, versionHint, station, explicit);
   if (command === 'NotifyEvent') return parseNotifyEvent(data, versionHint, station, explicit);
   return { kind: 'other', command };
@@ -295,7 +274,5 @@ export function parseOcppMessage(msg: unknown): ParsedInput {
     return invalid('payload has no status, connectorStatus, EvseID or OCPP command');
   }
 
-  return invalid(
-    `not an OCPP status message: expected msg.ocpp from an OCPP node, an OCPP-J frame or a status payload (payload is ${show(payload)})`,
-  );
+  return invalid(`not an OCPP status message: expected msg.ocpp from an OCPP node, an OCPP-J frame or a status payload (payload is ${show(payload)})`);
 }

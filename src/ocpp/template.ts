@@ -48,9 +48,7 @@ export function compileEvseIdTemplate(template: string): CompiledTemplate {
       parts.push(NUMBER);
       usesNumber = true;
     } else {
-      throw new Error(
-        `EvseID template '${source}' has an unknown placeholder {${name}}; use {chargeBoxId}, {connectorId} or {evseId}`,
-      );
+      throw new Error(`EvseID template '${source}' has an unknown placeholder {${name}}; use {chargeBoxId}, {connectorId} or {evseId}`);
     }
     i = close + 1;
   }
@@ -82,9 +80,7 @@ export function sampleStation(template: string): string {
 export function checkEvseIdTemplate(template: string, operatorId?: Operators): string {
   const t = compileEvseIdTemplate(template);
   if (!t.usesNumber) {
-    throw new Error(
-      `EvseID template '${t.source}' has no {connectorId} or {evseId}, so every connector would get the same EvseID`,
-    );
+    throw new Error(`EvseID template '${t.source}' has no {connectorId} or {evseId}, so every connector would get the same EvseID`);
   }
   // DIN EvseIDs are digits only, so a DIN template gets a numeric sample station.
   const sample = t.render(cleanIdPart(sampleStation(t.source)), 1);

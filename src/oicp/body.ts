@@ -44,6 +44,10 @@ export function pushRequestBody(body: PushEvseStatusRequest): RequestBody {
   let contentLength = 0;
   for (const piece of pushBodyChunks(body)) contentLength += Buffer.byteLength(piece);
   // The record lists are never changed once queued, so the second pass yields the same bytes.
-  const chunks = { *[Symbol.iterator]() { for (const piece of pushBodyChunks(body)) yield Buffer.from(piece); } };
+  const chunks = {
+    *[Symbol.iterator]() {
+      for (const piece of pushBodyChunks(body)) yield Buffer.from(piece);
+    },
+  };
   return { body: chunks, contentLength };
 }

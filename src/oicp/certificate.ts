@@ -40,7 +40,8 @@ export function clientCertificateProblem(cert: string | Buffer | undefined, now 
   } catch {
     return 'client certificate in the tls-config cannot be read as PEM';
   }
-  if (Date.parse(x.validTo) < now) return `client certificate expired on ${new Date(x.validTo).toISOString().slice(0, 10)}: renew it with Hubject and update the tls-config`;
+  if (Date.parse(x.validTo) < now)
+    return `client certificate expired on ${new Date(x.validTo).toISOString().slice(0, 10)}: renew it with Hubject and update the tls-config`;
   if (Date.parse(x.validFrom) > now) return `client certificate is not valid before ${new Date(x.validFrom).toISOString()}: check the system clock`;
   return undefined;
 }

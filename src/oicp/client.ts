@@ -1,10 +1,7 @@
 import { Agent, buildConnector, request } from 'undici';
 import type { ConnectionOptions } from 'node:tls';
 import type { Readable } from 'node:stream';
-import {
-  AcknowledgementSchema, FaultBodySchema, StatusOnlySchema,
-  type Acknowledgement, type PushEvseStatusRequest, type StatusCode,
-} from './schemas';
+import { AcknowledgementSchema, FaultBodySchema, StatusOnlySchema, type Acknowledgement, type PushEvseStatusRequest, type StatusCode } from './schemas';
 import { pushRequestBody } from './body';
 import { STATUS_CODES, classifyAnswer, classifyError, classifyHttpStatus, codeInfo, parseRetryAfter, type FaultClass } from './codes';
 
@@ -92,21 +89,26 @@ export class HubjectClient {
     this.timeoutMs = options.timeoutMs ?? 30_000;
     const t = options.tls ?? {};
     const connect: ConnectionOptions = {
-      cert: t.cert, key: t.key, ca: t.ca, passphrase: t.passphrase, pfx: t.pfx,
+      cert: t.cert,
+      key: t.key,
+      ca: t.ca,
+      passphrase: t.passphrase,
+      pfx: t.pfx,
       rejectUnauthorized: t.rejectUnauthorized !== false,
       timeout: options.connectTimeoutMs ?? Math.min(this.timeoutMs, 10_000),
     };
     if (t.servername) connect.servername = t.servername;
     const base = buildConnector(connect as buildConnector.BuildOptions);
-    const connector: buildConnector.connector = (opts, callback) => base(opts, (err, socket) => {
-      if (socket) {
-        socket.on('error', (e: unknown) => {
-          if (isTlsAlert(e)) this.tlsAlert ??= { error: e, at: performance.now() };
-        });
-      }
-      // undici's typings want (err, null) | (null, socket); pass through what the connector gave.
-      (callback as (e: Error | null, s: unknown) => void)(err, socket);
-    });
+    const connector: buildConnector.connector = (opts, callback) =>
+      base(opts, (err, socket) => {
+        if (socket) {
+          socket.on('error', (e: unknown) => {
+            if (isTlsAlert(e)) this.tlsAlert ??= { error: e, at: performance.now() };
+          });
+        }
+        // undici's typings want (err, null) | (null, socket); pass through what the connector gave.
+        (callback as (e: Error | null, s: unknown) => void)(err, socket);
+      });
     this.agent = new Agent({
       connect: connector,
       keepAliveTimeout: 30_000,
@@ -131,7 +133,15 @@ export class HubjectClient {
       timeoutMs = effectiveTimeoutMs(this.timeoutMs, bytes);
       // undici documents Iterable bodies (docs/api/Dispatcher.md) but its request() typings leave them out.
       const requestBody = payload.body as string | Readable;
-      res = await request(this.url, { method: 'POST', dispatcher: this.agent, headers, body: requestBody, signal, headersTimeout: timeoutMs, bodyTimeout: timeoutMs });
+      res = await request(this.url, {
+        method: 'POST',
+        dispatcher: this.agent,
+        headers,
+        body: requestBody,
+        signal,
+        headersTimeout: timeoutMs,
+        bodyTimeout: timeoutMs,
+      });
     } catch (err) {
       const c = classifyError(this.takeTlsAlert() ?? err);
       return { class: c.class, reason: c.reason, errorCode: c.code, durationMs: elapsed(), timeoutMs };
@@ -157,7 +167,10 @@ export class HubjectClient {
   }
 
   close(): Promise<void> {
-    return this.agent.close().catch(() => this.agent.destroy()).catch(() => undefined);
+    return this.agent
+      .close()
+      .catch(() => this.agent.destroy())
+      .catch(() => undefined);
   }
 
   destroy(): Promise<void> {
@@ -170,7 +183,11 @@ function headerValue(v: string | string[] | undefined): string | undefined {
 }
 
 function safeJson(text: string): unknown {
-  try { return JSON.parse(text); } catch { return undefined; }
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
 }
 
 /** The start of a body for a status or log line, on one line. */
@@ -181,7 +198,11 @@ export function excerpt(text: string, max = 120): string {
 
 /** Turns an HTTP status and body into a classified result. Exported for tests. */
 export function interpretResponse(
-  httpStatus: number, text: string, retryAfter: string | string[] | undefined, processId: string | undefined, durationMs: number,
+  httpStatus: number,
+  text: string,
+  retryAfter: string | string[] | undefined,
+  processId: string | undefined,
+  durationMs: number,
 ): PushResult {
   const json = safeJson(text);
   const base = { httpStatus, processId, durationMs };
@@ -216,8 +237,8 @@ export function interpretResponse(
     if (fault.success) {
       result.validationErrors = fault.data.validationErrors ?? undefined;
       const first = result.validationErrors?.[0];
-      result.reason = `HTTP 400 ${fault.data.message ?? 'validation failed'}` +
-        (first ? `: ${first.fieldReference ?? ''} ${first.errorMessage ?? ''}`.trimEnd() : '');
+      result.reason =
+        `HTTP 400 ${fault.data.message ?? 'validation failed'}` + (first ? `: ${first.fieldReference ?? ''} ${first.errorMessage ?? ''}`.trimEnd() : '');
     }
   }
   return result;

@@ -30,7 +30,11 @@ export const STATUS_CODES: Readonly<Record<string, CodeInfo>> = {
   '122': { description: 'PLC (ISO/IEC 15118) Authentication failed - time out error', class: 'data' },
   '200': { description: 'EvcoID locked', class: 'data' },
   // Hubject answers 210 when the operator has no contract or offer for the service: nothing in the records is wrong.
-  '210': { description: 'No valid contract', class: 'config', hint: 'no valid contract or offer for this service at Hubject: ask Hubject to activate it; changes are kept' },
+  '210': {
+    description: 'No valid contract',
+    class: 'config',
+    hint: 'no valid contract or offer for this service at Hubject: ask Hubject to activate it; changes are kept',
+  },
   '300': { description: 'Partner not found', class: 'config', hint: 'check OperatorID and the environment URL' },
   '310': { description: 'Partner did not respond', class: 'transient' },
   '320': { description: 'Service not available', class: 'transient' },
@@ -78,12 +82,18 @@ export interface HttpClassification {
 export function classifyHttpStatus(status: number): HttpClassification {
   if (status >= 200 && status < 300) return { class: 'success', reason: `HTTP ${status}` };
   switch (status) {
-    case 400: return { class: 'data', reason: 'HTTP 400 request rejected by schema validation' };
-    case 401: return { class: 'config', reason: 'HTTP 401 unauthorized: check OperatorID and client certificate' };
-    case 403: return { class: 'config', reason: 'HTTP 403 forbidden: check the client certificate and the Hubject contract' };
-    case 404: return { class: 'config', reason: 'HTTP 404 not found: check the environment URL and OperatorID' };
-    case 408: return { class: 'transient', reason: 'HTTP 408 request timeout' };
-    case 429: return { class: 'transient', reason: 'HTTP 429 too many requests' };
+    case 400:
+      return { class: 'data', reason: 'HTTP 400 request rejected by schema validation' };
+    case 401:
+      return { class: 'config', reason: 'HTTP 401 unauthorized: check OperatorID and client certificate' };
+    case 403:
+      return { class: 'config', reason: 'HTTP 403 forbidden: check the client certificate and the Hubject contract' };
+    case 404:
+      return { class: 'config', reason: 'HTTP 404 not found: check the environment URL and OperatorID' };
+    case 408:
+      return { class: 'transient', reason: 'HTTP 408 request timeout' };
+    case 429:
+      return { class: 'transient', reason: 'HTTP 429 too many requests' };
   }
   if (status >= 500) return { class: 'transient', reason: `HTTP ${status} server error` };
   if (status >= 300 && status < 400) return { class: 'config', reason: `HTTP ${status} redirect: check the environment URL` };
@@ -102,9 +112,9 @@ export function parseRetryAfter(value: string | string[] | undefined, now = Date
 }
 
 const TLS_MESSAGES: Record<string, string> = {
-  UNABLE_TO_VERIFY_LEAF_SIGNATURE: 'server certificate not trusted: add Hubject\'s root and intermediate CA to the tls-config CA',
-  UNABLE_TO_GET_ISSUER_CERT: 'server certificate not trusted: add Hubject\'s root and intermediate CA to the tls-config CA',
-  UNABLE_TO_GET_ISSUER_CERT_LOCALLY: 'server certificate not trusted (unknown CA): add Hubject\'s root and intermediate CA to the tls-config CA',
+  UNABLE_TO_VERIFY_LEAF_SIGNATURE: "server certificate not trusted: add Hubject's root and intermediate CA to the tls-config CA",
+  UNABLE_TO_GET_ISSUER_CERT: "server certificate not trusted: add Hubject's root and intermediate CA to the tls-config CA",
+  UNABLE_TO_GET_ISSUER_CERT_LOCALLY: "server certificate not trusted (unknown CA): add Hubject's root and intermediate CA to the tls-config CA",
   SELF_SIGNED_CERT_IN_CHAIN: 'server certificate not trusted (unknown CA in chain): check the tls-config CA',
   DEPTH_ZERO_SELF_SIGNED_CERT: 'server certificate is self-signed and not trusted: check the tls-config CA',
   CERT_HAS_EXPIRED: 'server certificate has expired',
@@ -122,12 +132,29 @@ const TLS_MESSAGES: Record<string, string> = {
 };
 
 const TRANSIENT_NET = new Set([
-  'ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN',
-  'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_SOCKET', 'UND_ERR_CLOSED',
-  'ECONNABORTED', 'UND_ERR_ABORTED',
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'UND_ERR_HEADERS_TIMEOUT',
+  'UND_ERR_BODY_TIMEOUT',
+  'UND_ERR_SOCKET',
+  'UND_ERR_CLOSED',
+  'ECONNABORTED',
+  'UND_ERR_ABORTED',
 ]);
 
-interface ErrLike { code?: unknown; message?: unknown; cause?: unknown; reason?: unknown }
+interface ErrLike {
+  code?: unknown;
+  message?: unknown;
+  cause?: unknown;
+  reason?: unknown;
+}
 
 function errorChain(err: unknown): ErrLike[] {
   const out: ErrLike[] = [];
@@ -154,7 +181,11 @@ export function classifyError(err: unknown): HttpClassification & { code: string
     if (TRANSIENT_NET.has(code)) {
       if (code === 'UND_ERR_SOCKET' || code === 'ECONNRESET') {
         // A server that refuses the client certificate often just closes the connection after the handshake.
-        return { class: 'transient', code, reason: `connection closed by the server (${code}); if this persists, check that the client certificate is the one Hubject signed` };
+        return {
+          class: 'transient',
+          code,
+          reason: `connection closed by the server (${code}); if this persists, check that the client certificate is the one Hubject signed`,
+        };
       }
       const what = code.includes('TIMEOUT') || code === 'ETIMEDOUT' ? 'timeout' : code === 'ECONNREFUSED' ? 'connection refused' : 'connection error';
       return { class: 'transient', code, reason: `${what} (${code})` };

@@ -74,7 +74,9 @@ export interface AtomicWriteOptions {
  * removed, the target is unchanged and the error is passed on (an async generator may throw to abort the write).
  */
 export async function writeAtomic(
-  target: string, pieces: Iterable<string | Buffer> | AsyncIterable<string | Buffer>, options: AtomicWriteOptions = {},
+  target: string,
+  pieces: Iterable<string | Buffer> | AsyncIterable<string | Buffer>,
+  options: AtomicWriteOptions = {},
 ): Promise<void> {
   const tmp = options.tmp ?? `${target}.${process.pid}.tmp`;
   let done = false;

@@ -23,14 +23,7 @@ export const PLUG_TYPES = [
 ] as const;
 export const POWER_TYPES = ['AC_1_PHASE', 'AC_3_PHASE', 'DC'] as const;
 export const CHARGING_MODES = ['Mode_1', 'Mode_2', 'Mode_3', 'Mode_4', 'CHAdeMO'] as const;
-export const AUTHENTICATION_MODES = [
-  'NFC RFID Classic',
-  'NFC RFID DESFire',
-  'PnC',
-  'REMOTE',
-  'Direct Payment',
-  'No Authentication Required',
-] as const;
+export const AUTHENTICATION_MODES = ['NFC RFID Classic', 'NFC RFID DESFire', 'PnC', 'REMOTE', 'Direct Payment', 'No Authentication Required'] as const;
 export const PAYMENT_OPTIONS = ['No Payment', 'Direct', 'Contract'] as const;
 export const VALUE_ADDED_SERVICES = [
   'Reservation',
@@ -46,29 +39,8 @@ export const ACCESSIBILITY = ['Free publicly accessible', 'Restricted access', '
 export const ACCESSIBILITY_LOCATIONS = ['OnStreet', 'ParkingLot', 'ParkingGarage', 'UndergroundParkingGarage'] as const;
 export const CALIBRATION_LAW_DATA_AVAILABILITY = ['Local', 'External', 'Not Available'] as const;
 export const DYNAMIC_INFO_AVAILABLE = ['true', 'false', 'auto'] as const;
-export const ENERGY_TYPES = [
-  'Solar',
-  'Wind',
-  'HydroPower',
-  'GeothermalEnergy',
-  'Biomass',
-  'Coal',
-  'NuclearEnergy',
-  'Petroleum',
-  'NaturalGas',
-] as const;
-export const OPENING_DAYS = [
-  'Everyday',
-  'Workdays',
-  'Weekend',
-  'Monday',
-  'Tuesday',
-  'Wednesday',
-  'Thursday',
-  'Friday',
-  'Saturday',
-  'Sunday',
-] as const;
+export const ENERGY_TYPES = ['Solar', 'Wind', 'HydroPower', 'GeothermalEnergy', 'Biomass', 'Coal', 'NuclearEnergy', 'Petroleum', 'NaturalGas'] as const;
+export const OPENING_DAYS = ['Everyday', 'Workdays', 'Weekend', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday', 'Sunday'] as const;
 export const GEO_FORMATS = ['Google', 'DecimalDegree', 'DegreeMinuteSeconds'] as const;
 
 export type PlugType = (typeof PLUG_TYPES)[number];

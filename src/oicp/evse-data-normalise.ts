@@ -211,16 +211,12 @@ function suggest(key: string, known: readonly string[]): string {
 
 function unknownKeys(ctx: Ctx, obj: Record<string, unknown>, known: readonly string[], at: string): void {
   for (const key in obj) {
-    if (!known.includes(key)) ctx.fail(at ? `${at}.${key}` : key, `is not a field of ${at || 'EvseDataRecord'}${suggest(key, known)}; remove it or fix its name`);
+    if (!known.includes(key))
+      ctx.fail(at ? `${at}.${key}` : key, `is not a field of ${at || 'EvseDataRecord'}${suggest(key, known)}; remove it or fix its name`);
   }
 }
 
-function text(
-  ctx: Ctx,
-  v: unknown,
-  field: string,
-  o: { required?: boolean; min?: number; max?: number; numbers?: boolean },
-): string | undefined {
+function text(ctx: Ctx, v: unknown, field: string, o: { required?: boolean; min?: number; max?: number; numbers?: boolean }): string | undefined {
   if (absent(v)) return o.required ? ctx.fail(field, 'is missing') : undefined;
   let s: string;
   if (typeof v === 'string') s = v.trim();
@@ -651,7 +647,8 @@ export function normaliseEvseDataRecord(input: unknown, opts: NormaliseOptions =
   else if (typeof rawId !== 'string') ctx.fail('EvseID', `must be text, got ${show(rawId)}`);
   else {
     const id = rawId.trim().toUpperCase();
-    if (id.length > EVSE_ID_MAX_LENGTH || !EVSE_ID_PATTERN.test(id)) ctx.fail('EvseID', `${show(rawId)} does not match the OICP EvseID pattern (e.g. DE*ABC*E123456)`);
+    if (id.length > EVSE_ID_MAX_LENGTH || !EVSE_ID_PATTERN.test(id))
+      ctx.fail('EvseID', `${show(rawId)} does not match the OICP EvseID pattern (e.g. DE*ABC*E123456)`);
     else if (opts.belongs && !opts.belongs(id)) {
       ctx.fail('EvseID', `${show(id)} does not belong to ${opts.operatorLabel || 'the operator'}; Hubject would refuse the whole request with 018`);
     } else EvseID = id;
@@ -802,7 +799,6 @@ export function validateDefaults(defaults: unknown): FieldIssue[] {
   return ctx.issues;
 }
 
-
 /** Deep equality of JSON values; object key order does not matter, array order does. */
 export function recordsEqual(a: unknown, b: unknown): boolean {
   if (a === b) return true;
@@ -826,4 +822,3 @@ export function recordsEqual(a: unknown, b: unknown): boolean {
   for (const k in bo) if (bo[k] !== undefined) nb++;
   return na === nb;
 }
-

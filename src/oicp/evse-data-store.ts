@@ -144,7 +144,12 @@ export class EvseDataStore {
 
   /** Applies what Hubject acknowledged (Result true): insert/update store, delete removes, fullLoad replaces all. */
   acknowledge(action: ActionType, records: readonly EvseDataRecord[], now = Date.now()): void {
-    this.acknowledgeTexts(action, records.map((r) => r.EvseID), records.map((r) => JSON.stringify(r)), now);
+    this.acknowledgeTexts(
+      action,
+      records.map((r) => r.EvseID),
+      records.map((r) => JSON.stringify(r)),
+      now,
+    );
   }
 
   /** acknowledge for a DataRequest that Hubject accepted; the store keeps the request's strings. */
@@ -413,10 +418,13 @@ export class EvseDataStore {
 
   private armRetry(): void {
     if (this.closed || this.timer !== undefined) return;
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      void this.enqueue(() => this.writePending());
-    }, Math.max(this.flushInterval, 1000));
+    this.timer = setTimeout(
+      () => {
+        this.timer = undefined;
+        void this.enqueue(() => this.writePending());
+      },
+      Math.max(this.flushInterval, 1000),
+    );
   }
 
   private shouldCompact(): boolean {

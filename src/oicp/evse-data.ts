@@ -33,12 +33,7 @@
  */
 import { evseKey, operatorMatcher, parseOperatorId, OPERATOR_NAME_MAX_LENGTH } from './ids';
 import { ACTION_TYPES, type ActionType } from './schemas';
-import {
-  normaliseEvseDataRecord,
-  type EvseDataDefaults,
-  type EvseDataRecord,
-  type FieldIssue,
-} from './evse-data-normalise';
+import { normaliseEvseDataRecord, type EvseDataDefaults, type EvseDataRecord, type FieldIssue } from './evse-data-normalise';
 import type { EvseDataStore } from './evse-data-store';
 
 export * from './evse-data-enums';
@@ -142,7 +137,14 @@ function* validateCore<T>(input: readonly unknown[], opts: ValidationOptions, ke
       validIds[i] = r.record.EvseID;
     } else {
       const first = r.issues[0]!;
-      rejected.push({ index, EvseID: r.EvseID, field: first.field, reason: first.reason, issues: r.issues, message: rejectedMessage(index, r.EvseID, r.issues) });
+      rejected.push({
+        index,
+        EvseID: r.EvseID,
+        field: first.field,
+        reason: first.reason,
+        issues: r.issues,
+        message: rejectedMessage(index, r.EvseID, r.issues),
+      });
     }
     if (r.EvseID) keys[i] = evseKey(r.EvseID);
     if ((i & 0x7f) === 0x7f) yield;
@@ -263,7 +265,10 @@ export function parseDataInput(payload: unknown): DataInput {
     }
     return { kind: 'items', items: [payload] };
   }
-  return { kind: 'error', error: `msg.payload must be an EvseDataRecord, a list of them, an eRoamingPushEvseData body or "fullLoad" (got ${payload === null ? 'null' : typeof payload})` };
+  return {
+    kind: 'error',
+    error: `msg.payload must be an EvseDataRecord, a list of them, an eRoamingPushEvseData body or "fullLoad" (got ${payload === null ? 'null' : typeof payload})`,
+  };
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -272,7 +277,8 @@ export function parseDataInput(payload: unknown): DataInput {
 /** Checks the OperatorName the data push needs (mandatory there, unlike for status). Returns an error or undefined. */
 export function operatorNameError(name: unknown): string | undefined {
   if (typeof name !== 'string' || name.trim() === '') return 'OperatorName is missing: eRoamingPushEvseData requires it (set it in the Hubject config node)';
-  if (name.trim().length > OPERATOR_NAME_MAX_LENGTH) return `OperatorName has ${name.trim().length} characters, more than the ${OPERATOR_NAME_MAX_LENGTH} allowed`;
+  if (name.trim().length > OPERATOR_NAME_MAX_LENGTH)
+    return `OperatorName has ${name.trim().length} characters, more than the ${OPERATOR_NAME_MAX_LENGTH} allowed`;
   return undefined;
 }
 
@@ -347,7 +353,13 @@ export interface DataRequest {
 }
 
 /** A DataRequest from records or their JSON texts. Throws on a bad ActionType, OperatorID or OperatorName. */
-export function buildDataRequest(action: ActionType, operatorId: string, operatorName: string, records: readonly EvseDataRecord[], positions?: number[]): DataRequest {
+export function buildDataRequest(
+  action: ActionType,
+  operatorId: string,
+  operatorName: string,
+  records: readonly EvseDataRecord[],
+  positions?: number[],
+): DataRequest {
   const body = buildPushEvseDataBody(action, operatorId, operatorName, []);
   return {
     ActionType: action,
@@ -391,7 +403,17 @@ export async function serialisePushEvseDataBody(body: PushEvseDataRequest, opts:
     })(),
     opts.sliceMs ?? 15,
   );
-  return serialiseDataRequest({ ActionType: body.ActionType, OperatorID: body.OperatorEvseData.OperatorID, OperatorName: body.OperatorEvseData.OperatorName, EvseIDs: [], texts, positions: [] }, opts);
+  return serialiseDataRequest(
+    {
+      ActionType: body.ActionType,
+      OperatorID: body.OperatorEvseData.OperatorID,
+      OperatorName: body.OperatorEvseData.OperatorName,
+      EvseIDs: [],
+      texts,
+      positions: [],
+    },
+    opts,
+  );
 }
 
 /** Index N of `operatorEvseData.evseDataRecord[N]...` in a 400 FaultBody's fieldReference (Hubject writes camelCase). */
@@ -418,7 +440,10 @@ export interface DataGuardOptions {
 export function checkDataFullLoadGuard(count: number, opts: DataGuardOptions): { code: DataHeldBackCode; reason: string } | undefined {
   if (opts.force) return undefined;
   if (count === 0 && !opts.allowEmpty) {
-    return { code: 'empty', reason: 'the data fullLoad has no records and would delete every EVSE of the operator at Hubject (send msg.force = true to send it anyway)' };
+    return {
+      code: 'empty',
+      reason: 'the data fullLoad has no records and would delete every EVSE of the operator at Hubject (send msg.force = true to send it anyway)',
+    };
   }
   const ratio = opts.minRatio ?? 0;
   const last = opts.lastCount ?? 0;
@@ -465,7 +490,8 @@ export function recordText(r: EvseDataRecord): string {
 const toText = recordText;
 
 function* planSteps(items: readonly unknown[], opts: PlanOptions): Generator<void, DataPlan, void> {
-  if (!(DATA_ACTIONS as readonly string[]).includes(opts.action)) throw new Error(`action ${JSON.stringify(opts.action)} is not one of ${DATA_ACTIONS.join(', ')}`);
+  if (!(DATA_ACTIONS as readonly string[]).includes(opts.action))
+    throw new Error(`action ${JSON.stringify(opts.action)} is not one of ${DATA_ACTIONS.join(', ')}`);
   const store = opts.store;
   // Checks OperatorID and OperatorName before any work.
   const shell = buildPushEvseDataBody('insert', opts.operatorId, opts.operatorName, []).OperatorEvseData;
@@ -505,8 +531,10 @@ function* planSteps(items: readonly unknown[], opts: PlanOptions): Generator<voi
         const stored = store.getText(id);
         const fail = (field: string, reason: string) =>
           rejected.push({ index: i + 1, EvseID: id, field, reason, issues: [{ field, reason }], message: rejectedMessage(i + 1, id, [{ field, reason }]) });
-        if (!belongsList.some((m) => m(id))) fail('EvseID', `${JSON.stringify(id)} does not belong to the operator; Hubject would refuse the whole request with 018`);
-        else if (stored === undefined) fail('EvseID', `Hubject has not acknowledged data for ${id} here, so there is no stored record to delete; give the whole record`);
+        if (!belongsList.some((m) => m(id)))
+          fail('EvseID', `${JSON.stringify(id)} does not belong to the operator; Hubject would refuse the whole request with 018`);
+        else if (stored === undefined)
+          fail('EvseID', `Hubject has not acknowledged data for ${id} here, so there is no stored record to delete; give the whole record`);
         else add(store.get(id)!.EvseID, stored, i + 1);
       } else {
         objects.push(x);
@@ -545,7 +573,10 @@ function* planSteps(items: readonly unknown[], opts: PlanOptions): Generator<voi
     else plan.requests.push(request('fullLoad', v.ids, v.items, v.positions));
     return plan;
   }
-  const groups = { insert: { ids: [] as string[], texts: [] as string[], positions: [] as number[] }, update: { ids: [] as string[], texts: [] as string[], positions: [] as number[] } };
+  const groups = {
+    insert: { ids: [] as string[], texts: [] as string[], positions: [] as number[] },
+    update: { ids: [] as string[], texts: [] as string[], positions: [] as number[] },
+  };
   const unchanged: string[] = [];
   for (let k = 0; k < v.items.length; k++) {
     const id = v.ids[k]!;
@@ -588,7 +619,9 @@ export function planStoredFullLoad(opts: Omit<PlanOptions, 'action' | 'operatorI
   const shell = buildPushEvseDataBody('fullLoad', opts.operatorId, opts.operatorName, []).OperatorEvseData;
   const guard = checkDataFullLoadGuard(texts.length, { ...opts, lastCount });
   if (guard) return { heldBack: { ...guard, count: texts.length, lastCount } };
-  return { request: { ActionType: 'fullLoad', OperatorID: shell.OperatorID, OperatorName: shell.OperatorName, EvseIDs: ids, texts, positions: texts.map(() => 0) } };
+  return {
+    request: { ActionType: 'fullLoad', OperatorID: shell.OperatorID, OperatorName: shell.OperatorName, EvseIDs: ids, texts, positions: texts.map(() => 0) },
+  };
 }
 
 export { EvseDataStore, type EvseDataStoreMeta, type EvseDataStoreOptions, type EvseDataRestoreReport } from './evse-data-store';

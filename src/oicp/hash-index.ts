@@ -32,7 +32,11 @@ export class HashIndex<K> {
   private readonly matches: (pos: number, key: K) => boolean;
 
   /** capacity: the most positions expected (the table is sized for them at most half full); name: for errors. */
-  constructor(private readonly keys: HashIndexKeys<K>, capacity = 0, private readonly name = 'HashIndex') {
+  constructor(
+    private readonly keys: HashIndexKeys<K>,
+    capacity = 0,
+    private readonly name = 'HashIndex',
+  ) {
     this.hash = keys.hash;
     this.matches = keys.matches;
     const size = powerOfTwoAtLeast(Math.max(capacity * 2, keys.hashAt ? MIN_GROWING_SIZE : 16));

@@ -2,8 +2,7 @@
 import { describeValue as describe } from './describe';
 
 export const OPERATOR_ID_PATTERN = /^(([A-Za-z]{2}\*?[A-Za-z0-9]{3})|(\+?[0-9]{1,3}\*[0-9]{3}))$/;
-export const EVSE_ID_PATTERN =
-  /^(([A-Za-z]{2}\*?[A-Za-z0-9]{3}\*?E[A-Za-z0-9*]{1,30})|(\+?[0-9]{1,3}\*[0-9]{3}\*[0-9*]{1,32}))$/;
+export const EVSE_ID_PATTERN = /^(([A-Za-z]{2}\*?[A-Za-z0-9]{3}\*?E[A-Za-z0-9*]{1,30})|(\+?[0-9]{1,3}\*[0-9]{3}\*[0-9*]{1,32}))$/;
 /** Longest string either pattern admits (DIN: +ddd*ddd* plus 32). */
 export const EVSE_ID_MAX_LENGTH = 41;
 export const OPERATOR_ID_MAX_LENGTH = 8;
@@ -107,7 +106,9 @@ export function foreignEvseError(evseId: string, operators: Operators): string {
 
 /** Turns a station id into characters Hubject accepts in an EvseID: upper case, anything outside [A-Z0-9] becomes '*'. */
 export function cleanIdPart(value: string | number): string {
-  return String(value).toUpperCase().replace(/[^A-Z0-9]/g, '*');
+  return String(value)
+    .toUpperCase()
+    .replace(/[^A-Z0-9]/g, '*');
 }
 
 // evseKey without building the key string: the full load store looks EVSEs up on every report, and a key
@@ -153,7 +154,7 @@ export function sameEvse(a: string, b: string): boolean {
   const y = keySource(b);
   const dx = dinStart(x);
   const dy = dinStart(y);
-  if ((dx < 0) !== (dy < 0)) return false;
+  if (dx < 0 !== dy < 0) return false;
   const iso = dx < 0;
   let i = iso ? 0 : dx;
   let j = iso ? 0 : dy;

@@ -55,9 +55,7 @@ export const StatusOnlySchema = z.looseObject({ StatusCode: StatusCodeSchema });
 export const FaultBodySchema = z.looseObject({
   message: z.string().nullish(),
   extendedInfo: z.unknown().optional(),
-  validationErrors: z
-    .array(z.looseObject({ fieldReference: z.string().nullish(), errorMessage: z.string().nullish() }))
-    .nullish(),
+  validationErrors: z.array(z.looseObject({ fieldReference: z.string().nullish(), errorMessage: z.string().nullish() })).nullish(),
 });
 export type FaultBody = z.infer<typeof FaultBodySchema>;
 

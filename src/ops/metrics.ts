@@ -7,7 +7,11 @@ import { Gauge, Registry } from 'prom-client';
 import { LAG_BUCKETS_S, OUTCOMES, allFullLoads, allLanes, type FullLoadSnapshot, type Lane } from './stats';
 
 type Labels = Record<string, string>;
-interface Value { labels: Labels; value: number; metricName?: string }
+interface Value {
+  labels: Labels;
+  value: number;
+  metricName?: string;
+}
 
 const laneLabels = (l: Lane): Labels => ({ operator: l.labels.operator, operation: l.labels.operation, environment: l.labels.environment });
 
@@ -19,7 +23,10 @@ function computed(registry: Registry, name: string, help: string, type: 'counter
 
 function gauge(registry: Registry, name: string, help: string, labelNames: string[], fill: (set: (labels: Labels, v: number) => void) => void): void {
   new Gauge({
-    name, help, labelNames, registers: [registry],
+    name,
+    help,
+    labelNames,
+    registers: [registry],
     collect() {
       this.reset();
       fill((labels, v) => this.set(labels, v));
@@ -52,9 +59,11 @@ export function createMetrics(now: () => number = Date.now): OpsMetrics {
   const LANE = ['operator', 'operation', 'environment'];
 
   computed(registry, 'oicp_requests_total', 'Requests to Hubject by outcome (success, transient, data, config).', 'counter', () =>
-    allLanes().flatMap((l) => OUTCOMES.map((o) => ({ labels: { ...laneLabels(l), outcome: o }, value: l.requestsTotal(o) }))));
+    allLanes().flatMap((l) => OUTCOMES.map((o) => ({ labels: { ...laneLabels(l), outcome: o }, value: l.requestsTotal(o) }))),
+  );
   computed(registry, 'oicp_records_total', 'Records in requests to Hubject by outcome of the request.', 'counter', () =>
-    allLanes().flatMap((l) => OUTCOMES.map((o) => ({ labels: { ...laneLabels(l), outcome: o }, value: l.recordsTotal(o) }))));
+    allLanes().flatMap((l) => OUTCOMES.map((o) => ({ labels: { ...laneLabels(l), outcome: o }, value: l.recordsTotal(o) }))),
+  );
   computed(registry, 'oicp_push_lag_seconds', 'Time from a change entering the push node to Hubject acknowledging it with 000.', 'histogram', () => {
     const out: Value[] = [];
     for (const l of allLanes()) {

@@ -403,7 +403,12 @@ export interface FullLoadSource {
  * Counts EVSEs by status and staleness from a StatusStore view (ids/codes/seen rows; an undefined id is a free slot).
  * statuses: EVSE_STATUSES in code order. staleMs <= 0: nothing is stale.
  */
-export function countStatuses(view: { ids: ArrayLike<string | undefined>; codes: ArrayLike<number>; seen: ArrayLike<number> }, statuses: readonly string[], staleMs: number, now: number): Pick<FullLoadSnapshot, 'byStatus' | 'total' | 'stale'> {
+export function countStatuses(
+  view: { ids: ArrayLike<string | undefined>; codes: ArrayLike<number>; seen: ArrayLike<number> },
+  statuses: readonly string[],
+  staleMs: number,
+  now: number,
+): Pick<FullLoadSnapshot, 'byStatus' | 'total' | 'stale'> {
   const counts = new Uint32Array(statuses.length);
   let total = 0;
   let stale = 0;

@@ -23,10 +23,13 @@ export = function (RED: RED) {
   const fail = (res: any, err: unknown) => res.status(500).json({ error: (err as Error)?.message ?? String(err) });
 
   RED.httpAdmin.get('/oicp/metrics', read, (_req: any, res: any) => {
-    metrics.text().then((text) => {
-      res.set('Content-Type', metrics.contentType);
-      res.send(text);
-    }, (err) => fail(res, err));
+    metrics.text().then(
+      (text) => {
+        res.set('Content-Type', metrics.contentType);
+        res.send(text);
+      },
+      (err) => fail(res, err),
+    );
   });
 
   // Live updates run only while an editor has asked for the state lately (the sidebar asks every 30 s): without
@@ -54,7 +57,10 @@ export = function (RED: RED) {
   RED.httpAdmin.post('/oicp/fullload/:nodeId', write, (req: any, res: any) => {
     const src = findFullLoad(req.params.nodeId);
     if (!src) return res.status(404).json({ error: `no full load node '${req.params.nodeId}' is running` });
-    src.fullLoadNow().then((result) => res.json({ result }), (err) => res.status(409).json({ error: (err as Error)?.message ?? String(err) }));
+    src.fullLoadNow().then(
+      (result) => res.json({ result }),
+      (err) => res.status(409).json({ error: (err as Error)?.message ?? String(err) }),
+    );
   });
 
   // Live updates: compared as text without the timestamp, so an idle system publishes nothing.

@@ -43,9 +43,7 @@ export const SLICE_RECORDS = 5000;
  * eRoamingPushEvseStatus body whose OperatorID is the configured one. `operators`: the operator's own OperatorID,
  * or it followed by its sub-operators' (the body must name the own one).
  */
-export function pushEnvelope(
-  payload: unknown, msgAction: unknown, defaultAction: ActionType, operators: Operators, allowEmptyFullLoad = false,
-): PushEnvelope {
+export function pushEnvelope(payload: unknown, msgAction: unknown, defaultAction: ActionType, operators: Operators, allowEmptyFullLoad = false): PushEnvelope {
   const operatorId = ownOperator(operators) ?? '';
   let action: unknown = msgAction ?? defaultAction;
   let list: unknown[];
@@ -96,9 +94,7 @@ export function validateRecords(env: PushEnvelope, operators: Operators, from: n
 }
 
 /** Validates a whole input at once (small messages, tests). */
-export function parsePushInput(
-  payload: unknown, msgAction: unknown, defaultAction: ActionType, operators: Operators, allowEmptyFullLoad = false,
-): PushInput {
+export function parsePushInput(payload: unknown, msgAction: unknown, defaultAction: ActionType, operators: Operators, allowEmptyFullLoad = false): PushInput {
   const env = pushEnvelope(payload, msgAction, defaultAction, operators, allowEmptyFullLoad);
   const records: EvseStatusRecord[] = [];
   validateRecords(env, operators, 0, env.list.length, records);
@@ -107,7 +103,11 @@ export function parsePushInput(
 
 /** As parsePushInput, yielding to the event loop between slices of SLICE_RECORDS. */
 export async function parsePushInputSliced(
-  payload: unknown, msgAction: unknown, defaultAction: ActionType, operators: Operators, allowEmptyFullLoad = false,
+  payload: unknown,
+  msgAction: unknown,
+  defaultAction: ActionType,
+  operators: Operators,
+  allowEmptyFullLoad = false,
 ): Promise<PushInput> {
   const env = pushEnvelope(payload, msgAction, defaultAction, operators, allowEmptyFullLoad);
   const records: EvseStatusRecord[] = [];

@@ -26,9 +26,15 @@ export interface OutboxStore {
 
 export class MemoryOutbox implements OutboxStore {
   private data: OutboxSegment[] = [];
-  load(): OutboxSegment[] { return this.data; }
-  async save(segments: OutboxSegment[]): Promise<void> { this.data = segments; }
-  saveSync(segments: OutboxSegment[]): void { this.data = segments; }
+  load(): OutboxSegment[] {
+    return this.data;
+  }
+  async save(segments: OutboxSegment[]): Promise<void> {
+    this.data = segments;
+  }
+  saveSync(segments: OutboxSegment[]): void {
+    this.data = segments;
+  }
 }
 
 /** A pending fullLoad of at least this many records is written once to a file of its own (see FileOutbox). */
@@ -52,7 +58,10 @@ export class FileOutbox implements OutboxStore {
   // The queue never changes a fullLoad's record array once queued, so the array identifies its list file.
   private readonly listFiles = new Map<EvseStatusRecord[], string>();
   private listSeq = 0;
-  constructor(readonly file: string, readonly operatorId: string) {}
+  constructor(
+    readonly file: string,
+    readonly operatorId: string,
+  ) {}
 
   private get dir(): string {
     return path.dirname(this.file);

@@ -22,14 +22,15 @@ export type BodyBuilder = (action: ActionType, records: EvseStatusRecord[], oper
 /** A lane's transport: receives what its BodyBuilder built. */
 export type LaneTransport = (body: never, signal: AbortSignal) => Promise<PushResult>;
 
-export const statusBody: BodyBuilder = (action, records, operatorId, operatorName) => ({
-  ActionType: action,
-  OperatorEvseStatus: {
-    OperatorID: operatorId,
-    ...(operatorName ? { OperatorName: operatorName } : {}),
-    EvseStatusRecord: records,
-  },
-}) satisfies PushEvseStatusRequest;
+export const statusBody: BodyBuilder = (action, records, operatorId, operatorName) =>
+  ({
+    ActionType: action,
+    OperatorEvseStatus: {
+      OperatorID: operatorId,
+      ...(operatorName ? { OperatorName: operatorName } : {}),
+      EvseStatusRecord: records,
+    },
+  }) satisfies PushEvseStatusRequest;
 
 export interface RecordFailure {
   EvseID: string;
@@ -254,7 +255,9 @@ export class PushQueue extends EventEmitter {
   }
 
   /** Applies settings of a (re)deployed config node; keeps the pending changes. */
-  configure(opts: Pick<QueueOptions, 'operatorName' | 'maxRecords' | 'ratePerMinute' | 'backoffBaseMs' | 'backoffMaxMs' | 'insertMissing' | 'requestTimeoutMs'>): void {
+  configure(
+    opts: Pick<QueueOptions, 'operatorName' | 'maxRecords' | 'ratePerMinute' | 'backoffBaseMs' | 'backoffMaxMs' | 'insertMissing' | 'requestTimeoutMs'>,
+  ): void {
     if (opts.requestTimeoutMs) this.requestTimeoutMs = opts.requestTimeoutMs;
     if (opts.operatorName !== undefined) this.operatorName = opts.operatorName;
     if (opts.maxRecords) this.maxRecords = opts.maxRecords;
@@ -446,16 +449,32 @@ export class PushQueue extends EventEmitter {
 
   get queued(): number {
     let n = 0;
-    for (const b of this.inFlight ? [this.inFlight, ...this.head] : this.head) n += b.records.length + (b.probe ? b.probe.next.length + b.probe.rest.length : 0);
+    for (const b of this.inFlight ? [this.inFlight, ...this.head] : this.head)
+      n += b.records.length + (b.probe ? b.probe.next.length + b.probe.rest.length : 0);
     for (const s of this.segments) n += s.kind === 'list' ? s.records.length : s.entries.size;
     return n;
   }
 
   status(): QueueStatus {
-    const state: QueueStatus['state'] = !this.running ? 'stopped'
-      : this.timer && this.retryAt ? (this.last.class === 'config' ? 'config-error' : 'retrying')
-      : this.inFlight ? 'sending' : 'idle';
-    const s: QueueStatus = { state, queued: this.queued, sent: this.counters.sent, requests: this.counters.requests, lastCode: this.last.code, lastReason: this.last.reason, lastClass: this.last.class, ratePerMinute: this.limiter.cap(this.now()) };
+    const state: QueueStatus['state'] = !this.running
+      ? 'stopped'
+      : this.timer && this.retryAt
+        ? this.last.class === 'config'
+          ? 'config-error'
+          : 'retrying'
+        : this.inFlight
+          ? 'sending'
+          : 'idle';
+    const s: QueueStatus = {
+      state,
+      queued: this.queued,
+      sent: this.counters.sent,
+      requests: this.counters.requests,
+      lastCode: this.last.code,
+      lastReason: this.last.reason,
+      lastClass: this.last.class,
+      ratePerMinute: this.limiter.cap(this.now()),
+    };
     if (this.timer && this.retryAt) s.retryInMs = Math.max(0, this.retryAt - this.now());
     return s;
   }
@@ -469,7 +488,11 @@ export class PushQueue extends EventEmitter {
     };
     for (const b of this.inFlight ? [this.inFlight, ...this.head] : this.head) {
       push(b.action, b.records);
-      if (b.probe) push(baseAction(b), heldBack(b).map((i) => i.record));
+      if (b.probe)
+        push(
+          baseAction(b),
+          heldBack(b).map((i) => i.record),
+        );
     }
     for (const s of this.segments) {
       if (s.building) continue;
@@ -619,20 +642,38 @@ export class PushQueue extends EventEmitter {
     if (result.unreadable !== undefined) {
       // One garbled answer is retried; several in a row mean something between us and Hubject is wrong.
       if (++this.unreadable >= UNREADABLE_LIMIT) {
-        result = { ...result, class: 'config', reason: `${this.unreadable} answers in a row could not be read as an OICP acknowledgement; last: ${result.unreadable}` };
+        result = {
+          ...result,
+          class: 'config',
+          reason: `${this.unreadable} answers in a row could not be read as an OICP acknowledgement; last: ${result.unreadable}`,
+        };
       }
     } else if (result.httpStatus) {
       this.unreadable = 0;
     }
-    this.last = { code: result.statusCode?.Code ?? (result.httpStatus ? String(result.httpStatus) : result.errorCode), reason: result.reason, class: result.class };
+    this.last = {
+      code: result.statusCode?.Code ?? (result.httpStatus ? String(result.httpStatus) : result.errorCode),
+      reason: result.reason,
+      class: result.class,
+    };
     if (this.stats) {
       const now = this.now();
-      this.stats.requestEnded({ class: result.class, httpStatus: result.httpStatus, code: this.last.code, reason: result.reason, records: batch.records.length, now });
+      this.stats.requestEnded({
+        class: result.class,
+        httpStatus: result.httpStatus,
+        code: this.last.code,
+        reason: result.reason,
+        records: batch.records.length,
+        now,
+      });
       if (result.class === 'success') this.stats.ackedBatch(batch.at, batch.records.length, now);
     }
     this.emit('result', {
-      action: batch.action, records: batch.records, attempts: batch.attempts,
-      nodeIds: ownerNodes(batch.owners), result,
+      action: batch.action,
+      records: batch.records,
+      attempts: batch.attempts,
+      nodeIds: ownerNodes(batch.owners),
+      result,
     } satisfies BatchResultEvent);
 
     if (result.class !== 'transient') {
@@ -658,9 +699,8 @@ export class PushQueue extends EventEmitter {
           this.outage.attempts++;
         }
         if (result.httpStatus === 429) this.limiter.slowDown(this.now());
-        let delay = result.class === 'config'
-          ? this.backoffMaxMs
-          : backoffDelay(this.failures, this.backoffBaseMs, this.backoffMaxMs, this.random, result.retryAfterMs);
+        let delay =
+          result.class === 'config' ? this.backoffMaxMs : backoffDelay(this.failures, this.backoffBaseMs, this.backoffMaxMs, this.random, result.retryAfterMs);
         // A request that timed out may still be running at Hubject: a copy sent now could overlap it.
         if (result.errorCode && TIMED_OUT.has(result.errorCode)) delay = Math.max(delay, result.timeoutMs ?? this.requestTimeoutMs);
         this.failures++;
@@ -682,10 +722,7 @@ export class PushQueue extends EventEmitter {
   /** Permanent rejections: the policy in rejection.ts decides what fails and what goes again. */
   private onDataError(batch: Batch, result: PushResult): void {
     const n = batch.records.length;
-    const named = new Set([
-      ...namedPositions(batch.records, result.statusCode?.AdditionalInfo),
-      ...positionsFromFieldReferences(result.validationErrors, n),
-    ]);
+    const named = new Set([...namedPositions(batch.records, result.statusCode?.AdditionalInfo), ...positionsFromFieldReferences(result.validationErrors, n)]);
     const attempt: Attempt<Item> = { action: batch.action, items: toItems(batch), fromUpdate: batch.fromUpdate, bisect: batch.bisect, probe: batch.probe };
     const plan = planRejection(attempt, { code: result.statusCode?.Code, httpStatus: result.httpStatus, named: [...named] }, this.insertMissing);
     if (plan.fail.length) {
@@ -699,8 +736,11 @@ export class PushQueue extends EventEmitter {
     for (let i = 0; i < part.records.length; i++) {
       const owners = part.owners[i]!;
       const failure: RecordFailure = {
-        EvseID: part.records[i]!.EvseID, action, reason: result.reason,
-        code: result.statusCode?.Code, httpStatus: result.httpStatus,
+        EvseID: part.records[i]!.EvseID,
+        action,
+        reason: result.reason,
+        code: result.statusCode?.Code,
+        httpStatus: result.httpStatus,
         additionalInfo: result.statusCode?.AdditionalInfo ?? undefined,
       };
       this.emit('rejected', { failure, nodeIds: ownerNodes([owners]) });
@@ -776,7 +816,13 @@ function heldBack(b: Batch): Item[] {
 function namedPositions(records: EvseStatusRecord[], info: string | null | undefined): Set<number> {
   const out = new Set<number>();
   if (!info) return out;
-  const tokens = new Set(info.toUpperCase().split(/[\s,;'"[\]()]+/).filter(Boolean).map((t) => evseKey(t)));
+  const tokens = new Set(
+    info
+      .toUpperCase()
+      .split(/[\s,;'"[\]()]+/)
+      .filter(Boolean)
+      .map((t) => evseKey(t)),
+  );
   for (let i = 0; i < records.length; i++) if (tokens.has(evseKey(records[i]!.EvseID))) out.add(i);
   return out;
 }

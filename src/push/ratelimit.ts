@@ -13,7 +13,10 @@ export class RollingRateLimiter {
   private readonly starts: RollingWindow;
   private slowSince = -Infinity;
 
-  constructor(readonly limit: number, readonly windowMs = 60_000) {
+  constructor(
+    readonly limit: number,
+    readonly windowMs = 60_000,
+  ) {
     if (!(limit >= 1)) throw new Error('rate limit must be at least 1');
     this.starts = new RollingWindow(windowMs);
   }

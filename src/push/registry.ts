@@ -13,7 +13,10 @@ export function queueKey(operatorId: string, baseUrl: string, operation: Operati
 }
 
 export function outboxPath(userDir: string, operatorId: string, baseUrl: string, operation: Operation = 'status'): string {
-  const safe = operatorId.replace(/\*/g, '_').replace(/\+/g, 'p').replace(/[^A-Za-z0-9_]/g, '');
+  const safe = operatorId
+    .replace(/\*/g, '_')
+    .replace(/\+/g, 'p')
+    .replace(/[^A-Za-z0-9_]/g, '');
   const h = createHash('sha256').update(baseUrl.replace(/\/+$/, '')).digest('hex').slice(0, 10);
   const suffix = operation === 'status' ? '' : `-${operation}`;
   return path.join(userDir, 'oicp', 'outbox', `${safe}-${h}${suffix}.json`);

@@ -84,7 +84,10 @@ export function probePositions(size: number, probes = PROBES): number[] {
 
 function halves<T>(items: T[], action: ActionType): Attempt<T>[] {
   const mid = Math.ceil(items.length / 2);
-  return [{ action, items: items.slice(0, mid), bisect: true }, { action, items: items.slice(mid), bisect: true }];
+  return [
+    { action, items: items.slice(0, mid), bisect: true },
+    { action, items: items.slice(mid), bisect: true },
+  ];
 }
 
 /** The plan for a batch Hubject refused for good. */
@@ -102,12 +105,18 @@ export function planRejection<T>(attempt: Attempt<T>, answer: Answer, insertMiss
     const bad = items.filter((_, i) => isNamed.has(i));
     const rest = items.filter((_, i) => !isNamed.has(i));
     const again: Attempt<T>[] = rest.length ? [{ action, items: rest, fromUpdate: attempt.fromUpdate, bisect: attempt.bisect }] : [];
-    if (fallback) return { fail: [], failAction: reported, resend: [{ action: 'insert', items: bad, fromUpdate: true, bisect: attempt.bisect, probe: attempt.probe }, ...again] };
+    if (fallback)
+      return {
+        fail: [],
+        failAction: reported,
+        resend: [{ action: 'insert', items: bad, fromUpdate: true, bisect: attempt.bisect, probe: attempt.probe }, ...again],
+      };
     if (attempt.probe && n === 1) return probeRefused(attempt.probe, items, answer, reported);
     return { fail: bad, failAction: reported, resend: again };
   }
   if (action === 'fullLoad') return { fail: items, failAction: action, resend: [] }; // a second chunk would wipe the first
-  if (fallback) return { fail: [], failAction: reported, resend: [{ action: 'insert', items, fromUpdate: true, bisect: attempt.bisect, probe: attempt.probe }] };
+  if (fallback)
+    return { fail: [], failAction: reported, resend: [{ action: 'insert', items, fromUpdate: true, bisect: attempt.bisect, probe: attempt.probe }] };
   if (n === 1) {
     if (attempt.probe) return probeRefused(attempt.probe, items, answer, reported);
     return { fail: items, failAction: reported, resend: [] };

@@ -20,6 +20,7 @@ export function queueStatusText(s: QueueStatus): NodeStatus {
   }
   if (s.state === 'stopped') return { fill: 'grey', shape: 'ring', text: `stopped · ${fmt(s.queued)} queued` };
   if (s.lastClass === 'data') return { fill: 'yellow', shape: 'dot', text: `${s.lastCode ?? ''} rejected · ${tail}`.trim() };
-  if (!s.lastCode) return { fill: 'grey', shape: s.state === 'sending' ? 'ring' : 'dot', text: s.state === 'sending' ? `sending · ${fmt(s.queued)} queued` : 'ready' };
+  if (!s.lastCode)
+    return { fill: 'grey', shape: s.state === 'sending' ? 'ring' : 'dot', text: s.state === 'sending' ? `sending · ${fmt(s.queued)} queued` : 'ready' };
   return { fill: 'green', shape: s.state === 'sending' ? 'ring' : 'dot', text: `${s.lastCode} · ${tail}` };
 }

@@ -62,10 +62,15 @@ function renderOperators(ops: AdminOperator[]): string {
   return ops
     .map((op) => {
       const rows = op.evses
-        .map((e) => `<tr><td class="mono">${esc(e.EvseID)}</td><td><span class="st" style="background:${STATUS_COLOURS[e.EvseStatus] ?? '#757575'}">${esc(e.EvseStatus)}</span></td><td class="mono">${esc(time(e.updatedAt))}</td></tr>`)
+        .map(
+          (e) =>
+            `<tr><td class="mono">${esc(e.EvseID)}</td><td><span class="st" style="background:${STATUS_COLOURS[e.EvseStatus] ?? '#757575'}">${esc(e.EvseStatus)}</span></td><td class="mono">${esc(time(e.updatedAt))}</td></tr>`,
+        )
         .join('');
-      return `<h3>${esc(op.OperatorID)}${op.OperatorName ? ' &middot; ' + esc(op.OperatorName) : ''} <span class="muted">(${op.evses.length} EVSEs)</span></h3>`
-        + `<table><thead><tr><th>EvseID</th><th>EvseStatus</th><th>updated (UTC)</th></tr></thead><tbody>${rows}</tbody></table>`;
+      return (
+        `<h3>${esc(op.OperatorID)}${op.OperatorName ? ' &middot; ' + esc(op.OperatorName) : ''} <span class="muted">(${op.evses.length} EVSEs)</span></h3>` +
+        `<table><thead><tr><th>EvseID</th><th>EvseStatus</th><th>updated (UTC)</th></tr></thead><tbody>${rows}</tbody></table>`
+      );
     })
     .join('');
 }
@@ -74,24 +79,29 @@ function renderLog(lines: AdminLogLine[]): string {
   const rows = lines
     .slice()
     .reverse()
-    .map((l) => `<tr><td class="mono">${esc(time(l.startedAt))}</td><td>${esc(l.kind)}</td><td class="mono">${esc(l.operatorId)}</td><td>${esc(l.action)}</td><td>${esc(l.records)}</td><td>${esc(l.httpStatus)}</td><td>${esc(l.code)}</td><td>${l.endedAt !== undefined ? esc(l.endedAt - l.startedAt) : '&hellip;'}</td><td>${esc([l.overlapped ? 'OVERLAP' : '', l.fault ? 'fault:' + l.fault : '', l.note ?? ''].filter(Boolean).join(' '))}</td></tr>`)
+    .map(
+      (l) =>
+        `<tr><td class="mono">${esc(time(l.startedAt))}</td><td>${esc(l.kind)}</td><td class="mono">${esc(l.operatorId)}</td><td>${esc(l.action)}</td><td>${esc(l.records)}</td><td>${esc(l.httpStatus)}</td><td>${esc(l.code)}</td><td>${l.endedAt !== undefined ? esc(l.endedAt - l.startedAt) : '&hellip;'}</td><td>${esc([l.overlapped ? 'OVERLAP' : '', l.fault ? 'fault:' + l.fault : '', l.note ?? ''].filter(Boolean).join(' '))}</td></tr>`,
+    )
     .join('');
   return `<table><thead><tr><th>time</th><th>kind</th><th>OperatorID</th><th>ActionType</th><th>records</th><th>HTTP</th><th>code</th><th>ms</th><th>notes</th></tr></thead><tbody>${rows}</tbody></table>`;
 }
 
 function renderCounters(v: AdminView): string {
   const c = v.counters;
-  return `requests <b>${c.requests}</b> &middot; pushes <b>${c.pushes}</b> &middot; overlaps <b>${c.overlaps}</b> &middot; max in flight <b>${c.maxInFlight}</b> &middot; HTTP 429 <b>${c.http429}</b> (rate limited ${c.rateLimited}) &middot; latency ${v.latencyMs} ms`
-    + (v.refusingConnections ? ' &middot; <b style="color:#c62828">refusing connections</b>' : '');
+  return (
+    `requests <b>${c.requests}</b> &middot; pushes <b>${c.pushes}</b> &middot; overlaps <b>${c.overlaps}</b> &middot; max in flight <b>${c.maxInFlight}</b> &middot; HTTP 429 <b>${c.http429}</b> (rate limited ${c.rateLimited}) &middot; latency ${v.latencyMs} ms` +
+    (v.refusingConnections ? ' &middot; <b style="color:#c62828">refusing connections</b>' : '')
+  );
 }
 
 /** What the codes in the request log mean; the page shows it under the log. */
 export const CODE_LEGEND: ReadonlyArray<readonly [string, string]> = [
   ['000', 'accepted: Hubject holds the status'],
   ['017', 'Unauthorized Access (HTTP 401): OperatorID and client certificate do not match'],
-  ['018', 'an EvseID outside the operator\'s namespace, or twice in one request'],
+  ['018', "an EvseID outside the operator's namespace, or twice in one request"],
   ['022', 'update of an EVSE Hubject does not know, or insert of one it knows (the push node re-sends an update as insert)'],
-  ['400', 'the body fails Hubject\'s schema (validationErrors name the field)'],
+  ['400', "the body fails Hubject's schema (validationErrors name the field)"],
   ['429', 'more than 2000 pushes of one operator in 60 s, or an injected 429: wait for Retry-After'],
   ['503', 'Hubject unavailable (injected): the push node retries with backoff'],
   ['fault:…', 'the answer came from a fault injected below, not from the rules above'],
@@ -101,28 +111,65 @@ export const CODE_LEGEND: ReadonlyArray<readonly [string, string]> = [
  * Fault buttons: each is one call of the admin JSON API (POST /admin/faults, /admin/latency, /admin/refuse) with the
  * effect the push node shows in the editor.
  */
-export const FAULT_CONTROLS: ReadonlyArray<{ id: string; label: string; shows: string; calls: ReadonlyArray<{ method: string; path: string; body?: unknown }> }> = [
-  { id: 'storm503', label: '503 storm (60 s)', shows: 'yellow "retrying in … (503)", a log line after three attempts, green again when it ends',
-    calls: [{ method: 'POST', path: '/admin/faults', body: { kind: 'http', status: 503, durationMs: 60000 } }] },
-  { id: 'rate429', label: '429, Retry-After 10 s (3×)', shows: 'yellow "retrying in 10 s (429)": the node waits as long as Hubject asks',
-    calls: [{ method: 'POST', path: '/admin/faults', body: { kind: 'http', status: 429, retryAfter: 10, count: 3 } }] },
-  { id: 'latency', label: '+2 s latency', shows: 'changes queue up behind the one request in flight and go out as one bundle',
-    calls: [{ method: 'POST', path: '/admin/latency', body: { ms: 2000 } }] },
-  { id: 'refuse', label: 'refuse connections', shows: 'yellow "retrying … (ECONNREFUSED)": Hubject unreachable; changes wait in the outbox',
-    calls: [{ method: 'POST', path: '/admin/refuse', body: { on: true } }] },
-  { id: 'code017', label: '017 Unauthorized (60 s)', shows: 'red "HTTP 401 017 Unauthorized Access": a configuration fault, retried only at the longest backoff',
-    calls: [{ method: 'POST', path: '/admin/faults', body: { kind: 'http', status: 401, durationMs: 60000 } }] },
-  { id: 'heal', label: 'heal', shows: 'clears every fault, latency 0, accepts connections: the node drains its queue and turns green with 000',
-    calls: [{ method: 'DELETE', path: '/admin/faults' }, { method: 'POST', path: '/admin/latency', body: { ms: 0 } }, { method: 'POST', path: '/admin/refuse', body: { on: false } }] },
+export const FAULT_CONTROLS: ReadonlyArray<{
+  id: string;
+  label: string;
+  shows: string;
+  calls: ReadonlyArray<{ method: string; path: string; body?: unknown }>;
+}> = [
+  {
+    id: 'storm503',
+    label: '503 storm (60 s)',
+    shows: 'yellow "retrying in … (503)", a log line after three attempts, green again when it ends',
+    calls: [{ method: 'POST', path: '/admin/faults', body: { kind: 'http', status: 503, durationMs: 60000 } }],
+  },
+  {
+    id: 'rate429',
+    label: '429, Retry-After 10 s (3×)',
+    shows: 'yellow "retrying in 10 s (429)": the node waits as long as Hubject asks',
+    calls: [{ method: 'POST', path: '/admin/faults', body: { kind: 'http', status: 429, retryAfter: 10, count: 3 } }],
+  },
+  {
+    id: 'latency',
+    label: '+2 s latency',
+    shows: 'changes queue up behind the one request in flight and go out as one bundle',
+    calls: [{ method: 'POST', path: '/admin/latency', body: { ms: 2000 } }],
+  },
+  {
+    id: 'refuse',
+    label: 'refuse connections',
+    shows: 'yellow "retrying … (ECONNREFUSED)": Hubject unreachable; changes wait in the outbox',
+    calls: [{ method: 'POST', path: '/admin/refuse', body: { on: true } }],
+  },
+  {
+    id: 'code017',
+    label: '017 Unauthorized (60 s)',
+    shows: 'red "HTTP 401 017 Unauthorized Access": a configuration fault, retried only at the longest backoff',
+    calls: [{ method: 'POST', path: '/admin/faults', body: { kind: 'http', status: 401, durationMs: 60000 } }],
+  },
+  {
+    id: 'heal',
+    label: 'heal',
+    shows: 'clears every fault, latency 0, accepts connections: the node drains its queue and turns green with 000',
+    calls: [
+      { method: 'DELETE', path: '/admin/faults' },
+      { method: 'POST', path: '/admin/latency', body: { ms: 0 } },
+      { method: 'POST', path: '/admin/refuse', body: { on: false } },
+    ],
+  },
 ];
 
 function renderLegend(): string {
-  return `<table class="legend"><tbody>${CODE_LEGEND.map(([c, t]) => `<tr><td class="mono">${esc(c)}</td><td>${esc(t)}</td></tr>`).join('')}</tbody></table>`
-    + '<p class="muted">ActionType: <b>fullLoad</b> replaces every EVSE of the operator, <b>update</b> changes known EVSEs, <b>insert</b> adds new ones, <b>delete</b> removes them.</p>';
+  return (
+    `<table class="legend"><tbody>${CODE_LEGEND.map(([c, t]) => `<tr><td class="mono">${esc(c)}</td><td>${esc(t)}</td></tr>`).join('')}</tbody></table>` +
+    '<p class="muted">ActionType: <b>fullLoad</b> replaces every EVSE of the operator, <b>update</b> changes known EVSEs, <b>insert</b> adds new ones, <b>delete</b> removes them.</p>'
+  );
 }
 
 function renderControls(): string {
-  const rows = FAULT_CONTROLS.map((c) => `<tr><td><button type="button" id="fault-${esc(c.id)}" data-fault="${esc(c.id)}">${esc(c.label)}</button></td><td>${esc(c.shows)}</td></tr>`).join('');
+  const rows = FAULT_CONTROLS.map(
+    (c) => `<tr><td><button type="button" id="fault-${esc(c.id)}" data-fault="${esc(c.id)}">${esc(c.label)}</button></td><td>${esc(c.shows)}</td></tr>`,
+  ).join('');
   return `<table class="controls"><tbody>${rows}</tbody></table><p id="fault-result" class="muted mono" role="status"></p>`;
 }
 
@@ -131,7 +178,12 @@ function renderFaults(v: AdminView): string {
   if (v.refusingConnections) parts.push('<b style="color:#c62828">refusing connections</b>');
   if (v.latencyMs) parts.push(`latency ${esc(v.latencyMs)} ms`);
   for (const f of v.faults as Array<Record<string, unknown>>) {
-    const what = f.kind === 'http' ? `HTTP ${f.status}${f.retryAfter !== undefined ? ` Retry-After ${f.retryAfter} s` : ''}` : f.kind === 'result' ? `code ${f.code}` : String(f.kind);
+    const what =
+      f.kind === 'http'
+        ? `HTTP ${f.status}${f.retryAfter !== undefined ? ` Retry-After ${f.retryAfter} s` : ''}`
+        : f.kind === 'result'
+          ? `code ${f.code}`
+          : String(f.kind);
     const left = typeof f.remaining === 'number' ? `, ${f.remaining} left` : typeof f.until === 'number' ? `, until ${time(f.until)}` : '';
     parts.push(`<span class="fault">${esc(what)}${esc(left)} (hit ${esc(f.hits ?? 0)}×)</span>`);
   }

@@ -181,10 +181,26 @@ class Issuer {
     writeKey(keyFile);
     const tmp = tmpName(certFile);
     openssl([
-      'req', '-config', this.configFile, '-x509', '-new', '-key', keyFile, '-subj', subject(cn), '-days', String(CA_DAYS),
-      '-sha256', '-set_serial', serial(),
-      '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign',
-      '-out', tmp,
+      'req',
+      '-config',
+      this.configFile,
+      '-x509',
+      '-new',
+      '-key',
+      keyFile,
+      '-subj',
+      subject(cn),
+      '-days',
+      String(CA_DAYS),
+      '-sha256',
+      '-set_serial',
+      serial(),
+      '-addext',
+      'basicConstraints=critical,CA:TRUE',
+      '-addext',
+      'keyUsage=critical,keyCertSign,cRLSign',
+      '-out',
+      tmp,
     ]);
     fs.renameSync(tmp, certFile);
   }
@@ -193,8 +209,23 @@ class Issuer {
     writeKey(keyFile);
     const tmp = tmpName(certFile);
     const args = [
-      'req', '-config', this.configFile, '-new', '-key', keyFile, '-subj', subject(cn),
-      '-CA', ca.cert, '-CAkey', ca.key, '-set_serial', serial(), '-days', String(LEAF_DAYS), '-sha256',
+      'req',
+      '-config',
+      this.configFile,
+      '-new',
+      '-key',
+      keyFile,
+      '-subj',
+      subject(cn),
+      '-CA',
+      ca.cert,
+      '-CAkey',
+      ca.key,
+      '-set_serial',
+      serial(),
+      '-days',
+      String(LEAF_DAYS),
+      '-sha256',
     ];
     for (const e of ext) args.push('-addext', e);
     openssl([...args, '-out', tmp]);
@@ -211,10 +242,31 @@ class Issuer {
     openssl(['req', '-config', this.configFile, '-new', '-key', keyFile, '-subj', subject(cn), '-out', csr]);
     const now = Date.now();
     const tmp = tmpName(certFile);
-    openssl([
-      'ca', '-batch', '-config', 'ca.cnf', '-notext', '-preserveDN', '-in', csr, '-cert', ca.cert, '-keyfile', ca.key,
-      '-startdate', asn1Time(now - 30 * DAY_MS), '-enddate', asn1Time(now - 2 * DAY_MS), '-extensions', 'client_ext', '-out', tmp,
-    ], this.work);
+    openssl(
+      [
+        'ca',
+        '-batch',
+        '-config',
+        'ca.cnf',
+        '-notext',
+        '-preserveDN',
+        '-in',
+        csr,
+        '-cert',
+        ca.cert,
+        '-keyfile',
+        ca.key,
+        '-startdate',
+        asn1Time(now - 30 * DAY_MS),
+        '-enddate',
+        asn1Time(now - 2 * DAY_MS),
+        '-extensions',
+        'client_ext',
+        '-out',
+        tmp,
+      ],
+      this.work,
+    );
     fs.renameSync(tmp, certFile);
   }
 }
@@ -227,7 +279,10 @@ function asn1Time(ms: number): string {
 
 /** File-name-safe form of an OperatorID ('*' -> '_', '+' -> 'p'); DE*ABC and DEABC stay distinct. */
 function fileSafe(operatorId: string): string {
-  return operatorId.replace(/\*/g, '_').replace(/\+/g, 'p').replace(/[^A-Za-z0-9_p-]/g, '-');
+  return operatorId
+    .replace(/\*/g, '_')
+    .replace(/\+/g, 'p')
+    .replace(/[^A-Za-z0-9_p-]/g, '-');
 }
 
 /**
@@ -282,15 +337,30 @@ export function createCertificates(dir: string, opts: CreateCertificatesOptions 
     const demoCa = { cert: paths.caCert, key: paths.caKey };
     const otherCa = { cert: paths.otherCaCert, key: otherCaKey };
 
-    const ensureLeaf = (cert: string, key: string, cn: string, ca: { cert: string; key: string }, x: { x509: X509Certificate; fresh: boolean }, ext: string[], san?: string[]): void => {
+    const ensureLeaf = (
+      cert: string,
+      key: string,
+      cn: string,
+      ca: { cert: string; key: string },
+      x: { x509: X509Certificate; fresh: boolean },
+      ext: string[],
+      san?: string[],
+    ): void => {
       if (!x.fresh && reusable(cert, key, { issuer: x.x509, cn, san })) return;
       issuer.leaf(cert, key, cn, ca, ext);
     };
     const localSan = ['IP Address:127.0.0.1', 'DNS:localhost'];
     ensureLeaf(paths.serverCert, paths.serverKey, 'localhost', demoCa, demo, [...SERVER_EXT, LOCAL_SAN], localSan);
     ensureLeaf(paths.otherServerCert, paths.otherServerKey, 'localhost', otherCa, other, [...SERVER_EXT, LOCAL_SAN], localSan);
-    ensureLeaf(paths.wrongHostServerCert, paths.wrongHostServerKey, 'wrong.example', demoCa, demo,
-      [...SERVER_EXT, 'subjectAltName=DNS:wrong.example'], ['DNS:wrong.example']);
+    ensureLeaf(
+      paths.wrongHostServerCert,
+      paths.wrongHostServerKey,
+      'wrong.example',
+      demoCa,
+      demo,
+      [...SERVER_EXT, 'subjectAltName=DNS:wrong.example'],
+      ['DNS:wrong.example'],
+    );
 
     for (const op of operatorIds) {
       const c = { cert: p(`client-${fileSafe(op)}.crt`), key: p(`client-${fileSafe(op)}.key`) };

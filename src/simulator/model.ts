@@ -82,7 +82,7 @@ export function faultBody(errors: Array<{ fieldReference: string; errorMessage: 
 export function ackBody(result: boolean | null, code: string, additionalInfo: string | null, description?: string): unknown {
   return {
     Result: result,
-    StatusCode: { Code: code, Description: code === '000' ? null : description ?? codeInfo(code).description, AdditionalInfo: additionalInfo },
+    StatusCode: { Code: code, Description: code === '000' ? null : (description ?? codeInfo(code).description), AdditionalInfo: additionalInfo },
     SessionID: null,
     CPOPartnerSessionID: null,
     EMPPartnerSessionID: null,

@@ -18,17 +18,19 @@ import type { TLSSocket } from 'node:tls';
 import { z } from 'zod';
 import { codeInfo } from '../oicp/codes';
 import { evseKey } from '../oicp/ids';
+import { EvseIDSchema, EvseStatusSchema, OperatorIDSchema, type ActionType, type EvseStatus, type EvseStatusRecord } from '../oicp/schemas';
 import {
-  EvseIDSchema,
-  EvseStatusSchema,
-  OperatorIDSchema,
-  type ActionType,
-  type EvseStatus,
-  type EvseStatusRecord,
-} from '../oicp/schemas';
-import {
-  HubjectModel, STATUS_017, ackBody, faultBody, fieldReference, opKeyOf, sameText, validationErrors,
-  type EvseState, type Verdict, type ZodIssueLike,
+  HubjectModel,
+  STATUS_017,
+  ackBody,
+  faultBody,
+  fieldReference,
+  opKeyOf,
+  sameText,
+  validationErrors,
+  type EvseState,
+  type Verdict,
+  type ZodIssueLike,
 } from './model';
 import { renderAdminPage, type AdminView } from './admin-page';
 import { readCertOperatorId, type CertPaths } from './certs';
@@ -98,7 +100,10 @@ export const FaultSchema = z.discriminatedUnion('kind', [
     /** Response body; a plausible default per status otherwise. */
     body: z.unknown().optional(),
     /** Without body: answer with an OICP body {StatusCode: {Code: code}} (e.g. 500 with code 500). */
-    code: z.string().regex(/^[0-9]{3}$/).optional(),
+    code: z
+      .string()
+      .regex(/^[0-9]{3}$/)
+      .optional(),
     /** Without body, for 400: a FaultBody naming the EvseStatus of the record at this index of the request. */
     index: z.number().int().min(0).optional(),
     ...CommonFaultFields,
@@ -225,7 +230,10 @@ class RingBuffer<T> {
 }
 
 class HttpError extends Error {
-  constructor(readonly status: number, message: string) {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -270,7 +278,8 @@ function readBody(req: http.IncomingMessage, limit: number): Promise<Buffer> {
 /** Pulls the EvseIDs out of a body that may not validate, for fault matching and the log. */
 function looseRecords(body: unknown): { action?: string; evseIds: string[] } {
   const b = body as { ActionType?: unknown; OperatorEvseStatus?: { EvseStatusRecord?: unknown } } | null;
-  const recs = b && typeof b === 'object' && b.OperatorEvseStatus && Array.isArray(b.OperatorEvseStatus.EvseStatusRecord) ? b.OperatorEvseStatus.EvseStatusRecord : [];
+  const recs =
+    b && typeof b === 'object' && b.OperatorEvseStatus && Array.isArray(b.OperatorEvseStatus.EvseStatusRecord) ? b.OperatorEvseStatus.EvseStatusRecord : [];
   const evseIds: string[] = [];
   for (const r of recs as unknown[]) {
     const id = r && typeof r === 'object' ? (r as { EvseID?: unknown }).EvseID : undefined;
@@ -383,10 +392,7 @@ export class HubjectSimulator {
     for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
     this.refusal.stop();
-    await Promise.all([
-      this.closeServer(this.front, this.apiSockets),
-      this.admin ? this.closeServer(this.admin, this.adminSockets) : Promise.resolve(),
-    ]);
+    await Promise.all([this.closeServer(this.front, this.apiSockets), this.admin ? this.closeServer(this.admin, this.adminSockets) : Promise.resolve()]);
   }
 
   /**
@@ -785,7 +791,12 @@ export class HubjectSimulator {
       s.rateLimited++;
       entry.note = 'rate limit';
       await this.sleep(this.latency);
-      this.send(res, 429, { message: `Too Many Requests: more than ${this.rateLimit} eRoamingPushEvseStatus calls of this operator within 60 s` }, { 'Retry-After': String(retryAfter) });
+      this.send(
+        res,
+        429,
+        { message: `Too Many Requests: more than ${this.rateLimit} eRoamingPushEvseStatus calls of this operator within 60 s` },
+        { 'Retry-After': String(retryAfter) },
+      );
       return;
     }
 
@@ -846,7 +857,14 @@ export class HubjectSimulator {
         if (body === undefined) {
           if (fault.status === 401) body = { StatusCode: STATUS_017 };
           else if (fault.status === 404) body = { StatusCode: { Code: '300', Description: 'Partner not found', AdditionalInfo: null } };
-          else if (fault.status === 200) body = { Result: true, StatusCode: { Code: '000', Description: null, AdditionalInfo: null }, SessionID: null, CPOPartnerSessionID: null, EMPPartnerSessionID: null };
+          else if (fault.status === 200)
+            body = {
+              Result: true,
+              StatusCode: { Code: '000', Description: null, AdditionalInfo: null },
+              SessionID: null,
+              CPOPartnerSessionID: null,
+              EMPPartnerSessionID: null,
+            };
           else body = { message: `${http.STATUS_CODES[fault.status] ?? 'HTTP ' + fault.status} (simulated)` };
         }
         this.send(res, fault.status, body, headers);
@@ -855,7 +873,14 @@ export class HubjectSimulator {
     }
   }
 
-  private ack(res: http.ServerResponse, entry: RequestLogEntry, result: boolean | null, code: string, additionalInfo: string | null, description?: string): void {
+  private ack(
+    res: http.ServerResponse,
+    entry: RequestLogEntry,
+    result: boolean | null,
+    code: string,
+    additionalInfo: string | null,
+    description?: string,
+  ): void {
     entry.code = code;
     if (additionalInfo) entry.note = additionalInfo;
     this.send(res, 200, ackBody(result, code, additionalInfo, description));
@@ -883,7 +908,16 @@ export class HubjectSimulator {
     }
     // The official OpenAPI has one path with three body shapes; Hubject also serves -by-id and -by-operator-id paths.
     const obj = json && typeof json === 'object' ? (json as Record<string, unknown>) : {};
-    const variant = op === 'status-records-by-id' ? 'byId' : op === 'status-records-by-operator-id' ? 'byOperatorId' : 'EvseID' in obj ? 'byId' : 'OperatorID' in obj ? 'byOperatorId' : 'all';
+    const variant =
+      op === 'status-records-by-id'
+        ? 'byId'
+        : op === 'status-records-by-operator-id'
+          ? 'byOperatorId'
+          : 'EvseID' in obj
+            ? 'byId'
+            : 'OperatorID' in obj
+              ? 'byOperatorId'
+              : 'all';
     entry.action = variant;
     const success = { Code: '000', Description: 'Success' };
 
@@ -933,16 +967,28 @@ export class HubjectSimulator {
     const s = this.stats;
     return {
       url: this.url,
-      counters: { requests: s.requests, pushes: s.pushes, overlaps: s.overlaps, maxInFlight: s.maxInFlight, rateLimited: s.rateLimited, http429: s.byStatus[429] ?? 0 },
+      counters: {
+        requests: s.requests,
+        pushes: s.pushes,
+        overlaps: s.overlaps,
+        maxInFlight: s.maxInFlight,
+        rateLimited: s.rateLimited,
+        http429: s.byStatus[429] ?? 0,
+      },
       latencyMs: this.latency,
       refusingConnections: this.refusing,
       faults: this.faults.map((f) => ({ id: f.id, ...f.fault, remaining: f.remaining, until: f.until, hits: f.hits })),
       operators: [...this.model.state.values()].map((st) => ({
         OperatorID: st.OperatorID,
         ...(st.OperatorName !== undefined ? { OperatorName: st.OperatorName } : {}),
-        evses: [...st.evses.values()].sort((a, b) => a.EvseID.localeCompare(b.EvseID)).map((e) => ({ EvseID: e.EvseID, EvseStatus: e.EvseStatus, updatedAt: e.updatedAt })),
+        evses: [...st.evses.values()]
+          .sort((a, b) => a.EvseID.localeCompare(b.EvseID))
+          .map((e) => ({ EvseID: e.EvseID, EvseStatus: e.EvseStatus, updatedAt: e.updatedAt })),
       })),
-      log: this.log.toArray().slice(-logLines).map((e) => ({ ...e })),
+      log: this.log
+        .toArray()
+        .slice(-logLines)
+        .map((e) => ({ ...e })),
     };
   }
 
@@ -974,7 +1020,11 @@ export class HubjectSimulator {
 
     if (pathname === '/' && method === 'GET') {
       const html = renderAdminPage(this.adminView());
-      res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store', 'Content-Security-Policy': "default-src 'self'; script-src 'unsafe-inline'; style-src 'unsafe-inline'" });
+      res.writeHead(200, {
+        'Content-Type': 'text/html; charset=utf-8',
+        'Cache-Control': 'no-store',
+        'Content-Security-Policy': "default-src 'self'; script-src 'unsafe-inline'; style-src 'unsafe-inline'",
+      });
       res.end(html);
       return;
     }
@@ -1000,7 +1050,8 @@ export class HubjectSimulator {
         const faults: Fault[] = [];
         for (const f of list) {
           const p = FaultSchema.safeParse(f);
-          if (!p.success) throw new HttpError(400, `invalid fault: ${p.error.issues.map((i) => `${fieldReference(i.path) || 'fault'}: ${i.message}`).join('; ')}`);
+          if (!p.success)
+            throw new HttpError(400, `invalid fault: ${p.error.issues.map((i) => `${fieldReference(i.path) || 'fault'}: ${i.message}`).join('; ')}`);
           faults.push(p.data);
         }
         const ids = faults.map((f) => this.injectFault(f));

@@ -12,7 +12,10 @@ export class TlsRefusal {
   private dir?: string;
   private port?: Promise<number>;
 
-  constructor(private readonly cert: Buffer, private readonly key: Buffer) {}
+  constructor(
+    private readonly cert: Buffer,
+    private readonly key: Buffer,
+  ) {}
 
   /** Port of the refusing endpoint on 127.0.0.1, started on first use. */
   private endpoint(): Promise<number> {
@@ -24,8 +27,26 @@ export class TlsRefusal {
       fs.writeFileSync(certFile, this.cert);
       fs.writeFileSync(keyFile, this.key, { mode: 0o600 });
       // The server's own certificate as the only CA: no client certificate chains to it.
-      const proc = spawn('openssl', ['s_server', '-accept', '127.0.0.1:0', '-tls1_3', '-Verify', '1', '-verify_return_error',
-        '-CAfile', certFile, '-cert', certFile, '-key', keyFile, '-www'], { stdio: ['ignore', 'pipe', 'pipe'] });
+      const proc = spawn(
+        'openssl',
+        [
+          's_server',
+          '-accept',
+          '127.0.0.1:0',
+          '-tls1_3',
+          '-Verify',
+          '1',
+          '-verify_return_error',
+          '-CAfile',
+          certFile,
+          '-cert',
+          certFile,
+          '-key',
+          keyFile,
+          '-www',
+        ],
+        { stdio: ['ignore', 'pipe', 'pipe'] },
+      );
       this.proc = proc;
       let out = '';
       proc.stdout!.on('data', (d: Buffer) => {
@@ -43,15 +64,18 @@ export class TlsRefusal {
   /** Hands a raw client connection to the refusing endpoint. */
   pipe(socket: net.Socket): void {
     socket.pause();
-    this.endpoint().then((port) => {
-      const upstream = net.connect(port, '127.0.0.1');
-      upstream.on('error', () => socket.destroy());
-      socket.on('error', () => upstream.destroy());
-      socket.on('close', () => upstream.destroy());
-      // pipe() ends the client's side once openssl closes, after its alert is written (destroy could drop it).
-      socket.pipe(upstream).pipe(socket);
-      socket.resume();
-    }, () => socket.destroy());
+    this.endpoint().then(
+      (port) => {
+        const upstream = net.connect(port, '127.0.0.1');
+        upstream.on('error', () => socket.destroy());
+        socket.on('error', () => upstream.destroy());
+        socket.on('close', () => upstream.destroy());
+        // pipe() ends the client's side once openssl closes, after its alert is written (destroy could drop it).
+        socket.pipe(upstream).pipe(socket);
+        socket.resume();
+      },
+      () => socket.destroy(),
+    );
   }
 
   stop(): void {

@@ -57,7 +57,10 @@ describe('e2e: the Node-RED editor in chromium', function () {
     red = new RedProcess({
       flows: [],
       env: {
-        OICP_SIM_URL: s.url, OICP_SIM_CERT: c.cert, OICP_SIM_KEY: c.key, OICP_SIM_CA: s.certs.caCert,
+        OICP_SIM_URL: s.url,
+        OICP_SIM_CERT: c.cert,
+        OICP_SIM_KEY: c.key,
+        OICP_SIM_CA: s.certs.caCert,
         // No "Enable Update Notifications" dialog over the editor (and no calls home from the runtime).
         NODE_RED_DISABLE_TELEMETRY: '1',
       },
@@ -94,7 +97,10 @@ describe('e2e: the Node-RED editor in chromium', function () {
   after(async function () {
     this.timeout(30000);
     if (browser) await browser.close().catch(() => undefined);
-    if (red) { await red.stop(); red.cleanup(); }
+    if (red) {
+      await red.stop();
+      red.cleanup();
+    }
     if (sim) await sim.stop();
   });
 
@@ -172,13 +178,21 @@ describe('e2e: the Node-RED editor in chromium', function () {
     const example5 = JSON.parse(fs.readFileSync(path.join(ROOT, 'examples', `${DEMO_EXAMPLE}.json`), 'utf8'));
     const flowNodes = example5.filter((n) => n.z);
     let count = 0;
-    await until(async () => (count = await page.locator('#red-ui-workspace-chart g.red-ui-flow-node').count()) === flowNodes.length, 10000,
-      `${flowNodes.length} nodes in the workspace`, () => `${count} there`);
+    await until(
+      async () => (count = await page.locator('#red-ui-workspace-chart g.red-ui-flow-node').count()) === flowNodes.length,
+      10000,
+      `${flowNodes.length} nodes in the workspace`,
+      () => `${count} there`,
+    );
     for (const type of Object.keys(PALETTE)) await (await workspaceNode(type)).waitFor({ state: 'visible' });
     const invalid = await page.evaluate(() => {
       const bad = [];
-      RED.nodes.eachNode((n) => { if (n.valid === false) bad.push(`${n.type} ${n.id}`); });
-      RED.nodes.eachConfig((n) => { if (n.valid === false) bad.push(`${n.type} ${n.id}`); });
+      RED.nodes.eachNode((n) => {
+        if (n.valid === false) bad.push(`${n.type} ${n.id}`);
+      });
+      RED.nodes.eachConfig((n) => {
+        if (n.valid === false) bad.push(`${n.type} ${n.id}`);
+      });
       return bad;
     });
     assert.deepStrictEqual(invalid, [], 'the demo imports without invalid nodes');
@@ -192,7 +206,10 @@ describe('e2e: the Node-RED editor in chromium', function () {
     // Node-RED asks for confirmation when it thinks something is off (invalid or unknown nodes); confirm then.
     const confirm = page.locator('#red-ui-deploy-dialog-confirm-deploy-deploy');
     const outcome = await Promise.race([
-      page.locator('.red-ui-notification', { hasText: 'Successfully deployed' }).waitFor({ state: 'visible' }).then(() => 'deployed'),
+      page
+        .locator('.red-ui-notification', { hasText: 'Successfully deployed' })
+        .waitFor({ state: 'visible' })
+        .then(() => 'deployed'),
       confirm.waitFor({ state: 'visible' }).then(() => 'confirm'),
     ]);
     if (outcome === 'confirm') {
@@ -210,8 +227,12 @@ describe('e2e: the Node-RED editor in chromium', function () {
     const push = await workspaceNode('oicp-push-evse-status');
     const label = push.locator('.red-ui-flow-node-status-label');
     let seen = '';
-    await until(async () => /^000\b/.test((seen = (await label.textContent()) || '')), 40000, 'push node status starting with 000',
-      () => `last status text '${seen}'`);
+    await until(
+      async () => /^000\b/.test((seen = (await label.textContent()) || '')),
+      40000,
+      'push node status starting with 000',
+      () => `last status text '${seen}'`,
+    );
     const text = await label.textContent();
     const dot = await push.locator('.red-ui-flow-node-status').getAttribute('class');
     assert.match(dot, /red-ui-flow-node-status-dot-green|red-ui-flow-node-status-ring-green/, `push status shape: ${dot}, text ${text}`);
@@ -220,18 +241,27 @@ describe('e2e: the Node-RED editor in chromium', function () {
     await until(async () => /green/.test((await map.locator('.red-ui-flow-node-status').getAttribute('class')) || ''), 20000, 'ocpp status node green');
     // What the editor shows matches what Hubject (the simulator) got.
     const held = pullStatuses(sim, 'DE*ABC');
-    for (const cb of ['1001', '1002', '1003']) for (const c of [1, 2]) assert.ok(held[`DE*ABC*E${cb}*${c}`], `simulator holds DE*ABC*E${cb}*${c}: ${JSON.stringify(held)}`);
+    for (const cb of ['1001', '1002', '1003'])
+      for (const c of [1, 2]) assert.ok(held[`DE*ABC*E${cb}*${c}`], `simulator holds DE*ABC*E${cb}*${c}: ${JSON.stringify(held)}`);
 
     // The acknowledgements reach the debug sidebar.
     await page.click('#red-ui-tab-debug-link-button');
     await page.locator('.red-ui-debug-msg', { hasText: '"000"' }).first().waitFor({ state: 'visible', timeout: 10000 });
     await page.mouse.move(700, 650); // off the debug tab button: its tooltip goes
-    await page.locator('.red-ui-popover').first().waitFor({ state: 'detached', timeout: 5000 }).catch(() => undefined);
+    await page
+      .locator('.red-ui-popover')
+      .first()
+      .waitFor({ state: 'detached', timeout: 5000 })
+      .catch(() => undefined);
     await shot('4-debug-acknowledgements');
 
     // The README's picture: the whole demo after deploy with its green statuses. The sidebar is hidden (ctrl+space)
     // and the view zoomed out to 0.8 so the flow fits 1400 x 800; both are put back afterwards.
-    await page.locator('.red-ui-notification').first().waitFor({ state: 'detached', timeout: 15000 }).catch(() => undefined);
+    await page
+      .locator('.red-ui-notification')
+      .first()
+      .waitFor({ state: 'detached', timeout: 15000 })
+      .catch(() => undefined);
     await page.keyboard.press('Control+Space');
     await page.locator('#red-ui-sidebar').waitFor({ state: 'hidden' });
     await page.click('#red-ui-view-zoom-out');
@@ -245,7 +275,11 @@ describe('e2e: the Node-RED editor in chromium', function () {
       document.activeElement.blur();
     });
     await page.mouse.move(700, 650); // off the zoom buttons: no tooltip
-    await page.locator('.red-ui-popover').first().waitFor({ state: 'detached', timeout: 5000 }).catch(() => undefined);
+    await page
+      .locator('.red-ui-popover')
+      .first()
+      .waitFor({ state: 'detached', timeout: 5000 })
+      .catch(() => undefined);
     await page.waitForTimeout(300); // let the scroll, redraw and tooltip fade settle
     const file = await shot('4-demo-flow');
     if (!fs.existsSync(DOCS_SHOT) || process.env.OICP_UPDATE_DOCS === '1') {
@@ -313,7 +347,10 @@ describe('e2e: the Node-RED editor in chromium', function () {
     await faulted.selectOption('Unknown');
 
     // The lookup table takes a row; a foreign EvseID is marked, a valid one is not.
-    await tray.locator('.red-ui-editableList', { has: page.locator('#node-input-lookup-container') }).locator('.red-ui-editableList-addButton').click();
+    await tray
+      .locator('.red-ui-editableList', { has: page.locator('#node-input-lookup-container') })
+      .locator('.red-ui-editableList-addButton')
+      .click();
     const evse = tray.locator('#node-input-lookup-container .oicp-lookup-evse').last();
     await tray.locator('#node-input-lookup-container .oicp-lookup-cb').last().fill('1001');
     await tray.locator('#node-input-lookup-container .oicp-lookup-conn').last().fill('1');
@@ -330,7 +367,10 @@ describe('e2e: the Node-RED editor in chromium', function () {
       return { mapping: n.mapping, lookup: n.lookup };
     });
     assert.strictEqual(saved.mapping.Faulted, 'Unknown');
-    assert.deepStrictEqual(saved.lookup.map((r) => [r.chargeBoxId, String(r.connector), r.EvseID]), [['1001', '1', 'DE*ABC*E9001']]);
+    assert.deepStrictEqual(
+      saved.lookup.map((r) => [r.chargeBoxId, String(r.connector), r.EvseID]),
+      [['1001', '1', 'DE*ABC*E9001']],
+    );
   });
 
   /** The text of the tooltip Node-RED attaches to an invalid field, shown by hovering it. */
@@ -343,11 +383,55 @@ describe('e2e: the Node-RED editor in chromium', function () {
 
   it('flags a QA config whose tls-config has no client certificate before deploy, and says why', async function () {
     const valid = await page.evaluate(() => {
-      RED.view.importNodes([
-        { id: 'e2etlsempty', type: 'tls-config', name: 'no client certificate', cert: '', key: '', ca: '', certname: '', keyname: '', caname: '', servername: '', verifyservercert: true, alpnprotocol: '' },
-        { id: 'e2ehubqa', type: 'oicp-hubject-config', name: 'QA without certificate', environment: 'qa', url: '', operatorId: 'DE*ABC', subOperatorIds: '', operatorName: '', tls: 'e2etlsempty', timeout: 30, rateLimit: 2000, retryBase: 1, retryMax: 300, maxRecords: 500, insertMissing: true },
-        { id: 'e2epushqa', type: 'oicp-push-evse-status', z: RED.workspaces.active(), name: 'push QA', hubject: 'e2ehubqa', action: 'update', maxRecords: '', insertMissing: true, x: 700, y: 560, wires: [] },
-      ], { generateIds: false });
+      RED.view.importNodes(
+        [
+          {
+            id: 'e2etlsempty',
+            type: 'tls-config',
+            name: 'no client certificate',
+            cert: '',
+            key: '',
+            ca: '',
+            certname: '',
+            keyname: '',
+            caname: '',
+            servername: '',
+            verifyservercert: true,
+            alpnprotocol: '',
+          },
+          {
+            id: 'e2ehubqa',
+            type: 'oicp-hubject-config',
+            name: 'QA without certificate',
+            environment: 'qa',
+            url: '',
+            operatorId: 'DE*ABC',
+            subOperatorIds: '',
+            operatorName: '',
+            tls: 'e2etlsempty',
+            timeout: 30,
+            rateLimit: 2000,
+            retryBase: 1,
+            retryMax: 300,
+            maxRecords: 500,
+            insertMissing: true,
+          },
+          {
+            id: 'e2epushqa',
+            type: 'oicp-push-evse-status',
+            z: RED.workspaces.active(),
+            name: 'push QA',
+            hubject: 'e2ehubqa',
+            action: 'update',
+            maxRecords: '',
+            insertMissing: true,
+            x: 700,
+            y: 560,
+            wires: [],
+          },
+        ],
+        { generateIds: false },
+      );
       return { hub: RED.nodes.node('e2ehubqa').valid, push: RED.nodes.node('e2epushqa').valid };
     });
     assert.deepStrictEqual(valid, { hub: false, push: false }, 'the config and the push node using it are invalid before deploy');

@@ -16,7 +16,11 @@ const { RedProcess, freePort, ROOT } = require('../support/red-process');
 const { ensureChromium, CHROMIUM_ARGS, until } = require('./support');
 
 const SHOTS = path.join(__dirname, 'screenshots');
-const EXAMPLES = fs.readdirSync(path.join(ROOT, 'examples')).filter((f) => f.endsWith('.json')).sort().map((f) => f.slice(0, -5));
+const EXAMPLES = fs
+  .readdirSync(path.join(ROOT, 'examples'))
+  .filter((f) => f.endsWith('.json'))
+  .sort()
+  .map((f) => f.slice(0, -5));
 const DEMO_TAB = 'OICP demo (local simulator)';
 
 async function shot(page, name) {
@@ -43,7 +47,8 @@ async function overlapsOnActiveTab(page, z) {
       for (let j = i + 1; j < ns.length; j++) {
         const a = ns[i];
         const b = ns[j];
-        if (Math.abs(a.x - b.x) * 2 < a.w + b.w && Math.abs(a.y - b.y) * 2 < a.h + b.h) out.push(`${a.type} ${a.id} (${a.w}x${a.h} at ${a.x},${a.y}) / ${b.type} ${b.id} (${b.w}x${b.h} at ${b.x},${b.y})`);
+        if (Math.abs(a.x - b.x) * 2 < a.w + b.w && Math.abs(a.y - b.y) * 2 < a.h + b.h)
+          out.push(`${a.type} ${a.id} (${a.w}x${a.h} at ${a.x},${a.y}) / ${b.type} ${b.id} (${b.w}x${b.h} at ${b.x},${b.y})`);
       }
     }
     return { count: ns.length, overlaps: out };
@@ -85,8 +90,16 @@ describe('e2e: the first hour of an integrator', function () {
         env: { ...process.env, ...Object.fromEntries(Object.entries(ports).map(([k, v]) => [k, String(v)])), DEMO_DIR: demoDir },
         stdio: ['ignore', 'pipe', 'pipe'],
       });
-      for (const s of [child.stdout, child.stderr]) s.on('data', (d) => { out += d.toString(); });
-      await until(() => /demo is running/.test(out) || child.exitCode !== null, 90000, 'npm start printing "demo is running"', () => out.slice(-3000));
+      for (const s of [child.stdout, child.stderr])
+        s.on('data', (d) => {
+          out += d.toString();
+        });
+      await until(
+        () => /demo is running/.test(out) || child.exitCode !== null,
+        90000,
+        'npm start printing "demo is running"',
+        () => out.slice(-3000),
+      );
       assert.strictEqual(child.exitCode, null, `npm start exited:\n${out}`);
     });
 
@@ -116,12 +129,22 @@ describe('e2e: the first hour of an integrator', function () {
 
     it('a second npm start on the same editor port stops with one line naming the port and PORT, before "demo is running"', async function () {
       // Free simulator ports, so only PORT clashes.
-      const env = { ...process.env, PORT: String(ports.PORT), SIM_PORT: String(await freePort()), SIM_ADMIN_PORT: String(await freePort()), DEMO_DIR: path.join(demoDir, 'second') };
+      const env = {
+        ...process.env,
+        PORT: String(ports.PORT),
+        SIM_PORT: String(await freePort()),
+        SIM_ADMIN_PORT: String(await freePort()),
+        DEMO_DIR: path.join(demoDir, 'second'),
+      };
       const second = spawn(process.execPath, [path.join(ROOT, 'scripts', 'start.js')], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
       let text = '';
       let errText = '';
-      second.stdout.on('data', (d) => { text += d; });
-      second.stderr.on('data', (d) => { errText += d; });
+      second.stdout.on('data', (d) => {
+        text += d;
+      });
+      second.stderr.on('data', (d) => {
+        errText += d;
+      });
       const code = await new Promise((r) => second.once('exit', r));
       assert.notStrictEqual(code, 0);
       assert.doesNotMatch(text, /demo is running/);
@@ -149,29 +172,43 @@ describe('e2e: the first hour of an integrator', function () {
       assert.ok(n >= 10, `${n} nodes drawn`);
       for (let i = 0; i < n; i++) {
         const b = await nodes.nth(i).boundingBox();
-        assert.ok(b && b.x >= chart.x && b.y >= chart.y && b.x + b.width <= chart.x + chart.width && b.y + b.height <= chart.y + chart.height,
-          `node ${i} at ${JSON.stringify(b)} outside the visible chart ${JSON.stringify(chart)}`);
+        assert.ok(
+          b && b.x >= chart.x && b.y >= chart.y && b.x + b.width <= chart.x + chart.width && b.y + b.height <= chart.y + chart.height,
+          `node ${i} at ${JSON.stringify(b)} outside the visible chart ${JSON.stringify(chart)}`,
+        );
       }
       const { overlaps } = await overlapsOnActiveTab(editor);
       assert.deepStrictEqual(overlaps, []);
     });
 
-    it('the simulator page\'s buttons drive the push node: 503 storm -> yellow, 017 -> red, heal -> green 000', async function () {
+    it("the simulator page's buttons drive the push node: 503 storm -> yellow, 017 -> red, heal -> green 000", async function () {
       this.timeout(240000);
       const pushId = await editor.evaluate(() => RED.nodes.filterNodes({ type: 'oicp-push-evse-status', z: RED.workspaces.active() })[0].id);
       const status = editor.locator(`#red-ui-workspace-chart g.red-ui-flow-node[id="${pushId}"]`);
       // Shape and text read in one go: the editor redraws both together.
-      const read = () => status.evaluate((g) => ({
-        cls: (g.querySelector('.red-ui-flow-node-status') || { getAttribute: () => '' }).getAttribute('class') || '',
-        text: (g.querySelector('.red-ui-flow-node-status-label') || {}).textContent || '',
-      }));
+      const read = () =>
+        status.evaluate((g) => ({
+          cls: (g.querySelector('.red-ui-flow-node-status') || { getAttribute: () => '' }).getAttribute('class') || '',
+          text: (g.querySelector('.red-ui-flow-node-status-label') || {}).textContent || '',
+        }));
       let last = {};
-      const waitFor = (re, colour, what) => until(async () => {
-        last = await read();
-        return re.test(last.text) && last.cls.includes(colour);
-      }, 90000, what, () => JSON.stringify(last));
+      const waitFor = (re, colour, what) =>
+        until(
+          async () => {
+            last = await read();
+            return re.test(last.text) && last.cls.includes(colour);
+          },
+          90000,
+          what,
+          () => JSON.stringify(last),
+        );
       // A status change in the demo: the inject buttons of the flow, through Node-RED's admin API.
-      const injects = await editor.evaluate(() => RED.nodes.filterNodes({ type: 'inject', z: RED.workspaces.active() }).filter((n) => /Charging|Faulted/.test(n.name)).map((n) => n.id));
+      const injects = await editor.evaluate(() =>
+        RED.nodes
+          .filterNodes({ type: 'inject', z: RED.workspaces.active() })
+          .filter((n) => /Charging|Faulted/.test(n.name))
+          .map((n) => n.id),
+      );
       let k = 0;
       const change = async () => {
         const res = await request(`http://127.0.0.1:${ports.PORT}/inject/${injects[k++ % injects.length]}`, { method: 'POST' });
@@ -185,12 +222,25 @@ describe('e2e: the first hour of an integrator', function () {
       await shot(simPage, '2-simulator-page');
       const press = async (label) => {
         await simPage.getByRole('button', { name: label }).click();
-        await until(async () => /done/.test((await simPage.locator('#fault-result').textContent()) || ''), 10000, `${label} done`,
-          () => 'result: ' + simPage.locator('#fault-result').textContent());
+        await until(
+          async () => /done/.test((await simPage.locator('#fault-result').textContent()) || ''),
+          10000,
+          `${label} done`,
+          () => 'result: ' + simPage.locator('#fault-result').textContent(),
+        );
       };
 
       await press(/503 storm/);
-      await until(async () => { await change(); last = await read(); return /\(503\)/.test(last.text); }, 60000, 'push node retrying after 503', () => JSON.stringify(last));
+      await until(
+        async () => {
+          await change();
+          last = await read();
+          return /\(503\)/.test(last.text);
+        },
+        60000,
+        'push node retrying after 503',
+        () => JSON.stringify(last),
+      );
       assert.match(last.cls, /yellow/, JSON.stringify(last));
       await simPage.waitForTimeout(2500); // the page refreshes every 2 s
       await shot(simPage, '3-simulator-503');
@@ -202,12 +252,29 @@ describe('e2e: the first hour of an integrator', function () {
       assert.match(await simPage.locator('#faults').innerText(), /no fault active/);
 
       await press(/017/);
-      await until(async () => { await change(); last = await read(); return /017/.test(last.text); }, 60000, 'push node red with 017', () => JSON.stringify(last));
+      await until(
+        async () => {
+          await change();
+          last = await read();
+          return /017/.test(last.text);
+        },
+        60000,
+        'push node red with 017',
+        () => JSON.stringify(last),
+      );
       assert.match(last.cls, /red/, JSON.stringify(last));
       await shot(editor, '4-editor-017');
 
       await press('heal');
-      await until(async () => { last = await read(); return /^000\b/.test(last.text) && last.cls.includes('green'); }, 120000, 'green again after 017 healed', () => JSON.stringify(last));
+      await until(
+        async () => {
+          last = await read();
+          return /^000\b/.test(last.text) && last.cls.includes('green');
+        },
+        120000,
+        'green again after 017 healed',
+        () => JSON.stringify(last),
+      );
       await shot(editor, '5-editor-healed');
     });
 
@@ -215,7 +282,12 @@ describe('e2e: the first hour of an integrator', function () {
       const faults = () => simPage.locator('#faults').innerText();
       const press = async (label, shows) => {
         await simPage.getByRole('button', { name: label }).click();
-        await until(async () => shows.test(await faults()), 10000, `${label} shown as active`, () => 'see screenshot');
+        await until(
+          async () => shows.test(await faults()),
+          10000,
+          `${label} shown as active`,
+          () => 'see screenshot',
+        );
       };
       await press(/^429/, /HTTP 429 Retry-After 10 s, 3 left/);
       await press(/latency/, /latency 2000 ms/);
@@ -241,11 +313,15 @@ describe('e2e: the first hour of an integrator', function () {
 
     after(async function () {
       this.timeout(30000);
-      if (red) { await red.stop(); red.cleanup(); }
+      if (red) {
+        await red.stop();
+        red.cleanup();
+      }
     });
 
     afterEach(async function () {
-      if (this.currentTest.state === 'failed' && page) await shot(page, `FAILED-${this.currentTest.title.replace(/[^a-z0-9]+/gi, '-').slice(0, 50)}`).catch(() => undefined);
+      if (this.currentTest.state === 'failed' && page)
+        await shot(page, `FAILED-${this.currentTest.title.replace(/[^a-z0-9]+/gi, '-').slice(0, 50)}`).catch(() => undefined);
     });
 
     async function importExample(name) {
@@ -263,8 +339,20 @@ describe('e2e: the first hour of an integrator', function () {
       await dialog.waitFor({ state: 'hidden' });
     }
 
-    const tabs = () => page.evaluate(() => { const t = []; RED.nodes.eachWorkspace((w) => t.push(w.label)); return t; });
-    const configs = () => page.evaluate(() => { let c = 0; RED.nodes.eachConfig(() => { c++; }); return c; });
+    const tabs = () =>
+      page.evaluate(() => {
+        const t = [];
+        RED.nodes.eachWorkspace((w) => t.push(w.label));
+        return t;
+      });
+    const configs = () =>
+      page.evaluate(() => {
+        let c = 0;
+        RED.nodes.eachConfig(() => {
+          c++;
+        });
+        return c;
+      });
 
     it('the same example twice does ask (the check below can see a conflict)', async function () {
       const tabsBefore = await tabs();
@@ -294,7 +382,13 @@ describe('e2e: the first hour of an integrator', function () {
           // Each example brings its own Hubject config and tls-config (the demo too), none replaced the other's.
           assert.ok((await configs()) >= configsBefore + 4, `config nodes: ${configsBefore} -> ${await configs()}`);
           // Each imported tab shown in turn, so the editor sizes its nodes; then no two overlap.
-          const added = await page.evaluate((before) => { const t = []; RED.nodes.eachWorkspace((w) => { if (!before.includes(w.label)) t.push(w.id); }); return t; }, tabsBefore);
+          const added = await page.evaluate((before) => {
+            const t = [];
+            RED.nodes.eachWorkspace((w) => {
+              if (!before.includes(w.label)) t.push(w.id);
+            });
+            return t;
+          }, tabsBefore);
           assert.strictEqual(added.length, 2);
           for (const [k, z] of added.entries()) {
             await page.evaluate((id) => RED.workspaces.show(id), z);
@@ -304,8 +398,16 @@ describe('e2e: the first hour of an integrator', function () {
             if (j === i + 1 || (i === 0 && j === 4)) await shot(page, `6-imported-${i + 1}-and-${j + 1}-tab-${k + 1}`);
           }
           // Undo both imports: back to the empty editor for the next pair.
-          await page.evaluate(() => { RED.actions.invoke('core:undo'); RED.actions.invoke('core:undo'); });
-          await until(async () => JSON.stringify(await tabs()) === JSON.stringify(tabsBefore), 10000, 'both imports undone', async () => JSON.stringify(await tabs()));
+          await page.evaluate(() => {
+            RED.actions.invoke('core:undo');
+            RED.actions.invoke('core:undo');
+          });
+          await until(
+            async () => JSON.stringify(await tabs()) === JSON.stringify(tabsBefore),
+            10000,
+            'both imports undone',
+            async () => JSON.stringify(await tabs()),
+          );
         });
       }
     }

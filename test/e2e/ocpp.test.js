@@ -29,23 +29,86 @@ function flow(csPort, simUrl) {
   return [
     { id: 'tab', type: 'tab', label: 'OCPP e2e' },
     {
-      id: 'cs', type: 'CS server', z: 'tab', name: 'central system', port: String(csPort), portType: 'num',
-      enabled15: false, path15: '', enabled16: false, path16: '', enabled16j: true, path16j: '/ocpp',
-      log: false, pathlog: '', x: 140, y: 100, wires: [['map', 'respond'], []],
+      id: 'cs',
+      type: 'CS server',
+      z: 'tab',
+      name: 'central system',
+      port: String(csPort),
+      portType: 'num',
+      enabled15: false,
+      path15: '',
+      enabled16: false,
+      path16: '',
+      enabled16j: true,
+      path16j: '/ocpp',
+      log: false,
+      pathlog: '',
+      x: 140,
+      y: 100,
+      wires: [['map', 'respond'], []],
     },
     { id: 'respond', type: 'function', z: 'tab', name: 'answer the charge point', func: RESPOND, outputs: 1, x: 380, y: 160, wires: [['resp']] },
     { id: 'resp', type: 'server response', z: 'tab', name: '', x: 600, y: 160, wires: [] },
     {
-      id: 'map', type: 'oicp-ocpp-status', z: 'tab', name: '', hubject: 'hub', evseIdTemplate: 'DE*ABC*E{chargeBoxId}*{connectorId}',
-      lookup: [], mapping: {}, unknownStatus: 'error', connector0: 'ignore', offline: 'OutOfService', onlyChanges: true,
-      otherOutput: false, outputs: 1, x: 380, y: 100, wires: [['push']],
+      id: 'map',
+      type: 'oicp-ocpp-status',
+      z: 'tab',
+      name: '',
+      hubject: 'hub',
+      evseIdTemplate: 'DE*ABC*E{chargeBoxId}*{connectorId}',
+      lookup: [],
+      mapping: {},
+      unknownStatus: 'error',
+      connector0: 'ignore',
+      offline: 'OutOfService',
+      onlyChanges: true,
+      otherOutput: false,
+      outputs: 1,
+      x: 380,
+      y: 100,
+      wires: [['push']],
     },
-    { id: 'push', type: 'oicp-push-evse-status', z: 'tab', name: '', hubject: 'hub', action: 'update', maxRecords: '500', insertMissing: true, x: 600, y: 100, wires: [[]] },
-    { id: 'catch', type: 'catch', z: 'tab', name: '', scope: null, uncaught: false, x: 140, y: 240, wires: [['errlog']] },
-    { id: 'errlog', type: 'debug', z: 'tab', name: 'errors', active: true, tosidebar: false, console: true, complete: 'true', targetType: 'full', x: 380, y: 240, wires: [] },
     {
-      id: 'hub', type: 'oicp-hubject-config', name: '', environment: 'custom', url: simUrl, operatorId: 'DE*ABC', operatorName: 'E2E CPO',
-      tls: 'tls', timeout: '10', rateLimit: '2000', retryBase: '0.2', retryMax: '2',
+      id: 'push',
+      type: 'oicp-push-evse-status',
+      z: 'tab',
+      name: '',
+      hubject: 'hub',
+      action: 'update',
+      maxRecords: '500',
+      insertMissing: true,
+      x: 600,
+      y: 100,
+      wires: [[]],
+    },
+    { id: 'catch', type: 'catch', z: 'tab', name: '', scope: null, uncaught: false, x: 140, y: 240, wires: [['errlog']] },
+    {
+      id: 'errlog',
+      type: 'debug',
+      z: 'tab',
+      name: 'errors',
+      active: true,
+      tosidebar: false,
+      console: true,
+      complete: 'true',
+      targetType: 'full',
+      x: 380,
+      y: 240,
+      wires: [],
+    },
+    {
+      id: 'hub',
+      type: 'oicp-hubject-config',
+      name: '',
+      environment: 'custom',
+      url: simUrl,
+      operatorId: 'DE*ABC',
+      operatorName: 'E2E CPO',
+      tls: 'tls',
+      timeout: '10',
+      rateLimit: '2000',
+      retryBase: '0.2',
+      retryMax: '2',
     },
     { id: 'tls', type: 'tls-config', name: 'sim', cert: '${OICP_SIM_CERT}', key: '${OICP_SIM_KEY}', ca: '${OICP_SIM_CA}', verifyservercert: true },
   ];
@@ -76,12 +139,15 @@ describe('e2e: a real OCPP 1.6J charge point through node-red-contrib-ocpp to th
     await red.start(90000);
     const mods = await red.http('GET', '/nodes', undefined, { accept: 'application/json' });
     const types = (mods.json || []).flatMap((s) => s.types || []);
-    for (const t of ['CS server', 'server response', 'oicp-ocpp-status', 'oicp-push-evse-status']) assert.ok(types.includes(t), `node type ${t} not loaded:\n${red.log.slice(-2000)}`);
+    for (const t of ['CS server', 'server response', 'oicp-ocpp-status', 'oicp-push-evse-status'])
+      assert.ok(types.includes(t), `node type ${t} not loaded:\n${red.log.slice(-2000)}`);
     assert.doesNotMatch(red.log, /\[warn\] Missing node modules|Waiting for missing types/, red.log.slice(-2000));
   });
 
   let failed = false;
-  afterEach(function () { if (this.currentTest.state === 'failed') failed = true; });
+  afterEach(function () {
+    if (this.currentTest.state === 'failed') failed = true;
+  });
 
   after(async function () {
     this.timeout(30000);
@@ -108,9 +174,13 @@ describe('e2e: a real OCPP 1.6J charge point through node-red-contrib-ocpp to th
     });
     return out;
   }
-  const state = (id) => { const st = sim.getState('DE*ABC').get(id); return st && st.EvseStatus; };
-  const describeSim = () => JSON.stringify({ accepted: accepted(), log: sim.requestLog.map((e) => [e.action, e.records, e.code, e.note]) })
-    + `\nNode-RED log tail:\n${red.log.slice(-1500)}`;
+  const state = (id) => {
+    const st = sim.getState('DE*ABC').get(id);
+    return st && st.EvseStatus;
+  };
+  const describeSim = () =>
+    JSON.stringify({ accepted: accepted(), log: sim.requestLog.map((e) => [e.action, e.records, e.code, e.note]) }) +
+    `\nNode-RED log tail:\n${red.log.slice(-1500)}`;
 
   it('connects, boots, reports two connectors and their changes, and Hubject gets Occupied and OutOfService in order', async function () {
     client = new RPCClient({
@@ -128,9 +198,13 @@ describe('e2e: a real OCPP 1.6J charge point through node-red-contrib-ocpp to th
     assert.strictEqual(boot.status, 'Accepted');
     assert.ok(!Number.isNaN(Date.parse(boot.currentTime)), `currentTime ${boot.currentTime}`);
 
-    const status = (connectorId, st, errorCode = 'NoError') => client.call('StatusNotification', {
-      connectorId, status: st, errorCode, timestamp: new Date().toISOString(),
-    });
+    const status = (connectorId, st, errorCode = 'NoError') =>
+      client.call('StatusNotification', {
+        connectorId,
+        status: st,
+        errorCode,
+        timestamp: new Date().toISOString(),
+      });
     // Connector 0 (the whole charge point) is ignored by the mapper (connector0: ignore).
     assert.deepStrictEqual(await status(0, 'Available'), {});
     assert.deepStrictEqual(await status(1, 'Available'), {});

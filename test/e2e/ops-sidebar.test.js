@@ -46,7 +46,9 @@ describe('e2e: the OICP sidebar in chromium', function () {
   afterEach(async function () {
     if (this.currentTest.state === 'failed' && page) {
       fs.mkdirSync(SHOTS, { recursive: true });
-      await page.screenshot({ path: path.join(SHOTS, `FAILED-ops-${this.currentTest.title.replace(/[^a-z0-9]+/gi, '-').slice(0, 50)}.png`) }).catch(() => undefined);
+      await page
+        .screenshot({ path: path.join(SHOTS, `FAILED-ops-${this.currentTest.title.replace(/[^a-z0-9]+/gi, '-').slice(0, 50)}.png`) })
+        .catch(() => undefined);
       if (red) console.log(`Node-RED log tail:\n${red.log.slice(-3000)}`);
       if (pageErrors.length) console.log(`errors in the page:\n${pageErrors.join('\n')}`);
     }
@@ -55,7 +57,10 @@ describe('e2e: the OICP sidebar in chromium', function () {
   after(async function () {
     this.timeout(30000);
     if (browser) await browser.close().catch(() => undefined);
-    if (red) { await red.stop(); red.cleanup(); }
+    if (red) {
+      await red.stop();
+      red.cleanup();
+    }
     if (sim) await sim.stop();
   });
 
@@ -75,7 +80,11 @@ describe('e2e: the OICP sidebar in chromium', function () {
     assert.match(await text('lag'), /^\d+(\.\d+)? (ms|s) \/ \d+(\.\d+)? (ms|s)$/);
     assert.strictEqual(await page.locator('.oicp-ops-lane svg').count(), 3, 'three plots');
     const fl = page.locator('.oicp-ops-fullload');
-    await until(async () => /^3 \(/.test((await fl.locator('tr[data-field="evses"] .oicp-ops-value').innerText()).trim()), 20000, 'three EVSEs on the full load card');
+    await until(
+      async () => /^3 \(/.test((await fl.locator('tr[data-field="evses"] .oicp-ops-value').innerText()).trim()),
+      20000,
+      'three EVSEs on the full load card',
+    );
   });
 
   it('shows a 503 storm as the last error and the backoff, and recovers with "retry now"', async function () {

@@ -21,7 +21,10 @@ describe('#8 case 2: SIGKILL with 1,000 pending changes while Hubject is down', 
     ({ sim, certs, url } = await startSim({ latencyMs: 2 }));
   });
   after(async function () {
-    if (red) { await red.kill(); red.cleanup(); }
+    if (red) {
+      await red.kill();
+      red.cleanup();
+    }
     await sim.stop();
   });
 
@@ -29,12 +32,35 @@ describe('#8 case 2: SIGKILL with 1,000 pending changes while Hubject is down', 
     return [
       { id: 't1', type: 'tab', label: 'crash' },
       { id: 'tls1', type: 'tls-config', name: '', cert: '${OICP_SIM_CERT}', key: '${OICP_SIM_KEY}', ca: '${OICP_SIM_CA}', verifyservercert: true },
-      { id: 'hub1', type: 'oicp-hubject-config', environment: 'custom', url: '${OICP_SIM_URL}', operatorId: 'DE*ABC', tls: 'tls1', timeout: 5, rateLimit: 2000, retryBase: 0.5, retryMax: 2 },
+      {
+        id: 'hub1',
+        type: 'oicp-hubject-config',
+        environment: 'custom',
+        url: '${OICP_SIM_URL}',
+        operatorId: 'DE*ABC',
+        tls: 'tls1',
+        timeout: 5,
+        rateLimit: 2000,
+        retryBase: 0.5,
+        retryMax: 2,
+      },
       // Records: http in -> full load (keeps them, passes them on) -> push; the response confirms the full load took them.
       { id: 'feed', type: 'http in', z: 't1', url: '/feed', method: 'post', wires: [['fl1']] },
       {
-        id: 'fl1', type: 'oicp-full-load', z: 't1', hubject: 'hub1', time: '03:00', onStart: false, onStartDelay: 30, staleDays: 7, allowEmpty: false,
-        minRatio: 0.5, passThrough: true, storage: 'file', contextStore: '', wires: [['p1', 'res']],
+        id: 'fl1',
+        type: 'oicp-full-load',
+        z: 't1',
+        hubject: 'hub1',
+        time: '03:00',
+        onStart: false,
+        onStartDelay: 30,
+        staleDays: 7,
+        allowEmpty: false,
+        minRatio: 0.5,
+        passThrough: true,
+        storage: 'file',
+        contextStore: '',
+        wires: [['p1', 'res']],
       },
       { id: 'p1', type: 'oicp-push-evse-status', z: 't1', hubject: 'hub1', action: 'update', maxRecords: 500, insertMissing: true, wires: [[]] },
       { id: 'res', type: 'http response', z: 't1', statusCode: '200', headers: {}, wires: [] },
@@ -77,7 +103,9 @@ describe('#8 case 2: SIGKILL with 1,000 pending changes while Hubject is down', 
         const m = {};
         for (const s of JSON.parse(fs.readFileSync(path.join(outboxDir, f), 'utf8')).segments) for (const r of s.records) m[r.EvseID] = r.EvseStatus;
         return m;
-      } catch { return {}; }
+      } catch {
+        return {};
+      }
     };
     await until(() => diffStatuses(pending(), truth).length === 0, 20000, 'the outbox holds the latest 1,000 changes');
     await sleep(1000); // the full load journal is written every 250 ms
@@ -112,8 +140,14 @@ describe('#8 case 2: SIGKILL with 1,000 pending changes while Hubject is down', 
     red.log.should.not.match(/oicp-(push-evse-status|full-load|hubject-config).*(failed|unknown format|not restored)/i);
 
     report('case 2 crash', {
-      changes, evses: EVSES, pendingBeforeKill, lost: diffStatuses(truth, pulled).length, deliveredAfterBackMs: deliveredMs,
-      fullLoadRecords: fl.json.length, requests: sim.stats.pushes, overlaps: sim.stats.overlaps,
+      changes,
+      evses: EVSES,
+      pendingBeforeKill,
+      lost: diffStatuses(truth, pulled).length,
+      deliveredAfterBackMs: deliveredMs,
+      fullLoadRecords: fl.json.length,
+      requests: sim.stats.pushes,
+      overlaps: sim.stats.overlaps,
     });
   });
 });

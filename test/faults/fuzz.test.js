@@ -12,7 +12,19 @@ const { evseKey } = require('../../nodes/oicp/ids');
 const { parseStatusRecords, parseDeleteIds } = require('../../nodes/fullload');
 const gen = require('../fixtures/fuzz/generator');
 const corpus = require('../fixtures/fuzz/seed.json');
-const { ALL_NODES, pushNode, ocppStatusNode, fullLoadNode, startHelper, stopHelper, report, byKey, diffStatuses, trackQueue, prototypeSnapshot } = require('./lib');
+const {
+  ALL_NODES,
+  pushNode,
+  ocppStatusNode,
+  fullLoadNode,
+  startHelper,
+  stopHelper,
+  report,
+  byKey,
+  diffStatuses,
+  trackQueue,
+  prototypeSnapshot,
+} = require('./lib');
 
 helper.init(require.resolve('node-red'));
 
@@ -21,7 +33,8 @@ const SEED = process.env.FUZZ_SEED ? Number(process.env.FUZZ_SEED) : corpus.seed
 const COUNT = process.env.FUZZ_COUNT ? Number(process.env.FUZZ_COUNT) : corpus.count;
 const RECORDED = SEED === corpus.seed && COUNT === corpus.count;
 /** What a validation message must not look like: an accident inside the node instead of a reason. */
-const UNREADABLE = /TypeError|ReferenceError|RangeError|Cannot read propert|is not a function|is not iterable|Converting circular|serialize a BigInt|Maximum call stack|Cannot convert|undefined is not/;
+const UNREADABLE =
+  /TypeError|ReferenceError|RangeError|Cannot read propert|is not a function|is not iterable|Converting circular|serialize a BigInt|Maximum call stack|Cannot convert|undefined is not/;
 
 function fingerprint(node) {
   const h = crypto.createHash('sha256');
@@ -57,8 +70,17 @@ describe('#8 case 6: fuzzing every node with 10,000 messages', function () {
     const { FullLoadAggregator } = require('../../nodes/fullload');
     const cyclic = { EvseID: 'DE*ABC*E1' };
     cyclic.EvseStatus = cyclic;
-    const push = (payload, action) => { try { parsePushInput(payload, action, 'update', 'DE*ABC'); } catch (e) { return e.message; } return 'accepted'; };
-    push({ EvseID: 'DE*ABC*E1', EvseStatus: 1n }).should.equal("EvseStatus a bigint of 'DE*ABC*E1' is not one of Available, Reserved, Occupied, OutOfService, EvseNotFound, Unknown");
+    const push = (payload, action) => {
+      try {
+        parsePushInput(payload, action, 'update', 'DE*ABC');
+      } catch (e) {
+        return e.message;
+      }
+      return 'accepted';
+    };
+    push({ EvseID: 'DE*ABC*E1', EvseStatus: 1n }).should.equal(
+      "EvseStatus a bigint of 'DE*ABC*E1' is not one of Available, Reserved, Occupied, OutOfService, EvseNotFound, Unknown",
+    );
     push(cyclic).should.match(/^EvseStatus an object of 'DE\*ABC\*E1' is not one of/);
     push({ EvseID: 'DE*ABC*E1', EvseStatus: Symbol('Available') }).should.match(/^EvseStatus a symbol of/);
     push({ EvseID: 'DE*ABC*E1', EvseStatus: 'x'.repeat(1e6) }).should.match(/^EvseStatus 'x{37}\.\.\.' of/);
@@ -73,10 +95,23 @@ describe('#8 case 6: fuzzing every node with 10,000 messages', function () {
    * Sends the corpus of `node` into `target`, synchronously one by one (yielding every 200), and collects for each
    * message: whether receive() threw, what `accepted(i)` says right after it, and, by _msgid, Catch / Complete / output.
    */
-  async function run(node, target, { accepted = (receive) => { receive(); } } = {}) {
+  async function run(
+    node,
+    target,
+    {
+      accepted = (receive) => {
+        receive();
+      },
+    } = {},
+  ) {
     const r = { msgs: [], caught: new Map(), completed: new Map(), outputs: new Map(), threw: [], started: Date.now() };
-    const add = (map, id, v) => { if (!map.has(id)) map.set(id, []); map.get(id).push(v); };
-    helper.getNode('caught').on('input', (m) => { if (m.error.source.id === target) add(r.caught, m._msgid, String(m.error.message)); });
+    const add = (map, id, v) => {
+      if (!map.has(id)) map.set(id, []);
+      map.get(id).push(v);
+    };
+    helper.getNode('caught').on('input', (m) => {
+      if (m.error.source.id === target) add(r.caught, m._msgid, String(m.error.message));
+    });
     helper.getNode('completed').on('input', (m) => add(r.completed, m._msgid, true));
     const out = helper.getNode('out');
     if (out) out.on('input', (m) => add(r.outputs, m._msgid, m));
@@ -85,15 +120,23 @@ describe('#8 case 6: fuzzing every node with 10,000 messages', function () {
       const m = gen.message(node, SEED, i);
       m.msg._msgid = `fz${i}`;
       const info = { label: m.label, kind: m.kind, expect: m.expect };
-      try { info.accepted = await accepted(() => n.receive(m.msg), m.msg._msgid, r); } catch (e) { r.threw.push(`#${i} ${m.kind}: ${e && e.message}`); }
+      try {
+        info.accepted = await accepted(() => n.receive(m.msg), m.msg._msgid, r);
+      } catch (e) {
+        r.threw.push(`#${i} ${m.kind}: ${e && e.message}`);
+      }
       r.msgs.push(info);
       if (i % 200 === 199) await new Promise((res) => setImmediate(res));
     }
-    await until(() => r.msgs.every((_, i) => r.caught.has(`fz${i}`) || r.completed.has(`fz${i}`)), 120000, 'every message caught or completed')
-      .catch((e) => {
-        const open = r.msgs.map((m, i) => [i, m]).filter(([i]) => !r.caught.has(`fz${i}`) && !r.completed.has(`fz${i}`));
-        throw new Error(`${e.message}: ${open.length} open, e.g. ${open.slice(0, 5).map(([i, m]) => `#${i} ${m.label} ${m.kind}`).join('; ')}`);
-      });
+    await until(() => r.msgs.every((_, i) => r.caught.has(`fz${i}`) || r.completed.has(`fz${i}`)), 120000, 'every message caught or completed').catch((e) => {
+      const open = r.msgs.map((m, i) => [i, m]).filter(([i]) => !r.caught.has(`fz${i}`) && !r.completed.has(`fz${i}`));
+      throw new Error(
+        `${e.message}: ${open.length} open, e.g. ${open
+          .slice(0, 5)
+          .map(([i, m]) => `#${i} ${m.label} ${m.kind}`)
+          .join('; ')}`,
+      );
+    });
     await new Promise((res) => setTimeout(res, 200)); // a second done() would come right behind
     r.ms = Date.now() - r.started;
     return r;
@@ -124,11 +167,7 @@ describe('#8 case 6: fuzzing every node with 10,000 messages', function () {
   }
 
   it('push evse status: valid ones queued and landed, every other one a catchable error', async function () {
-    await helper.load(ALL_NODES, [
-      ...hubjectNodes(certs, url, { retryBase: 0.05, retryMax: 1 }),
-      pushNode(),
-      ...observers(['p1']),
-    ]);
+    await helper.load(ALL_NODES, [...hubjectNodes(certs, url, { retryBase: 0.05, retryMax: 1 }), pushNode(), ...observers(['p1'])]);
     const protoBefore = prototypeSnapshot();
     const tracker = trackQueue(helper.getNode('hub1').queue);
     const r = await run('push', 'p1', {
@@ -149,11 +188,18 @@ describe('#8 case 6: fuzzing every node with 10,000 messages', function () {
     // The queue keeps the last record of an EvseID repeated within one message (as one request may carry it once).
     const lastWins = (records) => {
       const byEvse = new Map();
-      for (const rec of records) { byEvse.delete(evseKey(rec.EvseID)); byEvse.set(evseKey(rec.EvseID), rec); }
+      for (const rec of records) {
+        byEvse.delete(evseKey(rec.EvseID));
+        byEvse.set(evseKey(rec.EvseID), rec);
+      }
       return [...byEvse.values()];
     };
     r.msgs.forEach((m, i) => {
-      if (m.label === 'valid' && !(m.accepted && m.accepted.action === m.expect.action && JSON.stringify(lastWins(m.accepted.records)) === JSON.stringify(m.expect.records))) wrong.push(`#${i} ${m.kind}: queued ${JSON.stringify(m.accepted)}`);
+      if (
+        m.label === 'valid' &&
+        !(m.accepted && m.accepted.action === m.expect.action && JSON.stringify(lastWins(m.accepted.records)) === JSON.stringify(m.expect.records))
+      )
+        wrong.push(`#${i} ${m.kind}: queued ${JSON.stringify(m.accepted)}`);
       if (m.label === 'invalid' && m.accepted) wrong.push(`#${i} ${m.kind}: invalid but queued`);
       if (m.accepted && !r.completed.has(`fz${i}`)) wrong.push(`#${i} ${m.kind}: queued but not completed: ${r.caught.get(`fz${i}`)}`);
     });
@@ -163,8 +209,13 @@ describe('#8 case 6: fuzzing every node with 10,000 messages', function () {
     diffStatuses(truth, pulled).should.eql([]);
     sim.stats.overlaps.should.equal(0);
     report('case 6 fuzz push', {
-      messages: COUNT, ...counts, accepted: r.msgs.filter((m) => m.accepted).length, evses: Object.keys(truth).length,
-      requests: sim.stats.pushes, lost: diffStatuses(truth, pulled).length, ms: r.ms,
+      messages: COUNT,
+      ...counts,
+      accepted: r.msgs.filter((m) => m.accepted).length,
+      evses: Object.keys(truth).length,
+      requests: sim.stats.pushes,
+      lost: diffStatuses(truth, pulled).length,
+      ms: r.ms,
     });
   });
 
@@ -178,7 +229,9 @@ describe('#8 case 6: fuzzing every node with 10,000 messages', function () {
       ...observers(['o1', 'p1'], { completeScope: ['o1'] }),
     ]);
     const pushCaught = [];
-    helper.getNode('caught').on('input', (m) => { if (m.error.source.id === 'p1') pushCaught.push(m.error.message); });
+    helper.getNode('caught').on('input', (m) => {
+      if (m.error.source.id === 'p1') pushCaught.push(m.error.message);
+    });
     const protoBefore = prototypeSnapshot();
     const tracker = trackQueue(helper.getNode('hub1').queue);
     const r = await run('ocpp', 'o1');
@@ -189,15 +242,29 @@ describe('#8 case 6: fuzzing every node with 10,000 messages', function () {
     r.msgs.forEach((m, i) => {
       const outs = (r.outputs.get(`fz${i}`) || []).map((o) => o.payload);
       outputs += outs.length;
-      for (const p of outs) { try { assertEvseStatusRecord(p); } catch (e) { wrong.push(`#${i} ${m.kind}: ${e.message.split('\n')[0]}`); } }
+      for (const p of outs) {
+        try {
+          assertEvseStatusRecord(p);
+        } catch (e) {
+          wrong.push(`#${i} ${m.kind}: ${e.message.split('\n')[0]}`);
+        }
+      }
       if (m.label === 'valid') {
-        if (JSON.stringify(outs) !== JSON.stringify(m.expect)) wrong.push(`#${i} ${m.kind}: output ${JSON.stringify(outs)}, expected ${JSON.stringify(m.expect)}`);
+        if (JSON.stringify(outs) !== JSON.stringify(m.expect))
+          wrong.push(`#${i} ${m.kind}: output ${JSON.stringify(outs)}, expected ${JSON.stringify(m.expect)}`);
         for (const e of m.expect) oracle[evseKey(e.EvseID)] = e.EvseStatus;
       } else if (m.label !== 'junk' && outs.length) wrong.push(`#${i} ${m.label} ${m.kind}: output ${JSON.stringify(outs)}`);
       if (r.caught.has(`fz${i}`) && outs.length) wrong.push(`#${i} ${m.kind}: both an error and an output`);
     });
     wrong.slice(0, 10).should.eql([]);
-    await until(() => { const s = helper.getNode('hub1').queue.status(); return s.state === 'idle' && s.queued === 0; }, 30000, 'push queue idle');
+    await until(
+      () => {
+        const s = helper.getNode('hub1').queue.status();
+        return s.state === 'idle' && s.queued === 0;
+      },
+      30000,
+      'push queue idle',
+    );
     pushCaught.should.eql([]);
     const pulled = byKey(statusesFromPull(await pullViaHttp(url, certs)));
     diffStatuses(tracker.truth(), pulled).should.eql([]);
@@ -205,7 +272,13 @@ describe('#8 case 6: fuzzing every node with 10,000 messages', function () {
     const pool = Object.fromEntries(Object.keys(oracle).map((k) => [k, pulled[k]]));
     pool.should.eql(oracle);
     report('case 6 fuzz ocpp status', {
-      messages: COUNT, ...counts, outputs, evses: Object.keys(pulled).length, requests: sim.stats.pushes, lost: diffStatuses(tracker.truth(), pulled).length, ms: r.ms,
+      messages: COUNT,
+      ...counts,
+      outputs,
+      evses: Object.keys(pulled).length,
+      requests: sim.stats.pushes,
+      lost: diffStatuses(tracker.truth(), pulled).length,
+      ms: r.ms,
     });
   });
 
@@ -230,7 +303,10 @@ describe('#8 case 6: fuzzing every node with 10,000 messages', function () {
         if (m.expect.op === 'set') for (const x of m.expect.records) truth.set(evseKey(x.EvseID), x.EvseStatus);
         else for (const id of m.expect.ids) truth.delete(evseKey(id));
       } else if (m.label === 'junk' && r.completed.has(`fz${i}`)) {
-        if (msg.action === 'delete') { const d = parseDeleteIds(msg.payload); if (d.ok) for (const id of d.value) truth.delete(evseKey(id)); } else {
+        if (msg.action === 'delete') {
+          const d = parseDeleteIds(msg.payload);
+          if (d.ok) for (const id of d.value) truth.delete(evseKey(id));
+        } else {
           const p = parseStatusRecords(msg.payload, 'DE*ABC');
           if (p.ok) for (const x of p.value) truth.set(evseKey(x.EvseID), x.EvseStatus);
         }
@@ -247,6 +323,12 @@ describe('#8 case 6: fuzzing every node with 10,000 messages', function () {
     await until(() => sim.requestLog.some((l) => l.action === 'fullLoad' && l.code === '000'), 10000, 'fullLoad accepted');
     const pulled = byKey(statusesFromPull(await pullViaHttp(url, certs)));
     pulled.should.eql(Object.fromEntries(truth));
-    report('case 6 fuzz full load', { messages: COUNT, ...counts, fullLoadRecords: sent.payload.length, lost: diffStatuses(Object.fromEntries(truth), pulled).length, ms: r.ms });
+    report('case 6 fuzz full load', {
+      messages: COUNT,
+      ...counts,
+      fullLoadRecords: sent.payload.length,
+      lost: diffStatuses(Object.fromEntries(truth), pulled).length,
+      ms: r.ms,
+    });
   });
 });

@@ -14,18 +14,51 @@ const PUSH_NODES = [nodeFiles.tls, nodeFiles.config, nodeFiles.push, nodeFiles.c
 const ALL_NODES = [...PUSH_NODES, require('../../nodes/oicp-ocpp-status.js'), require('../../nodes/oicp-full-load.js')];
 
 /** Push evse status node p1 on hub1 (update, 500 records a request, insertMissing, output wired to nothing); props on top. */
-const pushNode = (props = {}) => ({ id: 'p1', type: 'oicp-push-evse-status', hubject: 'hub1', action: 'update', maxRecords: 500, insertMissing: true, wires: [[]], ...props });
+const pushNode = (props = {}) => ({
+  id: 'p1',
+  type: 'oicp-push-evse-status',
+  hubject: 'hub1',
+  action: 'update',
+  maxRecords: 500,
+  insertMissing: true,
+  wires: [[]],
+  ...props,
+});
 
 /** ocpp status node o1 on hub1 with the template DE*ABC*E{chargeBoxId}*{connectorId} and default settings; props on top. */
 const ocppStatusNode = (props = {}) => ({
-  id: 'o1', type: 'oicp-ocpp-status', hubject: 'hub1', evseIdTemplate: 'DE*ABC*E{chargeBoxId}*{connectorId}', lookup: [], mapping: {},
-  unknownStatus: 'error', connector0: 'ignore', offline: 'ignore', onlyChanges: true, otherOutput: false, outputs: 1, wires: [[]], ...props,
+  id: 'o1',
+  type: 'oicp-ocpp-status',
+  hubject: 'hub1',
+  evseIdTemplate: 'DE*ABC*E{chargeBoxId}*{connectorId}',
+  lookup: [],
+  mapping: {},
+  unknownStatus: 'error',
+  connector0: 'ignore',
+  offline: 'ignore',
+  onlyChanges: true,
+  otherOutput: false,
+  outputs: 1,
+  wires: [[]],
+  ...props,
 });
 
 /** Full load node fl1 on hub1 with default settings (03:00, file storage, no pass-through); props on top. */
 const fullLoadNode = (props = {}) => ({
-  id: 'fl1', type: 'oicp-full-load', hubject: 'hub1', time: '03:00', onStart: false, onStartDelay: 30, staleDays: 7, allowEmpty: false,
-  minRatio: 0.5, passThrough: false, storage: 'file', contextStore: '', wires: [[]], ...props,
+  id: 'fl1',
+  type: 'oicp-full-load',
+  hubject: 'hub1',
+  time: '03:00',
+  onStart: false,
+  onStartDelay: 30,
+  staleDays: 7,
+  allowEmpty: false,
+  minRatio: 0.5,
+  passThrough: false,
+  storage: 'file',
+  contextStore: '',
+  wires: [[]],
+  ...props,
 });
 
 /**
@@ -35,7 +68,11 @@ const fullLoadNode = (props = {}) => ({
 async function startHelper(prefix, sim) {
   const userDir = tmpUserDir(prefix);
   helper.settings({ userDir });
-  if (sim) { sim.clearState(); sim.clearFaults(); sim.resetStats(); }
+  if (sim) {
+    sim.clearState();
+    sim.clearFaults();
+    sim.resetStats();
+  }
   await helper.startServer();
   return userDir;
 }
@@ -49,7 +86,9 @@ async function stopHelper() {
 
 /** One compact line of measured figures, for the resolution note of #8. */
 function report(tag, figures) {
-  const parts = Object.entries(figures).map(([k, v]) => `${k}=${Array.isArray(v) ? `[${v.join(',')}]` : typeof v === 'object' && v !== null ? JSON.stringify(v) : v}`);
+  const parts = Object.entries(figures).map(
+    ([k, v]) => `${k}=${Array.isArray(v) ? `[${v.join(',')}]` : typeof v === 'object' && v !== null ? JSON.stringify(v) : v}`,
+  );
   console.log(`      [#8 ${tag}] ${parts.join(' ')}`);
 }
 
@@ -89,8 +128,13 @@ function trackQueue(queue) {
   };
   return {
     accepted,
-    restore() { queue.enqueue = orig; queue.enqueueSliced = origSliced; },
-    records() { return accepted.reduce((n, a) => n + a.records.length, 0); },
+    restore() {
+      queue.enqueue = orig;
+      queue.enqueueSliced = origSliced;
+    },
+    records() {
+      return accepted.reduce((n, a) => n + a.records.length, 0);
+    },
     truth() {
       let m = new Map();
       for (const a of accepted) {
@@ -132,7 +176,14 @@ function trackClient(hubNode) {
     t.maxInFlight = Math.max(t.maxInFlight, t.inFlight);
     try {
       const r = await orig.call(this, body, signal);
-      Object.assign(a, { end: Date.now(), class: r.class, reason: r.reason, errorCode: r.errorCode, httpStatus: r.httpStatus, code: r.statusCode && r.statusCode.Code });
+      Object.assign(a, {
+        end: Date.now(),
+        class: r.class,
+        reason: r.reason,
+        errorCode: r.errorCode,
+        httpStatus: r.httpStatus,
+        code: r.statusCode && r.statusCode.Code,
+      });
       return r;
     } finally {
       t.inFlight--;
@@ -145,7 +196,11 @@ function trackClient(hubNode) {
 function activeResources() {
   const counts = {};
   for (const r of process.getActiveResourcesInfo()) counts[r] = (counts[r] || 0) + 1;
-  return { timers: (counts.Timeout || 0) + (counts.Immediate || 0), sockets: (counts.TCPSocketWrap || 0) + (counts.TLSWrap || 0) + (counts.PipeWrap || 0), counts };
+  return {
+    timers: (counts.Timeout || 0) + (counts.Immediate || 0),
+    sockets: (counts.TCPSocketWrap || 0) + (counts.TLSWrap || 0) + (counts.PipeWrap || 0),
+    counts,
+  };
 }
 
 /** Own property names of the built-in prototypes, to prove none were added (prototype pollution). */
@@ -157,6 +212,20 @@ function prototypeSnapshot() {
 }
 
 module.exports = {
-  PUSH_NODES, ALL_NODES, pushNode, ocppStatusNode, fullLoadNode, startHelper, stopHelper,
-  sleep, mulberry32, report, byKey, diffStatuses, trackQueue, trackClient, activeResources, prototypeSnapshot,
+  PUSH_NODES,
+  ALL_NODES,
+  pushNode,
+  ocppStatusNode,
+  fullLoadNode,
+  startHelper,
+  stopHelper,
+  sleep,
+  mulberry32,
+  report,
+  byKey,
+  diffStatuses,
+  trackQueue,
+  trackClient,
+  activeResources,
+  prototypeSnapshot,
 };

@@ -48,12 +48,17 @@ describe('#8 case 1: outage (60 s refused, then 30 s of 503)', function () {
     p1.on('call:warn', (c) => warns.push(String(c.args[0])));
     const client = trackClient(hub);
     const retries = [];
-    hub.queue.on('retry', (ev) => retries.push({ at: Date.now(), delayMs: ev.delayMs, class: ev.result.class, code: ev.result.errorCode || ev.result.httpStatus }));
+    hub.queue.on('retry', (ev) =>
+      retries.push({ at: Date.now(), delayMs: ev.delayMs, class: ev.result.class, code: ev.result.errorCode || ev.result.httpStatus }),
+    );
 
     // Hubject knows all 2,000 EVSEs from the last fullLoad.
     const truth = {};
     for (let i = 0; i < EVSES; i++) truth[id(i)] = 'Available';
-    sim.seedState('DE*ABC', Object.entries(truth).map(([EvseID, EvseStatus]) => ({ EvseID, EvseStatus })));
+    sim.seedState(
+      'DE*ABC',
+      Object.entries(truth).map(([EvseID, EvseStatus]) => ({ EvseID, EvseStatus })),
+    );
 
     const rnd = mulberry32(0x0817);
     let sent = 0;
@@ -127,11 +132,23 @@ describe('#8 case 1: outage (60 s refused, then 30 s of 503)', function () {
     ok.every((l) => l.startedAt >= recoveredAt - 50).should.be.true('a push was accepted during the 503 phase');
 
     report('case 1 outage', {
-      changes: sent, evses: EVSES, lost: lost.length, caught: caught.length,
-      attemptsRefused: refused.length, attempts503: got503.length, okRequests: ok.length, recordsInOk: ok.reduce((n, l) => n + l.records, 0),
-      retryIntervalsRefusedMs: intervals, delays503Ms: retries.filter((r) => r.code === 503).map((r) => r.delayMs),
-      peakPerMinute: peak, rateLimit: RATE_LIMIT, maxInFlightClient: client.maxInFlight, maxInFlightSim: sim.stats.maxInFlight, overlaps: sim.stats.overlaps,
-      recoveryMs: settledAt - recoveredAt, logWarnings: warns.length,
+      changes: sent,
+      evses: EVSES,
+      lost: lost.length,
+      caught: caught.length,
+      attemptsRefused: refused.length,
+      attempts503: got503.length,
+      okRequests: ok.length,
+      recordsInOk: ok.reduce((n, l) => n + l.records, 0),
+      retryIntervalsRefusedMs: intervals,
+      delays503Ms: retries.filter((r) => r.code === 503).map((r) => r.delayMs),
+      peakPerMinute: peak,
+      rateLimit: RATE_LIMIT,
+      maxInFlightClient: client.maxInFlight,
+      maxInFlightSim: sim.stats.maxInFlight,
+      overlaps: sim.stats.overlaps,
+      recoveryMs: settledAt - recoveredAt,
+      logWarnings: warns.length,
     });
     byKey(pulled).should.eql(byKey(truth));
   });

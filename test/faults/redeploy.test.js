@@ -9,7 +9,18 @@ const { startSim, pullViaHttp, statusesFromPull } = require('../support/sim');
 const { hubjectNodes, until, observers } = require('../support/flows');
 const { evseKey } = require('../../nodes/oicp/ids');
 const {
-  ALL_NODES, pushNode, ocppStatusNode, fullLoadNode, startHelper, stopHelper, sleep, mulberry32, report, diffStatuses, trackQueue, activeResources,
+  ALL_NODES,
+  pushNode,
+  ocppStatusNode,
+  fullLoadNode,
+  startHelper,
+  stopHelper,
+  sleep,
+  mulberry32,
+  report,
+  diffStatuses,
+  trackQueue,
+  activeResources,
 } = require('./lib');
 
 helper.init(require.resolve('node-red'));
@@ -79,18 +90,29 @@ describe('#8 case 3: 50 redeploys under traffic', function () {
         n.close = function (removed) {
           this.__closing = true;
           const t = performance.now();
-          return close.call(this, removed).then((r) => { closeMs.push({ id, ms: performance.now() - t }); return r; });
+          return close.call(this, removed).then((r) => {
+            closeMs.push({ id, ms: performance.now() - t });
+            return r;
+          });
         };
       }
     };
     let stopping = 0;
-    const onStopping = () => { stopping = performance.now(); };
-    const onStopped = () => { if (stopping) stopMs.push(performance.now() - stopping); stopping = 0; };
+    const onStopping = () => {
+      stopping = performance.now();
+    };
+    const onStopped = () => {
+      if (stopping) stopMs.push(performance.now() - stopping);
+      stopping = 0;
+    };
     helper._events.on('flows:stopping', onStopping);
     helper._events.on('flows:stopped', onStopped);
 
     // Hubject knows every EVSE already, so a repeated status in what it receives is a re-send after a redeploy.
-    sim.seedState('DE*ABC', Array.from({ length: EVSES }, (_, i) => ({ EvseID: `DE*ABC*E${i}`, EvseStatus: 'Available' })));
+    sim.seedState(
+      'DE*ABC',
+      Array.from({ length: EVSES }, (_, i) => ({ EvseID: `DE*ABC*E${i}`, EvseStatus: 'Available' })),
+    );
     await helper.load(ALL_NODES, flow(0));
     attach();
     const queue = helper.getNode('hub1').queue;
@@ -104,7 +126,10 @@ describe('#8 case 3: 50 redeploys under traffic', function () {
     const feed = () => {
       for (let k = 0; k < 3 && open.length; k++) {
         const p1 = helper.getNode('p1');
-        if (!p1) { f.noNode++; continue; }
+        if (!p1) {
+          f.noNode++;
+          continue;
+        }
         const j = Math.floor(rnd() * open.length);
         const n = open[j];
         const s = step[n]++;
@@ -120,13 +145,25 @@ describe('#8 case 3: 50 redeploys under traffic', function () {
       }
     };
     let timer = null;
-    const pause = () => { clearInterval(timer); timer = null; };
-    const resume = () => { timer = setInterval(feed, 5); };
+    const pause = () => {
+      clearInterval(timer);
+      timer = null;
+    };
+    const resume = () => {
+      timer = setInterval(feed, 5);
+    };
     resume();
 
     /** Resources when quiet: no feed, the queue idle, status throttles (100-500 ms) and the journal flush settled. */
     const quiet = async () => {
-      await until(() => { const s = queue.status(); return s.state === 'idle' && s.queued === 0; }, 20000, 'queue idle');
+      await until(
+        () => {
+          const s = queue.status();
+          return s.state === 'idle' && s.queued === 0;
+        },
+        20000,
+        'queue idle',
+      );
       await sleep(700);
       return activeResources();
     };
@@ -171,7 +208,10 @@ describe('#8 case 3: 50 redeploys under traffic', function () {
     for (const [k, seq] of received) {
       const idx = seq.map((s) => CHAIN.indexOf(s));
       for (let j = 1; j < idx.length; j++) {
-        if (idx[j] < idx[j - 1]) { backwards++; if (examples.length < 3) examples.push(`${k}: ${seq.join('>')}`); }
+        if (idx[j] < idx[j - 1]) {
+          backwards++;
+          if (examples.length < 3) examples.push(`${k}: ${seq.join('>')}`);
+        }
         if (idx[j] === idx[j - 1]) resent++;
       }
     }
@@ -190,14 +230,32 @@ describe('#8 case 3: 50 redeploys under traffic', function () {
     stopMs.length.should.equal(REDEPLOYS);
     sim.stats.overlaps.should.equal(0);
 
-    const pct = (a, p) => { const s = [...a].sort((x, y) => x - y); return Math.round(s[Math.min(s.length - 1, Math.floor(p * s.length))]); };
+    const pct = (a, p) => {
+      const s = [...a].sort((x, y) => x - y);
+      return Math.round(s[Math.min(s.length - 1, Math.floor(p * s.length))]);
+    };
     report('case 3 redeploys', {
-      redeploys: REDEPLOYS, sent: f.sent, accepted: f.accepted, droppedByRuntimeWhileStopping: f.droppedWhileStopping, lost: lost.length,
-      evses: Object.keys(truth).length, backwards, resentSame: resent, requests: sim.stats.pushes, overlaps: sim.stats.overlaps,
-      abortedInFlight: sim.requestLog.filter((l) => l.kind === 'push' && l.httpStatus === 0).length, noNodeDuringDeploy: f.noNode,
-      nodeCloseMsMax: Math.round(maxClose), nodeCloseMsP50: pct(closeMs.map((c) => c.ms), 0.5), stopPhaseMsMax: Math.round(maxStop),
+      redeploys: REDEPLOYS,
+      sent: f.sent,
+      accepted: f.accepted,
+      droppedByRuntimeWhileStopping: f.droppedWhileStopping,
+      lost: lost.length,
+      evses: Object.keys(truth).length,
+      backwards,
+      resentSame: resent,
+      requests: sim.stats.pushes,
+      overlaps: sim.stats.overlaps,
+      abortedInFlight: sim.requestLog.filter((l) => l.kind === 'push' && l.httpStatus === 0).length,
+      noNodeDuringDeploy: f.noNode,
+      nodeCloseMsMax: Math.round(maxClose),
+      nodeCloseMsP50: pct(
+        closeMs.map((c) => c.ms),
+        0.5,
+      ),
+      stopPhaseMsMax: Math.round(maxStop),
       deployMsMax: Math.round(Math.max(...deployTimes)),
-      timers: samples.map((s) => s.timers), sockets: samples.map((s) => s.sockets),
+      timers: samples.map((s) => s.timers),
+      sockets: samples.map((s) => s.sockets),
     });
   });
 });

@@ -28,11 +28,7 @@ describe('#8 case 4: Hubject rejects one EvseID of a bundle with 018', function 
   afterEach(stopHelper);
 
   async function load() {
-    await helper.load(PUSH_NODES, [
-      ...hubjectNodes(certs, url, { retryBase: 1, retryMax: 30 }),
-      pushNode(),
-      ...observers(['p1']),
-    ]);
+    await helper.load(PUSH_NODES, [...hubjectNodes(certs, url, { retryBase: 1, retryMax: 30 }), pushNode(), ...observers(['p1'])]);
     const w = { caught: [], completed: [], p1: helper.getNode('p1') };
     helper.getNode('caught').on('input', (m) => w.caught.push(m));
     helper.getNode('completed').on('input', (m) => w.completed.push(m));
@@ -72,7 +68,11 @@ describe('#8 case 4: Hubject rejects one EvseID of a bundle with 018', function 
       accepted.should.equal(49);
       if (named) pushes.length.should.equal(2);
       report(`case 4 018 in one message (AdditionalInfo ${named ? 'named' : 'empty'})`, {
-        requests: pushes.length, rejected: pushes.filter((l) => l.code === '018').length, landed: accepted, catches: w.caught.length, code: err.code,
+        requests: pushes.length,
+        rejected: pushes.filter((l) => l.code === '018').length,
+        landed: accepted,
+        catches: w.caught.length,
+        code: err.code,
       });
     });
   }
@@ -93,13 +93,22 @@ describe('#8 case 4: Hubject rejects one EvseID of a bundle with 018', function 
     w.caught[0]._msgid.should.equal('m7');
     w.caught[0].error.code.should.equal('018');
     w.caught[0].error.message.should.match(/DE\*ABC\*E7.*018/);
-    w.completed.map((m) => m._msgid).sort().should.eql(['first', ...Array.from({ length: 50 }, (_, i) => `m${i}`).filter((x) => x !== 'm7')].sort());
+    w.completed
+      .map((m) => m._msgid)
+      .sort()
+      .should.eql(['first', ...Array.from({ length: 50 }, (_, i) => `m${i}`).filter((x) => x !== 'm7')].sort());
     const pushes = sim.requestLog.filter((l) => l.kind === 'push');
     const bundle = pushes.find((l) => l.code === '018');
     bundle.records.should.equal(50);
     const pulled = statusesFromPull(await pullViaHttp(url, certs));
     diffStatuses(truth, pulled).should.eql([]);
     byKey(pulled).should.eql(byKey(truth));
-    report('case 4 018 in a bundle of 50 messages', { requests: pushes.length, bundle: bundle.records, completes: w.completed.length, catches: w.caught.length, code: w.caught[0].error.code });
+    report('case 4 018 in a bundle of 50 messages', {
+      requests: pushes.length,
+      bundle: bundle.records,
+      completes: w.completed.length,
+      catches: w.caught.length,
+      code: w.caught[0].error.code,
+    });
   });
 });

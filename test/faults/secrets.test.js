@@ -25,7 +25,9 @@ describe('#8 case 7: secrets never leave the credentials', function () {
     passphrase = `pw-${crypto.randomBytes(12).toString('hex')}`;
     const encFile = path.join(tmp, 'client.enc.key');
     // The demo client key, encrypted the way Hubject onboarding keys usually are (PKCS#8, AES-256-CBC).
-    execFileSync('openssl', ['pkcs8', '-topk8', '-v2', 'aes-256-cbc', '-in', certs.clients['DE*ABC'].key, '-out', encFile, '-passout', `pass:${passphrase}`], { stdio: 'pipe' });
+    execFileSync('openssl', ['pkcs8', '-topk8', '-v2', 'aes-256-cbc', '-in', certs.clients['DE*ABC'].key, '-out', encFile, '-passout', `pass:${passphrase}`], {
+      stdio: 'pipe',
+    });
     encKeyPem = fs.readFileSync(encFile, 'utf8');
     encKeyPem.should.match(/BEGIN ENCRYPTED PRIVATE KEY/);
     const plainKeyPem = fs.readFileSync(certs.clients['DE*ABC'].key, 'utf8');
@@ -34,7 +36,10 @@ describe('#8 case 7: secrets never leave the credentials', function () {
     secrets = [passphrase, ...lines(encKeyPem), ...lines(plainKeyPem), 'PRIVATE KEY'];
   });
   after(async function () {
-    if (red) { await red.kill(); red.cleanup(); }
+    if (red) {
+      await red.kill();
+      red.cleanup();
+    }
     await sim.stop();
     fs.rmSync(tmp, { recursive: true, force: true });
   });
@@ -49,15 +54,39 @@ describe('#8 case 7: secrets never leave the credentials', function () {
 
   function flows({ pass = passphrase, verify = true, ca = certs.caCert }) {
     const tls = {
-      id: 'tls1', type: 'tls-config', name: 'hubject tls', cert: '', key: '', ca: '', servername: '', alpnprotocol: '',
-      credentials: { certdata: fs.readFileSync(certs.clients['DE*ABC'].cert, 'utf8'), keydata: encKeyPem, cadata: fs.readFileSync(ca, 'utf8'), passphrase: pass },
+      id: 'tls1',
+      type: 'tls-config',
+      name: 'hubject tls',
+      cert: '',
+      key: '',
+      ca: '',
+      servername: '',
+      alpnprotocol: '',
+      credentials: {
+        certdata: fs.readFileSync(certs.clients['DE*ABC'].cert, 'utf8'),
+        keydata: encKeyPem,
+        cadata: fs.readFileSync(ca, 'utf8'),
+        passphrase: pass,
+      },
     };
     if (verify !== undefined) tls.verifyservercert = verify; // undefined: the property is not there at all
     const fn = (id, func, wires) => ({ id, type: 'function', z: 't1', func, outputs: 1, noerr: 0, initialize: '', finalize: '', libs: [], wires });
     return [
       { id: 't1', type: 'tab', label: 'secrets' },
       tls,
-      { id: 'hub1', type: 'oicp-hubject-config', environment: 'custom', url, operatorId: 'DE*ABC', operatorName: 'Demo CPO', tls: 'tls1', timeout: 5, rateLimit: 2000, retryBase: 0.2, retryMax: 300 },
+      {
+        id: 'hub1',
+        type: 'oicp-hubject-config',
+        environment: 'custom',
+        url,
+        operatorId: 'DE*ABC',
+        operatorName: 'Demo CPO',
+        tls: 'tls1',
+        timeout: 5,
+        rateLimit: 2000,
+        retryBase: 0.2,
+        retryMax: 300,
+      },
       { id: 'feed', type: 'http in', z: 't1', url: '/feed', method: 'post', wires: [['p1', 'ok']] },
       { id: 'ok', type: 'http response', z: 't1', statusCode: '200', headers: {}, wires: [] },
       { id: 'p1', type: 'oicp-push-evse-status', z: 't1', hubject: 'hub1', action: 'update', maxRecords: 500, insertMissing: true, wires: [[]] },
@@ -67,7 +96,11 @@ describe('#8 case 7: secrets never leave the credentials', function () {
       { id: 'ca1', type: 'catch', z: 't1', scope: null, uncaught: false, wires: [['keepError']] },
       fn('keepError', "const l = global.get('errors') || []; l.push(msg.error.message); global.set('errors', l); return null;", [[]]),
       { id: 'seen', type: 'http in', z: 't1', url: '/seen', method: 'get', wires: [['serve']] },
-      fn('serve', "msg.payload = { statuses: global.get('statuses') || [], errors: global.get('errors') || [] }; global.set('statuses', []); global.set('errors', []); return msg;", [['ok']]),
+      fn(
+        'serve',
+        "msg.payload = { statuses: global.get('statuses') || [], errors: global.get('errors') || [] }; global.set('statuses', []); global.set('errors', []); return msg;",
+        [['ok']],
+      ),
     ];
   }
 
@@ -100,12 +133,19 @@ describe('#8 case 7: secrets never leave the credentials', function () {
     await feed(2, 'Reserved');
     truth['DE*ABC*E2'] = 'Reserved';
     const all = { statuses: [], errors: [] };
-    await until(async () => {
-      const s = await seen();
-      all.statuses.push(...s.statuses);
-      all.errors.push(...s.errors);
-      return all.statuses.some((x) => x.fill === 'red' && /passphrase/.test(x.text));
-    }, 10000, 'red status for the wrong passphrase', { every: 100 }).catch((e) => { throw new Error(`${e.message}: ${JSON.stringify(all)}`); });
+    await until(
+      async () => {
+        const s = await seen();
+        all.statuses.push(...s.statuses);
+        all.errors.push(...s.errors);
+        return all.statuses.some((x) => x.fill === 'red' && /passphrase/.test(x.text));
+      },
+      10000,
+      'red status for the wrong passphrase',
+      { every: 100 },
+    ).catch((e) => {
+      throw new Error(`${e.message}: ${JSON.stringify(all)}`);
+    });
     const redStatus = all.statuses.find((s) => s.fill === 'red');
     (redStatus && redStatus.text).should.match(/TLS: cannot decrypt the private key: check the tls-config passphrase/);
     red.log.should.match(/cannot decrypt the private key: check the tls-config passphrase/);
@@ -115,8 +155,17 @@ describe('#8 case 7: secrets never leave the credentials', function () {
     await feed(3, 'Available');
     truth['DE*ABC*E3'] = 'Available';
     const notTrusted = [];
-    await until(async () => { notTrusted.push(...(await seen()).statuses); return notTrusted.some((s) => s.fill === 'red' && /not trusted/.test(s.text)); }, 10000, 'verification on by default', { every: 100 })
-      .catch(async (e) => { throw new Error(`${e.message}: ${JSON.stringify(notTrusted)}`); });
+    await until(
+      async () => {
+        notTrusted.push(...(await seen()).statuses);
+        return notTrusted.some((s) => s.fill === 'red' && /not trusted/.test(s.text));
+      },
+      10000,
+      'verification on by default',
+      { every: 100 },
+    ).catch(async (e) => {
+      throw new Error(`${e.message}: ${JSON.stringify(notTrusted)}`);
+    });
     should(sim.getStatus('DE*ABC', 'DE*ABC*E3')).not.equal('Available');
 
     // 4. Verification explicitly off: it connects, and the status keeps warning about it.
@@ -149,7 +198,10 @@ describe('#8 case 7: secrets never leave the credentials', function () {
         else files.push(p);
       }
     })(red.userDir);
-    files.map((f) => path.basename(f)).should.containEql('flows.json').and.containEql('flows_cred.json');
+    files
+      .map((f) => path.basename(f))
+      .should.containEql('flows.json')
+      .and.containEql('flows_cred.json');
     const fileLeaks = files.map((f) => [path.relative(red.userDir, f), leaks(fs.readFileSync(f, 'latin1'))]).filter(([, l]) => l.length);
     fileLeaks.should.eql([]);
     const cred = JSON.parse(fs.readFileSync(path.join(red.userDir, 'flows_cred.json'), 'utf8'));
@@ -170,8 +222,12 @@ describe('#8 case 7: secrets never leave the credentials', function () {
     leaks(JSON.stringify(off)).should.eql([]);
 
     report('case 7 secrets', {
-      filesChecked: files.length, leaksInFiles: fileLeaks.length, leaksInGetFlows: leaks(exported.text).length, leaksInLog: leaks(red.log).length,
-      wrongPassphraseStatus: redStatus.text, verifyOffStatus: off[off.length - 1].text,
+      filesChecked: files.length,
+      leaksInFiles: fileLeaks.length,
+      leaksInGetFlows: leaks(exported.text).length,
+      leaksInLog: leaks(red.log).length,
+      wrongPassphraseStatus: redStatus.text,
+      verifyOffStatus: off[off.length - 1].text,
       editorCredentialsApiReturnsKeydata: /ENCRYPTED PRIVATE KEY/.test(creds.text),
     });
   });

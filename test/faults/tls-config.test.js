@@ -30,11 +30,7 @@ describe('#8 case 5: TLS and configuration faults', function () {
   });
   afterEach(stopHelper);
 
-  const flow = (opts) => [
-    ...hubjectNodes(certs, url, { ...DEFAULTS, ...opts }),
-    pushNode(),
-    ...observers(['p1'], { completeScope: null }),
-  ];
+  const flow = (opts) => [...hubjectNodes(certs, url, { ...DEFAULTS, ...opts }), pushNode(), ...observers(['p1'], { completeScope: null })];
 
   /** Everything the user can see: statuses of the push node, and warnings and errors in the log. */
   function watch() {
@@ -42,7 +38,12 @@ describe('#8 case 5: TLS and configuration faults', function () {
     const p1 = helper.getNode('p1');
     p1.on('call:status', (c) => w.statuses.push(c.args[0]));
     helper.getNode('caught').on('input', (m) => w.caught.push(m.error.message));
-    w.logs = () => helper.log().args.map((a) => a[0]).filter((e) => e && e.level <= 30).map((e) => `${e.type}: ${e.msg}`);
+    w.logs = () =>
+      helper
+        .log()
+        .args.map((a) => a[0])
+        .filter((e) => e && e.level <= 30)
+        .map((e) => `${e.type}: ${e.msg}`);
     w.p1 = p1;
     return w;
   }
@@ -52,39 +53,53 @@ describe('#8 case 5: TLS and configuration faults', function () {
       name: 'unknown server CA',
       broken: () => ({ ca: certs.otherCaCert }),
       readable: /TLS: server certificate not trusted.*check the tls-config CA/,
-      red: true, attemptsMax: 1, pushesMax: 0,
+      red: true,
+      attemptsMax: 1,
+      pushesMax: 0,
     },
     {
       name: 'client certificate from the wrong CA',
       broken: () => ({ clientCert: certs.wrongCaClientCert, clientKey: certs.wrongCaClientKey }),
       // The server just closes the connection (no TLS alert): transient, retried with backoff, with this hint.
-      readable: /Hubject: connection closed by the server \((UND_ERR_SOCKET|ECONNRESET)\); if this persists, check that the client certificate is the one Hubject signed/,
-      red: false, attemptsMax: 8, pushesMax: 0,
+      readable:
+        /Hubject: connection closed by the server \((UND_ERR_SOCKET|ECONNRESET)\); if this persists, check that the client certificate is the one Hubject signed/,
+      red: false,
+      attemptsMax: 8,
+      pushesMax: 0,
     },
     {
       name: 'client certificate refused after a TLS 1.3 handshake (alert 48)',
       broken: () => ({}),
       fault: { kind: 'refuse-certificate' },
       readable: /refused the client certificate \(unknown CA\).*ERR_SSL_TLSV1_ALERT_UNKNOWN_CA/,
-      red: true, attemptsMax: 1, pushesMax: 0,
+      red: true,
+      attemptsMax: 1,
+      pushesMax: 0,
     },
     {
       name: 'expired client certificate',
       broken: () => ({ clientCert: certs.expiredClientCert, clientKey: certs.expiredClientKey }),
       readable: /client certificate expired on \d{4}-\d\d-\d\d: renew it with Hubject and update the tls-config/,
-      red: true, attemptsMax: 0, pushesMax: 0, outbox: true,
+      red: true,
+      attemptsMax: 0,
+      pushesMax: 0,
+      outbox: true,
     },
     {
       name: 'host name mismatch',
       broken: () => ({ servername: 'wrong.example' }),
       readable: /TLS: server host name does not match its certificate.*\(ERR_TLS_CERT_ALTNAME_INVALID\)/,
-      red: true, attemptsMax: 1, pushesMax: 0,
+      red: true,
+      attemptsMax: 1,
+      pushesMax: 0,
     },
     {
       name: 'OperatorID not the one of the certificate (017)',
       broken: () => ({ certFor: 'DE*XYZ' }),
       readable: /017 Unauthorized access.*check OperatorID and client certificate/i,
-      red: true, attemptsMax: 1, pushesMax: 1,
+      red: true,
+      attemptsMax: 1,
+      pushesMax: 1,
     },
   ];
 
@@ -100,15 +115,19 @@ describe('#8 case 5: TLS and configuration faults', function () {
       hub.queue.on('result', (ev) => reasons.push(ev.result.reason));
 
       const truth = {};
-      const send = (n, s) => { truth[`DE*ABC*E${n}`] = s; w.p1.receive({ payload: { EvseID: `DE*ABC*E${n}`, EvseStatus: s } }); };
+      const send = (n, s) => {
+        truth[`DE*ABC*E${n}`] = s;
+        w.p1.receive({ payload: { EvseID: `DE*ABC*E${n}`, EvseStatus: s } });
+      };
       send(1, 'Occupied');
       send(2, 'Available');
       send(1, 'Reserved');
 
       // The readable reason reaches the user: the push node's status or the log (warn/error).
       const seen = () => w.statuses.map((s) => s.text).concat(w.logs());
-      await until(() => seen().some((t) => c.readable.test(t)), 10000, `readable error for ${c.name}`)
-        .catch((e) => { throw new Error(`${e.message}\nstatuses: ${JSON.stringify(w.statuses)}\nlogs: ${w.logs().join('\n')}\nresults: ${reasons.join('\n')}`); });
+      await until(() => seen().some((t) => c.readable.test(t)), 10000, `readable error for ${c.name}`).catch((e) => {
+        throw new Error(`${e.message}\nstatuses: ${JSON.stringify(w.statuses)}\nlogs: ${w.logs().join('\n')}\nresults: ${reasons.join('\n')}`);
+      });
       if (c.red) await until(() => w.statuses.some((s) => s.fill === 'red'), 5000, 'a red status');
       await sleep(OBSERVE_MS);
       const attempts = client.attempts.length;
@@ -124,8 +143,21 @@ describe('#8 case 5: TLS and configuration faults', function () {
       else last.fill.should.equal('yellow', JSON.stringify(last));
       if (c.outbox) {
         const dir = path.join(userDir, 'oicp', 'outbox');
-        const held = JSON.parse(fs.readFileSync(path.join(dir, fs.readdirSync(dir).find((f) => f.endsWith('.json'))), 'utf8'));
-        held.segments.flatMap((s) => s.records).should.containDeep([{ EvseID: 'DE*ABC*E1', EvseStatus: 'Reserved' }, { EvseID: 'DE*ABC*E2', EvseStatus: 'Available' }]);
+        const held = JSON.parse(
+          fs.readFileSync(
+            path.join(
+              dir,
+              fs.readdirSync(dir).find((f) => f.endsWith('.json')),
+            ),
+            'utf8',
+          ),
+        );
+        held.segments
+          .flatMap((s) => s.records)
+          .should.containDeep([
+            { EvseID: 'DE*ABC*E1', EvseStatus: 'Reserved' },
+            { EvseID: 'DE*ABC*E2', EvseStatus: 'Available' },
+          ]);
       }
       w.caught.should.eql([]); // held, not failed: the changes wait for the fix
 
@@ -142,8 +174,12 @@ describe('#8 case 5: TLS and configuration faults', function () {
       }
       diffStatuses(truth, pulled).should.eql([]);
       report(`case 5 ${c.name}`, {
-        attemptsWhileBroken: attempts, brokenForMs: fixedAt - loadedAt, pushesWhileBroken: pushes,
-        status: `${last.fill}:${last.text}`, recoveredMs: Date.now() - fixedAt, lost: diffStatuses(truth, pulled).length,
+        attemptsWhileBroken: attempts,
+        brokenForMs: fixedAt - loadedAt,
+        pushesWhileBroken: pushes,
+        status: `${last.fill}:${last.text}`,
+        recoveredMs: Date.now() - fixedAt,
+        lost: diffStatuses(truth, pulled).length,
       });
     });
   }

@@ -46,7 +46,9 @@ function walk(dir) {
 function expectedFiles() {
   const nodes = walk('nodes').filter((f) => !f.startsWith('nodes/simulator/'));
   return [
-    'package.json', 'README.md', 'LICENSE',
+    'package.json',
+    'README.md',
+    'LICENSE',
     ...nodes.filter((f) => f.endsWith('.js')),
     ...nodes.filter((f) => /^nodes\/[^/]+\.html$/.test(f)),
     ...nodes.filter((f) => /^nodes\/locales\/[^/]+\/[^/]+\.(json|html)$/.test(f)),
@@ -81,23 +83,39 @@ describe('installed from the npm tarball, as users install it', function () {
       const files = packed.files.map((f) => f.path).sort();
       assert.deepStrictEqual(files, expectedFiles());
       for (const t of TYPES) {
-        for (const f of [`nodes/${t}.js`, `nodes/${t}.html`, `nodes/locales/en-US/${t}.json`, `nodes/locales/en-US/${t}.html`,
-          `nodes/locales/de/${t}.json`, `nodes/locales/de/${t}.html`]) assert.ok(files.includes(f), `${f} missing`);
+        for (const f of [
+          `nodes/${t}.js`,
+          `nodes/${t}.html`,
+          `nodes/locales/en-US/${t}.json`,
+          `nodes/locales/en-US/${t}.html`,
+          `nodes/locales/de/${t}.json`,
+          `nodes/locales/de/${t}.html`,
+        ])
+          assert.ok(files.includes(f), `${f} missing`);
       }
       for (const i of ICONS) assert.ok(files.includes(`nodes/icons/${i}`), `nodes/icons/${i} missing`);
       assert.strictEqual(files.filter((f) => f.startsWith('examples/')).length, 5);
     });
 
     it('holds no tests, sources, source maps, type declarations, scripts, benchmarks, CI files, simulator or duplicate icons', function () {
-      const bad = packed.files.map((f) => f.path).filter((f) => /^(src|test|scripts|bench|\.ci|\.demo|icons)\//.test(f) ||
-        /\.(ts|map)$/.test(f) || f.startsWith('nodes/simulator/') || /(^|\/)\.|tsconfig|\.mocharc|package-lock/.test(f));
+      const bad = packed.files
+        .map((f) => f.path)
+        .filter(
+          (f) =>
+            /^(src|test|scripts|bench|\.ci|\.demo|icons)\//.test(f) ||
+            /\.(ts|map)$/.test(f) ||
+            f.startsWith('nodes/simulator/') ||
+            /(^|\/)\.|tsconfig|\.mocharc|package-lock/.test(f),
+        );
       assert.deepStrictEqual(bad, []);
       assert.strictEqual(packed.name, NAME);
       assert.strictEqual(packed.version, PKG.version);
     });
 
     it('has no stale build output: every packed module is compiled from a current src/ file', function () {
-      const stale = packed.files.map((f) => f.path).filter((f) => f.startsWith('nodes/') && f.endsWith('.js'))
+      const stale = packed.files
+        .map((f) => f.path)
+        .filter((f) => f.startsWith('nodes/') && f.endsWith('.js'))
         .filter((f) => !fs.existsSync(path.join(ROOT, 'src', f.slice('nodes/'.length).replace(/\.js$/, '.ts'))));
       assert.deepStrictEqual(stale, []);
     });
@@ -138,7 +156,10 @@ describe('installed from the npm tarball, as users install it', function () {
         nodeBin = target.node ? (await nodeBinary(target.node)).bin : process.execPath;
         redDir = await cachedInstall([`node-red@${target.nodeRed}`], { nodeBin: target.node ? nodeBin : undefined });
         userDir = fs.mkdtempSync(path.join(os.tmpdir(), `oicp-install-nr${target.nodeRed}-`));
-        fs.writeFileSync(path.join(userDir, 'package.json'), JSON.stringify({ name: 'node-red-project', description: 'A Node-RED Project', version: '0.0.1', private: true }));
+        fs.writeFileSync(
+          path.join(userDir, 'package.json'),
+          JSON.stringify({ name: 'node-red-project', description: 'A Node-RED Project', version: '0.0.1', private: true }),
+        );
         installOutput = await npm(['install', '--prefix', userDir, tgz], { nodeBin, cwd: userDir, timeoutMs: 300000 });
         sim = await startSim({ onPush: (body) => pushes.push(body) });
         const client = sim.certs.clients[OP];
@@ -200,7 +221,10 @@ describe('installed from the npm tarball, as users install it', function () {
 
       it('logs no error, no load failure and no warning about the package at start', function () {
         assert.deepStrictEqual(loadProblems(red.log), []);
-        assert.deepStrictEqual(red.log.split('\n').filter((l) => /\[warn\]/.test(l) && /oicp/i.test(l)), []);
+        assert.deepStrictEqual(
+          red.log.split('\n').filter((l) => /\[warn\]/.test(l) && /oicp/i.test(l)),
+          [],
+        );
         assert.match(red.log, /Started flows/);
       });
 
@@ -215,7 +239,7 @@ describe('installed from the npm tarball, as users install it', function () {
           assert.strictEqual(await res.text(), fs.readFileSync(path.join(userDir, 'node_modules', NAME, 'nodes', 'icons', icon), 'utf8'));
         }
         const list = await red.http('GET', '/icons', undefined, { accept: 'application/json' });
-        assert.deepStrictEqual([...(list.json[NAME] || [])].sort(), [...ICONS].sort(), 'the package\'s icons in the editor\'s icon list');
+        assert.deepStrictEqual([...(list.json[NAME] || [])].sort(), [...ICONS].sort(), "the package's icons in the editor's icon list");
       });
 
       it('serves the German labels and help, and English by default', async function () {
@@ -241,29 +265,56 @@ describe('installed from the npm tarball, as users install it', function () {
       it('offers the five examples under Import > Examples', async function () {
         const list = await red.http('GET', `/library/examples/flows/${NAME}`, undefined, { accept: 'application/json' });
         assert.strictEqual(list.status, 200);
-        const names = fs.readdirSync(path.join(userDir, 'node_modules', NAME, 'examples')).filter((f) => f.endsWith('.json')).sort();
+        const names = fs
+          .readdirSync(path.join(userDir, 'node_modules', NAME, 'examples'))
+          .filter((f) => f.endsWith('.json'))
+          .sort();
         assert.strictEqual(names.length, 5);
-        assert.deepStrictEqual(list.json.map((e) => e.fn), names.map((f) => f.replace(/\.json$/, '')));
+        assert.deepStrictEqual(
+          list.json.map((e) => e.fn),
+          names.map((f) => f.replace(/\.json$/, '')),
+        );
         for (const f of names) {
-          const res = await red.http('GET', `/library/examples/flows/${NAME}/${encodeURIComponent(f.replace(/\.json$/, ''))}`, undefined, { accept: 'application/json' });
+          const res = await red.http('GET', `/library/examples/flows/${NAME}/${encodeURIComponent(f.replace(/\.json$/, ''))}`, undefined, {
+            accept: 'application/json',
+          });
           assert.strictEqual(res.status, 200, f);
           assert.deepStrictEqual(res.json, JSON.parse(fs.readFileSync(path.join(userDir, 'node_modules', NAME, 'examples', f), 'utf8')));
         }
       });
 
       it('runs the demo flow: pushes and the start-up fullLoad reach the simulator over mutual TLS (undici, zod)', async function () {
-        const flow = JSON.parse(fs.readFileSync(path.join(userDir, 'node_modules', NAME, 'examples', '5 Demo with the local Hubject simulator.json'), 'utf8'))
-          .map((n) => (n.type === 'debug' ? { ...n, console: true } : n));
+        const flow = JSON.parse(
+          fs.readFileSync(path.join(userDir, 'node_modules', NAME, 'examples', '5 Demo with the local Hubject simulator.json'), 'utf8'),
+        ).map((n) => (n.type === 'debug' ? { ...n, console: true } : n));
         const from = red.log.length;
         const res = await red.http('POST', '/flows', { flows: flow }, { 'Node-RED-Deployment-Type': 'full' });
         assert.strictEqual(res.status, 200, res.text);
         const ids = ['1001', '1002', '1003'].flatMap((cb) => [1, 2].map((c) => `DE*ABC*E${cb}*${c}`));
-        await until(() => ids.every((id) => sim.sim.getState(OP).has(id)), 30000, 'the six demo EVSEs at the simulator', () => red.log.slice(from));
-        await until(() => pushes.some((b) => b.ActionType === 'fullLoad'), 30000, 'the fullLoad 5 s after start', () => red.log.slice(from));
+        await until(
+          () => ids.every((id) => sim.sim.getState(OP).has(id)),
+          30000,
+          'the six demo EVSEs at the simulator',
+          () => red.log.slice(from),
+        );
+        await until(
+          () => pushes.some((b) => b.ActionType === 'fullLoad'),
+          30000,
+          'the fullLoad 5 s after start',
+          () => red.log.slice(from),
+        );
         const full = pushes.find((b) => b.ActionType === 'fullLoad');
-        assert.deepStrictEqual(full.OperatorEvseStatus.EvseStatusRecord.map((r) => r.EvseID), ids);
+        assert.deepStrictEqual(
+          full.OperatorEvseStatus.EvseStatusRecord.map((r) => r.EvseID),
+          ids,
+        );
         // The acknowledgements reach the debug node: the push node saw Hubject's (the simulator's) 000.
-        await until(() => /\[debug:Hubject acknowledgements\][\s\S]*statusCode: '000'|"statusCode":"000"/.test(red.log.slice(from)), 15000, 'an acknowledgement with 000 in the debug output', () => red.log.slice(from));
+        await until(
+          () => /\[debug:Hubject acknowledgements\][\s\S]*statusCode: '000'|"statusCode":"000"/.test(red.log.slice(from)),
+          15000,
+          'an acknowledgement with 000 in the debug output',
+          () => red.log.slice(from),
+        );
         const log = red.log.slice(from);
         assert.deepStrictEqual([...loadProblems(log), ...log.split('\n').filter((l) => /\[debug:errors\]/.test(l))], []);
       });

@@ -72,7 +72,10 @@ class MiniMqttBroker {
           len += (b & 0x7f) * mul;
           mul *= 128;
           if ((b & 0x80) === 0) break;
-          if (i > 4) { sock.destroy(); return; }
+          if (i > 4) {
+            sock.destroy();
+            return;
+          }
         }
         if (buf.length < i + len) return;
         const type = buf[0] >> 4;
@@ -93,13 +96,17 @@ class MiniMqttBroker {
       case 1: // CONNECT
         sock.write(packet(2, 0, Buffer.from([0, 0])));
         break;
-      case 3: { // PUBLISH
+      case 3: {
+        // PUBLISH
         const qos = (flags >> 1) & 3;
         const tlen = body.readUInt16BE(0);
         const topic = body.subarray(2, 2 + tlen).toString('utf8');
         let off = 2 + tlen;
         let pid;
-        if (qos > 0) { pid = body.subarray(off, off + 2); off += 2; }
+        if (qos > 0) {
+          pid = body.subarray(off, off + 2);
+          off += 2;
+        }
         const payload = body.subarray(off);
         this.published.push({ topic, payload: payload.toString('utf8'), qos });
         if (qos === 1) sock.write(packet(4, 0, pid));
@@ -111,7 +118,8 @@ class MiniMqttBroker {
       case 6: // PUBREL
         sock.write(packet(7, 0, body.subarray(0, 2)));
         break;
-      case 8: { // SUBSCRIBE
+      case 8: {
+        // SUBSCRIBE
         const pid = body.subarray(0, 2);
         const granted = [];
         let off = 2;
@@ -124,7 +132,8 @@ class MiniMqttBroker {
         sock.write(packet(9, 0, Buffer.concat([pid, Buffer.from(granted)])));
         break;
       }
-      case 10: { // UNSUBSCRIBE
+      case 10: {
+        // UNSUBSCRIBE
         const pid = body.subarray(0, 2);
         let off = 2;
         while (off < body.length) {

@@ -22,13 +22,27 @@ function hubjectNodes(certs, url, opts = {}) {
   const client = certs.clients[opts.certFor || 'DE*ABC'];
   return [
     {
-      id: 'tls1', type: 'tls-config', name: 'sim tls',
-      cert: opts.clientCert || client.cert, key: opts.clientKey || client.key, ca: opts.ca || certs.caCert,
-      verifyservercert: opts.verify !== false, servername: opts.servername || '',
+      id: 'tls1',
+      type: 'tls-config',
+      name: 'sim tls',
+      cert: opts.clientCert || client.cert,
+      key: opts.clientKey || client.key,
+      ca: opts.ca || certs.caCert,
+      verifyservercert: opts.verify !== false,
+      servername: opts.servername || '',
     },
     {
-      id: 'hub1', type: 'oicp-hubject-config', environment: 'custom', url, operatorId, operatorName: 'Demo CPO', tls: 'tls1',
-      timeout: opts.timeout || 5, rateLimit: opts.rateLimit || 2000, retryBase: opts.retryBase || 0.05, retryMax: opts.retryMax || 0.5,
+      id: 'hub1',
+      type: 'oicp-hubject-config',
+      environment: 'custom',
+      url,
+      operatorId,
+      operatorName: 'Demo CPO',
+      tls: 'tls1',
+      timeout: opts.timeout || 5,
+      rateLimit: opts.rateLimit || 2000,
+      retryBase: opts.retryBase || 0.05,
+      retryMax: opts.retryMax || 0.5,
     },
   ];
 }

@@ -16,7 +16,9 @@ function npmCli() {
   try {
     const onPath = execFileSync('sh', ['-c', 'command -v npm'], { encoding: 'utf8' }).trim();
     if (onPath) candidates.push(fs.realpathSync(onPath));
-  } catch { /* no npm on PATH */ }
+  } catch {
+    /* no npm on PATH */
+  }
   const found = candidates.find((c) => /npm-cli\.js$/.test(c) && fs.existsSync(c));
   if (!found) throw new Error(`npm-cli.js not found (tried ${candidates.join(', ')})`);
   return found;
@@ -31,14 +33,17 @@ function npm(args, { nodeBin = process.execPath, cwd = os.tmpdir(), timeoutMs = 
   // Settings of an outer `npm test` (prefix, lifecycle event, ...) must not leak into the nested npm.
   for (const k of Object.keys(env)) if (/^npm_/i.test(k)) delete env[k];
   return new Promise((resolve, reject) => {
-    execFile(nodeBin, [npmCli(), ...args, '--no-audit', '--no-fund', '--no-update-notifier'],
+    execFile(
+      nodeBin,
+      [npmCli(), ...args, '--no-audit', '--no-fund', '--no-update-notifier'],
       { cwd, env, timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024, encoding: 'utf8' },
       (err, stdout, stderr) => {
         if (err) {
           const why = err.killed ? `timed out after ${timeoutMs} ms` : `exit code ${err.code}`;
           reject(new Error(`npm ${args.join(' ')} failed (${why}):\n${stderr.slice(-4000)}\n${stdout.slice(-2000)}`));
         } else resolve({ stdout, stderr });
-      });
+      },
+    );
   });
 }
 

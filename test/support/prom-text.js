@@ -58,7 +58,9 @@ function parsePrometheusText(text) {
     const value = valueText === '+Inf' ? Infinity : valueText === '-Inf' ? -Infinity : valueText === 'NaN' ? NaN : Number(valueText);
     if (!/^(\+Inf|-Inf|NaN)$/.test(valueText) && !Number.isFinite(value)) throw new Error(`bad value in: ${line}`);
     const labels = labelText ? parseLabels(labelText, line) : {};
-    const family = families[name] ? name : ['_bucket', '_sum', '_count'].map((s) => name.endsWith(s) && name.slice(0, -s.length)).find((f) => f && families[f]?.type === 'histogram');
+    const family = families[name]
+      ? name
+      : ['_bucket', '_sum', '_count'].map((s) => name.endsWith(s) && name.slice(0, -s.length)).find((f) => f && families[f]?.type === 'histogram');
     if (!family || !families[family].type) throw new Error(`sample without a TYPE of its family: ${line}`);
     const key = name + JSON.stringify(Object.entries(labels).sort());
     if (seen.has(key)) throw new Error(`duplicate series: ${line}`);

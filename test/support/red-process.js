@@ -14,7 +14,10 @@ function freePort() {
     const s = net.createServer();
     s.unref();
     s.on('error', reject);
-    s.listen(0, '127.0.0.1', () => { const { port } = s.address(); s.close(() => resolve(port)); });
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
   });
 }
 
@@ -38,27 +41,37 @@ class RedProcess {
     if (opts.flows) fs.writeFileSync(path.join(this.userDir, 'flows.json'), JSON.stringify(opts.flows));
   }
 
-  get url() { return `http://127.0.0.1:${this.port}`; }
+  get url() {
+    return `http://127.0.0.1:${this.port}`;
+  }
 
   async start(timeoutMs = 60000) {
-    this.port = this.port || await freePort();
-    fs.writeFileSync(path.join(this.userDir, 'settings.js'), `module.exports = {
+    this.port = this.port || (await freePort());
+    fs.writeFileSync(
+      path.join(this.userDir, 'settings.js'),
+      `module.exports = {
       uiHost: '127.0.0.1', uiPort: ${this.port}, flowFile: 'flows.json', credentialSecret: 'test-secret',
       editorTheme: { tours: false }, logging: { console: { level: 'info', metrics: false, audit: false } },
       contextStorage: { default: { module: 'memory' }, file: { module: 'localfilesystem', config: { flushInterval: 1 } } },
       ...${JSON.stringify(this.settings)}
-    };`);
+    };`,
+    );
     this.child = spawn(this.nodeBin, [this.redPath, '--userDir', this.userDir, '--settings', path.join(this.userDir, 'settings.js')], {
-      cwd: this.userDir, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...this.env },
+      cwd: this.userDir,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, ...this.env },
     });
     const exited = new Promise((resolve) => this.child.once('exit', (code, sig) => resolve({ code, sig })));
     this.exited = exited;
-    for (const s of [this.child.stdout, this.child.stderr]) s.on('data', (d) => { this.log += d.toString(); });
+    for (const s of [this.child.stdout, this.child.stderr])
+      s.on('data', (d) => {
+        this.log += d.toString();
+      });
     const end = Date.now() + timeoutMs;
     for (;;) {
       if (this.child.exitCode !== null) throw new Error(`Node-RED exited during start:\n${this.log.slice(-3000)}`);
       // Flows may start before the HTTP server answers (seen with Node-RED 5): wait for both.
-      if (/Started flows/.test(this.log) && await this.answers()) break;
+      if (/Started flows/.test(this.log) && (await this.answers())) break;
       if (Date.now() > end) throw new Error(`Node-RED did not start within ${timeoutMs} ms:\n${this.log.slice(-3000)}`);
       await new Promise((r) => setTimeout(r, 100));
     }
@@ -91,12 +104,17 @@ class RedProcess {
 
   async http(method, p, body, headers = {}) {
     const res = await request(this.url + p, {
-      method, headers: { 'content-type': 'application/json', 'Node-RED-API-Version': 'v2', ...headers },
+      method,
+      headers: { 'content-type': 'application/json', 'Node-RED-API-Version': 'v2', ...headers },
       body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
     });
     const text = await res.body.text();
     let json;
-    try { json = JSON.parse(text); } catch { json = undefined; }
+    try {
+      json = JSON.parse(text);
+    } catch {
+      json = undefined;
+    }
     return { status: res.statusCode, text, json };
   }
 

@@ -15,7 +15,11 @@ async function until(pred, ms = 10000, what = 'condition', { every = 10, describ
     if (v) return v;
     if (Date.now() > end) {
       let extra = '';
-      try { extra = describe ? `\n${describe()}` : ''; } catch { /* best effort */ }
+      try {
+        extra = describe ? `\n${describe()}` : '';
+      } catch {
+        /* best effort */
+      }
       throw new Error(`${what} not met within ${ms} ms${extra}`);
     }
     await sleep(every);
