@@ -50,8 +50,9 @@ function expectedFiles() {
     'README.md',
     'LICENSE',
     ...nodes.filter((f) => f.endsWith('.js')),
-    ...nodes.filter((f) => /^nodes\/[^/]+\.html$/.test(f)),
-    ...nodes.filter((f) => /^nodes\/locales\/[^/]+\/[^/]+\.(json|html)$/.test(f)),
+    // Nodes and the sidebar plugin (nodes/plugins) each bring their editor file and catalogues.
+    ...nodes.filter((f) => /^nodes\/(plugins\/)?[^/]+\.html$/.test(f)),
+    ...nodes.filter((f) => /^nodes\/(plugins\/)?locales\/[^/]+\/[^/]+\.(json|html)$/.test(f)),
     ...nodes.filter((f) => /^nodes\/icons\/[^/]+\.svg$/.test(f)),
     ...walk('examples').filter((f) => f.endsWith('.json')),
   ].sort();
@@ -317,6 +318,18 @@ describe('installed from the npm tarball, as users install it', function () {
         );
         const log = red.log.slice(from);
         assert.deepStrictEqual([...loadProblems(log), ...log.split('\n').filter((l) => /\[debug:errors\]/.test(l))], []);
+      });
+
+      it('loads the OICP sidebar plugin: its editor file, and metrics and state of the demo lane', async function () {
+        const plugins = await red.http('GET', '/plugins', undefined, { accept: 'text/html' });
+        assert.strictEqual(plugins.status, 200);
+        assert.ok(plugins.text.includes('addTab'), 'the sidebar plugin is served to the editor');
+        const metrics = await red.http('GET', '/oicp/metrics', undefined, { accept: 'text/plain' });
+        assert.strictEqual(metrics.status, 200, metrics.text);
+        assert.match(metrics.text, /^oicp_requests_total\{[^}]*operator="DE\*ABC"[^}]*outcome="success"[^}]*\} [1-9]/m);
+        const state = await red.http('GET', '/oicp/state', undefined, { accept: 'application/json' });
+        assert.strictEqual(state.status, 200, state.text);
+        assert.ok(JSON.stringify(state.json).includes('DE*ABC'), 'the demo operator has a card');
       });
     });
   }
