@@ -1,5 +1,5 @@
 'use strict';
-// #8 case 2, crash: Node-RED runs as a child process with 1,000 pending changes while Hubject is down. It is killed
+// Crash: Node-RED runs as a child process with 1,000 pending changes while Hubject is down. It is killed
 // with SIGKILL and restarted, then Hubject comes back. Hubject ends with the truth, and the aggregator's next fullLoad
 // holds every EVSE.
 require('should');
@@ -13,7 +13,7 @@ const { sleep, mulberry32, report, byKey, diffStatuses } = require('./lib');
 const EVSES = 1000;
 const STATUSES = ['Available', 'Occupied', 'Reserved', 'OutOfService'];
 
-describe('#8 case 2: SIGKILL with 1,000 pending changes while Hubject is down', function () {
+describe('SIGKILL with 1,000 pending changes while Hubject is down', function () {
   this.timeout(180000);
   let sim, certs, url, red;
 
@@ -139,7 +139,7 @@ describe('#8 case 2: SIGKILL with 1,000 pending changes while Hubject is down', 
     sim.stats.overlaps.should.equal(0);
     red.log.should.not.match(/oicp-(push-evse-status|full-load|hubject-config).*(failed|unknown format|not restored)/i);
 
-    report('case 2 crash', {
+    report('crash', {
       changes,
       evses: EVSES,
       pendingBeforeKill,

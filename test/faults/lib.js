@@ -1,5 +1,5 @@
 'use strict';
-// Small helpers of the fault suite (issue #8). Simulator, flow and process helpers live in ../support and are reused.
+// Small helpers of the fault suite. Simulator, flow and process helpers live in ../support and are reused.
 const helper = require('node-red-node-test-helper');
 const { evseKey } = require('../../nodes/oicp/ids');
 const { forgetQueues } = require('../../nodes/push/registry');
@@ -84,12 +84,12 @@ async function stopHelper() {
   await new Promise((r) => helper.stopServer(r));
 }
 
-/** One compact line of measured figures, for the resolution note of #8. */
+/** One compact line of measured figures in the test output, to compare runs. */
 function report(tag, figures) {
   const parts = Object.entries(figures).map(
     ([k, v]) => `${k}=${Array.isArray(v) ? `[${v.join(',')}]` : typeof v === 'object' && v !== null ? JSON.stringify(v) : v}`,
   );
-  console.log(`      [#8 ${tag}] ${parts.join(' ')}`);
+  console.log(`      [faults ${tag}] ${parts.join(' ')}`);
 }
 
 /** EvseID -> EvseStatus keyed by EVSE identity (DE*ABC*E1 and DEABCE1 are one EVSE). */

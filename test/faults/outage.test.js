@@ -1,5 +1,5 @@
 'use strict';
-// #8 case 1, outage: 2,000 EVSEs change status while Hubject first refuses connections for 60 s, then answers 503
+// Outage: 2,000 EVSEs change status while Hubject first refuses connections for 60 s, then answers 503
 // for 30 s. Afterwards Hubject holds the truth, the rate limit was kept, and the backoff shows in the timing.
 require('should');
 const helper = require('node-red-node-test-helper');
@@ -19,7 +19,7 @@ const RATE_LIMIT = 2000; // Hubject's acceptable use policy, the config node's a
 const STATUSES = ['Available', 'Occupied', 'Reserved', 'OutOfService'];
 const id = (n) => `DE*ABC*E${n}`;
 
-describe('#8 case 1: outage (60 s refused, then 30 s of 503)', function () {
+describe('outage (60 s refused, then 30 s of 503)', function () {
   this.timeout(REFUSE_MS + HTTP503_MS + 120_000);
   let sim, certs, url;
 
@@ -131,7 +131,7 @@ describe('#8 case 1: outage (60 s refused, then 30 s of 503)', function () {
     const ok = pushes.filter((l) => l.httpStatus === 200 && l.code === '000');
     ok.every((l) => l.startedAt >= recoveredAt - 50).should.be.true('a push was accepted during the 503 phase');
 
-    report('case 1 outage', {
+    report('outage', {
       changes: sent,
       evses: EVSES,
       lost: lost.length,
