@@ -21,23 +21,7 @@ const watch = () => shared.watchNode(helper, 'fl1');
 
 function flow(props = {}, extra = []) {
   return [
-    {
-      id: 'fl1',
-      type: 'oicp-full-load',
-      z: 'f1',
-      name: '',
-      time: '03:00',
-      onStart: false,
-      onStartDelay: 30,
-      staleDays: 7,
-      allowEmpty: false,
-      minRatio: 0.5,
-      passThrough: false,
-      storage: 'file',
-      contextStore: '',
-      wires: [['out']],
-      ...props,
-    },
+    shared.fullLoadDef({ z: 'f1', name: '', wires: [['out']], ...props }),
     { id: 'out', type: 'helper', z: 'f1' },
     ...shared.observers(['fl1'], { z: 'f1' }),
     ...extra,
@@ -272,7 +256,7 @@ describe('full load node (test helper runtime)', function () {
       // Both late messages are done together, so the record's done() had no error either.
       await until(() => errors.length > 0, 10000, 'late messages of the old node done');
       errors.should.eql(['the node was stopped before this fullLoad could run']);
-      await until(() => hold.held === 2, 10000, 'redeployed node restoring');
+      await until(() => hold.held >= 2, 10000, 'redeployed node restoring');
       await trigger(w);
       const out = w.out[0].payload;
       out.length.should.equal(5001);

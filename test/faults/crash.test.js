@@ -7,7 +7,7 @@ const fs = require('fs');
 const path = require('path');
 const { startSim, pullStatuses, pullViaHttp, statusesFromPull } = require('../support/sim');
 const { RedProcess } = require('../support/red-process');
-const { until } = require('../support/flows');
+const { fullLoadDef, until } = require('../support/flows');
 const { sleep, mulberry32, report, byKey, diffStatuses } = require('./lib');
 
 const EVSES = 1000;
@@ -46,22 +46,7 @@ describe('SIGKILL with 1,000 pending changes while Hubject is down', function ()
       },
       // Records: http in -> full load (keeps them, passes them on) -> push; the response confirms the full load took them.
       { id: 'feed', type: 'http in', z: 't1', url: '/feed', method: 'post', wires: [['fl1']] },
-      {
-        id: 'fl1',
-        type: 'oicp-full-load',
-        z: 't1',
-        hubject: 'hub1',
-        time: '03:00',
-        onStart: false,
-        onStartDelay: 30,
-        staleDays: 7,
-        allowEmpty: false,
-        minRatio: 0.5,
-        passThrough: true,
-        storage: 'file',
-        contextStore: '',
-        wires: [['p1', 'res']],
-      },
+      fullLoadDef({ z: 't1', hubject: 'hub1', passThrough: true, wires: [['p1', 'res']] }),
       { id: 'p1', type: 'oicp-push-evse-status', z: 't1', hubject: 'hub1', action: 'update', maxRecords: 500, insertMissing: true, wires: [[]] },
       { id: 'res', type: 'http response', z: 't1', statusCode: '200', headers: {}, wires: [] },
       // GET /fullload triggers the aggregator's fullLoad; it goes to the push node and back as the HTTP answer.
