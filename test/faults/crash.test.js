@@ -6,7 +6,7 @@ require('should');
 const fs = require('fs');
 const path = require('path');
 const { startSim, pullStatuses, pullViaHttp, statusesFromPull } = require('../support/sim');
-const { RedProcess } = require('../support/red-process');
+const { RedProcess, simConfigNodes, simEnv } = require('../support/red-process');
 const { fullLoadDef, until } = require('../support/flows');
 const { sleep, mulberry32, report, byKey, diffStatuses } = require('./lib');
 
@@ -31,19 +31,7 @@ describe('SIGKILL with 1,000 pending changes while Hubject is down', function ()
   function flows() {
     return [
       { id: 't1', type: 'tab', label: 'crash' },
-      { id: 'tls1', type: 'tls-config', name: '', cert: '${OICP_SIM_CERT}', key: '${OICP_SIM_KEY}', ca: '${OICP_SIM_CA}', verifyservercert: true },
-      {
-        id: 'hub1',
-        type: 'oicp-hubject-config',
-        environment: 'custom',
-        url: '${OICP_SIM_URL}',
-        operatorId: 'DE*ABC',
-        tls: 'tls1',
-        timeout: 5,
-        rateLimit: 2000,
-        retryBase: 0.5,
-        retryMax: 2,
-      },
+      ...simConfigNodes({ timeout: 5, retryBase: 0.5, retryMax: 2 }),
       // Records: http in -> full load (keeps them, passes them on) -> push; the response confirms the full load took them.
       { id: 'feed', type: 'http in', z: 't1', url: '/feed', method: 'post', wires: [['fl1']] },
       fullLoadDef({ z: 't1', hubject: 'hub1', passThrough: true, wires: [['p1', 'res']] }),
@@ -56,8 +44,7 @@ describe('SIGKILL with 1,000 pending changes while Hubject is down', function ()
   }
 
   it('delivers the truth after kill -9 and restart, and the next fullLoad holds all 1,000 EVSEs', async function () {
-    const client = certs.clients['DE*ABC'];
-    red = new RedProcess({ flows: flows(), env: { OICP_SIM_URL: url, OICP_SIM_CERT: client.cert, OICP_SIM_KEY: client.key, OICP_SIM_CA: certs.caCert } });
+    red = new RedProcess({ flows: flows(), env: simEnv(certs, url) });
     await sim.refuseConnections(true);
     await red.start();
 
