@@ -6,7 +6,9 @@ import {
   FileJournal,
   ContextBackend,
   Scheduler,
+  handOver,
   parseSchedule,
+  predecessorClosed,
   fullLoadMessage,
   DAY_MS,
   type FullLoadTrigger,
@@ -36,8 +38,9 @@ interface FullLoadDef extends NodeDef {
 
 const STATUS_THROTTLE_MS = 500;
 const CLOSE_BUDGET_MS = 900;
-// How long a stopping node waits for its restore to finish, so records that arrived meanwhile are kept.
-const RESTORE_WAIT_ON_CLOSE_MS = 600;
+// How long a stopping node waits for its restore to finish, so records that arrived meanwhile are kept. It does not
+// hold up the deploy (the redeployed node waits for the hand-over instead), so only a restore that hangs reaches it.
+const RESTORE_WAIT_ON_CLOSE_MS = 60_000;
 
 function hhmm(d: Date, now: number): string {
   const t = String(d.getHours()).padStart(2, '0') + ':' + String(d.getMinutes()).padStart(2, '0');
@@ -109,8 +112,11 @@ export = function (RED: NodeAPI) {
       backend = new FileJournal({ dir: journalDir(RED.settings?.userDir, node.id), onError: onBackendError });
     }
 
+    // One hand-over per node id: a redeployed instance restores only after this one finished closing.
+    const handoffKey = `${TYPE}:${node.id}`;
     const agg = new FullLoadAggregator({
       backend,
+      after: predecessorClosed(handoffKey),
       staleDays: cfg.staleDays,
       allowEmpty: cfg.allowEmpty,
       minRatio: cfg.minRatio,
@@ -298,6 +304,7 @@ export = function (RED: NodeAPI) {
         }
         await agg.close(removed);
       })().catch((err: Error) => node.error(t('log.closeFailed', { error: err.message })));
+      handOver(handoffKey, work);
       // Close must not hold up a deploy; the journal is written every 250 ms anyway.
       const timeout = new Promise<void>((resolve) => {
         budget = setTimeout(resolve, CLOSE_BUDGET_MS);

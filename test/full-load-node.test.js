@@ -21,23 +21,7 @@ const watch = () => shared.watchNode(helper, 'fl1');
 
 function flow(props = {}, extra = []) {
   return [
-    {
-      id: 'fl1',
-      type: 'oicp-full-load',
-      z: 'f1',
-      name: '',
-      time: '03:00',
-      onStart: false,
-      onStartDelay: 30,
-      staleDays: 7,
-      allowEmpty: false,
-      minRatio: 0.5,
-      passThrough: false,
-      storage: 'file',
-      contextStore: '',
-      wires: [['out']],
-      ...props,
-    },
+    shared.fullLoadDef({ z: 'f1', name: '', wires: [['out']], ...props }),
     { id: 'out', type: 'helper', z: 'f1' },
     ...shared.observers(['fl1'], { z: 'f1' }),
     ...extra,
@@ -218,31 +202,92 @@ describe('full load node (test helper runtime)', function () {
     await until(() => !fs.existsSync(journalDir()), 3000, 'journal directory removed');
   });
 
+  /**
+   * Holds fs.promises calls of the given kind (readFile, open) on files under dir until release(): the test, not the
+   * machine's speed, decides when a restore or a save of the node can go on. held counts the calls that waited.
+   */
+  function holdFs(method, dir) {
+    let release;
+    const gate = new Promise((r) => (release = r));
+    const orig = fs.promises[method];
+    const h = { held: 0, release: () => release() };
+    h.stub = sinon.stub(fs.promises, method).callsFake(async function (file, ...rest) {
+      if (String(file).startsWith(dir)) {
+        h.held++;
+        await gate;
+      }
+      return orig.call(this, file, ...rest);
+    });
+    h.restore = () => {
+      release();
+      h.stub.restore();
+    };
+    return h;
+  }
+
   it('keeps records that arrive during the restore when a redeploy stops the node before it finished', async function () {
-    this.timeout(20000);
-    // A journal large enough that the restore is still running when the message arrives and the redeploy comes.
+    this.timeout(30000);
     fs.mkdirSync(journalDir(), { recursive: true });
     const seen = Date.now();
     fs.writeFileSync(
       path.join(journalDir(), 'journal-1.jsonl'),
-      Array.from({ length: 30000 }, (_, i) => JSON.stringify(['s', `DE*ABC*E${i + 1000}`, 'Available', seen])).join('\n') + '\n',
+      Array.from({ length: 5000 }, (_, i) => JSON.stringify(['s', `DE*ABC*E${i + 1000}`, 'Available', seen])).join('\n') + '\n',
     );
-    await helper.load(fullLoadNode, [TAB, ...flow()]);
-    let w = watch();
-    const errors = [];
-    w.node.on('call:error', (c) => errors.push(String(c.args[0] && c.args[0].message ? c.args[0].message : c.args[0])));
-    w.node.receive({ _msgid: 'late-record', payload: rec(1, 'Occupied') });
-    w.node.receive({ _msgid: 'late-trigger', topic: 'fullLoad' });
-    await new Promise((r) => setImmediate(r));
-    w.completed.length.should.equal(0); // both still wait for the restore
-    await helper.setFlows([TAB, ...flow({ name: 'redeployed' })]);
-    // The trigger is refused with a reason (done(err) reaches node.error); the record is not refused but kept.
-    errors.should.eql(['the node was stopped before this fullLoad could run']);
-    w = watch();
-    await trigger(w);
-    const out = w.out[0].payload;
-    out.length.should.equal(30001);
-    out.find((r) => r.EvseID === 'DE*ABC*E1').should.eql(rec(1, 'Occupied'));
+    // The restore cannot read the journal until the test lets it: the message and the redeploy surely come first.
+    const hold = holdFs('readFile', journalDir());
+    try {
+      await helper.load(fullLoadNode, [TAB, ...flow()]);
+      let w = watch();
+      const errors = [];
+      w.node.on('call:error', (c) => errors.push(String(c.args[0] && c.args[0].message ? c.args[0].message : c.args[0])));
+      await until(() => hold.held === 1, 5000, 'restore reading the journal');
+      w.node.receive({ _msgid: 'late-record', payload: rec(1, 'Occupied') });
+      w.node.receive({ _msgid: 'late-trigger', topic: 'fullLoad' });
+      await new Promise((r) => setImmediate(r));
+      w.completed.length.should.equal(0); // both wait for the restore
+      w.caught.length.should.equal(0);
+      await helper.setFlows([TAB, ...flow({ name: 'redeployed' })]);
+      // The redeployed node does not read the saved state while the old one still works on it.
+      hold.held.should.equal(1);
+      w = watch();
+      w.node.name.should.equal('redeployed');
+      hold.release();
+      // The trigger is refused with a reason (done(err) reaches node.error); the record is not refused but kept.
+      // Both late messages are done together, so the record's done() had no error either.
+      await until(() => errors.length > 0, 10000, 'late messages of the old node done');
+      errors.should.eql(['the node was stopped before this fullLoad could run']);
+      await until(() => hold.held >= 2, 10000, 'redeployed node restoring');
+      await trigger(w);
+      const out = w.out[0].payload;
+      out.length.should.equal(5001);
+      out.find((r) => r.EvseID === 'DE*ABC*E1').should.eql(rec(1, 'Occupied'));
+    } finally {
+      hold.restore();
+    }
+  });
+
+  it('hands its journal to the redeployed node even when saving outlasts the deploy', async function () {
+    this.timeout(30000);
+    // The journal file cannot be opened until the test lets it: the node's save is still running when the deploy's
+    // wait for close ends and the new instance starts.
+    const hold = holdFs('open', path.join(journalDir(), 'journal-'));
+    try {
+      await helper.load(fullLoadNode, [TAB, ...flow()]);
+      let w = watch();
+      w.node.receive({ payload: recs(0, 3) });
+      w.node.receive({ payload: rec(7, 'Reserved') });
+      await until(() => w.completed.length === 2);
+      await helper.setFlows([TAB, ...flow({ name: 'redeployed' })]);
+      hold.held.should.be.above(0); // the save was held, and close returned anyway
+      fs.readdirSync(journalDir()).should.eql([]);
+      w = watch();
+      w.node.name.should.equal('redeployed');
+      hold.release();
+      await trigger(w);
+      w.out[0].payload.should.eql([...recs(0, 3), rec(7, 'Reserved')]);
+    } finally {
+      hold.restore();
+    }
   });
 
   it('sends one fullLoad onStart after the restore, and stale EVSEs are left out and forgotten', async function () {

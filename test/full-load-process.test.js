@@ -3,6 +3,7 @@
 const fs = require('fs');
 const path = require('path');
 const { RedProcess } = require('./support/red-process');
+const { fullLoadDef } = require('./support/flows');
 require('should');
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -25,21 +26,10 @@ function flows() {
     { id: `http${suffix}`, type: 'http in', z: 'f1', url: `/fl-${suffix}`, method: 'get', upload: false, wires: [[`topic${suffix}`]] },
     { id: `topic${suffix}`, type: 'change', z: 'f1', rules: [{ t: 'set', p: 'topic', pt: 'msg', to: 'fullLoad', tot: 'str' }], wires: [[target]] },
   ];
-  const common = {
-    z: 'f1',
-    time: '03:00',
-    onStart: false,
-    onStartDelay: 30,
-    staleDays: 7,
-    allowEmpty: false,
-    minRatio: 0.5,
-    passThrough: false,
-    wires: [['resp']],
-  };
   return [
     { id: 'f1', type: 'tab', label: 'full load' },
-    { id: 'flFile', type: 'oicp-full-load', ...common, storage: 'file', contextStore: '' },
-    { id: 'flCtx', type: 'oicp-full-load', ...common, storage: 'context', contextStore: 'disk' },
+    fullLoadDef({ id: 'flFile', z: 'f1', wires: [['resp']] }),
+    fullLoadDef({ id: 'flCtx', z: 'f1', wires: [['resp']], storage: 'context', contextStore: 'disk' }),
     { id: 'resp', type: 'http response', z: 'f1', statusCode: '', headers: {}, wires: [] },
     ...endpoint('file', 'flFile'),
     ...endpoint('ctx', 'flCtx'),

@@ -3,7 +3,7 @@ require('should');
 const fs = require('fs');
 const path = require('path');
 const { startSim, pullStatuses } = require('./support/sim');
-const { RedProcess } = require('./support/red-process');
+const { RedProcess, simConfigNodes, simEnv } = require('./support/red-process');
 const { until, sameStatuses } = require('./support/flows');
 
 // The push node's outbox across kill -9: a real Node-RED child process, the simulator down, then back.
@@ -25,19 +25,7 @@ describe('push evse status across kill -9 (real Node-RED process)', function () 
   function flows() {
     return [
       { id: 't1', type: 'tab', label: 'restart' },
-      { id: 'tls1', type: 'tls-config', name: '', cert: '${OICP_SIM_CERT}', key: '${OICP_SIM_KEY}', ca: '${OICP_SIM_CA}', verifyservercert: true },
-      {
-        id: 'hub1',
-        type: 'oicp-hubject-config',
-        environment: 'custom',
-        url: '${OICP_SIM_URL}',
-        operatorId: 'DE*ABC',
-        tls: 'tls1',
-        timeout: 2,
-        rateLimit: 2000,
-        retryBase: 0.2,
-        retryMax: 1,
-      },
+      ...simConfigNodes({ timeout: 2, retryBase: 0.2, retryMax: 1 }),
       { id: 'in1', type: 'http in', z: 't1', url: '/feed', method: 'post', wires: [['p1', 'res1']] },
       { id: 'p1', type: 'oicp-push-evse-status', z: 't1', hubject: 'hub1', action: 'update', maxRecords: 500, insertMissing: true, wires: [[]] },
       { id: 'res1', type: 'http response', z: 't1', statusCode: '200', wires: [] },
@@ -45,8 +33,7 @@ describe('push evse status across kill -9 (real Node-RED process)', function () 
   }
 
   it('keeps 1,000 pending changes through SIGKILL and delivers them after the restart', async function () {
-    const client = certs.clients['DE*ABC'];
-    red = new RedProcess({ flows: flows(), env: { OICP_SIM_URL: url, OICP_SIM_CERT: client.cert, OICP_SIM_KEY: client.key, OICP_SIM_CA: certs.caCert } });
+    red = new RedProcess({ flows: flows(), env: simEnv(certs, url) });
     await red.start();
     await sim.refuseConnections(true);
     const truth = {};

@@ -24,6 +24,8 @@ export interface FullLoadAggregatorOptions {
    * sub-operators'. Records of other operators are refused.
    */
   operatorId?: () => Operators | undefined;
+  /** restore() reads the saved state only once this settled: the close of the previous instance of the node (see handoff.ts). */
+  after?: Promise<unknown>;
   /** Clock, for tests. */
   now?: () => number;
 }
@@ -139,6 +141,7 @@ export class FullLoadAggregator {
   async restore(): Promise<RestoreOutcome> {
     let report: RestoreReport;
     try {
+      await this.options.after?.catch(() => undefined);
       report = await this.backend.restore(this.store);
     } catch (err) {
       this.restoreFailed = errorOf(err).message || 'unknown error';

@@ -33,6 +33,7 @@ export {
   type OffsetFn,
   type SchedulerOptions,
 } from './schedule';
+export { handOver, predecessorClosed } from './handoff';
 export { SerialOps, type PersistenceBackend, type RestoreReport } from './persistence';
 export { FileJournal, type FileJournalOptions } from './file-journal';
 export { ContextBackend, CONTEXT_FORMAT, DEFAULT_CONTEXT_KEY, type ContextAccess, type ContextBackendOptions } from './context-backend';

@@ -1,19 +1,19 @@
 'use strict';
-// #8 case 2, crash: Node-RED runs as a child process with 1,000 pending changes while Hubject is down. It is killed
+// Crash: Node-RED runs as a child process with 1,000 pending changes while Hubject is down. It is killed
 // with SIGKILL and restarted, then Hubject comes back. Hubject ends with the truth, and the aggregator's next fullLoad
 // holds every EVSE.
 require('should');
 const fs = require('fs');
 const path = require('path');
 const { startSim, pullStatuses, pullViaHttp, statusesFromPull } = require('../support/sim');
-const { RedProcess } = require('../support/red-process');
-const { until } = require('../support/flows');
+const { RedProcess, simConfigNodes, simEnv } = require('../support/red-process');
+const { fullLoadDef, until } = require('../support/flows');
 const { sleep, mulberry32, report, byKey, diffStatuses } = require('./lib');
 
 const EVSES = 1000;
 const STATUSES = ['Available', 'Occupied', 'Reserved', 'OutOfService'];
 
-describe('#8 case 2: SIGKILL with 1,000 pending changes while Hubject is down', function () {
+describe('SIGKILL with 1,000 pending changes while Hubject is down', function () {
   this.timeout(180000);
   let sim, certs, url, red;
 
@@ -31,37 +31,10 @@ describe('#8 case 2: SIGKILL with 1,000 pending changes while Hubject is down', 
   function flows() {
     return [
       { id: 't1', type: 'tab', label: 'crash' },
-      { id: 'tls1', type: 'tls-config', name: '', cert: '${OICP_SIM_CERT}', key: '${OICP_SIM_KEY}', ca: '${OICP_SIM_CA}', verifyservercert: true },
-      {
-        id: 'hub1',
-        type: 'oicp-hubject-config',
-        environment: 'custom',
-        url: '${OICP_SIM_URL}',
-        operatorId: 'DE*ABC',
-        tls: 'tls1',
-        timeout: 5,
-        rateLimit: 2000,
-        retryBase: 0.5,
-        retryMax: 2,
-      },
+      ...simConfigNodes({ timeout: 5, retryBase: 0.5, retryMax: 2 }),
       // Records: http in -> full load (keeps them, passes them on) -> push; the response confirms the full load took them.
       { id: 'feed', type: 'http in', z: 't1', url: '/feed', method: 'post', wires: [['fl1']] },
-      {
-        id: 'fl1',
-        type: 'oicp-full-load',
-        z: 't1',
-        hubject: 'hub1',
-        time: '03:00',
-        onStart: false,
-        onStartDelay: 30,
-        staleDays: 7,
-        allowEmpty: false,
-        minRatio: 0.5,
-        passThrough: true,
-        storage: 'file',
-        contextStore: '',
-        wires: [['p1', 'res']],
-      },
+      fullLoadDef({ z: 't1', hubject: 'hub1', passThrough: true, wires: [['p1', 'res']] }),
       { id: 'p1', type: 'oicp-push-evse-status', z: 't1', hubject: 'hub1', action: 'update', maxRecords: 500, insertMissing: true, wires: [[]] },
       { id: 'res', type: 'http response', z: 't1', statusCode: '200', headers: {}, wires: [] },
       // GET /fullload triggers the aggregator's fullLoad; it goes to the push node and back as the HTTP answer.
@@ -71,8 +44,7 @@ describe('#8 case 2: SIGKILL with 1,000 pending changes while Hubject is down', 
   }
 
   it('delivers the truth after kill -9 and restart, and the next fullLoad holds all 1,000 EVSEs', async function () {
-    const client = certs.clients['DE*ABC'];
-    red = new RedProcess({ flows: flows(), env: { OICP_SIM_URL: url, OICP_SIM_CERT: client.cert, OICP_SIM_KEY: client.key, OICP_SIM_CA: certs.caCert } });
+    red = new RedProcess({ flows: flows(), env: simEnv(certs, url) });
     await sim.refuseConnections(true);
     await red.start();
 
@@ -139,7 +111,7 @@ describe('#8 case 2: SIGKILL with 1,000 pending changes while Hubject is down', 
     sim.stats.overlaps.should.equal(0);
     red.log.should.not.match(/oicp-(push-evse-status|full-load|hubject-config).*(failed|unknown format|not restored)/i);
 
-    report('case 2 crash', {
+    report('crash', {
       changes,
       evses: EVSES,
       pendingBeforeKill,

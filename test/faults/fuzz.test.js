@@ -1,5 +1,5 @@
 'use strict';
-// #8 case 6, fuzzing: 10,000 random and malformed messages into each node (push evse status, ocpp status, full load)
+// Fuzzing: 10,000 random and malformed messages into each node (push evse status, ocpp status, full load)
 // from a fixed seed (test/fixtures/fuzz). Node-RED never crashes; every message gets exactly one catchable error or
 // is handled (done without error); nothing pollutes a prototype; the valid messages mixed in land at Hubject.
 require('should');
@@ -45,7 +45,7 @@ function fingerprint(node) {
   return h.digest('hex').slice(0, 16);
 }
 
-describe('#8 case 6: fuzzing every node with 10,000 messages', function () {
+describe('fuzzing every node with 10,000 messages', function () {
   this.timeout(300000);
   let sim, certs, url;
 
@@ -208,7 +208,7 @@ describe('#8 case 6: fuzzing every node with 10,000 messages', function () {
     const pulled = statusesFromPull(await pullViaHttp(url, certs));
     diffStatuses(truth, pulled).should.eql([]);
     sim.stats.overlaps.should.equal(0);
-    report('case 6 fuzz push', {
+    report('fuzz push', {
       messages: COUNT,
       ...counts,
       accepted: r.msgs.filter((m) => m.accepted).length,
@@ -271,7 +271,7 @@ describe('#8 case 6: fuzzing every node with 10,000 messages', function () {
     // The valid messages alone decide the EVSEs of the generator's stations.
     const pool = Object.fromEntries(Object.keys(oracle).map((k) => [k, pulled[k]]));
     pool.should.eql(oracle);
-    report('case 6 fuzz ocpp status', {
+    report('fuzz ocpp status', {
       messages: COUNT,
       ...counts,
       outputs,
@@ -323,7 +323,7 @@ describe('#8 case 6: fuzzing every node with 10,000 messages', function () {
     await until(() => sim.requestLog.some((l) => l.action === 'fullLoad' && l.code === '000'), 10000, 'fullLoad accepted');
     const pulled = byKey(statusesFromPull(await pullViaHttp(url, certs)));
     pulled.should.eql(Object.fromEntries(truth));
-    report('case 6 fuzz full load', {
+    report('fuzz full load', {
       messages: COUNT,
       ...counts,
       fullLoadRecords: sent.payload.length,

@@ -1,9 +1,9 @@
 'use strict';
-// Small helpers of the fault suite (issue #8). Simulator, flow and process helpers live in ../support and are reused.
+// Small helpers of the fault suite. Simulator, flow and process helpers live in ../support and are reused.
 const helper = require('node-red-node-test-helper');
 const { evseKey } = require('../../nodes/oicp/ids');
 const { forgetQueues } = require('../../nodes/push/registry');
-const { nodeFiles, tmpUserDir } = require('../support/flows');
+const { nodeFiles, fullLoadDef, tmpUserDir } = require('../support/flows');
 const { sleep } = require('../support/until');
 // The seeded PRNG lives with the fuzz corpus, which must replay without this file.
 const { mulberry32 } = require('../fixtures/fuzz/generator');
@@ -44,22 +44,7 @@ const ocppStatusNode = (props = {}) => ({
 });
 
 /** Full load node fl1 on hub1 with default settings (03:00, file storage, no pass-through); props on top. */
-const fullLoadNode = (props = {}) => ({
-  id: 'fl1',
-  type: 'oicp-full-load',
-  hubject: 'hub1',
-  time: '03:00',
-  onStart: false,
-  onStartDelay: 30,
-  staleDays: 7,
-  allowEmpty: false,
-  minRatio: 0.5,
-  passThrough: false,
-  storage: 'file',
-  contextStore: '',
-  wires: [[]],
-  ...props,
-});
+const fullLoadNode = (props = {}) => fullLoadDef({ hubject: 'hub1', ...props });
 
 /**
  * Starts the test helper's server on a fresh userDir under os.tmpdir() (named with prefix); given the simulator, first
@@ -84,12 +69,12 @@ async function stopHelper() {
   await new Promise((r) => helper.stopServer(r));
 }
 
-/** One compact line of measured figures, for the resolution note of #8. */
+/** One compact line of measured figures in the test output, to compare runs. */
 function report(tag, figures) {
   const parts = Object.entries(figures).map(
     ([k, v]) => `${k}=${Array.isArray(v) ? `[${v.join(',')}]` : typeof v === 'object' && v !== null ? JSON.stringify(v) : v}`,
   );
-  console.log(`      [#8 ${tag}] ${parts.join(' ')}`);
+  console.log(`      [faults ${tag}] ${parts.join(' ')}`);
 }
 
 /** EvseID -> EvseStatus keyed by EVSE identity (DE*ABC*E1 and DEABCE1 are one EVSE). */

@@ -1,5 +1,5 @@
 'use strict';
-// #8 case 1, outage: 2,000 EVSEs change status while Hubject first refuses connections for 60 s, then answers 503
+// Outage: 2,000 EVSEs change status while Hubject first refuses connections for 60 s, then answers 503
 // for 30 s. Afterwards Hubject holds the truth, the rate limit was kept, and the backoff shows in the timing.
 require('should');
 const helper = require('node-red-node-test-helper');
@@ -19,7 +19,7 @@ const RATE_LIMIT = 2000; // Hubject's acceptable use policy, the config node's a
 const STATUSES = ['Available', 'Occupied', 'Reserved', 'OutOfService'];
 const id = (n) => `DE*ABC*E${n}`;
 
-describe('#8 case 1: outage (60 s refused, then 30 s of 503)', function () {
+describe('outage (60 s refused, then 30 s of 503)', function () {
   this.timeout(REFUSE_MS + HTTP503_MS + 120_000);
   let sim, certs, url;
 
@@ -48,7 +48,8 @@ describe('#8 case 1: outage (60 s refused, then 30 s of 503)', function () {
     p1.on('call:warn', (c) => warns.push(String(c.args[0])));
     const client = trackClient(hub);
     const retries = [];
-    hub.queue.on('retry', (ev) =>
+    // First in line, so the node's own listeners (its warning) do not delay the time taken here.
+    hub.queue.prependListener('retry', (ev) =>
       retries.push({ at: Date.now(), delayMs: ev.delayMs, class: ev.result.class, code: ev.result.errorCode || ev.result.httpStatus }),
     );
 
@@ -74,11 +75,16 @@ describe('#8 case 1: outage (60 s refused, then 30 s of 503)', function () {
     const t0 = Date.now();
     let next = 0; // every EVSE changes at least once during the refusal, others change at random on top
     let phase503At = 0;
+    let faultAt = 0;
+    let recoveredAt = 0;
     for (let tick = 0; ; tick++) {
       const at = t0 + tick * TICK_MS;
       if (at >= t0 + REFUSE_MS + HTTP503_MS) break;
       if (!phase503At && at >= t0 + REFUSE_MS) {
-        sim.injectFault({ kind: 'http', status: 503, durationMs: HTTP503_MS });
+        faultAt = Date.now();
+        const fault = sim.injectFault({ kind: 'http', status: 503, durationMs: HTTP503_MS });
+        // The end of the 503 window as the simulator counts it.
+        recoveredAt = sim.faults.find((f) => f.id === fault).until;
         await sim.refuseConnections(false);
         phase503At = Date.now();
       }
@@ -88,7 +94,6 @@ describe('#8 case 1: outage (60 s refused, then 30 s of 503)', function () {
       const wait = t0 + (tick + 1) * TICK_MS - Date.now();
       if (wait > 0) await sleep(wait);
     }
-    const recoveredAt = phase503At + HTTP503_MS;
     next.should.equal(EVSES);
 
     await until(() => completed === sent, 90_000, `all ${sent} input messages completed`);
@@ -107,19 +112,25 @@ describe('#8 case 1: outage (60 s refused, then 30 s of 503)', function () {
     const peak = sim.peakPerMinute('DE*ABC');
     peak.should.be.belowOrEqual(RATE_LIMIT);
 
-    // Backoff, from the client side (the simulator cannot see refused connections).
-    const refused = client.attempts.filter((a) => a.start < phase503At);
+    // Backoff, from the client side (the simulator cannot see refused connections). Attempts started before the 503
+    // fault was set up all met the refusal; those while the server was listening again may have met either.
+    const refused = client.attempts.filter((a) => a.start < faultAt);
     refused.length.should.be.above(2);
     refused.length.should.be.below(20, 'retry storm while connections were refused');
     refused.every((a) => a.errorCode === 'ECONNREFUSED').should.be.true(JSON.stringify(refused.slice(0, 3)));
     const intervals = refused.slice(1).map((a, i) => a.start - refused[i].start);
     Math.max(...intervals).should.be.aboveOrEqual(4000, `intervals do not grow: ${intervals}`);
-    // Every announced delay lies under the exponential ceiling, and the next attempt waited for it.
+    // Every announced delay lies under the exponential ceiling, and the next attempt waited for it. The wait is
+    // measured from the start of the failed attempt: Node arms a timer on the event loop's clock, read when the
+    // failure arrived, which on a busy machine can be well before any time taken while handling it. 2 ms: both
+    // clocks count whole milliseconds.
     retries.forEach((r, k) => {
       r.delayMs.should.be.belowOrEqual(Math.min(RETRY_MAX_MS, RETRY_BASE_MS * 2 ** k) + 1, `retry ${k}`);
       r.delayMs.should.be.aboveOrEqual(Math.min(RETRY_BASE_MS, RETRY_BASE_MS * 2 ** k) / 10 - 1);
+      const failed = client.attempts.filter((a) => a.start <= r.at).pop();
       const after = client.attempts.find((a) => a.start >= r.at);
-      if (after) (after.start - r.at).should.be.aboveOrEqual(r.delayMs - 2, `attempt after retry ${k} came early`);
+      failed.end.should.be.belowOrEqual(r.at, `retry ${k} announced before its attempt ended`);
+      if (after) (after.start - failed.start).should.be.aboveOrEqual(r.delayMs - 2, `attempt after retry ${k} came early`);
     });
     // The log names the outage once per reason, not once per retry.
     warns.should.containEql('Hubject: connection refused (ECONNREFUSED); retrying with backoff');
@@ -129,9 +140,10 @@ describe('#8 case 1: outage (60 s refused, then 30 s of 503)', function () {
     const got503 = pushes.filter((l) => l.httpStatus === 503);
     got503.length.should.be.below(10, 'retry storm during the 503 phase');
     const ok = pushes.filter((l) => l.httpStatus === 200 && l.code === '000');
-    ok.every((l) => l.startedAt >= recoveredAt - 50).should.be.true('a push was accepted during the 503 phase');
+    // An accepted push was answered after the window ended (its start may be just before: the fault is checked later).
+    ok.every((l) => l.endedAt >= recoveredAt).should.be.true('a push was accepted during the 503 phase');
 
-    report('case 1 outage', {
+    report('outage', {
       changes: sent,
       evses: EVSES,
       lost: lost.length,

@@ -1,5 +1,5 @@
 'use strict';
-// #8 case 3, redeploys under traffic: 50 redeploys, alternating full and modified-nodes, while statuses flow.
+// Redeploys under traffic: 50 redeploys, alternating full and modified-nodes, while statuses flow.
 // Nothing accepted is lost, no EVSE ever goes back to an older status at Hubject, timers and sockets stay flat,
 // and every close finishes within 1 s.
 require('should');
@@ -33,7 +33,7 @@ const OCPP = ['Available', 'Charging', 'Reserved', 'Faulted', 'Preparing', 'Unav
 const CLOSE_LIMIT_MS = 1000;
 const OURS = ['tls1', 'hub1', 'p1', 'ocpp1', 'fl1'];
 
-describe('#8 case 3: 50 redeploys under traffic', function () {
+describe('50 redeploys under traffic', function () {
   this.timeout(180000);
   let sim, certs, url;
   const received = new Map(); // evseKey -> statuses in the order the simulator received them
@@ -234,7 +234,7 @@ describe('#8 case 3: 50 redeploys under traffic', function () {
       const s = [...a].sort((x, y) => x - y);
       return Math.round(s[Math.min(s.length - 1, Math.floor(p * s.length))]);
     };
-    report('case 3 redeploys', {
+    report('redeploys', {
       redeploys: REDEPLOYS,
       sent: f.sent,
       accepted: f.accepted,

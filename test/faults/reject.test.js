@@ -1,5 +1,5 @@
 'use strict';
-// #8 case 4, Hubject rejects data: 018 on one EvseID inside a bundle of 50. The other 49 arrive; the bad one is
+// Hubject rejects data: 018 on one EvseID inside a bundle of 50. The other 49 arrive; the bad one is
 // reported once, through Catch, with its code.
 require('should');
 const helper = require('node-red-node-test-helper');
@@ -12,7 +12,7 @@ helper.init(require.resolve('node-red'));
 const rec = (n, s) => ({ EvseID: `DE*ABC*E${n}`, EvseStatus: s });
 const BAD = 'DE*ABC*E7';
 
-describe('#8 case 4: Hubject rejects one EvseID of a bundle with 018', function () {
+describe('Hubject rejects one EvseID of a bundle with 018', function () {
   this.timeout(60000);
   let sim, certs, url;
 
@@ -67,7 +67,7 @@ describe('#8 case 4: Hubject rejects one EvseID of a bundle with 018', function 
       const accepted = pushes.filter((l) => l.code === '000').reduce((n, l) => n + l.records, 0);
       accepted.should.equal(49);
       if (named) pushes.length.should.equal(2);
-      report(`case 4 018 in one message (AdditionalInfo ${named ? 'named' : 'empty'})`, {
+      report(`018 in one message (AdditionalInfo ${named ? 'named' : 'empty'})`, {
         requests: pushes.length,
         rejected: pushes.filter((l) => l.code === '018').length,
         landed: accepted,
@@ -103,7 +103,7 @@ describe('#8 case 4: Hubject rejects one EvseID of a bundle with 018', function 
     const pulled = statusesFromPull(await pullViaHttp(url, certs));
     diffStatuses(truth, pulled).should.eql([]);
     byKey(pulled).should.eql(byKey(truth));
-    report('case 4 018 in a bundle of 50 messages', {
+    report('018 in a bundle of 50 messages', {
       requests: pushes.length,
       bundle: bundle.records,
       completes: w.completed.length,

@@ -1,5 +1,5 @@
 'use strict';
-// #8 case 7, secrets: a tls-config holding an encrypted key and its passphrase as credentials, in a real Node-RED
+// Secrets: a tls-config holding an encrypted key and its passphrase as credentials, in a real Node-RED
 // process with flows.json and flows_cred.json on disk. Neither the files, nor GET /flows, nor the runtime log, nor any
 // error message contains the key material or the passphrase. TLS verification is on unless explicitly turned off,
 // and then the status says so.
@@ -14,7 +14,7 @@ const { RedProcess } = require('../support/red-process');
 const { until } = require('../support/flows');
 const { report, diffStatuses } = require('./lib');
 
-describe('#8 case 7: secrets never leave the credentials', function () {
+describe('secrets never leave the credentials', function () {
   this.timeout(120000);
   let sim, certs, url, red, tmp;
   let passphrase, encKeyPem, secrets;
@@ -221,7 +221,7 @@ describe('#8 case 7: secrets never leave the credentials', function () {
     leaks(JSON.stringify(notTrusted)).should.eql([]);
     leaks(JSON.stringify(off)).should.eql([]);
 
-    report('case 7 secrets', {
+    report('secrets', {
       filesChecked: files.length,
       leaksInFiles: fileLeaks.length,
       leaksInGetFlows: leaks(exported.text).length,

@@ -1,5 +1,5 @@
 'use strict';
-// #8 case 5, TLS and configuration: each broken setup gives a specific, readable error and a red status, does not
+// TLS and configuration: each broken setup gives a specific, readable error and a red status, does not
 // flood the server, and recovers with nothing lost once the configuration is fixed and redeployed.
 require('should');
 const fs = require('fs');
@@ -15,7 +15,7 @@ const OBSERVE_MS = 3000; // how long a broken setup is watched for retries after
 // The config node's defaults: 1 s to 300 s of backoff; configuration faults are retried only at the maximum.
 const DEFAULTS = { retryBase: 1, retryMax: 300, timeout: 10 };
 
-describe('#8 case 5: TLS and configuration faults', function () {
+describe('TLS and configuration faults', function () {
   this.timeout(60000);
   let sim, certs, url, userDir;
 
@@ -173,7 +173,7 @@ describe('#8 case 5: TLS and configuration faults', function () {
         await sleep(100);
       }
       diffStatuses(truth, pulled).should.eql([]);
-      report(`case 5 ${c.name}`, {
+      report(c.name, {
         attemptsWhileBroken: attempts,
         brokenForMs: fixedAt - loadedAt,
         pushesWhileBroken: pushes,

@@ -47,6 +47,25 @@ function hubjectNodes(certs, url, opts = {}) {
   ];
 }
 
+/** An oicp-full-load node fl1 with the editor's defaults (03:00, file storage, no pass-through, no Hubject config); props on top. */
+function fullLoadDef(props = {}) {
+  return {
+    id: 'fl1',
+    type: 'oicp-full-load',
+    time: '03:00',
+    onStart: false,
+    onStartDelay: 30,
+    staleDays: 7,
+    allowEmpty: false,
+    minRatio: 0.5,
+    passThrough: false,
+    storage: 'file',
+    contextStore: '',
+    wires: [[]],
+    ...props,
+  };
+}
+
 function tmpUserDir(prefix = 'oicp-ud-') {
   return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
 }
@@ -111,4 +130,4 @@ function sameStatuses(a, b) {
   return ka.length === Object.keys(b).length && ka.every((k) => a[k] === b[k]);
 }
 
-module.exports = { nodeFiles, hubjectNodes, tmpUserDir, until, observers, watchNode, freshUserDirs, sameStatuses };
+module.exports = { nodeFiles, hubjectNodes, fullLoadDef, tmpUserDir, until, observers, watchNode, freshUserDirs, sameStatuses };

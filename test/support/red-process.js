@@ -28,6 +28,23 @@ function makeUserDir(prefix = 'oicp-red-') {
   return userDir;
 }
 
+/**
+ * Environment for a Node-RED process whose flows reach the simulator through ${OICP_SIM_*} (see simConfigNodes):
+ * its URL and the client certificate of operatorId.
+ */
+function simEnv(certs, url, operatorId = 'DE*ABC') {
+  const client = certs.clients[operatorId];
+  return { OICP_SIM_URL: url, OICP_SIM_CERT: client.cert, OICP_SIM_KEY: client.key, OICP_SIM_CA: certs.caCert };
+}
+
+/** tls-config tls1 and Hubject config hub1 (DE*ABC) that read the simulator from simEnv's variables; hub props on top. */
+function simConfigNodes(hub = {}) {
+  return [
+    { id: 'tls1', type: 'tls-config', name: '', cert: '${OICP_SIM_CERT}', key: '${OICP_SIM_KEY}', ca: '${OICP_SIM_CA}', verifyservercert: true },
+    { id: 'hub1', type: 'oicp-hubject-config', environment: 'custom', url: '${OICP_SIM_URL}', operatorId: 'DE*ABC', tls: 'tls1', rateLimit: 2000, ...hub },
+  ];
+}
+
 class RedProcess {
   /** opts: userDir, flows (array), env (object), redPath (node-red/red.js to run), nodeBin. */
   constructor(opts) {
@@ -123,4 +140,4 @@ class RedProcess {
   }
 }
 
-module.exports = { RedProcess, makeUserDir, freePort, ROOT };
+module.exports = { RedProcess, makeUserDir, freePort, simEnv, simConfigNodes, ROOT };
