@@ -353,7 +353,7 @@ function table(out) {
 
 function updateReadme(md) {
   const file = path.join(__dirname, '..', 'docs', 'performance.md');
-  const text = `# Performance\n\n\`npm run bench\` (about ten minutes; \`BENCH_QUICK=1 npm run bench\` for a one-minute smoke run) runs the benchmarks of\n\`bench/\`: each in a real Node-RED runtime against the local simulator over mutual TLS, in its own processes, with fixed\nseeds. It prints these tables and writes \`bench/results.json\`. Latest run:\n\n${md}\n`;
+  const text = `# Performance\n\n\`npm run bench\` (about fifteen minutes; \`BENCH_QUICK=1 npm run bench\` for a one-minute smoke run) runs the benchmarks of\n\`bench/\`: each in a real Node-RED runtime against the local simulator over mutual TLS, in its own processes, with fixed\nseeds. It prints these tables and writes \`bench/results.json\`. Latest run:\n\n${md}\n`;
   fs.writeFileSync(file, text);
   process.stderr.write('docs/performance.md updated (the summary in README.md is kept by hand)\n');
 }
