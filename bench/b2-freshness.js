@@ -12,11 +12,17 @@
 //   c  the same without the delay node                                             (hand-built, parallel)
 // The hand-built flows send every OCPP message (the naive flow does not know the previous status).
 //
+// BENCH_ARGS.ops ('on' | 'off', variant a only): Node-RED listens with its editor and admin API in both arms; with
+// 'on' a separate process (lib/ops-scraper.js) scrapes GET /oicp/metrics and GET /oicp/state every second and holds
+// the comms websocket subscribed to the sidebar's "oicp/state" updates, from before priming until the drain ends.
+//
 // "Change": an OCPP message whose OICP status (Hubject's table) differs from the previous OICP status of its EVSE.
 // The same changes, with the same entry times definition, are scored in all variants.
 // Lag of a change = first time at or after its entry at which the simulator applied that status for that EVSE
 // (simulator onApplied hook, timestamped in the simulator process). A change superseded by a newer change of the
 // same EVSE before it landed counts as landed when the newer one lands. A change that never lands has lag Infinity.
+const path = require('path');
+const { fork } = require('child_process');
 const { startRed } = require('./lib/red');
 const { startSimProcess } = require('./lib/sim');
 const { SessionModel, Fleet, TEMPLATE, OICP, OPERATOR_ID, uuid, ocppMessage, mulberry32, poissonTimes } = require('./lib/model');
@@ -95,6 +101,24 @@ function score(changes, applied, fleet, cutoff) {
   return lags;
 }
 
+/** The operator's watcher process (lib/ops-scraper.js); stop() resolves with its counts. */
+function startScraper(url, everyMs) {
+  const child = fork(path.join(__dirname, 'lib', 'ops-scraper.js'), [], {
+    env: { ...process.env, OPS_SCRAPE_URL: url, OPS_SCRAPE_EVERY_MS: String(everyMs) },
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const kill = () => child.exitCode === null && child.kill('SIGKILL');
+  process.once('exit', kill);
+  return {
+    stop: () =>
+      new Promise((resolve) => {
+        child.once('message', (m) => resolve(m.counts));
+        child.once('exit', () => resolve({ errors: 1, lastError: 'the watcher exited' }));
+        child.send('stop');
+      }),
+  };
+}
+
 const fin = (x) => (x === Infinity ? 'never' : x);
 
 async function main() {
@@ -117,7 +141,9 @@ async function main() {
 
   const sim = await startSimProcess({ latencyMs, mode: 'records' });
   await sim.call('seed', { operatorId: OPERATOR_ID, records: initial.map((s, i) => ({ EvseID: fleet.evseId[i], EvseStatus: OICP[s] })) });
-  const red = await startRed(flowFor(variant, sim));
+  const withOps = variant === 'a' && (a.ops === 'on' || a.ops === 'off');
+  const red = await startRed(flowFor(variant, sim), withOps ? { listen: true, settings: { httpAdminRoot: '/', disableEditor: false } } : {});
+  const scraper = withOps && a.ops === 'on' ? startScraper(red.url, a.scrapeEveryMs || 1000) : undefined;
   const first = red.node('first');
   const out = red.node('out');
   const httpStatus = {};
@@ -194,6 +220,7 @@ async function main() {
   await sleep(200);
   await take();
   const finishedAt = now();
+  const ops = scraper ? await scraper.stop() : undefined;
   const st = await sim.call('stats', { state: true });
   const state = new Map(st.state);
   let mismatches = 0;
@@ -230,6 +257,8 @@ async function main() {
     finalEqualsTruth: mismatches === 0,
     mismatches,
     pendingAtCutoff: variant === 'a' ? undefined : events.length - (out.count - outBefore),
+    // With BENCH_ARGS.ops: the arm, and what the watcher got (scrapes, sidebar states, comms updates, errors).
+    ops: withOps ? { arm: a.ops, ...(ops || {}) } : undefined,
   };
   await red.stop();
   await sim.stop();

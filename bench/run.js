@@ -6,6 +6,8 @@
 //   BENCH_QUICK=1        short smoke run (fewer runs, 10 s B2, shorter soak); numbers are not comparable
 //   BENCH_ONLY=b1,b3     run only these benchmarks
 //   BENCH_RUNS_B1=5 BENCH_RUNS_B2A=3 BENCH_RUNS_B2B=1 BENCH_RUNS_B2C=3 BENCH_RUNS_B3=3 BENCH_RUNS_B4=1
+//   BENCH_RUNS_B2OPS=4   alternations of B2a without / with the OICP sidebar and metrics scraped every second
+//                        (BENCH_ONLY=b2ops runs just that comparison)
 // Arguments:
 //   --readme             also rewrite docs/performance.md (linked from README.md) with this run's tables
 //   --readme-only        only rewrite docs/performance.md from the last bench/results.json
@@ -138,6 +140,55 @@ async function main() {
     if (a && b) out.results.b2.p99RatioBtoA = b.p99 / a.p99;
   }
 
+  if (want('b2ops')) {
+    // The same B2a twice per alternation, the arm order flipped each time, so drift in the machine's load hits both.
+    const seconds = QUICK ? 10 : 30;
+    const n = runs('B2OPS', 4, 1);
+    const rs = { off: [], on: [] };
+    const pairs = [];
+    for (let i = 0; i < n; i++) {
+      const pair = {};
+      for (const arm of i % 2 ? ['on', 'off'] : ['off', 'on']) {
+        const load = os.loadavg()[0];
+        log(`B2a ${arm === 'on' ? 'with' : 'without'} the OICP sidebar and metrics scrapes, alternation ${i + 1}/${n} (load average ${load.toFixed(2)})`);
+        const r = await runOne('b2-freshness.js', { variant: 'a', ops: arm, seconds, rate: 300, evses: 5000, latencyMs: 50, seed: 42, drainCapMs: 60000 });
+        r.loadAverage = Math.round(load * 100) / 100;
+        rs[arm].push(r);
+        pair[arm] = r;
+      }
+      pairs.push(num(pair.on.lag.p99) / num(pair.off.lag.p99));
+    }
+    const arm = (list) => ({
+      runs: list,
+      p50: med(list, (r) => r.lag.p50),
+      p99: med(list, (r) => r.lag.p99),
+      max: med(list, (r) => r.lag.max),
+      lost: med(list, (r) => r.lag.lost),
+      finalEqualsTruth: list.every((r) => r.finalEqualsTruth),
+      loadAverage: med(list, (r) => r.loadAverage),
+    });
+    const off = arm(rs.off);
+    const on = arm(rs.on);
+    out.results.b2ops = {
+      seconds,
+      rate: 300,
+      evses: 5000,
+      latencyMs: 50,
+      seed: 42,
+      alternations: n,
+      off,
+      on,
+      p99Ratio: on.p99 / off.p99,
+      pairRatios: pairs,
+      pairRatioMedian: median(pairs),
+      scrapes: med(rs.on, (r) => r.ops && r.ops.scrapes),
+      states: med(rs.on, (r) => r.ops && r.ops.states),
+      comms: med(rs.on, (r) => r.ops && r.ops.comms),
+      scrapeErrors: rs.on.reduce((k, r) => k + ((r.ops && r.ops.errors) || 0), 0),
+      loadAverages: [...rs.off, ...rs.on].map((r) => r.loadAverage),
+    };
+  }
+
   if (want('b3')) {
     const n = runs('B3', 3, 1);
     const rs = [];
@@ -211,6 +262,9 @@ function targets(r) {
     t.push({ id: 'B2a', what: 'final state equals the truth', value: a.finalEqualsTruth, met: a.finalEqualsTruth });
     if (r.b2.b) t.push({ id: 'B2a', what: 'p99 lag >= 20x lower than b', value: r.b2.p99RatioBtoA, met: r.b2.p99RatioBtoA >= 20 });
   }
+  if (r.b2ops) {
+    t.push({ id: 'B2a', what: 'p99 lag with the sidebar open and metrics scraped every second within 10 % of without (ratio of medians)', value: r.b2ops.p99Ratio, met: r.b2ops.p99Ratio <= 1.1 });
+  }
   if (r.b3) {
     t.push({ id: 'B3', what: 'build < 1 s', value: r.b3.buildMs, met: r.b3.buildMs < 1000 });
     t.push({ id: 'B3', what: 'event loop never blocked > 100 ms', value: r.b3.eventLoopMaxMsWorst, met: r.b3.eventLoopMaxMsWorst <= 100 });
@@ -251,6 +305,16 @@ function table(out) {
     // The target row shows the larger of two request rates of a); say how they relate to the table's column.
     if (b.a) L.push('', `Requests of a): the simulator counts at most ${fmtInt(b.a.peakPerMinute)} in any rolling 60 s (the column above; a run this short fits in one minute); the run's rate, ${fmtInt(b.a.requests)} requests scaled to a minute, is ${fmtInt(b.a.requestsPerMinute)}. The target row checks the larger${Math.max(b.a.peakPerMinute, b.a.requestsPerMinute) <= 2000 ? "; both stay under Hubject's 2,000" : ''}.`);
   }
+  if (r.b2ops) {
+    const b = r.b2ops;
+    const la = b.loadAverages.filter((x) => typeof x === 'number');
+    L.push('', `**B2a with the OICP sidebar open and /oicp/metrics scraped every second**: B2a as above (${b.seconds} s), in ${b.alternations} alternations of the two arms (order flipped each time). In both arms Node-RED listens with its editor and admin API; in the "with" arm a separate process scrapes GET /oicp/metrics and GET /oicp/state every second and keeps the comms websocket subscribed to the sidebar's live updates. Medians per arm; one-minute load average before each run: ${Math.min(...la).toFixed(2)} to ${Math.max(...la).toFixed(2)} (median ${median(la).toFixed(2)}).`, '');
+    L.push('| arm | p50 lag | p99 lag | max lag | changes never landed | final state = truth | p99 of each run |', '|---|---:|---:|---:|---:|---|---|');
+    for (const [label, x] of [['without', b.off], ['with sidebar + scrapes', b.on]]) {
+      L.push(`| ${label} | ${fmtMs(x.p50)} | ${fmtMs(x.p99)} | ${fmtMs(x.max)} | ${fmtInt(x.lost)} | ${yes(x.finalEqualsTruth)} | ${x.runs.map((r) => fmtMs(num(r.lag.p99))).join(', ')} |`);
+    }
+    L.push('', `p99 with / without: ${b.p99Ratio.toFixed(2)} (ratio of the medians); per alternation ${b.pairRatios.map((x) => x.toFixed(2)).join(', ')} (median ${b.pairRatioMedian.toFixed(2)}). The watcher got a median of ${fmtInt(b.scrapes)} metrics scrapes, ${fmtInt(b.states)} states and ${fmtInt(b.comms)} live updates per run, ${fmtInt(b.scrapeErrors)} errors in all.`);
+  }
   if (r.b3) {
     const b = r.b3;
     L.push('', `**B3 fullLoad at ${b.evses.toLocaleString('en-US')} EVSEs** (full load -> push evse status -> simulator), median of ${b.runs.length} runs.`, '');
@@ -280,7 +344,7 @@ function table(out) {
   if (out.targets.length) {
     L.push('', '**Targets**', '', '| | target | measured | |', '|---|---|---:|---|');
     for (const t of out.targets) {
-      const val = typeof t.value === 'boolean' ? yes(t.value) : t.what.includes('ms') || t.what.includes('< 1 s') || t.what.includes('lag <=') ? fmtMs(t.value) : t.what.includes('x ') || t.what.includes('% ') ? (t.what.includes('%') ? t.value.toFixed(2) : fmtX(t.value)) : t.what.includes('MB') ? `${t.value.toFixed(0)} MB` : fmtInt(t.value);
+      const val = typeof t.value === 'boolean' ? yes(t.value) : t.what.includes('ms') || t.what.includes('< 1 s') || t.what.includes('lag <=') ? fmtMs(t.value) : t.what.includes('x ') || t.what.includes('% ') || t.what.includes('ratio') ? (t.what.includes('%') ? t.value.toFixed(2) : fmtX(t.value)) : t.what.includes('MB') ? `${t.value.toFixed(0)} MB` : fmtInt(t.value);
       L.push(`| ${t.id} | ${t.what} | ${val} | ${mark(t.met)} |`);
     }
   }
@@ -289,7 +353,7 @@ function table(out) {
 
 function updateReadme(md) {
   const file = path.join(__dirname, '..', 'docs', 'performance.md');
-  const text = `# Performance\n\n\`npm run bench\` (about ten minutes; \`BENCH_QUICK=1 npm run bench\` for a one-minute smoke run) runs the benchmarks of\n\`bench/\`: each in a real Node-RED runtime against the local simulator over mutual TLS, in its own processes, with fixed\nseeds. It prints these tables and writes \`bench/results.json\`. Latest run:\n\n${md}\n`;
+  const text = `# Performance\n\n\`npm run bench\` (about fifteen minutes; \`BENCH_QUICK=1 npm run bench\` for a one-minute smoke run) runs the benchmarks of\n\`bench/\`: each in a real Node-RED runtime against the local simulator over mutual TLS, in its own processes, with fixed\nseeds. It prints these tables and writes \`bench/results.json\`. Latest run:\n\n${md}\n`;
   fs.writeFileSync(file, text);
   process.stderr.write('docs/performance.md updated (the summary in README.md is kept by hand)\n');
 }

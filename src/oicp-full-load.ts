@@ -180,6 +180,23 @@ export = function (RED: NodeAPI) {
         });
     };
 
+    /** Hubject's answer to a fullLoad, from the push node's output wired back here: shown as the result of the last one. */
+    const noteAnswer = (o: Record<string, unknown>) => {
+      if (!lastRun || lastRun.result === 'held back' || lastRun.result === 'failed') return;
+      const code = typeof o.statusCode === 'string' ? o.statusCode : undefined;
+      lastRun = {
+        ...lastRun,
+        count: typeof o.records === 'number' ? o.records : lastRun.count,
+        result: code === '000' ? 'acknowledged' : 'rejected',
+        answer: {
+          at: Date.now(),
+          code,
+          httpStatus: typeof o.httpStatus === 'number' ? o.httpStatus : undefined,
+          description: typeof o.description === 'string' && o.description ? o.description : undefined,
+        },
+      };
+    };
+
     // ---- input ----
     const handle = (msg: NodeMessageInFlow, send: Send, done: Done) => {
       try {
@@ -193,7 +210,10 @@ export = function (RED: NodeAPI) {
           case 'trigger':
             return runFullLoad('manual', r.force, msg, send, done);
           case 'feedback':
-            if (r.learned) refreshStatus();
+            if (r.learned) {
+              noteAnswer(msg.oicp as Record<string, unknown>);
+              refreshStatus();
+            }
             return done();
           case 'stored':
           case 'deleted':

@@ -191,8 +191,17 @@ describe('oicp-ops plugin endpoints with adminAuth', function () {
   });
 
   it('serves the sidebar state as JSON with the environment and the full load node', async function () {
-    const r = await red.http('GET', '/oicp/state', undefined, as('reader'));
-    r.status.should.equal(200);
+    // Hubject's answer reaches the full load node through the wire just after the push node counted the request.
+    const r = await until(
+      async () => {
+        const x = await red.http('GET', '/oicp/state', undefined, as('reader'));
+        x.status.should.equal(200);
+        const f = x.json.fullLoads.find((f) => f.id === 'fl1');
+        return f && f.last && f.last.result !== 'sent' ? x : false;
+      },
+      20000,
+      "Hubject's answer to the fullLoad on the full load node",
+    );
     const lane = r.json.lanes.find((l) => l.operator === 'DE*ABC');
     lane.environment.should.equal('custom');
     lane.operation.should.equal('status');
@@ -204,7 +213,11 @@ describe('oicp-ops plugin endpoints with adminAuth', function () {
     lane.history.t.length.should.be.above(0);
     const fl = r.json.fullLoads.find((f) => f.id === 'fl1');
     fl.total.should.equal(3);
-    fl.last.result.should.equal('sent');
+    // The push node's output, wired back, brought Hubject's answer to the fullLoad.
+    fl.last.result.should.equal('acknowledged');
+    fl.last.count.should.equal(3);
+    fl.last.answer.code.should.equal('000');
+    fl.last.answer.at.should.be.aboveOrEqual(fl.last.at);
     fl.nextAt.should.be.above(Date.now());
   });
 });

@@ -1,6 +1,8 @@
 'use strict';
 require('should');
 const stats = require('../nodes/ops/stats');
+const { createMetrics } = require('../nodes/ops/metrics');
+const { parsePrometheusText, valueOf } = require('./support/prom-text');
 const { Lane, LAG_SLOTS, SLOT_MS, HISTORY_SLOTS, fineBucket, fineUpper, countStatuses } = stats;
 
 const labels = { operator: 'DE*ABC', operation: 'status', environment: 'qa', url: 'https://qa.example/' };
@@ -165,5 +167,55 @@ describe('ops stats core', function () {
     off();
     stats.opsState(T0).fullLoads.length.should.equal(0);
     stats.resetStats();
+  });
+
+  it('an EVSE data lane shows in the state and the metrics under operation "data", with its held statuses', async function () {
+    stats.resetStats();
+    try {
+      const status = stats.lane(labels);
+      const data = stats.lane({ ...labels, operation: 'data' });
+      data.should.not.equal(status);
+      const now = Date.now();
+      // Two data pushes: one refused for a bad record (data), one acknowledged with 2 records after 1.5 s.
+      data.enqueued(3, now - 2000);
+      data.requestStarted(now - 1900);
+      data.requestEnded({ class: 'data', httpStatus: 200, code: '400', reason: 'EVSE data invalid', records: 1, now: now - 1800 });
+      data.requestStarted(now - 600);
+      data.requestEnded({ class: 'success', httpStatus: 200, code: '000', records: 2, now: now - 500 });
+      data.ackedBatch(now - 2000, 2, now - 500);
+      data.held(4);
+      data.outboxBytes(300);
+      status.outboxBytes(200);
+      status.enqueued(1, now);
+
+      const state = stats.opsState(now);
+      const d = state.lanes.find((l) => l.operation === 'data');
+      d.operator.should.equal('DE*ABC');
+      d.held.should.equal(4);
+      d.pending.should.equal(0);
+      d.lastAck.code.should.equal('000');
+      d.lastError.should.containEql({ code: '400', class: 'data' });
+      d.lag.samples.should.equal(2);
+      state.lanes.find((l) => l.operation === 'status').held.should.equal(0);
+
+      const m = parsePrometheusText(await createMetrics(() => now).text());
+      const dl = { operator: 'DE*ABC', operation: 'data', environment: 'qa' };
+      const sl = { ...dl, operation: 'status' };
+      valueOf(m, 'oicp_requests_total', 'oicp_requests_total', { ...dl, outcome: 'success' }).should.equal(1);
+      valueOf(m, 'oicp_requests_total', 'oicp_requests_total', { ...dl, outcome: 'data' }).should.equal(1);
+      valueOf(m, 'oicp_requests_total', 'oicp_requests_total', { ...sl, outcome: 'success' }).should.equal(0);
+      valueOf(m, 'oicp_records_total', 'oicp_records_total', { ...dl, outcome: 'success' }).should.equal(2);
+      valueOf(m, 'oicp_queue_pending', 'oicp_queue_pending', dl).should.equal(0);
+      valueOf(m, 'oicp_queue_pending', 'oicp_queue_pending', sl).should.equal(1);
+      valueOf(m, 'oicp_push_lag_seconds', 'oicp_push_lag_seconds_count', dl).should.equal(2);
+      valueOf(m, 'oicp_push_lag_seconds', 'oicp_push_lag_seconds_bucket', { ...dl, le: '1' }).should.equal(0);
+      valueOf(m, 'oicp_push_lag_seconds', 'oicp_push_lag_seconds_bucket', { ...dl, le: '2.5' }).should.equal(2);
+      valueOf(m, 'oicp_last_success_timestamp_seconds', 'oicp_last_success_timestamp_seconds', dl).should.equal((now - 500) / 1000);
+      valueOf(m, 'oicp_last_success_timestamp_seconds', 'oicp_last_success_timestamp_seconds', sl).should.equal(0);
+      // One outbox file per lane; the metric is per operator, so both count.
+      valueOf(m, 'oicp_outbox_bytes', 'oicp_outbox_bytes', { operator: 'DE*ABC' }).should.equal(500);
+    } finally {
+      stats.resetStats();
+    }
   });
 });

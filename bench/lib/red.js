@@ -1,7 +1,8 @@
 'use strict';
 // A real Node-RED runtime embedded in this process: the full node-red package (core function, delay, http request,
 // tls-config ...), this package loaded from a userDir/node_modules symlink as a user would install it, and the
-// bench-sink/bench-probe nodes from bench/nodes. No editor, no HTTP listener.
+// bench-sink/bench-probe nodes from bench/nodes. No editor, no HTTP listener, unless opts.listen: then the editor and
+// admin API (with comms) listen on an ephemeral port of 127.0.0.1 and `url` names it.
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
@@ -40,11 +41,17 @@ async function startRed(flows, opts = {}) {
     contextStorage: { default: { module: 'memory' } },
     ...(opts.settings || {}),
   };
-  const server = http.createServer();
+  // Embedded, Node-RED does not serve its admin app itself: the server hands requests to RED.httpAdmin (set by init).
+  const server = http.createServer((req, res) => (RED.httpAdmin ? RED.httpAdmin(req, res) : res.writeHead(404).end()));
   RED.init(server, settings);
   const started = new Promise((resolve) => RED.events.once('flows:started', () => resolve()));
   await RED.start();
   await started;
+  let url;
+  if (opts.listen) {
+    await new Promise((resolve, reject) => server.once('error', reject).listen(0, '127.0.0.1', resolve));
+    url = `http://127.0.0.1:${server.address().port}`;
+  }
   for (const n of flows) {
     if (n.type === 'tab') continue;
     if (!RED.nodes.getNode(n.id)) throw new Error(`node ${n.id} (${n.type}) did not start: check the Node-RED log above`);
@@ -52,11 +59,16 @@ async function startRed(flows, opts = {}) {
   return {
     RED,
     userDir,
+    url,
     node: (id) => RED.nodes.getNode(id),
     hook: (id, fn) => hooks.set(id, fn),
     async stop() {
       hooks.clear();
       await RED.stop();
+      if (url) {
+        server.closeAllConnections();
+        await new Promise((resolve) => server.close(() => resolve()));
+      }
       fs.rmSync(userDir, { recursive: true, force: true });
     },
   };

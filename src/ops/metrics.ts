@@ -93,9 +93,23 @@ export function createMetrics(now: () => number = Date.now): OpsMetrics {
     const t = now();
     for (const l of allLanes()) set(laneLabels(l), l.backoffMs(t) / 1000);
   });
-  gauge(registry, 'oicp_outbox_bytes', 'Size of the outbox file of pending changes.', ['operator', 'environment'], (set) => {
-    for (const l of allLanes()) if (l.labels.operation === 'status') set({ operator: l.labels.operator, environment: l.labels.environment }, l.outboxSize());
-  });
+  gauge(
+    registry,
+    'oicp_outbox_bytes',
+    'Size of the outbox files of pending changes (status and data lanes of the operator).',
+    ['operator', 'environment'],
+    (set) => {
+      // Each lane (operation) keeps its own outbox file; the metric is per operator, so they add up.
+      const sums = new Map<string, { labels: Labels; bytes: number }>();
+      for (const l of allLanes()) {
+        const key = `${l.labels.operator}|${l.labels.environment}`;
+        const s = sums.get(key) ?? { labels: { operator: l.labels.operator, environment: l.labels.environment }, bytes: 0 };
+        s.bytes += l.outboxSize();
+        sums.set(key, s);
+      }
+      for (const s of sums.values()) set(s.labels, s.bytes);
+    },
+  );
 
   // The three full-load gauges share one snapshot per scrape.
   let scrape: { at: number; list: Array<[string, FullLoadSnapshot]> } | undefined;

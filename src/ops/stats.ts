@@ -385,8 +385,17 @@ export interface FullLoadSnapshot {
   stale: number;
   /** Epoch ms of the next scheduled fullLoad. */
   nextAt?: number;
-  /** The last fullLoad: when, how many records, and what came of it. */
-  last?: { at: number; count?: number; result: 'sent' | 'held back' | 'failed' | 'acknowledged' | 'rejected'; reason?: string };
+  /**
+   * The last fullLoad: when, how many records, and what came of it. 'acknowledged' / 'rejected' once the push node's
+   * output, wired back to the full load node, brought Hubject's answer (then in `answer`).
+   */
+  last?: {
+    at: number;
+    count?: number;
+    result: 'sent' | 'held back' | 'failed' | 'acknowledged' | 'rejected';
+    reason?: string;
+    answer?: { at: number; code?: string; httpStatus?: number; description?: string };
+  };
 }
 
 export interface FullLoadSource {

@@ -1,6 +1,7 @@
 'use strict';
 // A small flow with known traffic for the operations endpoints and sidebar: three EVSEs inserted once at start, the
-// same records stored in a full load node whose fullLoad goes to a second push node (sent only when asked).
+// same records stored in a full load node whose fullLoad goes to a second push node (sent only when asked), whose
+// output goes back to the full load node so it learns Hubject's answer.
 const EVSES = [
   { EvseID: 'DE*ABC*E1001', EvseStatus: 'Available' },
   { EvseID: 'DE*ABC*E1002', EvseStatus: 'Available' },
@@ -55,7 +56,7 @@ function opsFlow(certs, url, { retryBase = 0.05, retryMax = 0.5, onceDelay = 0.5
     },
     { id: 'push1', type: 'oicp-push-evse-status', z: 'tab1', name: 'insert', hubject: 'hub1', action: 'insert', wires: [[]] },
     { id: 'fl1', type: 'oicp-full-load', z: 'tab1', name: 'daily', hubject: 'hub1', time: '03:00', staleDays: 7, minRatio: 0.5, wires: [['push2']] },
-    { id: 'push2', type: 'oicp-push-evse-status', z: 'tab1', name: 'fullLoad', hubject: 'hub1', action: 'fullLoad', wires: [[]] },
+    { id: 'push2', type: 'oicp-push-evse-status', z: 'tab1', name: 'fullLoad', hubject: 'hub1', action: 'fullLoad', wires: [['fl1']] },
   ];
 }
 
