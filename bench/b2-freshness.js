@@ -10,6 +10,8 @@
 //   b  function node (table + template -> full eRoamingPushEvseStatus body) -> delay (rate limit 33 msg/s, queueing)
 //      -> http request (POST, tls-config, ret obj)                                 (hand-built, "safe")
 //   c  the same without the delay node                                             (hand-built, parallel)
+// With BENCH_ARGS.gate (variant a only) the status gate is on: a data source registered as a push evse data node
+// would, acknowledging every EVSE from a Set, so nothing is held but every record is checked on the push node's path.
 // The hand-built flows send every OCPP message (the naive flow does not know the previous status).
 //
 // "Change": an OCPP message whose OICP status (Hubject's table) differs from the previous OICP status of its EVSE.
@@ -118,6 +120,13 @@ async function main() {
   const sim = await startSimProcess({ latencyMs, mode: 'records' });
   await sim.call('seed', { operatorId: OPERATOR_ID, records: initial.map((s, i) => ({ EvseID: fleet.evseId[i], EvseStatus: OICP[s] })) });
   const red = await startRed(flowFor(variant, sim));
+  let gate = null;
+  if (variant === 'a' && a.gate) {
+    gate = red.node('hub1').hubject.gate;
+    const acked = new Set(fleet.evseId);
+    gate.registerDataSource('bench-data', { isAcknowledged: (id) => acked.has(id) });
+    if (!gate.active) throw new Error('the status gate did not turn on with a registered data source');
+  }
   const first = red.node('first');
   const out = red.node('out');
   const httpStatus = {};
@@ -207,6 +216,8 @@ async function main() {
   const landed = open.filter((x) => x !== Infinity).sort((x, y) => x - y);
   const result = {
     variant,
+    // The gate's state at the end: held must be 0 (every EVSE acknowledged).
+    gate: gate ? { active: gate.active, held: gate.heldCount } : undefined,
     label: { a: 'mapper + push node', b: 'function + delay 33/s + http request', c: 'function + http request' }[variant],
     seed, evses, seconds, rate, latencyMs,
     messages: events.length,
