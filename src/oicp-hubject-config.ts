@@ -88,6 +88,9 @@ export = function (RED: NodeAPI) {
       // Shown next to the push node's counters for as long as it is so, not only once at deploy.
       caution = t('status.verifyOff');
     }
+    const gateMode: GateMode = GATE_MODES.includes(def.statusGate as GateMode) ? (def.statusGate as GateMode) : 'auto';
+    if (def.statusGate !== undefined && def.statusGate !== '' && gateMode !== def.statusGate)
+      warnings.push(t('warnings.statusGate', { value: String(def.statusGate) }));
     const certOp = certOperatorId(tls.cert);
     if (op.ok && certOp && certOp !== op.value) warnings.push(t('warnings.certOperator', { cert: certOp, operator: op.value }));
 
@@ -151,7 +154,6 @@ export = function (RED: NodeAPI) {
     queue.configure({ maxRecords: hubject.maxRecords, insertMissing: hubject.insertMissing });
     const q = queue;
     const c = client;
-    const gateMode: GateMode = GATE_MODES.includes(def.statusGate as GateMode) ? (def.statusGate as GateMode) : 'auto';
     const g = acquireGate(op.value, baseUrl, RED.settings?.userDir, { mode: gateMode, holdMaxHours: editorNumber(def.holdMaxHours, LIMITS.holdMaxHours) });
     gate = g;
     const userDir: string | undefined = RED.settings?.userDir;

@@ -91,12 +91,17 @@ describe('status gate across kill -9 (real Node-RED process)', function () {
     await red.kill('SIGKILL');
     Object.keys(pullStatuses(sim)).should.eql([id(9)]);
 
+    // start() waits for "Started flows" in the log: only this start's log counts.
+    red.log = '';
     await red.start();
     const ack = await red.http('POST', '/ack', [id(3), id(1)]);
     ack.status.should.equal(200);
     ack.json.should.eql({ acknowledged: 2, held: 1 });
-    await until(() => applied.length === 3, 20000, 'the released statuses are sent');
-    applied.should.eql([`${id(9)}=Occupied`, `${id(1)}=Occupied`, `${id(3)}=OutOfService`]);
+    // (E9 may be sent once more: the outbox is at-least-once across kill -9.)
+    const released = () => applied.filter((a) => !a.startsWith(id(9)));
+    await until(() => released().length === 2, 20000, 'the released statuses are sent', { describe: () => applied.join(' ') });
+    released().should.eql([`${id(1)}=Occupied`, `${id(3)}=OutOfService`]);
+    pullStatuses(sim).should.eql({ [id(9)]: 'Occupied', [id(1)]: 'Occupied', [id(3)]: 'OutOfService' });
     await until(() => held().length === 1, 10000, 'one status still held on disk');
     held().should.eql([`${id(2)}=Reserved`]);
     sim.stats.overlaps.should.equal(0);

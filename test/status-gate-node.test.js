@@ -190,6 +190,17 @@ describe('status gate (push evse status node, simulator over mutual TLS)', funct
     applied.map((a) => a[1]).should.eql([id(3)]);
   });
 
+  it('a statusGate other than auto, on or off warns at deploy and works as auto; an invalid config has no gate', async function () {
+    await helper.load(NODES, flow({ statusGate: 'always' }));
+    const hub = helper.getNode('hub1');
+    hub.hubject.warnings.should.containEql("statusGate 'always' is not auto, on or off: auto is used");
+    hub.hubject.gate.mode.should.equal('auto');
+    await helper.unload();
+    forgetQueues();
+    await helper.load(NODES, flow({ operatorId: 'DE_BAD' }));
+    (helper.getNode('hub1').hubject.gate === null).should.be.true();
+  });
+
   it('a status fullLoad leaves out EVSEs without acknowledged data, says how many, and holds them', async function () {
     const { w, gate } = await load();
     const data = fakeDataNode(gate, [id(1), id(3)]);
