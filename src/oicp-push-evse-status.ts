@@ -134,7 +134,7 @@ export = function (RED: NodeAPI) {
       if (i < 0) return undefined;
       return fullLoadsLeftOut.splice(0, i + 1)[i]!.left;
     };
-    /** Queues what the gate lets through; false when everything was held (the owner then waits for the gate). */
+    /** What the gate lets through, to queue; null when nothing is to be queued (all held: the owner waits for the gate). */
     const admit = (action: ActionType, records: EvseStatusRecord[], owner: Owner): EvseStatusRecord[] | null => {
       const g = hub.gate;
       if (!g) return records;
