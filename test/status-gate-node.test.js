@@ -78,6 +78,14 @@ describe('status gate (push evse status node, simulator over mutual TLS)', funct
     const w = watchNode(helper, 'p1');
     return { w, gate: helper.getNode('hub1').hubject.gate };
   }
+  /** As a restart: unload, forget the queues and gates, and let the last outbox write land before the next load. */
+  async function restart() {
+    const { queue, hubject } = helper.getNode('hub1');
+    await helper.unload();
+    forgetQueues();
+    await queue.flush();
+    await hubject.gate.flush();
+  }
   const send = (w, payload, extra = {}) => w.node.receive({ _msgid: extra._msgid, payload, ...extra });
 
   it('holds statuses until their data is acknowledged, then sends them in the order held; other EVSEs go at once', async function () {
@@ -159,15 +167,13 @@ describe('status gate (push evse status node, simulator over mutual TLS)', funct
     fakeDataNode(gate);
     send(w, rec(1, 'Occupied'));
     await until(() => w.completed.length === 1, 10000, 'off: sent');
-    await helper.unload();
-    forgetQueues();
+    await restart();
 
     ({ w, gate } = await load({ statusGate: 'on' }));
     send(w, rec(2, 'Occupied'));
     await until(() => gate.heldCount === 1, 5000, 'on: held without a data node');
 
-    await helper.unload();
-    forgetQueues();
+    await restart();
     sim.clearState();
     applied.length = 0;
     ({ w, gate } = await load({ statusGate: 'auto' }));
@@ -195,8 +201,7 @@ describe('status gate (push evse status node, simulator over mutual TLS)', funct
     const hub = helper.getNode('hub1');
     hub.hubject.warnings.should.containEql("statusGate 'always' is not auto, on or off: auto is used");
     hub.hubject.gate.mode.should.equal('auto');
-    await helper.unload();
-    forgetQueues();
+    await restart();
     await helper.load(NODES, flow({ operatorId: 'DE_BAD' }));
     (helper.getNode('hub1').hubject.gate === null).should.be.true();
   });
