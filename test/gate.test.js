@@ -220,6 +220,20 @@ describe('status gate (core)', function () {
     }
   });
 
+  it('an operator that never holds a status gets no file', function () {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'oicp-gate-'));
+    try {
+      const file = path.join(dir, 'gate', 'DE_ABC.json');
+      const g = new StatusGate('DE*ABC', { store: new FileGateStore(file, 'DE*ABC') });
+      g.attach(new PushQueue({ operatorId: 'DE*ABC' }));
+      g.admit('update', [rec(1)], owner());
+      g.stop();
+      fs.existsSync(file).should.be.false();
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('auto with its last data source gone sends the held statuses after the grace time; off sends them at once', async function () {
     const { gate, queue } = make({ offGraceMs: 20 });
     const unregister = gate.registerDataSource('d1', source());

@@ -146,6 +146,8 @@ export class StatusGate extends EventEmitter {
   private saving: Promise<void> | null = null;
   private dirty = false;
   private lastSaveAt = 0;
+  /** Whether anything was ever held or restored: an operator that never uses the gate gets no file. */
+  private touched = false;
 
   constructor(
     readonly operatorId: string,
@@ -159,6 +161,7 @@ export class StatusGate extends EventEmitter {
     this.saveIntervalMs = opts.saveIntervalMs ?? GATE_SAVE_INTERVAL_MS;
     this.offGraceMs = opts.offGraceMs ?? OFF_GRACE_MS;
     for (const e of this.store.load()) this.held.set(evseKey(e.record.EvseID), { ...e, owner: null, seq: ++this.seq });
+    this.touched = this.held.size > 0;
   }
 
   /** Applies a (re)deployed config node's settings; held statuses are kept. */
@@ -184,6 +187,7 @@ export class StatusGate extends EventEmitter {
     for (const t of [this.sweepTimer, this.offTimer, this.saveTimer]) if (t) clearTimeout(t);
     this.sweepTimer = this.offTimer = this.saveTimer = null;
     this.queue = null;
+    if (!this.touched) return;
     try {
       this.store.saveSync(this.entries());
       if (this.saving) this.dirty = true;
@@ -407,6 +411,7 @@ export class StatusGate extends EventEmitter {
   }
 
   private changed(): void {
+    this.touched = true;
     this.reportHeld();
     this.emit('change', this.held.size);
     this.dirty = true;
