@@ -56,9 +56,12 @@ describe('status gate (push evse status node, simulator over mutual TLS)', funct
   });
   afterEach(async function () {
     const queue = helper.getNode('hub1')?.queue;
+    const gate = helper.getNode('hub1')?.hubject.gate;
     await helper.unload();
     forgetQueues();
+    // The last outbox and gate writes land before their directory goes.
     if (queue) await queue.flush();
+    if (gate) await gate.flush();
     await new Promise((r) => helper.stopServer(r));
     fs.rmSync(userDir, { recursive: true, force: true });
   });
