@@ -10,6 +10,8 @@
 //   b  function node (table + template -> full eRoamingPushEvseStatus body) -> delay (rate limit 33 msg/s, queueing)
 //      -> http request (POST, tls-config, ret obj)                                 (hand-built, "safe")
 //   c  the same without the delay node                                             (hand-built, parallel)
+// With BENCH_ARGS.gate (variant a only) the status gate is on: a data source registered as a push evse data node
+// would, acknowledging every EVSE from a Set, so nothing is held but every record is checked on the push node's path.
 // The hand-built flows send every OCPP message (the naive flow does not know the previous status).
 //
 // BENCH_ARGS.ops ('on' | 'off', variant a only): Node-RED listens with its editor and admin API in both arms; with
@@ -144,6 +146,13 @@ async function main() {
   const withOps = variant === 'a' && (a.ops === 'on' || a.ops === 'off');
   const red = await startRed(flowFor(variant, sim), withOps ? { listen: true, settings: { httpAdminRoot: '/', disableEditor: false } } : {});
   const scraper = withOps && a.ops === 'on' ? startScraper(red.url, a.scrapeEveryMs || 1000) : undefined;
+  let gate = null;
+  if (variant === 'a' && a.gate) {
+    gate = red.node('hub1').hubject.gate;
+    const acked = new Set(fleet.evseId);
+    gate.registerDataSource('bench-data', { isAcknowledged: (id) => acked.has(id) });
+    if (!gate.active) throw new Error('the status gate did not turn on with a registered data source');
+  }
   const first = red.node('first');
   const out = red.node('out');
   const httpStatus = {};
@@ -234,6 +243,8 @@ async function main() {
   const landed = open.filter((x) => x !== Infinity).sort((x, y) => x - y);
   const result = {
     variant,
+    // The gate's state at the end: held must be 0 (every EVSE acknowledged).
+    gate: gate ? { active: gate.active, held: gate.heldCount } : undefined,
     label: { a: 'mapper + push node', b: 'function + delay 33/s + http request', c: 'function + http request' }[variant],
     seed, evses, seconds, rate, latencyMs,
     messages: events.length,

@@ -4,7 +4,7 @@
 //
 // Environment:
 //   BENCH_QUICK=1        short smoke run (fewer runs, 10 s B2, shorter soak); numbers are not comparable
-//   BENCH_ONLY=b1,b3     run only these benchmarks
+//   BENCH_ONLY=b1,b3     run only these benchmarks (b2g: B2 a) with the status gate on against off, BENCH_RUNS_B2G)
 //   BENCH_RUNS_B1=5 BENCH_RUNS_B2A=3 BENCH_RUNS_B2B=1 BENCH_RUNS_B2C=3 BENCH_RUNS_B3=3 BENCH_RUNS_B4=1
 //   BENCH_RUNS_B2OPS=4   alternations of B2a without / with the OICP sidebar and metrics scraped every second
 //                        (BENCH_ONLY=b2ops runs just that comparison)
@@ -188,6 +188,28 @@ async function main() {
       loadAverages: [...rs.off, ...rs.on].map((r) => r.loadAverage),
     };
   }
+  // B2 with the status gate on (a data source acknowledging every EVSE) against gate off, alternating in one run.
+  if (want('b2g')) {
+    const seconds = QUICK ? 10 : 30;
+    const n = runs('B2G', 3, 1);
+    const rs = { off: [], on: [] };
+    for (let i = 0; i < n; i++) {
+      for (const g of ['off', 'on']) {
+        log(`B2 gate ${g}, run ${i + 1}/${n}`);
+        rs[g].push(await runOne('b2-freshness.js', { variant: 'a', gate: g === 'on', seconds, rate: 300, evses: 5000, latencyMs: 50, seed: 42, drainCapMs: 60000 }));
+      }
+    }
+    const sum = (list) => ({
+      runs: list.map((r) => ({ p50: r.lag.p50, p99: r.lag.p99, max: r.lag.max, requests: r.requests, finalEqualsTruth: r.finalEqualsTruth, gate: r.gate })),
+      p50: med(list, (r) => r.lag.p50),
+      p99: med(list, (r) => r.lag.p99),
+      finalEqualsTruth: list.every((r) => r.finalEqualsTruth),
+      held: Math.max(0, ...list.map((r) => (r.gate ? r.gate.held : 0))),
+    });
+    const off = sum(rs.off);
+    const on = sum(rs.on);
+    out.results.b2gate = { seconds, rate: 300, evses: 5000, latencyMs: 50, seed: 42, off, on, p99Ratio: on.p99 / off.p99 };
+  }
 
   if (want('b3')) {
     const n = runs('B3', 3, 1);
@@ -265,6 +287,11 @@ function targets(r) {
   if (r.b2ops) {
     t.push({ id: 'B2a', what: 'p99 lag with the sidebar open and metrics scraped every second within 10 % of without (ratio of medians)', value: r.b2ops.p99Ratio, met: r.b2ops.p99Ratio <= 1.1 });
   }
+  if (r.b2gate) {
+    const g = r.b2gate;
+    t.push({ id: 'B2 gate', what: 'p99 lag with the status gate on within 10% of gate off', value: g.p99Ratio, met: g.p99Ratio <= 1.1 });
+    t.push({ id: 'B2 gate', what: 'nothing held, final state equals the truth', value: g.on.held === 0 && g.on.finalEqualsTruth, met: g.on.held === 0 && g.on.finalEqualsTruth });
+  }
   if (r.b3) {
     t.push({ id: 'B3', what: 'build < 1 s', value: r.b3.buildMs, met: r.b3.buildMs < 1000 });
     t.push({ id: 'B3', what: 'event loop never blocked > 100 ms', value: r.b3.eventLoopMaxMsWorst, met: r.b3.eventLoopMaxMsWorst <= 100 });
@@ -314,6 +341,14 @@ function table(out) {
       L.push(`| ${label} | ${fmtMs(x.p50)} | ${fmtMs(x.p99)} | ${fmtMs(x.max)} | ${fmtInt(x.lost)} | ${yes(x.finalEqualsTruth)} | ${x.runs.map((r) => fmtMs(num(r.lag.p99))).join(', ')} |`);
     }
     L.push('', `p99 with / without: ${b.p99Ratio.toFixed(2)} (ratio of the medians); per alternation ${b.pairRatios.map((x) => x.toFixed(2)).join(', ')} (median ${b.pairRatioMedian.toFixed(2)}). The watcher got a median of ${fmtInt(b.scrapes)} metrics scrapes, ${fmtInt(b.states)} states and ${fmtInt(b.comms)} live updates per run, ${fmtInt(b.scrapeErrors)} errors in all.`);
+  }
+  if (r.b2gate) {
+    const g = r.b2gate;
+    L.push('', `**B2 with the status gate on**: the B2 a) run with a data source registered that acknowledges every EVSE (a Set lookup per record, nothing held), alternating with gate off in the same run; medians of ${g.on.runs.length} runs each.`, '');
+    L.push('| status gate | p50 lag | p99 lag | final state = truth |', '|---|---:|---:|---|');
+    L.push(`| off | ${fmtMs(g.off.p50)} | ${fmtMs(g.off.p99)} | ${yes(g.off.finalEqualsTruth)} |`);
+    L.push(`| on | ${fmtMs(g.on.p50)} | ${fmtMs(g.on.p99)} | ${yes(g.on.finalEqualsTruth)} |`);
+    L.push('', `p99 gate on / gate off: ${fmtX(g.p99Ratio)} (target at most 1.10x).`);
   }
   if (r.b3) {
     const b = r.b3;

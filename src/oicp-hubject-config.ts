@@ -2,7 +2,8 @@ import type { Node, NodeAPI, NodeDef } from 'node-red';
 import { parseOperatorId, OPERATOR_NAME_MAX_LENGTH } from './oicp/ids';
 import { certOperatorId, clientCertificateProblem } from './oicp/certificate';
 import { ENVIRONMENTS, HubjectClient, type Environment, type TlsOptions } from './oicp/client';
-import { acquireQueue, outboxPath } from './push/registry';
+import { acquireGate, acquireQueue, outboxPath } from './push/registry';
+import { GATE_MODES, type GateMode, type StatusGate } from './push/gate';
 import { lane } from './ops/stats';
 import { outboxSizeProbe } from './ops/outbox-size';
 import type { PushQueue } from './push/queue';
@@ -33,6 +34,8 @@ interface ConfigDef extends NodeDef {
   retryMax?: string | number;
   maxRecords?: string | number;
   insertMissing?: boolean | string;
+  statusGate?: string;
+  holdMaxHours?: string | number;
 }
 
 /** The tls-config node's runtime side, as far as it is used here. */
@@ -85,11 +88,15 @@ export = function (RED: NodeAPI) {
       // Shown next to the push node's counters for as long as it is so, not only once at deploy.
       caution = t('status.verifyOff');
     }
+    const gateMode: GateMode = GATE_MODES.includes(def.statusGate as GateMode) ? (def.statusGate as GateMode) : 'auto';
+    if (def.statusGate !== undefined && def.statusGate !== '' && gateMode !== def.statusGate)
+      warnings.push(t('warnings.statusGate', { value: String(def.statusGate) }));
     const certOp = certOperatorId(tls.cert);
     if (op.ok && certOp && certOp !== op.value) warnings.push(t('warnings.certOperator', { cert: certOp, operator: op.value }));
 
     // ---- build the core ----
     let queue: PushQueue | null = null;
+    let gate: StatusGate | null = null;
     let client: HubjectClient | undefined = undefined;
     // Locally known problems block sending but not queueing, so a fix and redeploy loses nothing.
     let blocked = clientCertificateProblem(tls.cert);
@@ -109,6 +116,9 @@ export = function (RED: NodeAPI) {
       insertMissing: optionalEditorBoolean(def.insertMissing),
       get queue() {
         return queue;
+      },
+      get gate() {
+        return gate;
       },
       blocked: () => blocked,
       onChange(listener) {
@@ -144,6 +154,8 @@ export = function (RED: NodeAPI) {
     queue.configure({ maxRecords: hubject.maxRecords, insertMissing: hubject.insertMissing });
     const q = queue;
     const c = client;
+    const g = acquireGate(op.value, baseUrl, RED.settings?.userDir, { mode: gateMode, holdMaxHours: editorNumber(def.holdMaxHours, LIMITS.holdMaxHours) });
+    gate = g;
     const userDir: string | undefined = RED.settings?.userDir;
     q.attachStats(
       lane({ operator: op.value, operation: 'status', environment, url: baseUrl }),
@@ -153,6 +165,8 @@ export = function (RED: NodeAPI) {
     // ---- wire: send, and check the client certificate daily ----
     if (blocked) node.error(t('log.prefix', { text: blocked }));
     else q.start((body, signal) => c.pushEvseStatus(body, signal));
+    // After the queue starts: statuses released at once (data acknowledged before a restart) go out.
+    g.attach(q);
 
     const checkCertificate = () => {
       const problem = clientCertificateProblem(tls.cert);
@@ -177,6 +191,7 @@ export = function (RED: NodeAPI) {
     node.on('close', (_removed: boolean, done: () => void) => {
       clearInterval(daily);
       listeners.clear();
+      g.stop();
       q.stop();
       // destroy, not close: a hung request must not hold the close past 1 s.
       c.destroy().then(

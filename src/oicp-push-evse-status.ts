@@ -94,6 +94,8 @@ export = function (RED: NodeAPI) {
         const blocked = hubject.blocked();
         if (blocked) return { fill: 'red', shape: 'ring', text: blocked, tail: ` · ${t('status.queued', { queued: fmt(s.queued) })}` };
         const st = queueStatus(s, t);
+        const held = hubject.gate?.heldCount ?? 0;
+        if (held) st.tail = `${st.tail ?? ''} · ${t('status.held', { held: fmt(held) })}`;
         if (hubject.caution && (st.fill === 'green' || st.fill === 'grey')) return { ...st, fill: 'yellow', tail: `${st.tail ?? ''} · ${hubject.caution}` };
         return st;
       },
@@ -123,6 +125,35 @@ export = function (RED: NodeAPI) {
     attached.get(q)!.add(node.id);
     const first = () => attached.get(q)?.values().next().value === node.id;
     const speaksFor = (ids: string[]) => ids.includes(node.id) || (ids.length === 0 && first());
+
+    // ---- the status gate: statuses for EVSEs without acknowledged data wait in it ----
+    // Per fullLoad this node queued while the gate was on: its record count and how many EVSEs it left out.
+    const fullLoadsLeftOut: Array<{ records: number; left: number }> = [];
+    const leftOut = (records: number): number | undefined => {
+      const i = fullLoadsLeftOut.findIndex((f) => f.records === records);
+      if (i < 0) return undefined;
+      return fullLoadsLeftOut.splice(0, i + 1)[i]!.left;
+    };
+    /** What the gate lets through, to queue; null when nothing is to be queued (all held: the owner waits for the gate). */
+    const admit = (action: ActionType, records: EvseStatusRecord[], owner: Owner): EvseStatusRecord[] | null => {
+      const g = hub.gate;
+      if (!g) return records;
+      const pass = g.admit(action, records, owner);
+      if (action === 'fullLoad' && g.active) {
+        const left = records.length - pass.length;
+        fullLoadsLeftOut.push({ records: pass.length, left });
+        if (fullLoadsLeftOut.length > 100) fullLoadsLeftOut.shift();
+        if (left > 0) node.warn(t('log.fullLoadLeftOut', { left: fmt(left), total: fmt(records.length) }));
+        if (left > 0 && pass.length === 0) {
+          // An empty fullLoad would delete every status of the operator at Hubject: it is not sent.
+          owner.settle?.();
+          owner.settle = null;
+          return null;
+        }
+      }
+      if (pass.length === 0 && records.length > 0) return null;
+      return pass;
+    };
 
     // ---- wire the queue's events ----
     let lastWarned = '';
@@ -154,6 +185,7 @@ export = function (RED: NodeAPI) {
       // Rejections reach the input messages through done(err); the output carries acknowledgements.
       if (ev.result.class !== 'success' || !speaksFor(ev.nodeIds)) return;
       const r = ev.result;
+      const heldForData = ev.action === 'fullLoad' ? leftOut(ev.records.length) : undefined;
       node.send({
         topic: ev.action,
         payload: r.ack ?? null,
@@ -169,6 +201,7 @@ export = function (RED: NodeAPI) {
           processId: r.processId,
           attempts: ev.attempts,
           durationMs: r.durationMs,
+          ...(heldForData !== undefined ? { heldForData } : {}),
         },
       });
     };
@@ -195,11 +228,18 @@ export = function (RED: NodeAPI) {
     const events = { status: onStatus, result: onResult, 'config-error': onConfigError, retry: onRetry, warn: onWarn, recovered: onRecovered };
     for (const [name, fn] of Object.entries(events)) q.on(name, fn as (...args: unknown[]) => void);
     const offChange = hub.onChange(() => view.show());
+    const gate = hub.gate;
+    const onGateChange = () => view.refresh();
+    gate?.on('change', onGateChange);
+    gate?.on('warn', onWarn);
     for (const w of hub.warnings) node.status({ fill: 'yellow', shape: 'ring', text: truncate(w) });
 
     node.on('close', (done: () => void) => {
       for (const [name, fn] of Object.entries(events)) q.off(name, fn as (...args: unknown[]) => void);
       offChange();
+      gate?.off('change', onGateChange);
+      gate?.off('warn', onWarn);
+      gate?.detach(node.id);
       q.detach(node.id);
       attached.get(q)?.delete(node.id);
       view.close();
@@ -228,7 +268,9 @@ export = function (RED: NodeAPI) {
         if (!chain && env.list.length <= SLICE_RECORDS) {
           const records: EvseStatusRecord[] = [];
           validateRecords(env, hub.operatorIds, 0, env.list.length, records);
-          q.enqueue(env.action, records, ownerFor(done));
+          const owner = ownerFor(done);
+          const pass = admit(env.action, records, owner);
+          if (pass) q.enqueue(env.action, pass, owner);
           if (hub.blocked()) view.show();
           return;
         }
@@ -236,7 +278,9 @@ export = function (RED: NodeAPI) {
         const run = async () => {
           try {
             const input = await parsePushInputSliced(msg.payload, msg.action, action, hub.operatorIds, allowEmpty);
-            await q.enqueueSliced(input.action, input.records, ownerFor(done), SLICE_RECORDS);
+            const owner = ownerFor(done);
+            const pass = admit(input.action, input.records, owner);
+            if (pass) await q.enqueueSliced(input.action, pass, owner, SLICE_RECORDS);
             if (hub.blocked()) view.show();
           } catch (err) {
             failInput(view, done, err);

@@ -1,6 +1,7 @@
 import type { NodeAPI, Node } from 'node-red';
 import type { Environment } from '../oicp/client';
 import type { PushQueue } from '../push/queue';
+import type { StatusGate } from '../push/gate';
 
 export const HUBJECT_CONFIG_TYPE = 'oicp-hubject-config';
 
@@ -28,6 +29,8 @@ export interface HubjectConfig {
   blocked(): string | undefined;
   /** The operator's push queue; null when configError is set. */
   readonly queue: PushQueue | null;
+  /** Holds statuses for EVSEs whose data Hubject has not acknowledged; data nodes register with it. Null when configError is set. */
+  readonly gate: StatusGate | null;
   /** The operator's largest bundle and insert-on-update setting, when the config node sets them. */
   readonly maxRecords: number | undefined;
   readonly insertMissing: boolean | undefined;

@@ -17,6 +17,8 @@ export const LIMITS = {
   retryMax: { min: 0.1, max: 86_400, default: 300 },
   // Hubject takes one request at a time; a bundle larger than this is split anyway.
   maxRecords: { min: 1, max: 10_000, default: 500, integer: true },
+  // Status gate: how long a status waits for its EVSE's data before its input fails.
+  holdMaxHours: { min: 0.1, max: 720, default: 24 },
   // Full load node.
   onStartDelay: { min: 0, max: 86_400, default: 30 },
   staleDays: { min: 0, max: 36_500, default: 7 },

@@ -33,7 +33,7 @@ function limits<K extends keyof typeof LIMITS>(...names: K[]): Record<K, NumberL
 export const NODE_SETTINGS = {
   'oicp-hubject-config': {
     oicpHubjectConfigIdRules: exported(idRules()),
-    oicpHubjectConfigLimits: exported(limits('timeout', 'rateLimit', 'retryBase', 'retryMax', 'maxRecords')),
+    oicpHubjectConfigLimits: exported(limits('timeout', 'rateLimit', 'retryBase', 'retryMax', 'maxRecords', 'holdMaxHours')),
   },
   'oicp-push-evse-status': {
     oicpPushEvseStatusLimits: exported(limits('maxRecords')),

@@ -2,6 +2,7 @@ import * as path from 'node:path';
 import { createHash } from 'node:crypto';
 import { FileOutbox, MemoryOutbox, type OutboxStore } from './outbox';
 import { PushQueue, type Operation, type QueueOptions } from './queue';
+import { FileGateStore, MemoryGateStore, StatusGate, type GateOptions } from './gate';
 
 // Queues outlive config node instances, so a redeploy hands pending changes to the new instance in memory.
 const queues = new Map<string, PushQueue>();
@@ -40,4 +41,27 @@ export function acquireQueue(operatorId: string, baseUrl: string, userDir: strin
 export function forgetQueues(): void {
   for (const q of queues.values()) q.stop();
   queues.clear();
+  for (const g of gates.values()) g.stop();
+  gates.clear();
+}
+
+// Status gates outlive config node instances as queues do: held statuses and their input messages survive a redeploy.
+const gates = new Map<string, StatusGate>();
+
+/** Where an operator's held statuses wait (beside the outbox, in oicp/gate). */
+export function gatePath(userDir: string, operatorId: string, baseUrl: string): string {
+  return path.join(userDir, 'oicp', 'gate', path.basename(outboxPath(userDir, operatorId, baseUrl)));
+}
+
+export function acquireGate(operatorId: string, baseUrl: string, userDir: string | undefined, opts: Pick<GateOptions, 'mode' | 'holdMaxHours'>): StatusGate {
+  const key = queueKey(operatorId, baseUrl);
+  let g = gates.get(key);
+  if (!g) {
+    const store = userDir ? new FileGateStore(gatePath(userDir, operatorId, baseUrl), operatorId) : new MemoryGateStore();
+    g = new StatusGate(operatorId, { ...opts, store });
+    gates.set(key, g);
+  } else {
+    g.configure(opts);
+  }
+  return g;
 }
