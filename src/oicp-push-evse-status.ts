@@ -158,27 +158,14 @@ export = function (RED: NodeAPI) {
     // ---- wire the queue's events ----
     let lastWarned = '';
     let failing = 0;
-    let failingSince = 0;
     let retryWarned = '';
-    let queueReportsRecovery = false;
 
-    const logRecovered = (ev: RecoveredEvent) => {
-      if (first()) node.log(t('log.recovered', { secs: Math.round(ev.afterMs / 1000), delivered: fmt(ev.delivered) }));
-    };
     const onRecovered = (ev: RecoveredEvent) => {
-      queueReportsRecovery = true;
-      logRecovered(ev);
+      if (first()) node.log(t('log.recovered', { secs: Math.round(ev.afterMs / 1000), delivered: fmt(ev.delivered) }));
     };
     const onStatus = () => view.show();
     const onResult = (ev: BatchResultEvent) => {
       if (ev.result.class !== 'transient') {
-        if (ev.result.class === 'success' && failing >= RETRY_WARN_AFTER) {
-          const recovered = { afterMs: Date.now() - failingSince, delivered: ev.records.length };
-          // A queue that reports recoveries itself does so right after this event; then its report is the one logged.
-          setImmediate(() => {
-            if (!queueReportsRecovery) logRecovered(recovered);
-          });
-        }
         failing = 0;
         retryWarned = '';
       }
@@ -215,7 +202,6 @@ export = function (RED: NodeAPI) {
     // The status only names the code ("retrying in 8 s (UND_ERR_SOCKET)"); once a transient fault persists, its
     // readable reason goes to the log, once per distinct reason until a request succeeds again.
     const onRetry = (ev: { result: { reason: string } }) => {
-      if (failing === 0) failingSince = Date.now();
       failing++;
       if (failing >= RETRY_WARN_AFTER && ev.result.reason !== retryWarned && first()) {
         retryWarned = ev.result.reason;
