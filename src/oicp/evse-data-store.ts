@@ -12,6 +12,7 @@ import * as path from 'path';
 import { evseKey, parseEvseId } from './ids';
 import type { ActionType } from './schemas';
 import { recordsEqual, type EvseDataRecord } from './evse-data-normalise';
+import { fsyncDir, writeAtomic } from './durable';
 
 const SNAPSHOT = 'snapshot.jsonl';
 const SNAPSHOT_TMP = 'snapshot.jsonl.tmp';
@@ -54,18 +55,6 @@ interface Entry {
 }
 
 const errorOf = (e: unknown): Error => (e instanceof Error ? e : new Error(String(e)));
-
-async function fsyncDir(dir: string): Promise<void> {
-  let h: import('fs').promises.FileHandle | undefined;
-  try {
-    h = await fsp.open(dir, 'r');
-    await h.sync();
-  } catch {
-    // Not possible on some platforms (Windows); rename is still atomic there.
-  } finally {
-    if (h) await h.close().catch(() => undefined);
-  }
-}
 
 function lineOf(e: Entry): string {
   return e.text === null ? `["k",${JSON.stringify(e.id)}]\n` : `["s",${JSON.stringify(e.id)},${e.text}]\n`;
@@ -449,16 +438,14 @@ export class EvseDataStore {
     const header = { format: FORMAT, version: 1, seq: covered, count: entries.length, meta: this.metaValue, savedAt: Date.now() };
     const saved = this.linesSinceSnapshot;
     this.linesSinceSnapshot = 0;
-    const tmp = path.join(dir, SNAPSHOT_TMP);
-    const h = await fsp.open(tmp, 'w');
-    let ok = false;
-    try {
+    // The snapshot is written in pieces, yielding to the event loop every 15 ms so a large store does not block it.
+    async function* pieces(): AsyncGenerator<string> {
       let text = JSON.stringify(header) + '\n';
       let started = Date.now();
       for (const e of entries) {
         text += lineOf(e);
         if (text.length >= CHUNK_BYTES) {
-          await h.write(text);
+          yield text;
           text = '';
           if (Date.now() - started >= 15) {
             await new Promise<void>((r) => setImmediate(r));
@@ -466,17 +453,14 @@ export class EvseDataStore {
           }
         }
       }
-      if (text) await h.write(text);
-      await h.sync();
-      ok = true;
-    } finally {
-      await h.close().catch(() => undefined);
-      if (!ok) {
-        await fsp.rm(tmp, { force: true }).catch(() => undefined);
-        this.linesSinceSnapshot += saved;
-      }
+      if (text) yield text;
     }
-    await fsp.rename(tmp, path.join(dir, SNAPSHOT));
+    try {
+      await writeAtomic(path.join(dir, SNAPSHOT), pieces(), { tmp: path.join(dir, SNAPSHOT_TMP) });
+    } catch (err) {
+      this.linesSinceSnapshot += saved;
+      throw err;
+    }
     await fsyncDir(dir);
     for (const name of await fsp.readdir(dir)) {
       const m = JOURNAL.exec(name);
