@@ -69,7 +69,7 @@ export interface SimulatorOptions {
   requireClientCert?: boolean;
   /** Size of the request log ring buffer; default 1000. */
   requestLogSize?: number;
-  /** Largest accepted request body; default 10 MiB (a fullLoad of many EVSEs is large). */
+  /** Largest accepted request body; default 64 MiB (a status fullLoad of 100,000 EVSEs is about 6 MB, a data fullLoad of 20,000 about 25 MB). */
   maxBodyBytes?: number;
   /** Called with every parsed push body before it is judged: tests validate what clients send. */
   onPush?: (body: unknown, urlOperatorId: string, operation: PushOperation) => void;
@@ -368,7 +368,7 @@ export class HubjectSimulator {
     this.dataRateLimit = drl > 0 && Number.isFinite(drl) ? drl : Infinity;
     this.model.requireData = opts.requireData === true;
     this.requireClientCert = opts.requireClientCert ?? true;
-    this.maxBodyBytes = opts.maxBodyBytes ?? 10 * 1024 * 1024;
+    this.maxBodyBytes = opts.maxBodyBytes ?? 64 * 1024 * 1024;
     this.onPush = opts.onPush;
     this.onApplied = opts.onApplied;
     this.log = new RingBuffer(Math.max(1, opts.requestLogSize ?? 1000));
