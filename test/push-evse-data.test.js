@@ -99,7 +99,12 @@ describe('push evse data node (real runtime, simulator over mutual TLS)', functi
   it('normalises, sends, and fails a bad record with its record, field and rule while the rest goes; the next message still works', async function () {
     await helper.load(NODES, flow());
     const w = watchNode(helper, 'd1');
-    w.node.receive({ payload: [record(1), record(2, { Address: { Country: 'Germany', City: 'Berlin', Street: 'S', PostalCode: '1', HouseNum: '1' } })] });
+    w.node.receive({
+      payload: [
+        record(1, { deltaType: 'insert', lastUpdate: '2026-01-01T00:00:00.000Z' }),
+        record(2, { Address: { Country: 'Germany', City: 'Berlin', Street: 'S', PostalCode: '1', HouseNum: '1' } }),
+      ],
+    });
     await until(() => w.caught.length === 1, 10000, 'error for record 2');
     const msg = w.caught[0].error.message;
     msg.should.match(/record 2 \(DE\*ABC\*E0002\*1\)/);
@@ -114,6 +119,7 @@ describe('push evse data node (real runtime, simulator over mutual TLS)', functi
     r.Plugs.should.eql(['Type 2 Connector (Cable Attached)']);
     r.DynamicInfoAvailable.should.equal('true');
     r.ChargingStationID.should.equal('ST1');
+    r.should.not.have.properties('ChargingStationId', 'deltaType', 'lastUpdate');
     // The output names the rejected record beside the acknowledgement.
     await until(() => w.out.length === 1, 5000, 'output');
     w.out[0].oicp.operation.should.equal('data');
@@ -262,6 +268,18 @@ describe('push evse data node (real runtime, simulator over mutual TLS)', functi
     await until(() => w.caught.length === 2, 10000, 'rejection');
     seen.rejected.map((f) => f.EvseID).should.eql([id(2)]);
     seen.rejected[0].reason.should.match(/400/);
+  });
+
+  it('a 400 FaultBody naming operatorEvseData.evseDataRecord[N] fails that record only; the rest of the bundle lands', async function () {
+    await helper.load(NODES, flow());
+    const w = watchNode(helper, 'd1');
+    sim.injectFault({ kind: 'http', status: 400, index: 1, count: 1 });
+    w.node.receive({ payload: [record(1), record(2), record(3)] });
+    await until(() => w.caught.length === 1, 10000, 'the rejection');
+    w.caught[0].error.message.should.match(/E0002/);
+    w.caught[0].error.message.should.match(/evseDataRecord\[1\]/);
+    await until(() => sim.getData('DE*ABC').size === 2, 10000, 'the other two records');
+    [...sim.getData('DE*ABC').keys()].sort().should.eql([id(1), id(3)]);
   });
 
   it('is red at deploy when the config has no OperatorName, and fails its input saying so', async function () {
