@@ -282,6 +282,23 @@ describe('push evse data node (real runtime, simulator over mutual TLS)', functi
     [...sim.getData('DE*ABC').keys()].sort().should.eql([id(1), id(3)]);
   });
 
+  it('is red at deploy with a schedule or defaults that cannot work, naming the value and the rule', async function () {
+    for (const [data, re] of [
+      [{ time: '25:99' }, /25:99/],
+      [{ defaults: { PaymentOptions: ['No Payment', 'Contract'] } }, /No Payment/],
+      [{ defaults: { HotlinePhoneNumber: '030 123456' } }, /HotlinePhoneNumber.*030 123456/],
+    ]) {
+      await helper.load(NODES, flow(data));
+      const w = watchNode(helper, 'd1');
+      w.node.receive({ payload: record(1) });
+      await until(() => w.caught.length === 1, 5000, 'error');
+      w.caught[0].error.message.should.match(re);
+      w.lastStatus().fill.should.equal('red');
+      await helper.unload();
+    }
+    dataPushes().length.should.equal(0);
+  });
+
   it('is red at deploy when the config has no OperatorName, and fails its input saying so', async function () {
     await helper.load(NODES, flow({}, { operatorName: '' }));
     const w = watchNode(helper, 'd1');
