@@ -240,7 +240,9 @@ export = function (RED: NodeAPI) {
       (report) => {
         for (const w of report.warnings) node.warn(w);
         if (time) {
-          scheduler = new Scheduler({ schedule: time, run: () => storedFullLoad(false, null), onError: (err) => node.error(err.message) });
+          // A node that never had data acknowledged has nothing to synchronise: its schedule waits quietly.
+          const run = () => (st.size > 0 || st.meta.lastFullLoadCount ? storedFullLoad(false, null) : undefined);
+          scheduler = new Scheduler({ schedule: time, run, onError: (err) => node.error(err.message) });
           scheduler.start();
         }
         view.show();
@@ -325,6 +327,15 @@ export = function (RED: NodeAPI) {
       if (plan.heldBack) {
         heldBack = plan.heldBack.reason;
         node.warn(t('log.heldBack', { reason: plan.heldBack.reason }));
+        view.show();
+        done?.();
+        return;
+      }
+      // EVSEs marked known have no record here: a fullLoad without them would delete them at Hubject.
+      const knownOnly = st.size - plan.request!.EvseIDs.length;
+      if (knownOnly > 0 && !force) {
+        heldBack = t('errors.knownOnly', { count: knownOnly });
+        node.warn(t('log.heldBack', { reason: heldBack }));
         view.show();
         done?.();
         return;

@@ -242,7 +242,8 @@ describe('push evse data node (real runtime, simulator over mutual TLS)', functi
   });
 
   it('reports to the status gate: acknowledged after 000 and "known", rejected for good; "known" sends nothing', async function () {
-    await helper.load(NODES, flow());
+    // minRatio 0: the known-only guard, not the ratio guard, is what holds the fullLoad below.
+    await helper.load(NODES, flow({ minRatio: 0 }));
     const w = watchNode(helper, 'd1');
     const seen = { acked: [], rejected: [] };
     helper.getNode('hub1').hubject.gate = {
@@ -257,6 +258,11 @@ describe('push evse data node (real runtime, simulator over mutual TLS)', functi
     w.node.receive({ topic: 'known', payload: [id(7), 'DE*ABC*E0008*1'] });
     await until(() => w.completed.length === 2, 10000, 'known done');
     seen.acked.should.eql([id(1), id(7), id(8)]);
+    dataPushes().length.should.equal(1);
+    // A stored fullLoad would delete the EVSEs only marked known: held back, with the reason.
+    w.node.receive({ topic: 'fullLoad' });
+    await until(() => w.completed.length === 3, 10000, 'held-back fullLoad done');
+    w.warns.some((x) => /2 EVSE\(s\) are only marked known/.test(x)).should.be.true(w.warns.join('\n'));
     dataPushes().length.should.equal(1);
     w.node.receive({ topic: 'known', payload: ['not an id'] });
     await until(() => w.caught.length === 1, 10000, 'error for a bad EvseID');
