@@ -115,7 +115,7 @@ describe('simulator: eRoamingPushEvseData (data-records v23)', function () {
       const evse = state.operators[0].evses.find((e) => e.EvseID === id(1));
       evse.data.should.eql({ name: 'Station 1', address: 'EUREF Campus 22, 10829 Berlin, DEU', plugs: ['CCS Combo 2 Plug (Cable Attached)'], powerKw: 150 });
       const html = await (await request(sim.adminUrl)).body.text();
-      html.should.containEql('Station 1').and.containEql('150 kW').and.containEql('refuse status without data');
+      html.should.containEql('Station 1').and.containEql('150 kW').and.containEql('status needs data (018)');
     } finally {
       await sim.stop();
     }

@@ -166,13 +166,13 @@ export const FAULT_CONTROLS: ReadonlyArray<{
   },
   {
     id: 'requireDataOn',
-    label: 'refuse status without data',
+    label: 'status needs data (018)',
     shows: 'status for an EVSE whose data was not pushed is refused with 018, as Hubject lists only EVSEs with data',
     calls: [{ method: 'POST', path: '/admin/require-data', body: { on: true } }],
   },
   {
     id: 'requireDataOff',
-    label: 'accept status without data',
+    label: 'status without data',
     shows: 'the default: status is accepted whether or not the EVSE has data',
     calls: [{ method: 'POST', path: '/admin/require-data', body: { on: false } }],
   },
