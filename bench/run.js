@@ -1,11 +1,11 @@
 'use strict';
-// npm run bench: the benchmarks B1-B4, each run in its own Node.js process (fresh Node-RED, fresh simulator process),
+// npm run bench: the benchmarks B1-B5, each run in its own Node.js process (fresh Node-RED, fresh simulator process),
 // medians over the runs, a table on stdout and bench/results.json.
 //
 // Environment:
 //   BENCH_QUICK=1        short smoke run (fewer runs, 10 s B2, shorter soak); numbers are not comparable
 //   BENCH_ONLY=b1,b3     run only these benchmarks (b2g: B2 a) with the status gate on against off, BENCH_RUNS_B2G)
-//   BENCH_RUNS_B1=5 BENCH_RUNS_B2A=3 BENCH_RUNS_B2B=1 BENCH_RUNS_B2C=3 BENCH_RUNS_B3=3 BENCH_RUNS_B4=1
+//   BENCH_RUNS_B1=5 BENCH_RUNS_B2A=3 BENCH_RUNS_B2B=1 BENCH_RUNS_B2C=3 BENCH_RUNS_B3=3 BENCH_RUNS_B4=1 BENCH_RUNS_B5=3
 //   BENCH_RUNS_B2OPS=4   alternations of B2a without / with the OICP sidebar and metrics scraped every second
 //                        (BENCH_ONLY=b2ops runs just that comparison)
 // Arguments:
@@ -263,6 +263,11 @@ async function main() {
     };
   }
 
+  if (want('b5')) {
+    log('B5 data fullLoad of 20,000 EvseDataRecords, core vs hand-built');
+    out.results.b5 = await runOne('b5-data-fullload.js', { records: 20000, runs: runs('B5', 3, 1) });
+  }
+
   out.targets = targets(out.results);
   out.durationS = Math.round((Date.now() - started) / 1000);
   const md = table(out);
@@ -272,6 +277,8 @@ async function main() {
   log(`\nbench/results.json written (${out.durationS} s)`);
   if (process.argv.includes('--readme')) updateReadme(md);
 }
+
+const MB_ = 1024 * 1024;
 
 function targets(r) {
   const t = [];
@@ -300,6 +307,10 @@ function targets(r) {
   if (r.b4) {
     t.push({ id: 'B4', what: 'heap after GC within 20% of the first 100,000', value: r.b4.heapRatio, met: r.b4.heapRatio <= 1.2 });
     t.push({ id: 'B4', what: 'no handle leak', value: !r.b4.leak, met: !r.b4.leak });
+  }
+  if (r.b5) {
+    t.push({ id: 'B5', what: 'data fullLoad: event loop never blocked > 100 ms', value: r.b5.core.eventLoopMaxMs, met: r.b5.core.eventLoopMaxMs <= 100 });
+    t.push({ id: 'B5', what: 'data fullLoad: RSS growth <= 60 MB', value: r.b5.core.rssGrowthMB, met: r.b5.core.rssGrowthMB <= 60 });
   }
   return t;
 }
@@ -375,6 +386,16 @@ function table(out) {
     L.push(`| active handles (start / ${b.mark.toLocaleString('en-US')} / end) | ${[b.resources.start, b.resources.mark, b.resources.end].map((x) => Object.values(x).reduce((p, q) => p + q, 0)).join(' / ')} |`);
     L.push(`| requests, overlapping | ${fmtInt(b.requests)}, ${fmtInt(b.overlaps)} |`);
     L.push(`| final state = truth | ${yes(b.finalEqualsTruth)} |`);
+  }
+  if (r.b5) {
+    const b = r.b5;
+    L.push('', `**B5 data fullLoad of ${b.records.toLocaleString('en-US')} full EvseDataRecords** (eRoamingPushEvseData, input as a CPO's backend gives it: numeric coordinates, alpha-2 countries, OCPP connectors), median of ${b.runs} runs; core = validate, normalise, plan and serialise in slices as the data node does; hand-built = a function node's mapping and one JSON.stringify, without checks.`, '');
+    L.push('| measure | core | hand-built |', '|---|---:|---:|');
+    L.push(`| body size | ${(b.core.bodyBytes / MB_).toFixed(1)} MB | ${(b.hand.bodyBytes / MB_).toFixed(1)} MB |`);
+    L.push(`| build + serialise | ${fmtMs(b.core.totalMs)} | ${fmtMs(b.hand.totalMs)} |`);
+    L.push(`| longest event-loop block | ${fmtMs(b.core.eventLoopMaxMs)} | ${fmtMs(b.hand.eventLoopMaxMs)} |`);
+    L.push(`| RSS growth | ${b.core.rssGrowthMB.toFixed(0)} MB | ${b.hand.rssGrowthMB.toFixed(0)} MB |`);
+    L.push(`| scheduled fullLoad from the store: time, block, RSS | ${fmtMs(b.core.stored.totalMs)}, ${fmtMs(b.core.stored.eventLoopMaxMs)}, ${b.core.stored.rssGrowthMB.toFixed(0)} MB | - |`);
   }
   if (out.targets.length) {
     L.push('', '**Targets**', '', '| | target | measured | |', '|---|---|---:|---|');

@@ -7,6 +7,8 @@ import { GATE_MODES, type GateMode, type StatusGate } from './push/gate';
 import { lane } from './ops/stats';
 import { outboxSizeProbe } from './ops/outbox-size';
 import type { PushQueue } from './push/queue';
+import { dataBody } from './push/data-lane';
+import { operatorNameError, type DataRequest } from './oicp/evse-data';
 import {
   HUBJECT_CONFIG_TYPE,
   LIMITS,
@@ -30,6 +32,7 @@ interface ConfigDef extends NodeDef {
   tls?: string;
   timeout?: string | number;
   rateLimit?: string | number;
+  dataRateLimit?: string | number;
   retryBase?: string | number;
   retryMax?: string | number;
   maxRecords?: string | number;
@@ -97,6 +100,9 @@ export = function (RED: NodeAPI) {
     // ---- build the core ----
     let queue: PushQueue | null = null;
     let gate: StatusGate | null = null;
+    let dataQueue: PushQueue | null = null;
+    let makeDataQueue: (() => PushQueue) | null = null;
+    const dataConfigError = operatorNameError(operatorName);
     let client: HubjectClient | undefined = undefined;
     // Locally known problems block sending but not queueing, so a fix and redeploy loses nothing.
     let blocked = clientCertificateProblem(tls.cert);
@@ -119,6 +125,11 @@ export = function (RED: NodeAPI) {
       },
       get gate() {
         return gate;
+      },
+      dataConfigError,
+      dataQueue: () => {
+        if (!dataQueue && makeDataQueue && !dataConfigError) dataQueue = makeDataQueue();
+        return dataQueue;
       },
       blocked: () => blocked,
       onChange(listener) {
@@ -162,6 +173,26 @@ export = function (RED: NodeAPI) {
       userDir ? outboxSizeProbe(outboxPath(userDir, op.value, baseUrl)) : undefined,
     );
 
+    // The data lane: its own queue, outbox and rate, made when the first data node asks (most flows push status only).
+    const retry = { backoffBaseMs: editorNumber(def.retryBase, LIMITS.retryBase) * 1000, backoffMaxMs: editorNumber(def.retryMax, LIMITS.retryMax) * 1000 };
+    makeDataQueue = () => {
+      const dq = acquireQueue(op.value, baseUrl, userDir, {
+        operation: 'data',
+        buildBody: dataBody,
+        operatorName,
+        requestTimeoutMs: timeoutMs,
+        ratePerMinute: editorNumber(def.dataRateLimit, LIMITS.dataRateLimit),
+        maxRecords: hubject.maxRecords ?? LIMITS.maxRecords.default,
+        ...retry,
+      });
+      dq.attachStats(
+        lane({ operator: op.value, operation: 'data', environment, url: baseUrl }),
+        userDir ? outboxSizeProbe(outboxPath(userDir, op.value, baseUrl, 'data')) : undefined,
+      );
+      if (!blocked) dq.startLane((body: DataRequest, signal: AbortSignal) => c.pushEvseData(body, signal));
+      return dq;
+    };
+
     // ---- wire: send, and check the client certificate daily ----
     if (blocked) node.error(t('log.prefix', { text: blocked }));
     else q.start((body, signal) => c.pushEvseStatus(body, signal));
@@ -174,6 +205,7 @@ export = function (RED: NodeAPI) {
         // Expired while running: hold changes locally, as at deploy.
         blocked = problem;
         q.stop();
+        dataQueue?.stop();
         node.error(t('log.prefix', { text: problem }));
         for (const l of listeners) l();
         return;
@@ -193,6 +225,8 @@ export = function (RED: NodeAPI) {
       listeners.clear();
       g.stop();
       q.stop();
+      dataQueue?.stop();
+      makeDataQueue = null;
       // destroy, not close: a hung request must not hold the close past 1 s.
       c.destroy().then(
         () => done(),

@@ -231,6 +231,8 @@ const OTHER = {
   function: { label: () => 'function', inputs: 1 },
   change: { label: () => 'change', inputs: 1 },
   json: { label: () => 'json', inputs: 1 },
+  'file in': { label: (n) => n.filename || 'file in', inputs: 1 },
+  csv: { label: () => 'csv', inputs: 1 },
   debug: { label: (n) => (n.complete === 'true' ? 'msg' : `msg.${n.complete || 'payload'}`), inputs: 1 },
 };
 
@@ -380,26 +382,27 @@ describe('examples', function () {
   const nonConfig = Object.keys(types).filter((t) => types[t] !== 'config');
 
   describe('files', function () {
-    it('are the five numbered examples, in order', function () {
+    it('are the six numbered examples, in order', function () {
       assert.deepStrictEqual(
         files.map((f) => f.split(' ')[0]),
-        ['1', '2', '3', '4', '5'],
+        ['1', '2', '3', '4', '5', '6'],
       );
       assert.match(files[0], /OCPP 1\.6J/);
       assert.match(files[1], /OCPP 2\.0\.1/);
       assert.match(files[2], /MQTT/);
       assert.match(files[3], /full load/i);
       assert.match(files[4], /simulator/);
+      assert.match(files[5], /CSV/);
     });
 
-    it('use every non-config node of the package: the demo alone, and examples 1-4 together', function () {
-      assert.deepStrictEqual(nonConfig.sort(), ['oicp-full-load', 'oicp-ocpp-status', 'oicp-push-evse-status']);
+    it('use every non-config node of the package: the demo alone, and examples 1-4 and 6 together', function () {
+      assert.deepStrictEqual(nonConfig.sort(), ['oicp-full-load', 'oicp-ocpp-status', 'oicp-push-evse-data', 'oicp-push-evse-status']);
       const used = (list) => new Set(list.flatMap((f) => readExample(f).map((n) => n.type)));
-      const demo = used(files.slice(4));
-      const qa = used(files.slice(0, 4));
+      const demo = used([files[4]]);
+      const qa = used([...files.slice(0, 4), files[5]]);
       for (const t of nonConfig) {
         assert.ok(demo.has(t), `the demo lacks ${t}`);
-        assert.ok(qa.has(t), `examples 1-4 lack ${t}`);
+        assert.ok(qa.has(t), `examples 1-4 and 6 lack ${t}`);
       }
     });
 
@@ -428,7 +431,7 @@ describe('examples', function () {
         for (const n of flow.filter((x) => types[x.type] && types[x.type] !== 'config')) {
           assert.ok(caught.has(n.id), `no Catch node covers ${n.type} ${n.id}`);
         }
-        for (const n of flow.filter((x) => x.type === 'oicp-push-evse-status')) {
+        for (const n of flow.filter((x) => x.type === 'oicp-push-evse-status' || x.type === 'oicp-push-evse-data')) {
           assert.ok(
             n.wires[0].some((to) => ids.get(to).type === 'debug'),
             `${n.id} output has no debug node`,
@@ -437,7 +440,7 @@ describe('examples', function () {
       });
     }
 
-    for (const file of files.slice(0, 4)) {
+    for (const file of [...files.slice(0, 4), files[5]]) {
       it(`${file}: Hubject QA, placeholder OperatorID DE*ABC, tls-config left for the user to fill in`, function () {
         const flow = readExample(file);
         const hub = flow.filter((n) => n.type === 'oicp-hubject-config');
@@ -453,10 +456,12 @@ describe('examples', function () {
         assert.ok(!('credentials' in tls[0]), 'no key material in the example');
         for (const n of flow.filter((x) => x.hubject !== undefined)) assert.strictEqual(n.hubject, hub[0].id);
         // The same settings in examples 1-4, under ids of their own (see 'any two import side by side').
+        // The EVSE data example also names the operator: eRoamingPushEvseData requires the OperatorName.
         const strip = (n) => {
-          const { id: _id, tls: _tls, ...rest } = n;
+          const { id: _id, tls: _tls, operatorName: _name, ...rest } = n;
           return rest;
         };
+        if (flow.some((n) => n.type === 'oicp-push-evse-data')) assert.ok(hub[0].operatorName, 'the data example names the operator');
         const first = readExample(files[0]).filter((n) => n.type === 'oicp-hubject-config' || n.type === 'tls-config');
         assert.deepStrictEqual([...hub, ...tls].map(strip), first.map(strip));
       });
@@ -512,7 +517,7 @@ describe('examples', function () {
       const flow = readExample(files[4]);
       assert.match(flow.find((n) => n.type === 'tab').info, /^\*\*Runs only from a clone of the node-red-contrib-oicp repository, started with `npm start`/);
       assert.ok(flow.some((n) => n.type === 'comment' && /clone.*npm start/.test(n.name)));
-      const boot = flow.find((n) => n.type === 'function' && n.wires[0].includes(flow.find((x) => x.type === 'oicp-full-load').id));
+      const boot = flow.find((n) => n.type === 'function' && n.wires[0].includes(flow.find((x) => x.type === 'oicp-push-evse-data').id));
       // Run the boot function as Node-RED would, without the variables npm start sets.
       const seen = {};
       const fn = new Function('msg', 'node', 'env', 'RED', boot.func);
@@ -544,10 +549,21 @@ describe('examples', function () {
         { get: () => 'https://127.0.0.1:1/api/oicp' },
         {},
       );
+      // Data first: the six EVSEs' master data as one data fullLoad.
+      assert.strictEqual(ok.action, 'fullLoad');
+      assert.strictEqual(ok.payload.length, 6);
+      assert.ok(ok.payload.every((r) => r.Address && r.GeoCoordinates && r.Plugs.length && r.ChargingFacilities.length));
+      // Then, on the data's acknowledgement, the six EVSEs' status and a status fullLoad.
+      const after = flow.find((n) => n.type === 'function' && n.wires[0].includes(flow.find((x) => x.type === 'oicp-full-load').id));
+      const ctx = new Map();
+      const context = { get: (k) => ctx.get(k), set: (k, v) => ctx.set(k, v) };
+      const afterFn = new Function('msg', 'node', 'context', after.func);
+      const first = afterFn({ oicp: { action: 'fullLoad' } }, { status: () => {} }, context);
       assert.deepStrictEqual(
-        ok[0].map((m) => m.topic || m.payload.length),
+        first[0].map((m) => m.topic || m.payload.length),
         [6, 'fullLoad'],
       );
+      assert.strictEqual(afterFn({ oicp: { action: 'update' } }, { status: () => {} }, context), null);
     });
 
     it('example 4 wires the push results back into the full load node', function () {
@@ -767,7 +783,7 @@ describe('examples', function () {
       assert.deepStrictEqual(problems(log), []);
       const injectNamed = (name) => flow.find((n) => n.type === 'inject' && n.name === name).id;
       const press = async (name) => assert.strictEqual((await red.http('POST', `/inject/${injectNamed(name)}`)).status, 200);
-      const fullLoads = () => pushes.filter((b) => b.ActionType === 'fullLoad' && b.OperatorEvseStatus.OperatorID === OP);
+      const fullLoads = () => pushes.filter((b) => b.ActionType === 'fullLoad' && b.OperatorEvseStatus && b.OperatorEvseStatus.OperatorID === OP);
       const before = fullLoads().length;
 
       await press('1001/1 Available');
@@ -824,15 +840,52 @@ describe('examples', function () {
         'the six demo EVSEs at the simulator',
         () => red.log.slice(-2000),
       );
-      await until(() => pushes.slice(before).some((b) => b.ActionType === 'fullLoad'), 20000, 'the fullLoad at start');
-      // The fullLoad goes first, so the simulator never answers an update of an EVSE it does not know (022).
-      const mine = pushes.slice(before).filter((b) => b.OperatorEvseStatus.OperatorID === OP);
+      await until(() => pushes.slice(before).some((b) => b.ActionType === 'fullLoad' && b.OperatorEvseStatus), 20000, 'the fullLoad at start');
+      // EVSE data goes first, as one data fullLoad of the six EVSEs.
+      const first = pushes.slice(before).find((b) => b.OperatorEvseData || b.OperatorEvseStatus);
+      assert.ok(first.OperatorEvseData, 'the first push carries EVSE data');
+      assert.strictEqual(first.ActionType, 'fullLoad');
+      assert.deepStrictEqual(
+        first.OperatorEvseData.EvseDataRecord.map((r) => r.EvseID),
+        ids,
+      );
+      assert.deepStrictEqual([...sim.sim.getData(OP).keys()].sort(), ids);
+      // The status fullLoad goes next, so the simulator never answers an update of an EVSE it does not know (022).
+      const mine = pushes.slice(before).filter((b) => b.OperatorEvseStatus && b.OperatorEvseStatus.OperatorID === OP);
       assert.strictEqual(mine[0].ActionType, 'fullLoad', `first push: ${mine[0].ActionType}`);
       assert.deepStrictEqual(
         mine[0].OperatorEvseStatus.EvseStatusRecord.map((r) => r.EvseID),
         ids,
       );
       await until(() => pushes.slice(before).some((b) => b.ActionType === 'update'), 20000, 'a session step pushed as update');
+      assert.deepStrictEqual(problems(red.log), []);
+    });
+
+    it('6: loads with core nodes only; the sample CSV, found where the tab info says, reaches Hubject as EVSE data', async function () {
+      const file = files[5];
+      // The demo pushed EVSE data of the same ids; this example starts as a new CPO installation would, at an empty Hubject.
+      sim.sim.clearState();
+      const red = await startRed([]);
+      const flow = await importAsIs(red, file, await ports());
+      // Node-RED runs in its user directory, where the package is installed: the shipped relative path finds the sample.
+      const log = await deploy(red, toSimulator(flow, sim));
+      assert.deepStrictEqual(problems(log), []);
+      const read = flow.find((n) => n.type === 'inject');
+      const res = await red.http('POST', `/inject/${read.id}`);
+      assert.strictEqual(res.status, 200);
+      const rows = fs.readFileSync(path.join(EXAMPLES, 'evse-data-sample.csv'), 'utf8').trim().split('\n').slice(1);
+      const ids = rows.map((r) => r.split(',')[0]);
+      await until(
+        () => ids.every((id) => sim.sim.getData(OP).has(id)),
+        20000,
+        'the sample EVSEs at the simulator',
+        () => red.log.slice(-2000),
+      );
+      const dresden = sim.sim.getData(OP).get('DE*ABC*E1002*1');
+      assert.strictEqual(dresden.Address.PostalCode, '01069', 'the postal code keeps its leading zero');
+      assert.strictEqual(dresden.Address.Country, 'DEU');
+      assert.deepStrictEqual(dresden.Plugs, ['CCS Combo 2 Plug (Cable Attached)']);
+      assert.deepStrictEqual(dresden.GeoCoordinates, { Google: { Coordinates: '51.046110 13.737310' } });
       assert.deepStrictEqual(problems(red.log), []);
     });
   });

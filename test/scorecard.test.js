@@ -154,7 +154,7 @@ describe('flow library scorecard', function () {
       nonConfig.filter((t) => !used.has(t)),
       [],
     );
-    assert.strictEqual(nonConfig.length, 3);
+    assert.strictEqual(nonConfig.length, 4);
   });
 
   it('node definitions are inline literals, as the validator parses them (type, category, colour, icon, ports)', function () {

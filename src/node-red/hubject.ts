@@ -34,6 +34,13 @@ export interface HubjectConfig {
   /** The operator's largest bundle and insert-on-update setting, when the config node sets them. */
   readonly maxRecords: number | undefined;
   readonly insertMissing: boolean | undefined;
+  /**
+   * The operator's EVSE data lane (eRoamingPushEvseData), created when the first data node asks for it; null when
+   * configError is set. Its requests are strictly sequential among themselves, independent of the status queue.
+   */
+  dataQueue(): PushQueue | null;
+  /** Why a data node cannot work with this config (OperatorName missing or too long); undefined when fine. */
+  readonly dataConfigError: string | undefined;
   /** Called when blocked() or caution may have changed; returns the unsubscribe function. */
   onChange(listener: () => void): () => void;
 }

@@ -3,6 +3,32 @@ import { EVSE_STATUSES } from '../oicp/schemas';
 import { DEFAULT_MAPPING } from '../ocpp/mapper';
 import { TEMPLATE_PLACEHOLDERS } from '../ocpp/template';
 import { LIMITS, type NumberLimit } from './limits';
+import {
+  ACCESSIBILITY,
+  ACCESSIBILITY_LOCATIONS,
+  AUTHENTICATION_MODES,
+  CALIBRATION_LAW_DATA_AVAILABILITY,
+  DYNAMIC_INFO_AVAILABLE,
+  ENERGY_TYPES,
+  PAYMENT_OPTIONS,
+  VALUE_ADDED_SERVICES,
+} from '../oicp/evse-data-enums';
+import { HOTLINE_PHONE_PATTERN } from '../oicp/evse-data-normalise';
+
+/** The OpenAPI enums the data node's dialog offers for its defaults, taken from the runtime's own lists. */
+export function evseDataChoices() {
+  return {
+    AuthenticationModes: [...AUTHENTICATION_MODES] as string[],
+    PaymentOptions: [...PAYMENT_OPTIONS] as string[],
+    ValueAddedServices: [...VALUE_ADDED_SERVICES] as string[],
+    Accessibility: [...ACCESSIBILITY] as string[],
+    AccessibilityLocation: [...ACCESSIBILITY_LOCATIONS] as string[],
+    CalibrationLawDataAvailability: [...CALIBRATION_LAW_DATA_AVAILABILITY] as string[],
+    DynamicInfoAvailable: [...DYNAMIC_INFO_AVAILABLE] as string[],
+    EnergyTypes: [...ENERGY_TYPES] as string[],
+    hotlinePhonePattern: HOTLINE_PHONE_PATTERN.source,
+  };
+}
 import type { NodeSetting } from 'node-red';
 
 /** The OICP id rules the editor checks with, taken from the runtime's own (RED.settings.<name> in the editor). */
@@ -33,7 +59,7 @@ function limits<K extends keyof typeof LIMITS>(...names: K[]): Record<K, NumberL
 export const NODE_SETTINGS = {
   'oicp-hubject-config': {
     oicpHubjectConfigIdRules: exported(idRules()),
-    oicpHubjectConfigLimits: exported(limits('timeout', 'rateLimit', 'retryBase', 'retryMax', 'maxRecords', 'holdMaxHours')),
+    oicpHubjectConfigLimits: exported(limits('timeout', 'rateLimit', 'dataRateLimit', 'retryBase', 'retryMax', 'maxRecords', 'holdMaxHours')),
   },
   'oicp-push-evse-status': {
     oicpPushEvseStatusLimits: exported(limits('maxRecords')),
@@ -43,6 +69,10 @@ export const NODE_SETTINGS = {
     oicpOcppStatusDefaultMapping: exported({ ...DEFAULT_MAPPING } as Record<string, string>),
     oicpOcppStatusEvseStatuses: exported([...EVSE_STATUSES] as string[]),
     oicpOcppStatusTemplatePlaceholders: exported([...TEMPLATE_PLACEHOLDERS] as string[]),
+  },
+  'oicp-push-evse-data': {
+    oicpPushEvseDataLimits: exported(limits('minRatio')),
+    oicpPushEvseDataChoices: exported(evseDataChoices()),
   },
   'oicp-full-load': {
     oicpFullLoadLimits: exported(limits('onStartDelay', 'staleDays', 'minRatio')),

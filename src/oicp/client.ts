@@ -3,6 +3,7 @@ import type { ConnectionOptions } from 'node:tls';
 import type { Readable } from 'node:stream';
 import { AcknowledgementSchema, FaultBodySchema, StatusOnlySchema, type Acknowledgement, type PushEvseStatusRequest, type StatusCode } from './schemas';
 import { pushRequestBody } from './body';
+import { serialiseDataRequest, type DataRequest } from './evse-data';
 import { STATUS_CODES, classifyAnswer, classifyError, classifyHttpStatus, codeInfo, parseRetryAfter, type FaultClass } from './codes';
 
 export const ENVIRONMENTS = {
@@ -64,8 +65,19 @@ function isTlsAlert(err: unknown): err is Error & { code: string } {
   return typeof code === 'string' && (code.startsWith('ERR_SSL_') || code.startsWith('ERR_TLS_'));
 }
 
+interface PostBody {
+  body: string | Iterable<string> | Iterable<Buffer>;
+  contentLength?: number;
+  /** Bytes of the body, for the timeout. */
+  bytes: number;
+}
+
 export function pushStatusUrl(baseUrl: string, operatorId: string): string {
   return `${baseUrl.replace(/\/+$/, '')}/evsepush/v21/operators/${encodeURIComponent(operatorId).replace(/\*/g, '%2A')}/status-records`;
+}
+
+export function pushDataUrl(baseUrl: string, operatorId: string): string {
+  return `${baseUrl.replace(/\/+$/, '')}/evsepush/v23/operators/${encodeURIComponent(operatorId).replace(/\*/g, '%2A')}/data-records`;
 }
 
 function describeCode(sc: StatusCode): string {
@@ -79,13 +91,17 @@ function describeCode(sc: StatusCode): string {
 /** One mutual-TLS connection pool to one Hubject environment for one operator. */
 export class HubjectClient {
   readonly url: string;
+  readonly dataUrl: string;
   private readonly agent: Agent;
+  private readonly makeAgent: () => Agent;
+  private dataAgentValue: Agent | undefined;
   private readonly timeoutMs: number;
   /** First TLS alert of the latest socket: undici reports a TLS 1.3 refusal only as "other side closed". */
   private tlsAlert: { error: Error & { code: string }; at: number } | null = null;
 
   constructor(readonly options: ClientOptions) {
     this.url = pushStatusUrl(options.baseUrl, options.operatorId);
+    this.dataUrl = pushDataUrl(options.baseUrl, options.operatorId);
     this.timeoutMs = options.timeoutMs ?? 30_000;
     const t = options.tls ?? {};
     const connect: ConnectionOptions = {
@@ -109,33 +125,66 @@ export class HubjectClient {
         // undici's typings want (err, null) | (null, socket); pass through what the connector gave.
         (callback as (e: Error | null, s: unknown) => void)(err, socket);
       });
-    this.agent = new Agent({
-      connect: connector,
-      keepAliveTimeout: 30_000,
-      headersTimeout: this.timeoutMs,
-      bodyTimeout: this.timeoutMs,
-      connections: 1,
-      pipelining: 1,
-    });
+    this.makeAgent = () =>
+      new Agent({
+        connect: connector,
+        keepAliveTimeout: 30_000,
+        headersTimeout: this.timeoutMs,
+        bodyTimeout: this.timeoutMs,
+        connections: 1,
+        pipelining: 1,
+      });
+    this.agent = this.makeAgent();
   }
 
-  async pushEvseStatus(body: PushEvseStatusRequest, signal?: AbortSignal): Promise<PushResult> {
+  /** The data lane's own connection: one connection per lane, so a data request never waits behind a status request. */
+  private get dataAgent(): Agent {
+    return (this.dataAgentValue ??= this.makeAgent());
+  }
+
+  pushEvseStatus(body: PushEvseStatusRequest, signal?: AbortSignal): Promise<PushResult> {
+    return this.post(
+      this.url,
+      this.agent,
+      () => {
+        const payload = pushRequestBody(body);
+        const bytes = payload.contentLength ?? (typeof payload.body === 'string' ? Buffer.byteLength(payload.body) : 0);
+        return { body: payload.body, contentLength: payload.contentLength, bytes };
+      },
+      signal,
+    );
+  }
+
+  /** eRoamingPushEvseData 2.3: the body streamed from serialiseDataRequest's pieces, with its Content-Length. */
+  pushEvseData(req: DataRequest, signal?: AbortSignal): Promise<PushResult> {
+    return this.post(
+      this.dataUrl,
+      this.dataAgent,
+      async () => {
+        const s = await serialiseDataRequest(req);
+        return { body: s.chunks, contentLength: s.contentLength, bytes: s.contentLength };
+      },
+      signal,
+    );
+  }
+
+  /** One POST: same answer classification, timeout growth with the body size and TLS alert handling for every operation. */
+  private async post(url: string, agent: Agent, makeBody: () => PostBody | Promise<PostBody>, signal?: AbortSignal): Promise<PushResult> {
     const started = performance.now();
     const elapsed = () => Math.round(performance.now() - started);
     let res;
     let timeoutMs = this.timeoutMs;
     this.tlsAlert = null;
     try {
-      const payload = pushRequestBody(body);
+      const payload = await makeBody();
       const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json' };
       if (payload.contentLength !== undefined) headers['content-length'] = String(payload.contentLength);
-      const bytes = payload.contentLength ?? (typeof payload.body === 'string' ? Buffer.byteLength(payload.body) : 0);
-      timeoutMs = effectiveTimeoutMs(this.timeoutMs, bytes);
+      timeoutMs = effectiveTimeoutMs(this.timeoutMs, payload.bytes);
       // undici documents Iterable bodies (docs/api/Dispatcher.md) but its request() typings leave them out.
       const requestBody = payload.body as string | Readable;
-      res = await request(this.url, {
+      res = await request(url, {
         method: 'POST',
-        dispatcher: this.agent,
+        dispatcher: agent,
         headers,
         body: requestBody,
         signal,
@@ -167,14 +216,16 @@ export class HubjectClient {
   }
 
   close(): Promise<void> {
-    return this.agent
-      .close()
-      .catch(() => this.agent.destroy())
-      .catch(() => undefined);
+    const close = (a: Agent) =>
+      a
+        .close()
+        .catch(() => a.destroy())
+        .catch(() => undefined);
+    return Promise.all([close(this.agent), this.dataAgentValue && close(this.dataAgentValue)]).then(() => undefined);
   }
 
   destroy(): Promise<void> {
-    return this.agent.destroy().catch(() => undefined);
+    return Promise.all([this.agent.destroy().catch(() => undefined), this.dataAgentValue?.destroy().catch(() => undefined)]).then(() => undefined);
   }
 }
 

@@ -4,10 +4,20 @@
 
 import type { EvseStatus } from '../oicp/schemas';
 
+/** What the page shows of an EVSE's data (eRoamingPushEvseData). */
+export interface AdminEvseData {
+  name: string;
+  address: string;
+  plugs: string[];
+  powerKw: number;
+}
+
 export interface AdminEvse {
   EvseID: string;
-  EvseStatus: EvseStatus;
+  /** Absent for an EVSE with data but no status yet. */
+  EvseStatus?: EvseStatus;
   updatedAt: number;
+  data?: AdminEvseData;
 }
 
 export interface AdminOperator {
@@ -35,6 +45,8 @@ export interface AdminView {
   counters: { requests: number; pushes: number; overlaps: number; maxInFlight: number; rateLimited: number; http429: number };
   latencyMs: number;
   refusingConnections: boolean;
+  /** Status for EVSEs without data is refused with 018. */
+  requireData?: boolean;
   faults: unknown[];
   operators: AdminOperator[];
   log: AdminLogLine[];
@@ -58,18 +70,22 @@ function time(ms: number | undefined): string {
 }
 
 function renderOperators(ops: AdminOperator[]): string {
-  if (ops.length === 0) return '<p class="muted">No EVSE status pushed yet.</p>';
+  if (ops.length === 0) return '<p class="muted">No EVSE status or data pushed yet.</p>';
   return ops
     .map((op) => {
       const rows = op.evses
         .map(
           (e) =>
-            `<tr><td class="mono">${esc(e.EvseID)}</td><td><span class="st" style="background:${STATUS_COLOURS[e.EvseStatus] ?? '#757575'}">${esc(e.EvseStatus)}</span></td><td class="mono">${esc(time(e.updatedAt))}</td></tr>`,
+            `<tr><td class="mono">${esc(e.EvseID)}</td><td>${e.EvseStatus ? `<span class="st" style="background:${STATUS_COLOURS[e.EvseStatus] ?? '#757575'}">${esc(e.EvseStatus)}</span>` : '<span class="muted">no status</span>'}</td>` +
+            (e.data
+              ? `<td>${esc(e.data.name)}</td><td>${esc(e.data.address)}</td><td>${esc(e.data.plugs.join(', '))}</td><td>${esc(e.data.powerKw)} kW</td>`
+              : '<td class="muted" colspan="4">no data</td>') +
+            `<td class="mono">${esc(time(e.updatedAt))}</td></tr>`,
         )
         .join('');
       return (
         `<h3>${esc(op.OperatorID)}${op.OperatorName ? ' &middot; ' + esc(op.OperatorName) : ''} <span class="muted">(${op.evses.length} EVSEs)</span></h3>` +
-        `<table><thead><tr><th>EvseID</th><th>EvseStatus</th><th>updated (UTC)</th></tr></thead><tbody>${rows}</tbody></table>`
+        `<table><thead><tr><th>EvseID</th><th>EvseStatus</th><th>name</th><th>address</th><th>plugs</th><th>power</th><th>updated (UTC)</th></tr></thead><tbody>${rows}</tbody></table>`
       );
     })
     .join('');
@@ -91,7 +107,8 @@ function renderCounters(v: AdminView): string {
   const c = v.counters;
   return (
     `requests <b>${c.requests}</b> &middot; pushes <b>${c.pushes}</b> &middot; overlaps <b>${c.overlaps}</b> &middot; max in flight <b>${c.maxInFlight}</b> &middot; HTTP 429 <b>${c.http429}</b> (rate limited ${c.rateLimited}) &middot; latency ${v.latencyMs} ms` +
-    (v.refusingConnections ? ' &middot; <b style="color:#c62828">refusing connections</b>' : '')
+    (v.refusingConnections ? ' &middot; <b style="color:#c62828">refusing connections</b>' : '') +
+    (v.requireData ? ' &middot; <b>status without data refused (018)</b>' : '')
   );
 }
 
@@ -99,7 +116,7 @@ function renderCounters(v: AdminView): string {
 export const CODE_LEGEND: ReadonlyArray<readonly [string, string]> = [
   ['000', 'accepted: Hubject holds the status'],
   ['017', 'Unauthorized Access (HTTP 401): OperatorID and client certificate do not match'],
-  ['018', "an EvseID outside the operator's namespace, or twice in one request"],
+  ['018', "an EvseID outside the operator's namespace, or twice in one request (or, with the data switch on, status for an EVSE without data)"],
   ['022', 'update of an EVSE Hubject does not know, or insert of one it knows (the push node re-sends an update as insert)'],
   ['400', "the body fails Hubject's schema (validationErrors name the field)"],
   ['429', 'more than 2000 pushes of one operator in 60 s, or an injected 429: wait for Retry-After'],
@@ -146,6 +163,18 @@ export const FAULT_CONTROLS: ReadonlyArray<{
     label: '017 Unauthorized (60 s)',
     shows: 'red "HTTP 401 017 Unauthorized Access": a configuration fault, retried only at the longest backoff',
     calls: [{ method: 'POST', path: '/admin/faults', body: { kind: 'http', status: 401, durationMs: 60000 } }],
+  },
+  {
+    id: 'requireDataOn',
+    label: 'status needs data (018)',
+    shows: 'status for an EVSE whose data was not pushed is refused with 018, as Hubject lists only EVSEs with data',
+    calls: [{ method: 'POST', path: '/admin/require-data', body: { on: true } }],
+  },
+  {
+    id: 'requireDataOff',
+    label: 'status without data',
+    shows: 'the default: status is accepted whether or not the EVSE has data',
+    calls: [{ method: 'POST', path: '/admin/require-data', body: { on: false } }],
   },
   {
     id: 'heal',
@@ -197,10 +226,13 @@ const CLIENT_SCRIPT = `
   function esc(v){return String(v==null?'':v).replace(/[&<>"']/g,function(c){return {'&':'&amp;','<':'&lt;','>':'&gt;','"':'&quot;',"'":'&#39;'}[c];});}
   function t(ms){return ms==null?'':new Date(ms).toISOString().slice(11,23);}
   function ops(list){
-    if(!list.length)return '<p class="muted">No EVSE status pushed yet.</p>';
+    if(!list.length)return '<p class="muted">No EVSE status or data pushed yet.</p>';
     return list.map(function(op){
-      var rows=op.evses.map(function(e){return '<tr><td class="mono">'+esc(e.EvseID)+'</td><td><span class="st" style="background:'+(C[e.EvseStatus]||'#757575')+'">'+esc(e.EvseStatus)+'</span></td><td class="mono">'+esc(t(e.updatedAt))+'</td></tr>';}).join('');
-      return '<h3>'+esc(op.OperatorID)+(op.OperatorName?' &middot; '+esc(op.OperatorName):'')+' <span class="muted">('+op.evses.length+' EVSEs)</span></h3><table><thead><tr><th>EvseID</th><th>EvseStatus</th><th>updated (UTC)</th></tr></thead><tbody>'+rows+'</tbody></table>';
+      var rows=op.evses.map(function(e){
+        var st=e.EvseStatus?'<span class="st" style="background:'+(C[e.EvseStatus]||'#757575')+'">'+esc(e.EvseStatus)+'</span>':'<span class="muted">no status</span>';
+        var d=e.data?'<td>'+esc(e.data.name)+'</td><td>'+esc(e.data.address)+'</td><td>'+esc(e.data.plugs.join(', '))+'</td><td>'+esc(e.data.powerKw)+' kW</td>':'<td class="muted" colspan="4">no data</td>';
+        return '<tr><td class="mono">'+esc(e.EvseID)+'</td><td>'+st+'</td>'+d+'<td class="mono">'+esc(t(e.updatedAt))+'</td></tr>';}).join('');
+      return '<h3>'+esc(op.OperatorID)+(op.OperatorName?' &middot; '+esc(op.OperatorName):'')+' <span class="muted">('+op.evses.length+' EVSEs)</span></h3><table><thead><tr><th>EvseID</th><th>EvseStatus</th><th>name</th><th>address</th><th>plugs</th><th>power</th><th>updated (UTC)</th></tr></thead><tbody>'+rows+'</tbody></table>';
     }).join('');
   }
   function log(lines){
@@ -213,7 +245,8 @@ const CLIENT_SCRIPT = `
   function counters(v){
     var c=v.counters;
     return 'requests <b>'+c.requests+'</b> &middot; pushes <b>'+c.pushes+'</b> &middot; overlaps <b>'+c.overlaps+'</b> &middot; max in flight <b>'+c.maxInFlight+'</b> &middot; HTTP 429 <b>'+c.http429+'</b> (rate limited '+c.rateLimited+') &middot; latency '+v.latencyMs+' ms'
-      +(v.refusingConnections?' &middot; <b style="color:#c62828">refusing connections</b>':'');
+      +(v.refusingConnections?' &middot; <b style="color:#c62828">refusing connections</b>':'')
+      +(v.requireData?' &middot; <b>status without data refused (018)</b>':'');
   }
   function faults(v){
     var parts=[];
@@ -275,10 +308,10 @@ button{font:inherit;font-size:13px;padding:3px 10px;min-width:13em;text-align:le
 <h1>Hubject simulator (OICP 2.3) <span id="stale" class="muted"></span></h1>
 <p class="muted">OICP API (mutual TLS): <span class="mono">${esc(v.url)}</span></p>
 <p id="counters">${renderCounters(v)}</p>
-<h2>EVSE status per operator</h2>
+<h2>EVSE status and data per operator</h2>
 <div id="operators">${renderOperators(v.operators)}</div>
 <h2>Break it</h2>
-<p class="muted">Each button calls the admin API of this page (POST /admin/faults, /admin/latency, /admin/refuse); watch the push node's status in the Node-RED editor.</p>
+<p class="muted">Each button calls the admin API of this page (POST /admin/faults, /admin/latency, /admin/refuse, /admin/require-data); watch the push node's status in the Node-RED editor.</p>
 <p id="faults">${renderFaults(v)}</p>
 ${renderControls()}
 <h2>Last requests</h2>

@@ -4,7 +4,16 @@
 // The simulator's server adds TLS, the client certificate check, faults, rate limit and statistics around it.
 import { codeInfo } from '../oicp/codes';
 import { evseBelongsToOperator, evseKey, operatorKey, OPERATOR_ID_PATTERN } from '../oicp/ids';
-import { PushEvseStatusRequestSchema, type ActionType, type EvseStatus, type EvseStatusRecord } from '../oicp/schemas';
+import { ACTION_TYPES, PushEvseStatusRequestSchema, type ActionType, type EvseStatus, type EvseStatusRecord } from '../oicp/schemas';
+import { normaliseEvseDataRecord, recordsEqual, type EvseDataRecord } from '../oicp/evse-data-normalise';
+import { operatorNameError } from '../oicp/evse-data';
+
+/** The EVSE data an operator pushed, as the simulator's page shows it. */
+export interface EvseDataEntry {
+  EvseID: string;
+  record: EvseDataRecord;
+  updatedAt: number;
+}
 
 export interface EvseState {
   EvseStatus: EvseStatus;
@@ -93,9 +102,108 @@ function ack(result: boolean, code: string, additionalInfo: string | null): Verd
   return { httpStatus: 200, body: ackBody(result, code, additionalInfo), code, note: additionalInfo ?? undefined };
 }
 
+/** A data record's field path as Hubject's FaultBody spells it: operatorEvseData.evseDataRecord[3].address.country. */
+function dataFieldReference(index: number, field: string): string {
+  const rest = field
+    .split('.')
+    .filter(Boolean)
+    .map((p) => p.replace(/^[A-Z]/, (c) => c.toLowerCase()))
+    .join('.');
+  return `operatorEvseData.evseDataRecord[${index}]${rest ? '.' + rest : ''}`;
+}
+
 export class HubjectModel {
   /** Keyed by operator identity (opKeyOf). */
   readonly state = new Map<string, OperatorState>();
+  /** EVSE data per operator identity, keyed by evseKey. */
+  readonly data = new Map<string, Map<string, EvseDataEntry>>();
+  /** When on, a status push naming an EVSE without data is refused with 018 (Hubject lists only EVSEs with data). */
+  requireData = false;
+
+  /** Judges an eRoamingPushEvseData 2.3 body and applies it when Hubject would. */
+  pushData(json: unknown, jsonError: string | undefined, urlOperatorId: string, now: number): Verdict {
+    if (jsonError !== undefined) return { httpStatus: 400, body: faultBody([{ fieldReference: '', errorMessage: `malformed JSON: ${jsonError}` }]) };
+    const errors: Array<{ fieldReference: string; errorMessage: string }> = [];
+    const body = (json && typeof json === 'object' ? json : {}) as Record<string, unknown>;
+    const action = body.ActionType;
+    if (typeof action !== 'string' || !(ACTION_TYPES as readonly string[]).includes(action))
+      errors.push({ fieldReference: 'actionType', errorMessage: `must be one of ${ACTION_TYPES.join(', ')}` });
+    const op = (body.OperatorEvseData && typeof body.OperatorEvseData === 'object' ? body.OperatorEvseData : null) as Record<string, unknown> | null;
+    if (!op) errors.push({ fieldReference: 'operatorEvseData', errorMessage: 'is required' });
+    const operatorId = typeof op?.OperatorID === 'string' ? op.OperatorID : '';
+    if (op && !OPERATOR_ID_PATTERN.test(operatorId)) errors.push({ fieldReference: 'operatorEvseData.operatorID', errorMessage: 'must be an OperatorID' });
+    const nameError = op ? operatorNameError(op.OperatorName) : undefined;
+    if (op && nameError) errors.push({ fieldReference: 'operatorEvseData.operatorName', errorMessage: nameError });
+    const list = op && Array.isArray(op.EvseDataRecord) ? (op.EvseDataRecord as unknown[]) : null;
+    if (op && !list) errors.push({ fieldReference: 'operatorEvseData.evseDataRecord', errorMessage: 'must be an array' });
+    const records: EvseDataRecord[] = [];
+    (list ?? []).forEach((x, i) => {
+      // The same rules as the client's validation; a record that it would still change is not in the schema's form.
+      const r = normaliseEvseDataRecord(x);
+      if (!r.record) {
+        for (const issue of r.issues) errors.push({ fieldReference: dataFieldReference(i, issue.field), errorMessage: issue.reason });
+      } else if (!recordsEqual(r.record, x)) {
+        errors.push({
+          fieldReference: dataFieldReference(i, ''),
+          errorMessage: 'is not in the form the schema requires (e.g. alpha-3 country, +phone, one coordinate format)',
+        });
+      } else records.push(r.record);
+    });
+    if (errors.length) return { httpStatus: 400, body: faultBody(errors) };
+    if (!sameText(operatorId, urlOperatorId)) {
+      return { httpStatus: 401, body: { StatusCode: STATUS_017 }, code: '017', note: `body OperatorID ${operatorId} differs from URL ${urlOperatorId}` };
+    }
+    const foreign = records.filter((r) => !evseBelongsToOperator(r.EvseID, operatorId)).map((r) => r.EvseID);
+    const seen = new Set<string>();
+    const dups: string[] = [];
+    for (const r of records) {
+      const k = evseKey(r.EvseID);
+      if (seen.has(k) && !dups.includes(r.EvseID)) dups.push(r.EvseID);
+      seen.add(k);
+    }
+    if (foreign.length || dups.length) return ack(false, '018', [...new Set([...foreign, ...dups])].join(', '));
+    const opKey = opKeyOf(urlOperatorId);
+    const held = this.data.get(opKey) ?? new Map<string, EvseDataEntry>();
+    const has = (r: EvseDataRecord) => held.has(evseKey(r.EvseID));
+    const put = (into: Map<string, EvseDataEntry>, r: EvseDataRecord) => into.set(evseKey(r.EvseID), { EvseID: r.EvseID, record: r, updatedAt: now });
+    switch (action as ActionType) {
+      case 'fullLoad': {
+        const next = new Map<string, EvseDataEntry>();
+        for (const r of records) put(next, r);
+        this.data.set(opKey, next);
+        break;
+      }
+      case 'insert': {
+        const clash = records.filter(has).map((r) => r.EvseID);
+        if (clash.length) return ack(false, '022', clash.join(', '));
+        for (const r of records) put(held, r);
+        this.data.set(opKey, held);
+        break;
+      }
+      case 'update': {
+        const missing = records.filter((r) => !has(r)).map((r) => r.EvseID);
+        if (missing.length) return ack(false, '022', missing.join(', '));
+        for (const r of records) put(held, r);
+        break;
+      }
+      case 'delete':
+        for (const r of records) held.delete(evseKey(r.EvseID));
+        break;
+    }
+    this.operatorState(opKey, operatorId, String(op!.OperatorName));
+    return ack(true, '000', null);
+  }
+
+  /** The EVSE data held for an operator, keyed by EvseID as last sent. */
+  getData(operatorId: string): Map<string, EvseDataRecord> {
+    const out = new Map<string, EvseDataRecord>();
+    for (const e of this.data.get(opKeyOf(operatorId))?.values() ?? []) out.set(e.EvseID, e.record);
+    return out;
+  }
+
+  hasData(operatorId: string, evseId: string): boolean {
+    return this.data.get(opKeyOf(operatorId))?.has(evseKey(evseId)) ?? false;
+  }
 
   /**
    * Judges a push body (already parsed from JSON, or the parse error) sent to urlOperatorId and applies it when
@@ -120,6 +228,10 @@ export class HubjectModel {
       seen.add(k);
     }
     if (foreign.length || dups.length) return ack(false, '018', [...new Set([...foreign, ...dups])].join(', '));
+    if (this.requireData && body.ActionType !== 'delete') {
+      const noData = op.EvseStatusRecord.filter((r) => !this.hasData(urlOperatorId, r.EvseID)).map((r) => r.EvseID);
+      if (noData.length) return { ...ack(false, '018', noData.join(', ')), note: `no EVSE data for ${noData.join(', ')}` };
+    }
     return this.apply(opKeyOf(urlOperatorId), body.ActionType, op.OperatorID, op.OperatorName, op.EvseStatusRecord, now);
   }
 
@@ -184,6 +296,7 @@ export class HubjectModel {
 
   clear(): void {
     this.state.clear();
+    this.data.clear();
   }
 
   findEvse(evseId: string): EvseEntry | undefined {

@@ -32,7 +32,8 @@ import {
   type Verdict,
   type ZodIssueLike,
 } from './model';
-import { renderAdminPage, type AdminView } from './admin-page';
+import { renderAdminPage, type AdminView, type AdminEvseData } from './admin-page';
+import type { EvseDataRecord } from '../oicp/evse-data-normalise';
 import { readCertOperatorId, type CertPaths } from './certs';
 import { TlsRefusal } from './tls-refusal';
 import { RollingWindow } from '../push/window';
@@ -68,10 +69,14 @@ export interface SimulatorOptions {
   requireClientCert?: boolean;
   /** Size of the request log ring buffer; default 1000. */
   requestLogSize?: number;
-  /** Largest accepted request body; default 10 MiB (a fullLoad of many EVSEs is large). */
+  /** Largest accepted request body; default 64 MiB (a status fullLoad of 100,000 EVSEs is about 6 MB, a data fullLoad of 20,000 about 25 MB). */
   maxBodyBytes?: number;
   /** Called with every parsed push body before it is judged: tests validate what clients send. */
-  onPush?: (body: unknown, urlOperatorId: string) => void;
+  onPush?: (body: unknown, urlOperatorId: string, operation: PushOperation) => void;
+  /** eRoamingPushEvseData calls allowed per OperatorID in any rolling 60 s; default: no limit. */
+  dataRateLimitPerMinute?: number;
+  /** Refuse status (018) for EVSEs without EVSE data; default off (also switched by POST /admin/require-data). */
+  requireData?: boolean;
   /**
    * Called when a push succeeded, right after its records were applied to the state (before the answer is sent):
    * benchmarks timestamp here when Hubject starts holding a status.
@@ -104,7 +109,7 @@ export const FaultSchema = z.discriminatedUnion('kind', [
       .string()
       .regex(/^[0-9]{3}$/)
       .optional(),
-    /** Without body, for 400: a FaultBody naming the EvseStatus of the record at this index of the request. */
+    /** Without body, for 400: a FaultBody naming the record at this index of the request (its EvseStatus, or for data its Address.Country). */
     index: z.number().int().min(0).optional(),
     ...CommonFaultFields,
   }),
@@ -184,6 +189,8 @@ export interface RequestLogEntry {
   /** OICP StatusCode.Code when the answer carried one. */
   code?: string;
   processId: string;
+  /** status or data (eRoamingPushEvseData) for pushes. */
+  operation?: PushOperation;
   overlapped?: boolean;
   fault?: Fault['kind'];
   note?: string;
@@ -197,6 +204,11 @@ interface Ctx {
 
 const WINDOW_MS = 60_000;
 const PUSH_PATH = /^\/api\/oicp\/evsepush\/v21\/operators\/([^/]+)\/status-records\/?$/;
+const DATA_PATH = /^\/api\/oicp\/evsepush\/v23\/operators\/([^/]+)\/data-records\/?$/;
+
+/** The operation of a push: status and data are separate lanes at Hubject, so overlaps and rates count per operation. */
+export type PushOperation = 'status' | 'data';
+const laneKey = (opKey: string, operation: PushOperation) => (operation === 'status' ? opKey : `${opKey}|data`);
 const PULL_PATH = /^\/api\/oicp\/evsepull\/v21\/providers\/([^/]+)\/(status-records|status-records-by-id|status-records-by-operator-id)\/?$/;
 
 // EMP pull bodies (emp-2.3-openapi.yaml). src/oicp/schemas.ts only covers the CPO side.
@@ -277,15 +289,28 @@ function readBody(req: http.IncomingMessage, limit: number): Promise<Buffer> {
 
 /** Pulls the EvseIDs out of a body that may not validate, for fault matching and the log. */
 function looseRecords(body: unknown): { action?: string; evseIds: string[] } {
-  const b = body as { ActionType?: unknown; OperatorEvseStatus?: { EvseStatusRecord?: unknown } } | null;
+  const b = body as { ActionType?: unknown; OperatorEvseStatus?: { EvseStatusRecord?: unknown }; OperatorEvseData?: { EvseDataRecord?: unknown } } | null;
   const recs =
-    b && typeof b === 'object' && b.OperatorEvseStatus && Array.isArray(b.OperatorEvseStatus.EvseStatusRecord) ? b.OperatorEvseStatus.EvseStatusRecord : [];
+    b && typeof b === 'object' && b.OperatorEvseStatus && Array.isArray(b.OperatorEvseStatus.EvseStatusRecord)
+      ? b.OperatorEvseStatus.EvseStatusRecord
+      : b && typeof b === 'object' && b.OperatorEvseData && Array.isArray(b.OperatorEvseData.EvseDataRecord)
+        ? b.OperatorEvseData.EvseDataRecord
+        : [];
   const evseIds: string[] = [];
   for (const r of recs as unknown[]) {
     const id = r && typeof r === 'object' ? (r as { EvseID?: unknown }).EvseID : undefined;
     if (typeof id === 'string') evseIds.push(id);
   }
   return { action: b && typeof b === 'object' && typeof b.ActionType === 'string' ? b.ActionType : undefined, evseIds };
+}
+
+/** What the admin page shows of an EVSE's data: name, address, plugs, power. */
+function dataSummary(r: EvseDataRecord): AdminEvseData {
+  const a = r.Address;
+  const name = r.ChargingStationNames?.[0]?.value ?? '';
+  const address = a ? `${a.Street ?? ''} ${a.HouseNum ?? ''}, ${a.PostalCode ?? ''} ${a.City ?? ''}, ${a.Country ?? ''}`.replace(/\s+/g, ' ').trim() : '';
+  const power = Math.max(0, ...(r.ChargingFacilities ?? []).map((f) => Number(f.Power) || 0));
+  return { name, address, plugs: [...(r.Plugs ?? [])], powerKw: power };
 }
 
 function isLoopback(host: string): boolean {
@@ -297,10 +322,11 @@ export class HubjectSimulator {
   private readonly requestedPort: number;
   private readonly requestedAdminPort: number | false;
   private readonly rateLimit: number;
+  private readonly dataRateLimit: number;
   private readonly requireClientCert: boolean;
   private readonly maxBodyBytes: number;
   private latency: number;
-  onPush?: (body: unknown, urlOperatorId: string) => void;
+  onPush?: (body: unknown, urlOperatorId: string, operation: PushOperation) => void;
   onApplied?: (operatorId: string, records: EvseStatusRecord[], now: number, action: ActionType) => void;
 
   private readonly api: https.Server;
@@ -338,8 +364,11 @@ export class HubjectSimulator {
     this.latency = Math.max(0, opts.latencyMs ?? 0);
     const rl = opts.rateLimitPerMinute ?? 2000;
     this.rateLimit = rl > 0 && Number.isFinite(rl) ? rl : Infinity;
+    const drl = opts.dataRateLimitPerMinute ?? Infinity;
+    this.dataRateLimit = drl > 0 && Number.isFinite(drl) ? drl : Infinity;
+    this.model.requireData = opts.requireData === true;
     this.requireClientCert = opts.requireClientCert ?? true;
-    this.maxBodyBytes = opts.maxBodyBytes ?? 10 * 1024 * 1024;
+    this.maxBodyBytes = opts.maxBodyBytes ?? 64 * 1024 * 1024;
     this.onPush = opts.onPush;
     this.onApplied = opts.onApplied;
     this.log = new RingBuffer(Math.max(1, opts.requestLogSize ?? 1000));
@@ -596,9 +625,22 @@ export class HubjectSimulator {
   }
 
   /** Largest number of push requests that arrived within any rolling 60 s, for one operator (by identity) or all together. */
-  peakPerMinute(operatorId?: string): number {
+  peakPerMinute(operatorId?: string, operation: PushOperation = 'status'): number {
     if (operatorId === undefined) return this.allArrivals.peak;
-    return this.arrivals.get(opKeyOf(operatorId))?.peak ?? 0;
+    return this.arrivals.get(laneKey(opKeyOf(operatorId), operation))?.peak ?? 0;
+  }
+
+  /** EVSE data held for an operator (what eRoamingPushEvseData stored), keyed by EvseID. */
+  getData(operatorId: string): Map<string, EvseDataRecord> {
+    return this.model.getData(operatorId);
+  }
+
+  /** Whether status for EVSEs without data is refused with 018. */
+  get requireData(): boolean {
+    return this.model.requireData;
+  }
+  setRequireData(on: boolean): void {
+    this.model.requireData = on;
   }
 
   /** Zeroes counters, the request log, peak and rate-limit windows. State and faults stay. */
@@ -665,10 +707,10 @@ export class HubjectSimulator {
   }
 
   /** Rate limiter: undefined when admitted, else the Retry-After in seconds. */
-  private rateCheck(opKey: string, now: number): number | undefined {
-    if (!Number.isFinite(this.rateLimit)) return undefined;
+  private rateCheck(opKey: string, now: number, limit = this.rateLimit): number | undefined {
+    if (!Number.isFinite(limit)) return undefined;
     const w = this.window(this.admitted, opKey);
-    if (w.count(now) >= this.rateLimit) {
+    if (w.count(now) >= limit) {
       const oldest = w.oldest() ?? now;
       return Math.max(1, Math.ceil((oldest + WINDOW_MS - now) / 1000));
     }
@@ -721,7 +763,8 @@ export class HubjectSimulator {
   }
 
   private async routeApi(req: http.IncomingMessage, res: http.ServerResponse, entry: RequestLogEntry, pathname: string): Promise<void> {
-    const push = PUSH_PATH.exec(pathname);
+    const data = DATA_PATH.exec(pathname);
+    const push = data ?? PUSH_PATH.exec(pathname);
     const pull = push ? null : PULL_PATH.exec(pathname);
     const match = push ?? pull;
     if (!match) {
@@ -739,7 +782,7 @@ export class HubjectSimulator {
     } catch {
       throw new HttpError(400, 'malformed percent-encoding in the URL');
     }
-    if (push) await this.handlePush(req, res, entry, param);
+    if (push) await this.handlePush(req, res, entry, param, data ? 'data' : 'status');
     else await this.handlePull(req, res, entry, param, match[2]);
   }
 
@@ -756,9 +799,17 @@ export class HubjectSimulator {
     return id;
   }
 
-  private async handlePush(req: http.IncomingMessage, res: http.ServerResponse, entry: RequestLogEntry, urlOperatorId: string): Promise<void> {
+  private async handlePush(
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+    entry: RequestLogEntry,
+    urlOperatorId: string,
+    operation: PushOperation = 'status',
+  ): Promise<void> {
     const now = Date.now();
-    const opKey = opKeyOf(urlOperatorId);
+    // Status and data are separate lanes: in-flight overlaps, rate windows and statistics count per operation.
+    const opKey = laneKey(opKeyOf(urlOperatorId), operation);
+    entry.operation = operation;
     entry.kind = 'push';
     entry.operatorId = urlOperatorId;
     this.counters.pushes++;
@@ -772,7 +823,7 @@ export class HubjectSimulator {
     res.on('close', leave);
     const x = this.exchanges.get(res);
     if (x) x.onReply = leave;
-    const retryAfter = this.rateCheck(opKey, now);
+    const retryAfter = this.rateCheck(opKey, now, operation === 'data' ? this.dataRateLimit : this.rateLimit);
 
     const raw = await readBody(req, this.maxBodyBytes);
     let json: unknown;
@@ -782,7 +833,7 @@ export class HubjectSimulator {
     } catch (err) {
       jsonError = err instanceof Error ? err.message : 'malformed JSON';
     }
-    if (jsonError === undefined && this.onPush) this.onPush(json, urlOperatorId);
+    if (jsonError === undefined && this.onPush) this.onPush(json, urlOperatorId, operation);
     const loose = looseRecords(json);
     entry.action = loose.action;
     entry.records = loose.evseIds.length;
@@ -794,7 +845,12 @@ export class HubjectSimulator {
       this.send(
         res,
         429,
-        { message: `Too Many Requests: more than ${this.rateLimit} eRoamingPushEvseStatus calls of this operator within 60 s` },
+        {
+          message:
+            operation === 'data'
+              ? `Too Many Requests: more than ${this.dataRateLimit} eRoamingPushEvseData calls of this operator within 60 s`
+              : `Too Many Requests: more than ${this.rateLimit} eRoamingPushEvseStatus calls of this operator within 60 s`,
+        },
         { 'Retry-After': String(retryAfter) },
       );
       return;
@@ -818,7 +874,8 @@ export class HubjectSimulator {
       return;
     }
 
-    this.answer(res, entry, this.model.push(json, jsonError, urlOperatorId, Date.now()));
+    if (operation === 'data') this.answer(res, entry, this.model.pushData(json, jsonError, urlOperatorId, Date.now()));
+    else this.answer(res, entry, this.model.push(json, jsonError, urlOperatorId, Date.now()));
   }
 
   /** Sends the model's verdict; a push it applied is reported to onApplied first. */
@@ -852,7 +909,11 @@ export class HubjectSimulator {
           entry.code = fault.code;
           body = { StatusCode: { Code: fault.code, Description: codeInfo(fault.code).description, AdditionalInfo: null } };
         } else if (body === undefined && fault.index !== undefined && fault.status === 400) {
-          body = faultBody([{ fieldReference: `operatorEvseStatus.evseStatusRecord[${fault.index}].evseStatus`, errorMessage: 'invalid value (simulated)' }]);
+          const ref =
+            entry.operation === 'data'
+              ? `operatorEvseData.evseDataRecord[${fault.index}].address.country`
+              : `operatorEvseStatus.evseStatusRecord[${fault.index}].evseStatus`;
+          body = faultBody([{ fieldReference: ref, errorMessage: 'invalid value (simulated)' }]);
         }
         if (body === undefined) {
           if (fault.status === 401) body = { StatusCode: STATUS_017 };
@@ -977,14 +1038,29 @@ export class HubjectSimulator {
       },
       latencyMs: this.latency,
       refusingConnections: this.refusing,
+      requireData: this.requireData,
       faults: this.faults.map((f) => ({ id: f.id, ...f.fault, remaining: f.remaining, until: f.until, hits: f.hits })),
-      operators: [...this.model.state.values()].map((st) => ({
-        OperatorID: st.OperatorID,
-        ...(st.OperatorName !== undefined ? { OperatorName: st.OperatorName } : {}),
-        evses: [...st.evses.values()]
-          .sort((a, b) => a.EvseID.localeCompare(b.EvseID))
-          .map((e) => ({ EvseID: e.EvseID, EvseStatus: e.EvseStatus, updatedAt: e.updatedAt })),
-      })),
+      operators: [...this.model.state.entries()].map(([k, st]) => {
+        // Status and data side by side: an EVSE with only one of them is listed too.
+        const data = this.model.data.get(k) ?? new Map();
+        const keys = new Set([...st.evses.keys(), ...data.keys()]);
+        return {
+          OperatorID: st.OperatorID,
+          ...(st.OperatorName !== undefined ? { OperatorName: st.OperatorName } : {}),
+          evses: [...keys]
+            .map((key) => {
+              const e = st.evses.get(key);
+              const d = data.get(key);
+              return {
+                EvseID: e?.EvseID ?? d!.EvseID,
+                EvseStatus: e?.EvseStatus,
+                updatedAt: e?.updatedAt ?? d!.updatedAt,
+                ...(d ? { data: dataSummary(d.record) } : {}),
+              };
+            })
+            .sort((a, b) => a.EvseID.localeCompare(b.EvseID)),
+        };
+      }),
       log: this.log
         .toArray()
         .slice(-logLines)
@@ -1063,6 +1139,12 @@ export class HubjectSimulator {
       if (!p.success) throw new HttpError(400, 'expected {"ms": number}');
       this.setLatency(p.data.ms);
       return sendJson(res, 200, { latencyMs: this.latency });
+    }
+    if (pathname === '/admin/require-data' && method === 'POST') {
+      const p = z.object({ on: z.boolean() }).safeParse(await jsonBody());
+      if (!p.success) throw new HttpError(400, 'expected {"on": boolean}');
+      this.setRequireData(p.data.on);
+      return sendJson(res, 200, { requireData: this.requireData });
     }
     if (pathname === '/admin/refuse' && method === 'POST') {
       const p = z.object({ on: z.boolean() }).safeParse(await jsonBody());

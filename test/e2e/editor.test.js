@@ -19,6 +19,7 @@ const PALETTE = {
   'oicp-ocpp-status': { label: 'ocpp status', icon: 'icons/node-red-contrib-oicp/oicp-ocpp-status.svg' },
   'oicp-full-load': { label: 'full load', icon: 'icons/node-red-contrib-oicp/oicp-full-load.svg' },
   'oicp-push-evse-status': { label: 'push status', icon: 'icons/node-red-contrib-oicp/oicp-push-evse-status.svg' },
+  'oicp-push-evse-data': { label: 'push data', icon: 'icons/node-red-contrib-oicp/oicp-push-evse-data.svg' },
 };
 
 describe('e2e: the Node-RED editor in chromium', function () {
@@ -104,13 +105,13 @@ describe('e2e: the Node-RED editor in chromium', function () {
     if (sim) await sim.stop();
   });
 
-  it('shows the OICP palette category with its three nodes and their icons, and registers the config node', async function () {
+  it('shows the OICP palette category with its four nodes and their icons, and registers the config node', async function () {
     const category = page.locator('#red-ui-palette .red-ui-palette-category', { has: page.locator('.red-ui-palette-header', { hasText: /^\s*OICP\s*$/ }) });
     await category.scrollIntoViewIfNeeded();
     assert.strictEqual(await category.count(), 1, 'one palette category headed OICP');
     assert.strictEqual((await category.locator('.red-ui-palette-header').innerText()).trim(), 'OICP');
     const types = await category.locator('.red-ui-palette-node').evaluateAll((els) => els.map((e) => e.getAttribute('data-palette-type')).sort());
-    assert.deepStrictEqual(types, Object.keys(PALETTE).sort(), 'the OICP category holds exactly the three flow nodes');
+    assert.deepStrictEqual(types, Object.keys(PALETTE).sort(), 'the OICP category holds exactly the four flow nodes');
 
     for (const [type, want] of Object.entries(PALETTE)) {
       const node = category.locator(`.red-ui-palette-node[data-palette-type="${type}"]`);
@@ -322,6 +323,32 @@ describe('e2e: the Node-RED editor in chromium', function () {
     async function hasError() {
       return ((await input.getAttribute('class')) || '').split(/\s+/).includes('input-error');
     }
+  });
+
+  it("offers the data node's defaults as form fields with the OpenAPI's choices and saves them as an object", async function () {
+    const data = await workspaceNode('oicp-push-evse-data');
+    await data.locator('rect.red-ui-flow-node').dblclick();
+    const tray = page.locator('.red-ui-tray', { has: page.locator('#node-input-defaults-form') });
+    await tray.waitFor({ state: 'visible' });
+    // The choices come from the runtime's enums (node settings), not from a copy in the editor.
+    const choices = await page.evaluate(() => RED.settings.oicpPushEvseDataChoices);
+    const pay = tray.locator('#node-input-def-PaymentOptions input[type=checkbox]');
+    assert.deepStrictEqual(await pay.evaluateAll((els) => els.map((e) => e.value)), choices.PaymentOptions);
+    assert.ok(choices.PaymentOptions.includes('No Payment') && choices.AuthenticationModes.includes('PnC'), JSON.stringify(choices));
+    const access = tray.locator('#node-input-def-Accessibility option');
+    assert.deepStrictEqual((await access.evaluateAll((els) => els.map((e) => e.value))).slice(1), choices.Accessibility);
+    // The demo's defaults are shown; change two and save.
+    assert.strictEqual(await tray.locator('#node-input-def-PaymentOptions input[value="Contract"]').isChecked(), true);
+    await tray.locator('#node-input-def-PaymentOptions input[value="Direct"]').check();
+    await tray.locator('#node-input-def-AccessibilityLocation').selectOption('ParkingGarage');
+    await shot('8-data-node-dialog');
+    await tray.locator('#node-dialog-ok').click();
+    await tray.waitFor({ state: 'hidden' });
+    const saved = await page.evaluate(() => RED.nodes.filterNodes({ type: 'oicp-push-evse-data', z: RED.workspaces.active() })[0].defaults);
+    assert.ok(saved.PaymentOptions.includes('Direct') && saved.PaymentOptions.includes('Contract'));
+    assert.strictEqual(saved.AccessibilityLocation, 'ParkingGarage');
+    assert.strictEqual(saved.HotlinePhoneNumber, '+4930123456');
+    assert.strictEqual(saved.IsOpen24Hours, true);
   });
 
   it("checks the mapper's EvseID template live and saves its edited mapping and lookup tables", async function () {

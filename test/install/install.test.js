@@ -23,7 +23,7 @@ const ROOT = path.resolve(__dirname, '..', '..');
 const PKG = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
 const NAME = PKG.name;
 const OP = 'DE*ABC';
-const ICONS = ['oicp-ocpp-status.svg', 'oicp-push-evse-status.svg', 'oicp-full-load.svg'];
+const ICONS = ['oicp-ocpp-status.svg', 'oicp-push-evse-status.svg', 'oicp-push-evse-data.svg', 'oicp-full-load.svg'];
 const TYPES = Object.keys(PKG['node-red'].nodes);
 
 const TARGETS = [
@@ -54,7 +54,7 @@ function expectedFiles() {
     ...nodes.filter((f) => /^nodes\/(plugins\/)?[^/]+\.html$/.test(f)),
     ...nodes.filter((f) => /^nodes\/(plugins\/)?locales\/[^/]+\/[^/]+\.(json|html)$/.test(f)),
     ...nodes.filter((f) => /^nodes\/icons\/[^/]+\.svg$/.test(f)),
-    ...walk('examples').filter((f) => f.endsWith('.json')),
+    ...walk('examples').filter((f) => f.endsWith('.json') || f.endsWith('.csv')),
   ].sort();
 }
 
@@ -95,7 +95,9 @@ describe('installed from the npm tarball, as users install it', function () {
           assert.ok(files.includes(f), `${f} missing`);
       }
       for (const i of ICONS) assert.ok(files.includes(`nodes/icons/${i}`), `nodes/icons/${i} missing`);
-      assert.strictEqual(files.filter((f) => f.startsWith('examples/')).length, 5);
+      assert.strictEqual(files.filter((f) => f.startsWith('examples/') && f.endsWith('.json')).length, 6);
+      // The CSV example's sample file, where its tab info says it is.
+      assert.ok(files.includes('examples/evse-data-sample.csv'), 'examples/evse-data-sample.csv missing');
     });
 
     it('holds no tests, sources, source maps, type declarations, scripts, benchmarks, CI files, simulator or duplicate icons', function () {
@@ -263,14 +265,14 @@ describe('installed from the npm tarball, as users install it', function () {
         assert.ok(helpEn.text.includes('Sends eRoamingPushEvseStatus to Hubject'));
       });
 
-      it('offers the five examples under Import > Examples', async function () {
+      it('offers the six examples under Import > Examples', async function () {
         const list = await red.http('GET', `/library/examples/flows/${NAME}`, undefined, { accept: 'application/json' });
         assert.strictEqual(list.status, 200);
         const names = fs
           .readdirSync(path.join(userDir, 'node_modules', NAME, 'examples'))
           .filter((f) => f.endsWith('.json'))
           .sort();
-        assert.strictEqual(names.length, 5);
+        assert.strictEqual(names.length, 6);
         assert.deepStrictEqual(
           list.json.map((e) => e.fn),
           names.map((f) => f.replace(/\.json$/, '')),
@@ -298,13 +300,17 @@ describe('installed from the npm tarball, as users install it', function () {
           'the six demo EVSEs at the simulator',
           () => red.log.slice(from),
         );
+        // EVSE data goes first (a data fullLoad), then the status fullLoad.
+        const statusFullLoad = (b) => b.ActionType === 'fullLoad' && b.OperatorEvseStatus;
         await until(
-          () => pushes.some((b) => b.ActionType === 'fullLoad'),
+          () => pushes.some(statusFullLoad),
           30000,
-          'the fullLoad 5 s after start',
+          'the status fullLoad after the data',
           () => red.log.slice(from),
         );
-        const full = pushes.find((b) => b.ActionType === 'fullLoad');
+        const dataAt = pushes.findIndex((b) => b.ActionType === 'fullLoad' && b.OperatorEvseData);
+        assert.ok(dataAt >= 0 && dataAt < pushes.findIndex(statusFullLoad), 'the data fullLoad goes before the status fullLoad');
+        const full = pushes.find(statusFullLoad);
         assert.deepStrictEqual(
           full.OperatorEvseStatus.EvseStatusRecord.map((r) => r.EvseID),
           ids,
