@@ -1,6 +1,6 @@
 'use strict';
 const fs = require('fs');
-require('should');
+const should = require('should');
 const helper = require('node-red-node-test-helper');
 const { startSim } = require('./support/sim');
 const { nodeFiles, hubjectNodes, tmpUserDir, until, observers, watchNode } = require('./support/flows');
@@ -246,10 +246,17 @@ describe('push evse data node (real runtime, simulator over mutual TLS)', functi
     await helper.load(NODES, flow({ minRatio: 0 }));
     const w = watchNode(helper, 'd1');
     const seen = { acked: [], rejected: [] };
-    helper.getNode('hub1').hubject.gate = {
-      registerDataSource: () => () => undefined,
-      dataAcknowledged: (ids) => seen.acked.push(...ids),
-      dataRejected: (f) => seen.rejected.push(...f),
+    // Listen on the config node's real gate: what the data node reports reaches it.
+    const gate = helper.getNode('hub1').hubject.gate;
+    const acknowledged = gate.dataAcknowledged.bind(gate);
+    const rejected = gate.dataRejected.bind(gate);
+    gate.dataAcknowledged = (ids) => {
+      seen.acked.push(...ids);
+      acknowledged(ids);
+    };
+    gate.dataRejected = (f) => {
+      seen.rejected.push(...f);
+      rejected(f);
     };
     w.node.receive({ payload: record(1) });
     await until(() => w.completed.length === 1, 10000, 'insert acknowledged');
@@ -316,7 +323,8 @@ describe('push evse data node (real runtime, simulator over mutual TLS)', functi
 
   it('the simulator refuses status for EVSEs without data (018) once switched on, and takes it after the data', async function () {
     sim.setRequireData(true);
-    const nodes = flow().filter((n) => !['c1', 'caught', 'cmp', 'completed'].includes(n.id));
+    // With the status gate on, the node would hold that status itself; off, the simulator's own check answers.
+    const nodes = flow({}, { statusGate: 'off' }).filter((n) => !['c1', 'caught', 'cmp', 'completed'].includes(n.id));
     await helper.load(NODES, [
       ...nodes,
       { id: 'p1', type: 'oicp-push-evse-status', hubject: 'hub1', action: 'insert', wires: [[]] },
@@ -331,5 +339,26 @@ describe('push evse data node (real runtime, simulator over mutual TLS)', functi
     await until(() => w.completed.length === 1, 10000, 'data acknowledged');
     helper.getNode('p1').receive({ payload: { EvseID: id(1), EvseStatus: 'Available' } });
     await until(() => sim.getStatus('DE*ABC', id(1)) === 'Available', 10000, 'status taken');
+  });
+
+  it('with the status gate on auto, a status waits for its EVSE data and goes out once Hubject acknowledged the data', async function () {
+    sim.setRequireData(true);
+    const nodes = flow().filter((n) => !['c1', 'caught', 'cmp', 'completed'].includes(n.id));
+    await helper.load(NODES, [
+      ...nodes,
+      { id: 'p1', type: 'oicp-push-evse-status', hubject: 'hub1', action: 'insert', wires: [[]] },
+      ...observers(['d1', 'p1']),
+    ]);
+    const w = watchNode(helper, 'd1');
+    const fromP1 = (list) => list.filter((m) => (m.error ? m.error.source.id : m.source && m.source.id) === 'p1');
+    const gate = helper.getNode('hub1').hubject.gate;
+    gate.active.should.be.true('a data node turns the auto gate on');
+    helper.getNode('p1').receive({ payload: { EvseID: id(1), EvseStatus: 'Available' } });
+    await until(() => gate.heldCount === 1, 10000, 'the status held for data');
+    should(sim.getStatus('DE*ABC', id(1))).be.undefined();
+    w.node.receive({ payload: record(1) });
+    await until(() => sim.getStatus('DE*ABC', id(1)) === 'Available', 10000, 'status sent after the data');
+    gate.heldCount.should.equal(0);
+    fromP1(w.caught).length.should.equal(0, 'no 018: the simulator had the data first');
   });
 });
