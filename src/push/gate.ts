@@ -8,6 +8,7 @@ import { evseKey } from '../oicp/ids';
 import type { ActionType, EvseStatusRecord } from '../oicp/schemas';
 import { fsyncDir, writeAtomic, writeAtomicSync } from '../oicp/durable';
 import { PushRejectedError, type Owner, type PushQueue } from './queue';
+import { MemoryStore, type ListStore } from './outbox';
 
 export type GateMode = 'auto' | 'on' | 'off';
 export const GATE_MODES: readonly GateMode[] = ['auto', 'on', 'off'];
@@ -25,25 +26,9 @@ export interface HeldEntry {
   record: EvseStatusRecord;
 }
 
-/** Where held statuses wait. `save` is durable when its promise resolves. */
-export interface GateStore {
-  load(): HeldEntry[];
-  save(entries: HeldEntry[]): Promise<void>;
-  saveSync(entries: HeldEntry[]): void;
-}
-
-export class MemoryGateStore implements GateStore {
-  private data: HeldEntry[] = [];
-  load(): HeldEntry[] {
-    return this.data;
-  }
-  async save(entries: HeldEntry[]): Promise<void> {
-    this.data = entries;
-  }
-  saveSync(entries: HeldEntry[]): void {
-    this.data = entries;
-  }
-}
+/** Where held statuses wait. */
+export type GateStore = ListStore<HeldEntry>;
+export class MemoryGateStore extends MemoryStore<HeldEntry> {}
 
 /** One JSON file per operator, replaced atomically (temp, fsync, rename, fsync dir) like the outbox. */
 export class FileGateStore implements GateStore {

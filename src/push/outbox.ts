@@ -16,26 +16,31 @@ export interface OutboxSnapshot {
   segments: OutboxSegment[];
 }
 
-/** Where pending changes wait for Hubject. `save` must be durable when its promise resolves. */
-export interface OutboxStore {
-  load(): OutboxSegment[];
-  save(segments: OutboxSegment[]): Promise<void>;
+/** A list kept for a restart, e.g. pending changes or held statuses. `save` must be durable when its promise resolves. */
+export interface ListStore<T> {
+  load(): T[];
+  save(items: T[]): Promise<void>;
   /** Synchronous last write, for close handlers that must not lose the tail. */
-  saveSync(segments: OutboxSegment[]): void;
+  saveSync(items: T[]): void;
 }
 
-export class MemoryOutbox implements OutboxStore {
-  private data: OutboxSegment[] = [];
-  load(): OutboxSegment[] {
+/** A ListStore without a file: for tests and runtimes without a user directory. */
+export class MemoryStore<T> implements ListStore<T> {
+  private data: T[] = [];
+  load(): T[] {
     return this.data;
   }
-  async save(segments: OutboxSegment[]): Promise<void> {
-    this.data = segments;
+  async save(items: T[]): Promise<void> {
+    this.data = items;
   }
-  saveSync(segments: OutboxSegment[]): void {
-    this.data = segments;
+  saveSync(items: T[]): void {
+    this.data = items;
   }
 }
+
+/** Where pending changes wait for Hubject. */
+export type OutboxStore = ListStore<OutboxSegment>;
+export class MemoryOutbox extends MemoryStore<OutboxSegment> {}
 
 /** A pending fullLoad of at least this many records is written once to a file of its own (see FileOutbox). */
 export const LIST_FILE_RECORDS = 1000;
