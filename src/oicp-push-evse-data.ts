@@ -17,7 +17,19 @@ import { evseKey } from './oicp/ids';
 import { Scheduler, scheduleError } from './fullload/schedule';
 import { asItems, asQueued, itemsOf } from './push/data-lane';
 import type { BatchResultEvent, Owner, PushQueue, QueueStatus, RecordFailure } from './push/queue';
-import { LIMITS, NODE_SETTINGS, StatusView, editorNumber, failInput, linkedHubject, translator, type Done, type Status, type Translate } from './node-red';
+import {
+  LIMITS,
+  NODE_SETTINGS,
+  StatusView,
+  editorNumber,
+  failInput,
+  refuseInputs,
+  linkedHubject,
+  translator,
+  type Done,
+  type Status,
+  type Translate,
+} from './node-red';
 
 const TYPE = 'oicp-push-evse-data';
 const DEFAULT_TIME = '30 3 * * 0';
@@ -143,11 +155,7 @@ export = function (RED: NodeAPI) {
     view.show();
     if (setupError || !queue || !hubject || !hubject.operatorId || !hubject.operatorName) {
       if (setupError) node.error(setupError);
-      node.on('input', (_msg: NodeMessageInFlow, _send: unknown, done: Done) => failInput(view, done, new Error(setupError ?? t('errors.noQueue'))));
-      node.on('close', (done: () => void) => {
-        view.close();
-        done();
-      });
+      refuseInputs(node, view, setupError ?? t('errors.noQueue'));
       return;
     }
 

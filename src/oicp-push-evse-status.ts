@@ -7,6 +7,7 @@ import {
   NODE_SETTINGS,
   StatusView,
   failInput,
+  refuseInputs,
   linkedHubject,
   truncate,
   optionalEditorBoolean,
@@ -104,11 +105,7 @@ export = function (RED: NodeAPI) {
     });
     view.show();
     if (setupError || !queue || !hubject) {
-      node.on('input', (_msg: NodeMessageInFlow, _send: unknown, done: Done) => failInput(view, done, new Error(setupError)));
-      node.on('close', (done: () => void) => {
-        view.close();
-        done();
-      });
+      refuseInputs(node, view, setupError ?? '');
       return;
     }
 

@@ -1,4 +1,4 @@
-import type { NodeStatus } from 'node-red';
+import type { Node, NodeMessageInFlow, NodeStatus } from 'node-red';
 
 /** Longest status text shown under a node; longer ones end in an ellipsis (the full text goes to the log). */
 export const STATUS_MAX_CHARS = 120;
@@ -111,4 +111,13 @@ export function failInput(view: StatusView, done: Done, err: unknown): Error {
   view.flash(e.message);
   done(e);
   return e;
+}
+
+/** A node whose setup cannot work: every input fails with the reason, and close only stops the view. */
+export function refuseInputs(node: Node, view: StatusView, reason: string): void {
+  node.on('input', (_msg: NodeMessageInFlow, _send: unknown, done: Done) => failInput(view, done, new Error(reason)));
+  node.on('close', (done: () => void) => {
+    view.close();
+    done();
+  });
 }
