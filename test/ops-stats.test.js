@@ -139,8 +139,9 @@ describe('ops stats core', function () {
     }
     global.gc && global.gc();
     const grown = process.memoryUsage().heapUsed - before;
-    // 2 million samples: any per-sample object would cost well over 30 MB.
-    grown.should.be.below(8 * 1024 * 1024);
+    // 2 million samples: any per-sample object would cost well over 30 MB. Without --expose-gc (as in npm test)
+    // uncollected garbage counts too, so the bound leaves room for it while staying below that.
+    grown.should.be.below((global.gc ? 8 : 20) * 1024 * 1024);
     lane.promCount.should.equal(2_200_000);
   });
 
