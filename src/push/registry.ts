@@ -2,7 +2,8 @@ import * as path from 'node:path';
 import { createHash } from 'node:crypto';
 import { FileOutbox, MemoryOutbox, type OutboxStore } from './outbox';
 import { PushQueue, type Operation, type QueueOptions } from './queue';
-import { FileGateStore, MemoryGateStore, StatusGate, type GateOptions } from './gate';
+import { StatusGate, type GateOptions } from './gate';
+import { FileGateStore, MemoryGateStore } from './gate-store';
 
 // Queues outlive config node instances, so a redeploy hands pending changes to the new instance in memory.
 const queues = new Map<string, PushQueue>();
