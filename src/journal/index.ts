@@ -1,0 +1,3 @@
+export { Journal, type JournalOptions, type JournalLoadReport, type JournalWriteError, type JournalDamage, type IncompleteMark } from './journal';
+export { nodeIo, type JournalIo, type JournalHandle } from './io';
+export { crc32 } from './crc32';
