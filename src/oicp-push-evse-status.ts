@@ -2,6 +2,7 @@ import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
 import { SLICE_RECORDS, parsePushInputSliced, pushEnvelope, validateRecords } from './push/input';
 import { isActionType, type ActionType, type EvseStatusRecord } from './oicp/schemas';
 import type { BatchResultEvent, Owner, PushQueue, QueueStatus, RecordFailure } from './push/queue';
+import { stateStatus, watchState, type StateMatch } from './node-red/state';
 import {
   LIMITS,
   NODE_SETTINGS,
@@ -88,6 +89,7 @@ export = function (RED: NodeAPI) {
               : undefined;
 
     // ---- status ----
+    const ownState: StateMatch = (p) => p.operatorId === hubject?.operatorId && (p.kind === 'gate' || (p.kind === 'outbox' && p.operation === 'status'));
     const view = new StatusView(node, {
       base: () => {
         if (setupError || !queue || !hubject) return { fill: 'red', shape: 'ring', text: setupError ?? t('errors.noQueue') };
@@ -98,6 +100,9 @@ export = function (RED: NodeAPI) {
         const held = hubject.gate?.heldCount ?? 0;
         if (held) st.tail = `${st.tail ?? ''} · ${t('status.held', { held: fmt(held) })}`;
         if (hubject.caution && (st.fill === 'green' || st.fill === 'grey')) return { ...st, fill: 'yellow', tail: `${st.tail ?? ''} · ${hubject.caution}` };
+        // A state file of this operator's status lane or gate is damaged or cannot be written: yellow, naming it.
+        const sp = st.fill === 'green' || st.fill === 'grey' || st.fill === 'blue' ? stateStatus(t, ownState) : null;
+        if (sp) return { ...sp, tail: st.tail };
         return st;
       },
       // The retry countdown counts down every second, not only when the queue reports.
@@ -211,6 +216,7 @@ export = function (RED: NodeAPI) {
     const events = { status: onStatus, result: onResult, 'config-error': onConfigError, retry: onRetry, warn: onWarn, recovered: onRecovered };
     for (const [name, fn] of Object.entries(events)) q.on(name, fn as (...args: unknown[]) => void);
     const offChange = hub.onChange(() => view.show());
+    const offState = watchState(node, t, ownState, () => view.refresh());
     const gate = hub.gate;
     const onGateChange = () => view.refresh();
     gate?.on('change', onGateChange);
@@ -220,6 +226,7 @@ export = function (RED: NodeAPI) {
     node.on('close', (done: () => void) => {
       for (const [name, fn] of Object.entries(events)) q.off(name, fn as (...args: unknown[]) => void);
       offChange();
+      offState();
       gate?.off('change', onGateChange);
       gate?.off('warn', onWarn);
       gate?.detach(node.id);

@@ -5,6 +5,7 @@ const path = require('path');
 const { startSim, pullStatuses } = require('./support/sim');
 const { RedProcess, makeUserDir } = require('./support/red-process');
 const { until } = require('./support/flows');
+const { readHeld } = require('./support/state');
 
 const FIXTURE = path.join(__dirname, 'fixtures', 'gate-source');
 const id = (n) => `DE*ABC*E${n}*1`;
@@ -78,14 +79,7 @@ describe('status gate across kill -9 (real Node-RED process)', function () {
     await until(() => pullStatuses(sim)[id(9)] === 'Occupied', 20000, 'the EVSE with data is sent');
 
     const gateDir = path.join(red.userDir, 'oicp', 'gate');
-    const held = () => {
-      try {
-        const f = fs.readdirSync(gateDir).find((x) => x.endsWith('.json'));
-        return JSON.parse(fs.readFileSync(path.join(gateDir, f), 'utf8')).held.map((e) => `${e.record.EvseID}=${e.record.EvseStatus}`);
-      } catch {
-        return [];
-      }
-    };
+    const held = () => readHeld(gateDir);
     await until(() => held().length === 3, 10000, 'the three held statuses are on disk');
     held().should.eql([`${id(1)}=Occupied`, `${id(2)}=Reserved`, `${id(3)}=OutOfService`]);
     await red.kill('SIGKILL');

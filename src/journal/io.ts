@@ -1,6 +1,7 @@
 // The file operations the journal engine uses, behind one interface so tests can inject a failing disk (ENOSPC,
 // EIO, EROFS) without a real one. The default is node:fs with the guarantees of src/oicp/durable.ts.
 import * as fs from 'node:fs';
+import { promisify } from 'node:util';
 import { fsyncDir, fsyncDirSync, writeAtomic, writeAtomicSync } from '../oicp/durable';
 
 export interface JournalHandle {
@@ -28,36 +29,27 @@ export interface JournalIo {
   fsyncDirSync(dir: string): boolean;
 }
 
-async function writeAll(fh: fs.promises.FileHandle, buf: Buffer, position: number): Promise<void> {
-  for (let off = 0; off < buf.length;) off += (await fh.write(buf, off, buf.length - off, position + off)).bytesWritten;
-}
+const pWrite = promisify(fs.write);
+const pDatasync = promisify(fs.fdatasync);
+const pTruncate = promisify(fs.ftruncate);
+const pClose = promisify(fs.close);
+const pOpen = promisify(fs.open);
 
-function handleOf(fh: fs.promises.FileHandle): JournalHandle {
-  const fd = fh.fd;
-  return {
-    write: (buf, position) => writeAll(fh, buf, position),
-    datasync: () => fh.datasync(),
-    truncate: (length) => fh.truncate(length),
-    close: () => fh.close(),
-    writeSync: (buf, position) => {
-      for (let off = 0; off < buf.length;) off += fs.writeSync(fd, buf, off, buf.length - off, position + off);
-    },
-    datasyncSync: () => fs.fdatasyncSync(fd),
-    truncateSync: (length) => fs.ftruncateSync(fd, length),
-    closeSync: () => {
-      // The promise handle owns the fd; closing it here keeps one owner.
-      void fh.close().catch(() => undefined);
-    },
-  };
-}
-
-function syncHandle(fd: number): JournalHandle {
+// A raw descriptor rather than a FileHandle: a store dropped without close() (a config node replaced) must not
+// trip Node's FileHandle-closed-on-GC warning, and the sync calls of a close handler share it.
+function fdHandle(fd: number): JournalHandle {
   let open = true;
   const h: JournalHandle = {
-    write: async (buf, position) => h.writeSync(buf, position),
-    datasync: async () => h.datasyncSync(),
-    truncate: async (length) => h.truncateSync(length),
-    close: async () => h.closeSync(),
+    write: async (buf, position) => {
+      for (let off = 0; off < buf.length;) off += (await pWrite(fd, buf, off, buf.length - off, position + off)).bytesWritten;
+    },
+    datasync: () => pDatasync(fd),
+    truncate: (length) => pTruncate(fd, length),
+    close: async () => {
+      if (!open) return;
+      open = false;
+      await pClose(fd);
+    },
     writeSync: (buf, position) => {
       for (let off = 0; off < buf.length;) off += fs.writeSync(fd, buf, off, buf.length - off, position + off);
     },
@@ -85,20 +77,20 @@ export const nodeIo: JournalIo = {
   renameSync: (from, to) => fs.renameSync(from, to),
   rmSync: (file) => fs.rmSync(file, { force: true }),
   async open(file) {
-    // 'r+' keeps the content and allows positional writes; 'wx' creates it when missing.
+    // 'r+' keeps the content and allows positional writes; 'w+' creates it when missing.
     try {
-      return handleOf(await fs.promises.open(file, 'r+'));
+      return fdHandle(await pOpen(file, 'r+'));
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-      return handleOf(await fs.promises.open(file, 'w+'));
+      return fdHandle(await pOpen(file, 'w+'));
     }
   },
   openSync(file) {
     try {
-      return syncHandle(fs.openSync(file, 'r+'));
+      return fdHandle(fs.openSync(file, 'r+'));
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-      return syncHandle(fs.openSync(file, 'w+'));
+      return fdHandle(fs.openSync(file, 'w+'));
     }
   },
   writeAtomic: (target, pieces, tmp) => writeAtomic(target, pieces, { tmp }),

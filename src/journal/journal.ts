@@ -207,6 +207,17 @@ export class Journal<V> {
     this.arm();
   }
 
+  /** A caller found damage the engine could not see (e.g. in an older format it migrated): the state is incomplete. */
+  noteDamage(file: string, lost: number): void {
+    const prev = this.incompleteMark;
+    this.incompleteMark = {
+      since: prev?.since ?? this.now(),
+      files: [...new Set([...(prev?.files ?? []), path.basename(file)])],
+      lost: (prev?.lost ?? 0) + lost,
+    };
+    this.rewrite = true;
+  }
+
   /** The caller has the whole state again (e.g. Hubject acknowledged a full set): the incomplete mark goes. */
   markComplete(): void {
     if (!this.incompleteMark) return;
@@ -222,7 +233,10 @@ export class Journal<V> {
    * Reads the snapshot and the journal. Never throws on damage: what cannot be read is renamed aside and counted.
    * `legacy` reads an older format when there is no snapshot yet; what it returns is written in the new one.
    */
-  load(legacy?: () => { entries: Iterable<[string, V]>; meta?: Record<string, unknown>; files: string[] } | undefined): JournalLoadReport {
+  load(
+    legacy?: () => { entries: Iterable<[string, V]>; meta?: Record<string, unknown>; files: string[] } | undefined,
+    opts: { readOnly?: boolean } = {},
+  ): JournalLoadReport {
     const report: JournalLoadReport = { recovered: 0, lost: 0, tornTail: false, damaged: [], migrated: false, incomplete: false, warnings: [] };
     let snapSeq = -1;
     let snapText: string | undefined;
@@ -254,6 +268,13 @@ export class Journal<V> {
       this.loadJournal(journal, snapSeq, report);
       // The next open empties the journal: a snapshot must hold its lines first.
       if (journal.length > HEADER_LEN) this.rewrite = true;
+    }
+    if (opts.readOnly) {
+      // A look from outside (tests, tools): nothing is renamed or written.
+      report.incomplete = this.incompleteMark !== null || report.damaged.length > 0;
+      report.recovered = this.map.size;
+      this.closed = true;
+      return report;
     }
     if (report.damaged.length) {
       const at = this.now();
