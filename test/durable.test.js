@@ -102,7 +102,7 @@ describe('durable writes (atomic write, file and directory fsync)', function () 
   });
 
   describe('the push outbox where directories cannot be opened (Windows)', function () {
-    it('saves and restores a pending fullLoad of 1,500 records: its list file and the snapshot naming it', async function () {
+    it('saves and restores a pending fullLoad of 1,500 records and the update behind it', async function () {
       const dir = tmpDir(t);
       const file = path.join(dir, 'outbox.json');
       const restore = refuseDirectoryOpens('EISDIR');
@@ -115,9 +115,6 @@ describe('durable writes (atomic write, file and directory fsync)', function () 
         { action: 'update', records: update },
       ]);
       restore.counts.refused.should.be.above(0);
-      const snap = JSON.parse(fs.readFileSync(file, 'utf8'));
-      snap.segments[0].should.have.properties({ action: 'fullLoad', count: 1500 });
-      fs.existsSync(path.join(dir, snap.segments[0].recordsFile)).should.equal(true);
       const loaded = new FileOutbox(file, OP).load();
       loaded.should.eql([
         { action: 'fullLoad', records: full },

@@ -1,5 +1,6 @@
 'use strict';
 require('should');
+const { FileOutbox } = require('../nodes/push/outbox');
 const fs = require('fs');
 const path = require('path');
 const { startSim, pullStatuses } = require('./support/sim');
@@ -51,10 +52,9 @@ describe('push evse status across kill -9 (real Node-RED process)', function () 
     const outboxDir = path.join(red.userDir, 'oicp', 'outbox');
     const pending = () => {
       try {
-        const f = fs.readdirSync(outboxDir).filter((x) => x.endsWith('.json') && !x.includes('.list-'))[0];
-        const snap = JSON.parse(fs.readFileSync(path.join(outboxDir, f), 'utf8'));
+        const f = fs.readdirSync(outboxDir).filter((x) => x.endsWith('.journal'))[0];
         const m = {};
-        for (const s of snap.segments) for (const r of s.records) m[r.EvseID] = r.EvseStatus;
+        for (const s of FileOutbox.peek(path.join(outboxDir, f.replace(/\.journal$/, '.json')))) for (const r of s.records) m[r.EvseID] = r.EvseStatus;
         return m;
       } catch {
         return {};

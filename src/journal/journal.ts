@@ -290,7 +290,8 @@ export class Journal<V> {
     }
     report.incomplete = this.incompleteMark !== null;
     report.recovered = this.map.size;
-    if (report.damaged.length) {
+    // Damage and a migration are written at once: the next start must meet neither the damage nor the old files.
+    if (report.damaged.length || report.migrated) {
       try {
         this.compactSync();
       } catch (err) {

@@ -15,6 +15,8 @@ export function outboxSizeProbe(file: string, cacheMs = 2000, now: () => number 
     bytes = 0;
     const dir = path.dirname(file);
     const base = path.basename(file);
+    // The journal engine's files beside the old name: <name>.jsonl (snapshot) and <name>.journal.
+    const stem = base.replace(/\.json$/, '');
     let names: string[];
     try {
       names = fs.readdirSync(dir);
@@ -22,7 +24,7 @@ export function outboxSizeProbe(file: string, cacheMs = 2000, now: () => number 
       return bytes; // no outbox written yet
     }
     for (const name of names) {
-      if (name !== base && !name.startsWith(`${base}.list-`)) continue;
+      if (name !== base && name !== `${stem}.jsonl` && name !== `${stem}.journal` && !name.startsWith(`${base}.list-`)) continue;
       try {
         bytes += fs.statSync(path.join(dir, name)).size;
       } catch {

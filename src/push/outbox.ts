@@ -1,8 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { ActionType, EvseStatusRecord } from '../oicp/schemas';
-import { arrayItemChunks } from '../oicp/body';
-import { fsyncDir, fsyncDirSync, writeAtomic, writeAtomicSync } from '../oicp/durable';
+import { Journal, stateHealth, type JournalIo, type JournalLoadReport } from '../journal';
 
 export interface OutboxSegment {
   action: ActionType;
@@ -42,152 +41,208 @@ export class MemoryStore<T> implements ListStore<T> {
 export type OutboxStore = ListStore<OutboxSegment>;
 export class MemoryOutbox extends MemoryStore<OutboxSegment> {}
 
-/** A pending fullLoad of at least this many records is written once to a file of its own (see FileOutbox). */
+/** Kept for callers of the old list-file layout: a fullLoad this large was written to a file of its own. */
 export const LIST_FILE_RECORDS = 1000;
 
-interface SavePlan {
-  /** Segment index -> the list file that holds its records. */
-  refs: Map<number, string>;
-  /** List files to write before the snapshot that names them. */
-  toWrite: Array<{ name: string; records: EvseStatusRecord[] }>;
+/** One pending record as journalled: its segment's ordinal, the action, and the record (null: an empty fullLoad). */
+interface Slot {
+  g: number;
+  a: ActionType;
+  r: EvseStatusRecord | null;
 }
 
+function decodeSlot(raw: unknown): Slot | undefined {
+  const s = raw as Partial<Slot> | null;
+  if (!s || typeof s.g !== 'number' || typeof s.a !== 'string') return undefined;
+  if (s.r !== null && typeof s.r?.EvseID !== 'string') return undefined;
+  return s as Slot;
+}
+
+const damagedName = (file: string): string => `${file}.damaged-${new Date().toISOString().replace(/[:.]/g, '-')}`;
+
 /**
- * One JSON file per operator, replaced atomically (write temp, fsync, rename, fsync dir). Update, insert and delete
- * changes are coalesced per EVSE, so they are bounded by the number of EVSEs. A large pending fullLoad is written
- * once to a list file of its own (`<file>.list-<id>.json`) that the snapshot names: its records never change while
- * it waits, and rewriting 100,000 of them with every save during an outage came to ~100 MB/s of disk writes.
+ * The pending changes of one lane, as an append journal (src/journal): one line per record that joined or left the
+ * outbox since the last save, so an enqueue costs one line, not a rewrite of everything pending. Records are known
+ * by identity (the queue never changes a queued record object); each carries its segment's ordinal so a restart
+ * rebuilds the segments in order. `<file>` (the old JSON snapshot and its list files) is read once and migrated.
  */
 export class FileOutbox implements OutboxStore {
-  private dirSynced = false;
-  // The queue never changes a fullLoad's record array once queued, so the array identifies its list file.
-  private readonly listFiles = new Map<EvseStatusRecord[], string>();
-  private listSeq = 0;
+  readonly journal: Journal<Slot>;
+  report: JournalLoadReport | undefined;
+  private readonly keyOf = new Map<EvseStatusRecord, string>();
+  /** Ordinal of the segment an empty fullLoad marker stands for -> its key. */
+  private readonly emptyKeys = new Map<OutboxSegment, string>();
+  private nextKey = 0;
+  private maxG = 0;
+
   constructor(
     readonly file: string,
     readonly operatorId: string,
-  ) {}
+    io?: JournalIo,
+    readonly operation = 'status',
+  ) {
+    this.journal = new Journal<Slot>({ snapshot: `${file.replace(/\.json$/, '')}.jsonl`, format: 'oicp-outbox', decode: decodeSlot, io });
+    stateHealth.watch(this.journal, this.file, { kind: 'outbox', operatorId, operation });
+  }
 
   private get dir(): string {
     return path.dirname(this.file);
   }
 
-  load(): OutboxSegment[] {
-    let text: string;
-    try {
-      text = fs.readFileSync(this.file, 'utf8');
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
-      throw err;
+  /** The pending segments of an outbox file, read without changing anything (tests, tools; a live writer may be at it). */
+  static peek(file: string): OutboxSegment[] {
+    return new FileOutbox(file, '').load({ readOnly: true });
+  }
+
+  load(opts: { readOnly?: boolean } = {}): OutboxSegment[] {
+    let legacyLost = 0;
+    const report = this.journal.load(() => {
+      const old = this.readLegacy();
+      if (old === undefined) return undefined;
+      if (old === null) {
+        legacyLost = 1;
+        return undefined;
+      }
+      const entries: Array<[string, Slot]> = [];
+      old.segments.forEach((seg, g) => {
+        if (!seg.records.length) entries.push([(this.nextKey++).toString(36), { g, a: seg.action, r: null }]);
+        for (const r of seg.records) entries.push([(this.nextKey++).toString(36), { g, a: seg.action, r }]);
+      });
+      return { entries, files: [this.file, ...old.listFiles.map((n) => path.join(this.dir, n))] };
+    }, opts);
+    if (legacyLost && !opts.readOnly) {
+      this.journal.noteDamage(this.file, legacyLost);
+      report.damaged.push({ file: this.file, reason: 'not JSON' });
+      report.lost += legacyLost;
+      report.incomplete = true;
+      try {
+        this.journal.flushSync();
+      } catch {
+        // reported through the journal's error event
+      }
     }
-    const snap = JSON.parse(text) as Partial<OutboxSnapshot>;
-    if (snap.version !== 1 || !Array.isArray(snap.segments)) throw new Error(`outbox ${this.file} has an unknown format`);
+    this.report = report;
+    if (!opts.readOnly)
+      stateHealth.loaded(this.file, { kind: 'outbox', operatorId: this.operatorId, operation: this.operation }, report, this.journal.incomplete);
+    // Segments in ordinal order; a run of one ordinal and action is one segment.
+    const slots = [...this.journal.entries()];
+    const order = new Map<string, number>();
+    slots.forEach(([k], i) => order.set(k, i));
+    slots.sort((x, y) => x[1].g - y[1].g || order.get(x[0])! - order.get(y[0])!);
     const out: OutboxSegment[] = [];
-    const named = new Set<string>();
-    for (const s of snap.segments as Array<OutboxSegment & { recordsFile?: unknown }>) {
-      if (!s || typeof s.action !== 'string') continue;
-      if (typeof s.recordsFile === 'string' && /^[^/\\]+$/.test(s.recordsFile)) {
-        const list = JSON.parse(fs.readFileSync(path.join(this.dir, s.recordsFile), 'utf8')) as unknown;
-        if (!Array.isArray(list)) throw new Error(`outbox list file ${s.recordsFile} has an unknown format`);
-        named.add(s.recordsFile);
-        out.push({ action: s.action, records: list as EvseStatusRecord[] });
-      } else if (Array.isArray(s.records)) out.push({ action: s.action, records: s.records });
+    let last: { g: number; seg: OutboxSegment } | null = null;
+    for (const [key, slot] of slots) {
+      const n = parseInt(key, 36);
+      if (n >= this.nextKey) this.nextKey = n + 1;
+      if (slot.g > this.maxG) this.maxG = slot.g;
+      if (!last || last.g !== slot.g || last.seg.action !== slot.a) {
+        last = { g: slot.g, seg: { action: slot.a, records: [] } };
+        out.push(last.seg);
+      }
+      if (slot.r) {
+        last.seg.records.push(slot.r);
+        this.keyOf.set(slot.r, key);
+      }
     }
-    // List files the snapshot does not name are left over from a save that stopped half-way.
-    for (const name of this.listFileNames()) if (!named.has(name)) fs.rmSync(path.join(this.dir, name), { force: true });
     return out;
   }
 
-  private listFileNames(): string[] {
-    const prefix = `${path.basename(this.file)}.list-`;
+  /** The old single-file outbox: undefined when there is none, null when it cannot be read (renamed aside). */
+  private readLegacy(): { segments: OutboxSegment[]; listFiles: string[] } | null | undefined {
+    let text: string;
     try {
-      return fs.readdirSync(this.dir).filter((n) => n.startsWith(prefix) && n.endsWith('.json'));
+      text = fs.readFileSync(this.file, 'utf8');
     } catch {
-      return [];
+      return undefined;
     }
-  }
-
-  private plan(segments: OutboxSegment[]): SavePlan {
-    const plan: SavePlan = { refs: new Map(), toWrite: [] };
-    segments.forEach((seg, i) => {
-      if (seg.action !== 'fullLoad' || seg.records.length < LIST_FILE_RECORDS) return;
-      let name = this.listFiles.get(seg.records);
-      if (!name) {
-        name = `${path.basename(this.file)}.list-${process.pid}-${Date.now().toString(36)}-${++this.listSeq}.json`;
-        plan.toWrite.push({ name, records: seg.records });
+    try {
+      const snap = JSON.parse(text) as Partial<OutboxSnapshot>;
+      if (snap.version !== 1 || !Array.isArray(snap.segments)) throw new Error('unknown format');
+      const segments: OutboxSegment[] = [];
+      // Every list file goes with the old snapshot, also one a save left behind before naming it.
+      const listFiles = fs.readdirSync(this.dir).filter((n) => n.startsWith(`${path.basename(this.file)}.list-`));
+      for (const s of snap.segments as Array<OutboxSegment & { recordsFile?: unknown }>) {
+        if (!s || typeof s.action !== 'string') continue;
+        if (typeof s.recordsFile === 'string' && /^[^/\\]+$/.test(s.recordsFile)) {
+          const list = JSON.parse(fs.readFileSync(path.join(this.dir, s.recordsFile), 'utf8')) as unknown;
+          if (!Array.isArray(list)) throw new Error('list file of unknown format');
+          segments.push({ action: s.action, records: list as EvseStatusRecord[] });
+        } else if (Array.isArray(s.records)) segments.push({ action: s.action, records: s.records });
       }
-      plan.refs.set(i, name);
-    });
-    return plan;
-  }
-
-  /** List files no longer named by the snapshot just written; forgotten here, to be deleted by the caller. */
-  private unreferenced(plan: SavePlan): string[] {
-    const keep = new Set(plan.refs.values());
-    const drop: string[] = [];
-    for (const [records, name] of this.listFiles) {
-      if (keep.has(name)) continue;
-      this.listFiles.delete(records);
-      drop.push(name);
+      return { segments, listFiles };
+    } catch {
+      try {
+        fs.renameSync(this.file, damagedName(this.file));
+      } catch {
+        // stays; it is read only while there is no snapshot
+      }
+      return null;
     }
-    return drop;
   }
 
   /**
-   * The snapshot's JSON in pieces of about 57 kB (a segment's records are never one big string); segments with a
-   * list file are written as {action, recordsFile, count}.
+   * Journals the difference to the last save: records that joined (one line each) and records that left (one
+   * line each). A segment keeps the ordinal of the first record it shares with the last save; a new one gets the next.
    */
-  private *pieces(segments: OutboxSegment[], refs: Map<number, string>): Generator<string, void, void> {
-    const head = { version: 1, operatorId: this.operatorId, savedAt: new Date().toISOString() };
-    yield `${JSON.stringify(head).slice(0, -1)},"segments":[`;
-    for (let i = 0; i < segments.length; i++) {
-      const seg = segments[i]!;
-      const comma = i ? ',' : '';
-      const listFile = refs.get(i);
-      if (listFile) {
-        yield `${comma}${JSON.stringify({ action: seg.action, recordsFile: listFile, count: seg.records.length })}`;
+  private apply(segments: OutboxSegment[]): void {
+    const j = this.journal;
+    const seen = new Set<string>();
+    let prevG = 0;
+    for (const seg of segments) {
+      let g: number | undefined;
+      for (const r of seg.records) {
+        const k = this.keyOf.get(r);
+        if (k === undefined) continue;
+        const slot = j.get(k);
+        if (slot && slot.g >= prevG) g = slot.g;
+        break;
+      }
+      if (g === undefined && !seg.records.length) {
+        const k = this.emptyKeys.get(seg);
+        if (k !== undefined && j.get(k)!.g >= prevG) g = j.get(k)!.g;
+      }
+      if (g === undefined) g = ++this.maxG;
+      prevG = g;
+      if (!seg.records.length) {
+        let k = this.emptyKeys.get(seg);
+        if (k === undefined) {
+          k = (this.nextKey++).toString(36);
+          this.emptyKeys.set(seg, k);
+        }
+        seen.add(k);
+        const slot = j.get(k);
+        if (!slot || slot.g !== g) j.set(k, { g, a: seg.action, r: null });
         continue;
       }
-      yield `${comma}{"action":${JSON.stringify(seg.action)},"records":[`;
-      yield* arrayItemChunks(seg.records);
-      yield ']}';
+      for (const r of seg.records) {
+        let k = this.keyOf.get(r);
+        if (k === undefined) {
+          k = (this.nextKey++).toString(36);
+          this.keyOf.set(r, k);
+        }
+        seen.add(k);
+        const slot = j.get(k);
+        if (!slot || slot.g !== g || slot.a !== seg.action) j.set(k, { g, a: seg.action, r });
+      }
     }
-    yield ']}';
+    if (seen.size === j.size) return;
+    const gone: string[] = [];
+    for (const k of j.keys()) if (!seen.has(k)) gone.push(k);
+    for (const k of gone) {
+      const slot = j.get(k)!;
+      if (slot.r) this.keyOf.delete(slot.r);
+      j.delete(k);
+    }
+    if (this.emptyKeys.size) for (const [seg, k] of this.emptyKeys) if (!j.has(k)) this.emptyKeys.delete(seg);
   }
 
   async save(segments: OutboxSegment[]): Promise<void> {
-    await fs.promises.mkdir(this.dir, { recursive: true });
-    const plan = this.plan(segments);
-    for (const w of plan.toWrite) {
-      await writeAtomic(path.join(this.dir, w.name), listPieces(w.records));
-      this.listFiles.set(w.records, w.name);
-    }
-    // A list file must be durable before the snapshot that names it; the first rename must survive a power cut too.
-    // Where a directory cannot be fsynced (Windows) this does nothing and the save goes on: the renames stay atomic.
-    if (plan.toWrite.length) await fsyncDir(this.dir);
-    await writeAtomic(this.file, this.pieces(segments, plan.refs));
-    if (!this.dirSynced) {
-      await fsyncDir(this.dir);
-      this.dirSynced = true;
-    }
-    for (const name of this.unreferenced(plan)) await fs.promises.rm(path.join(this.dir, name), { force: true });
+    this.apply(segments);
+    await this.journal.flush();
   }
 
   saveSync(segments: OutboxSegment[]): void {
-    fs.mkdirSync(this.dir, { recursive: true });
-    const plan = this.plan(segments);
-    for (const w of plan.toWrite) {
-      writeAtomicSync(path.join(this.dir, w.name), listPieces(w.records));
-      this.listFiles.set(w.records, w.name);
-    }
-    if (plan.toWrite.length) fsyncDirSync(this.dir);
-    writeAtomicSync(this.file, this.pieces(segments, plan.refs));
-    for (const name of this.unreferenced(plan)) fs.rmSync(path.join(this.dir, name), { force: true });
+    this.apply(segments);
+    this.journal.flushSync();
   }
-}
-
-function* listPieces(records: EvseStatusRecord[]): Generator<string, void, void> {
-  yield '[';
-  yield* arrayItemChunks(records);
-  yield ']';
 }

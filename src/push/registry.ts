@@ -29,7 +29,9 @@ export function acquireQueue(operatorId: string, baseUrl: string, userDir: strin
   const key = queueKey(operatorId, baseUrl, operation);
   let q = queues.get(key);
   if (!q) {
-    const outbox: OutboxStore = userDir ? new FileOutbox(outboxPath(userDir, operatorId, baseUrl, operation), operatorId) : new MemoryOutbox();
+    const outbox: OutboxStore = userDir
+      ? new FileOutbox(outboxPath(userDir, operatorId, baseUrl, operation), operatorId, undefined, operation)
+      : new MemoryOutbox();
     q = new PushQueue({ ...opts, operatorId, outbox });
     queues.set(key, q);
   } else {
