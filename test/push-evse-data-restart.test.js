@@ -1,5 +1,6 @@
 'use strict';
 require('should');
+const { FileOutbox } = require('../nodes/push/outbox');
 const fs = require('fs');
 const path = require('path');
 const { startSim } = require('./support/sim');
@@ -89,9 +90,10 @@ describe('push evse data across kill -9 (real Node-RED process)', function () {
     const outboxDir = path.join(red.userDir, 'oicp', 'outbox');
     const pending = () => {
       try {
-        const f = fs.readdirSync(outboxDir).find((x) => x.endsWith('-data.json'));
-        const snap = JSON.parse(fs.readFileSync(path.join(outboxDir, f), 'utf8'));
-        return snap.segments.flatMap((s) => s.records.map((r) => `${s.action} ${r.EvseID}`)).sort();
+        const f = fs.readdirSync(outboxDir).find((x) => x.endsWith('-data.journal'));
+        return FileOutbox.peek(path.join(outboxDir, f.replace(/\.journal$/, '.json')))
+          .flatMap((s) => s.records.map((r) => `${s.action} ${r.EvseID}`))
+          .sort();
       } catch {
         return [];
       }

@@ -1,24 +1,19 @@
-// The EVSE data records Hubject acknowledged, by EvseID, persisted in a directory: a snapshot plus a journal per
-// process start, written and fsync'ed at most flushIntervalMs (250 ms) after a change, so a kill -9 loses at most
-// that window. The layout follows src/fullload/file-journal.ts; that class stores statuses, not records, so its
-// pattern is reused here rather than the class.
-//
-//   snapshot.jsonl       header {format, version, seq, count, meta}, then one line per EVSE: ["s", EvseID, record] or ["k", EvseID]
-//   journal-<seq>.jsonl  ["s", EvseID, record] | ["k", EvseID] | ["d", EvseID] | ["m", meta]
-// Restore = snapshot + replay of the journals with a higher seq, in order. A line cut short by kill -9 is always
-// the last line of its file (every start writes a new journal) and is skipped.
-import { promises as fsp } from 'fs';
+// The EVSE data records Hubject acknowledged, by EvseID, persisted with the journal engine (src/journal) in a
+// directory: `evse-data.jsonl` (snapshot, its header counting the records) and `evse-data.journal` (one line per
+// change, with a sequence number and a checksum), written and fsync'ed at most flushIntervalMs (250 ms) after a
+// change, so a kill -9 loses at most that window. The layout before (snapshot.jsonl + journal-<seq>.jsonl) is read
+// once and migrated. A damaged file is renamed aside and the store is `incomplete` until a full set is acknowledged.
+import * as fs from 'fs';
 import * as path from 'path';
 import { evseKey, parseEvseId } from './ids';
 import type { ActionType } from './schemas';
 import { recordsEqual, type EvseDataRecord } from './evse-data-normalise';
-import { fsyncDir, writeAtomic } from './durable';
+import { Journal, stateHealth, type IncompleteMark, type JournalIo, type JournalLoadReport } from '../journal';
 
-const SNAPSHOT = 'snapshot.jsonl';
-const SNAPSHOT_TMP = 'snapshot.jsonl.tmp';
-const JOURNAL = /^journal-(\d+)\.jsonl$/;
-const FORMAT = 'oicp-evse-data-snapshot';
-const CHUNK_BYTES = 256 * 1024;
+const FILE = 'evse-data.jsonl';
+const LEGACY_SNAPSHOT = 'snapshot.jsonl';
+const LEGACY_JOURNAL = /^journal-(\d+)\.jsonl$/;
+const LEGACY_FORMAT = 'oicp-evse-data-snapshot';
 
 export interface EvseDataStoreMeta {
   /** Records of the last acknowledged data fullLoad (the fullLoad guard's reference). */
@@ -37,6 +32,9 @@ export interface EvseDataStoreOptions {
   compactMinLines?: number;
   /** Write failures (reported once per failure streak). */
   onError?: (err: Error) => void;
+  /** Whose store it is, for the state-health view (sidebar, metrics, node status). */
+  operatorId?: string;
+  io?: JournalIo;
 }
 
 export interface EvseDataRestoreReport {
@@ -45,6 +43,12 @@ export interface EvseDataRestoreReport {
   skipped: number;
   truncated: boolean;
   warnings: string[];
+  /** Records known to be lost to damage (at least this many). */
+  lost: number;
+  /** The store is not whole: a stored fullLoad would delete at Hubject what the damage lost. */
+  incomplete: boolean;
+  /** Files renamed aside as `<name>.damaged-<time>`. */
+  damaged: string[];
 }
 
 interface Entry {
@@ -54,40 +58,75 @@ interface Entry {
   text: string | null;
 }
 
-const errorOf = (e: unknown): Error => (e instanceof Error ? e : new Error(String(e)));
+/** A stored entry as JSON: [EvseID] when only known, [EvseID, record] when acknowledged with a record. */
+function encodeEntry(e: Entry): string {
+  return e.text === null ? `[${JSON.stringify(e.id)}]` : `[${JSON.stringify(e.id)},${e.text}]`;
+}
 
-function lineOf(e: Entry): string {
-  return e.text === null ? `["k",${JSON.stringify(e.id)}]\n` : `["s",${JSON.stringify(e.id)},${e.text}]\n`;
+function decodeEntry(raw: unknown): Entry | undefined {
+  if (!Array.isArray(raw)) return undefined;
+  const p = parseEvseId(raw[0]);
+  if (!p.ok) return undefined;
+  if (raw.length < 2) return { id: p.value, text: null };
+  if (!raw[1] || typeof raw[1] !== 'object') return undefined;
+  return { id: p.value, text: JSON.stringify(raw[1]) };
 }
 
 export class EvseDataStore {
-  private readonly entries = new Map<string, Entry>();
+  /** The engine underneath (tests, the contract suite). */
+  readonly journal: Journal<Entry>;
+  /** What the last restore() found, as the engine reports it. */
+  report: JournalLoadReport | undefined;
+  private readonly entries: Journal<Entry>;
   private metaValue: EvseDataStoreMeta = {};
   private readonly dir: string | undefined;
-  private readonly flushInterval: number;
-  private readonly compactFactor: number;
-  private readonly compactMin: number;
-  private readonly onError: ((err: Error) => void) | undefined;
-  // Changed since the last write: key -> EvseID spelling (for a delete line).
-  private pending = new Map<string, string>();
-  private metaPending = false;
-  private rewrite = false;
-  private timer: ReturnType<typeof setTimeout> | undefined;
-  private seq = 0;
-  private fh: import('fs').promises.FileHandle | undefined;
-  private linesSinceSnapshot = 0;
-  private chain: Promise<void> = Promise.resolve();
-  private failing = false;
+  private readonly operatorId: string | undefined;
   private restored = false;
   private closed = false;
-  readonly stats = { flushes: 0, linesWritten: 0, compactions: 0 };
 
   constructor(options: EvseDataStoreOptions = {}) {
     this.dir = options.dir;
-    this.flushInterval = options.flushIntervalMs ?? 250;
-    this.compactFactor = options.compactFactor ?? 2;
-    this.compactMin = options.compactMinLines ?? 1000;
-    this.onError = options.onError;
+    this.operatorId = options.operatorId;
+    // Without a directory the journal is never loaded nor flushed: it is the map, in memory only.
+    this.journal = new Journal<Entry>({
+      snapshot: path.join(this.dir ?? '.', FILE),
+      format: 'oicp-evse-data',
+      decode: decodeEntry,
+      encode: encodeEntry,
+      flushIntervalMs: this.dir ? (options.flushIntervalMs ?? 250) : undefined,
+      compactFactor: options.compactFactor,
+      compactMinLines: options.compactMinLines,
+      io: options.io,
+    });
+    this.entries = this.journal;
+    if (options.onError) {
+      const onError = options.onError;
+      this.journal.on('error', (e) => onError(e.error));
+    }
+    if (this.dir) stateHealth.watch(this.journal, this.file!, { kind: 'evse-data', operatorId: this.operatorId });
+  }
+
+  /** The snapshot file (named in warnings and the node's status). */
+  get file(): string | undefined {
+    return this.dir ? path.join(this.dir, FILE) : undefined;
+  }
+
+  /** Counters for tests and status. */
+  get stats(): { flushes: number; linesWritten: number; compactions: number; bytesWritten: number } {
+    return this.journal.stats;
+  }
+
+  /**
+   * Damage was found (now or on an earlier start) and no full set was acknowledged since: what the store holds may
+   * be less than what Hubject holds, so a fullLoad from it would delete EVSEs. Null when the store is whole.
+   */
+  get incomplete(): IncompleteMark | null {
+    return this.journal.incomplete;
+  }
+
+  /** The failing write, while writes fail (the path and the real error). */
+  get writeError(): { path: string; code: string; message: string } | null {
+    return this.journal.writeError;
   }
 
   get size(): number {
@@ -151,9 +190,12 @@ export class EvseDataStore {
       this.entries.clear();
       for (let i = 0; i < evseIds.length; i++) this.entries.set(evseKey(evseIds[i]!), { id: evseIds[i]!, text: texts[i]! });
       this.metaValue = { ...this.metaValue, lastFullLoadCount: evseIds.length, lastFullLoadAt: now };
-      this.pending.clear();
-      this.rewrite = true;
-      this.arm();
+      this.journal.setMeta(this.metaValue as Record<string, unknown>);
+      // Hubject now holds exactly this set: the store is whole again, whatever damage came before.
+      if (this.journal.incomplete) {
+        this.journal.markComplete();
+        if (this.file) stateHealth.complete(this.file);
+      }
       return;
     }
     for (let i = 0; i < evseIds.length; i++) {
@@ -161,9 +203,7 @@ export class EvseDataStore {
       const key = evseKey(id);
       if (action === 'delete') this.entries.delete(key);
       else this.entries.set(key, { id, text: texts[i]! });
-      this.pending.set(key, id);
     }
-    this.arm();
   }
 
   /** EVSEs whose data reached Hubject some other way (a migration): acknowledged, without a record. */
@@ -177,96 +217,64 @@ export class EvseDataStore {
         continue;
       }
       const key = evseKey(p.value);
-      if (!this.entries.has(key)) {
-        this.entries.set(key, { id: p.value, text: null });
-        this.pending.set(key, p.value);
-      }
+      if (!this.entries.has(key)) this.entries.set(key, { id: p.value, text: null });
       marked.push(p.value);
     }
-    this.arm();
     return { marked, invalid };
   }
 
   /** Forgets an EVSE without a request (e.g. Hubject answered that it does not know it). */
   forget(evseId: string): void {
-    const key = evseKey(evseId);
-    if (this.entries.delete(key)) {
-      this.pending.set(key, evseId);
-      this.arm();
-    }
+    this.entries.delete(evseKey(evseId));
   }
 
   // -------------------------------------------------------------------------------------------------------------
   // Persistence
 
-  /** Loads the saved state (call once, before use). Without a dir it does nothing. */
+  /**
+   * Loads the saved state (call once, before use). Without a dir it does nothing. Never rejects on damage: what
+   * cannot be read is renamed aside, counted in the report, and leaves the store `incomplete`.
+   */
   async restore(): Promise<EvseDataRestoreReport> {
-    const report: EvseDataRestoreReport = { records: 0, known: 0, skipped: 0, truncated: false, warnings: [] };
+    const report: EvseDataRestoreReport = { records: 0, known: 0, skipped: 0, truncated: false, warnings: [], lost: 0, incomplete: false, damaged: [] };
     if (!this.dir || this.restored) return report;
     this.restored = true;
     const dir = this.dir;
-    await fsp.mkdir(dir, { recursive: true });
-    const names = await fsp.readdir(dir);
-    if (names.includes(SNAPSHOT_TMP)) await fsp.rm(path.join(dir, SNAPSHOT_TMP), { force: true });
-    let covered = -1;
-    let started = Date.now();
-    const breathe = async (): Promise<void> => {
-      if (Date.now() - started >= 15) {
-        await new Promise<void>((r) => setImmediate(r));
-        started = Date.now();
+    let legacyDamage: { file: string; lost: number } | null = null;
+    const r: JournalLoadReport = this.journal.load(() => {
+      const old = readLegacy(dir);
+      if (old && 'damaged' in old) {
+        legacyDamage = { file: old.damaged, lost: 1 };
+        return undefined;
       }
-    };
-    if (names.includes(SNAPSHOT)) {
-      const lines = (await fsp.readFile(path.join(dir, SNAPSHOT), 'utf8')).split('\n');
-      let header: { format?: unknown; seq?: unknown; count?: unknown; meta?: unknown };
+      if (old?.lost) legacyDamage = { file: old.snapshot, lost: old.lost };
+      return old;
+    });
+    if (legacyDamage) {
+      const d = legacyDamage as { file: string; lost: number };
+      this.journal.noteDamage(d.file, d.lost);
+      r.damaged.push({ file: d.file, reason: 'fewer records than its header announced' });
+      r.lost += d.lost;
+      r.incomplete = true;
       try {
-        header = JSON.parse(lines[0]!);
+        this.journal.flushSync();
       } catch {
-        throw new Error(`${SNAPSHOT} in ${dir} has no valid header line; move it away to start empty`);
-      }
-      if (header.format !== FORMAT || typeof header.seq !== 'number') throw new Error(`${SNAPSHOT} in ${dir} is not an EVSE data snapshot`);
-      covered = header.seq;
-      this.loadMeta(header.meta);
-      for (let i = 1; i < lines.length; i++) {
-        if (lines[i] === '') continue;
-        if (!this.replay(lines[i]!)) report.skipped++;
-        if ((i & 0xff) === 0) await breathe();
+        // reported through the journal's error event
       }
     }
-    const journals = names
-      .map((n) => JOURNAL.exec(n))
-      .filter((m): m is RegExpExecArray => m !== null)
-      .map((m) => ({ name: m[0], seq: Number(m[1]) }))
-      .sort((a, b) => a.seq - b.seq);
-    let maxSeq = covered;
-    for (const j of journals) {
-      maxSeq = Math.max(maxSeq, j.seq);
-      const file = path.join(dir, j.name);
-      if (j.seq <= covered) {
-        await fsp.rm(file, { force: true });
-        continue;
-      }
-      const lines = (await fsp.readFile(file, 'utf8')).split('\n');
-      let last = lines.length - 1;
-      while (last >= 0 && lines[last] === '') last--;
-      for (let i = 0; i <= last; i++) {
-        if (lines[i] === '') continue;
-        this.linesSinceSnapshot++;
-        if (!this.replay(lines[i]!)) {
-          if (i === last) report.truncated = true;
-          else report.skipped++;
-        }
-        if ((i & 0xff) === 0) await breathe();
-      }
-    }
-    this.seq = maxSeq + 1;
-    if (report.skipped) report.warnings.push(`${report.skipped} unreadable lines skipped in ${dir}`);
+    this.report = r;
+    this.loadMeta(this.journal.meta);
+    report.truncated = r.tornTail;
+    report.lost = r.lost;
+    report.skipped = r.lost;
+    report.incomplete = r.incomplete;
+    report.damaged = r.damaged.map((d) => d.movedTo ?? d.file);
+    report.warnings.push(...r.warnings);
     for (const e of this.entries.values()) {
       if (e.text === null) report.known++;
       else report.records++;
     }
-    if (this.shouldCompact() || journals.length > 4) this.rewrite = true;
-    if (this.rewrite) this.arm();
+    stateHealth.loaded(this.file!, { kind: 'evse-data', operatorId: this.operatorId }, r, this.journal.incomplete);
     return report;
   }
 
@@ -279,215 +287,106 @@ export class EvseDataStore {
     this.metaValue = meta;
   }
 
-  private replay(line: string): boolean {
-    let a: unknown;
-    try {
-      a = JSON.parse(line);
-    } catch {
-      return false;
-    }
-    if (!Array.isArray(a)) return false;
-    const kind = a[0];
-    if (kind === 'm') {
-      this.loadMeta(a[1]);
-      return true;
-    }
-    if (kind === 'c') {
-      this.entries.clear();
-      return true;
-    }
-    const p = parseEvseId(a[1]);
-    if (!p.ok) return false;
-    const key = evseKey(p.value);
-    if (kind === 'd') this.entries.delete(key);
-    else if (kind === 'k') this.entries.set(key, { id: p.value, text: null });
-    else if (kind === 's' && a[2] && typeof a[2] === 'object') {
-      // A fresh string, not a slice of the file's text (a slice would keep the whole file alive).
-      const text = JSON.stringify(a[2]);
-      text.charCodeAt(0);
-      this.entries.set(key, { id: p.value, text });
-    } else return false;
-    return true;
-  }
-
-  private arm(): void {
-    if (!this.dir || this.closed || this.timer !== undefined) return;
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      void this.enqueue(() => this.writePending());
-    }, this.flushInterval);
-  }
-
-  private enqueue(op: () => Promise<void>): Promise<void> {
-    const run = this.chain.then(op);
-    this.chain = run.then(
-      () => {
-        this.failing = false;
-      },
-      (err) => {
-        if (!this.failing && this.onError) this.onError(errorOf(err));
-        this.failing = true;
-      },
-    );
-    return run;
-  }
-
   /** Writes every pending change now. */
   flush(): Promise<void> {
-    if (this.timer !== undefined) {
-      clearTimeout(this.timer);
-      this.timer = undefined;
-    }
     if (!this.dir) return Promise.resolve();
-    return this.enqueue(() => this.writePending());
+    return this.journal.flush().catch(() => undefined);
   }
 
-  private async openJournal(): Promise<import('fs').promises.FileHandle> {
-    if (!this.fh) {
-      this.fh = await fsp.open(path.join(this.dir!, `journal-${this.seq}.jsonl`), 'a');
-      await fsyncDir(this.dir!);
-    }
-    return this.fh;
-  }
-
-  private async writePending(): Promise<void> {
-    if (this.rewrite) {
-      this.rewrite = false;
-      this.pending.clear();
-      this.metaPending = false;
-      try {
-        await this.compactNow();
-      } catch (err) {
-        this.rewrite = true;
-        this.armRetry();
-        throw err;
-      }
-      return;
-    }
-    if (this.pending.size === 0 && !this.metaPending) return;
-    const pending = this.pending;
-    const meta = this.metaPending;
-    this.pending = new Map();
-    this.metaPending = false;
-    let lines = 0;
-    try {
-      const fh = await this.openJournal();
-      let text = '';
-      for (const [key, id] of pending) {
-        const e = this.entries.get(key);
-        text += e ? lineOf(e) : `["d",${JSON.stringify(id)}]\n`;
-        lines++;
-        if (text.length >= CHUNK_BYTES) {
-          await fh.write(text);
-          text = '';
-        }
-      }
-      if (meta) {
-        text += `["m",${JSON.stringify(this.metaValue)}]\n`;
-        lines++;
-      }
-      if (text) await fh.write(text);
-      await fh.datasync();
-    } catch (err) {
-      // Again, later, in a fresh file, so a half-written line stays the last line of its file.
-      for (const [k, id] of pending) if (!this.pending.has(k)) this.pending.set(k, id);
-      if (meta) this.metaPending = true;
-      const fh = this.fh;
-      this.fh = undefined;
-      this.seq++;
-      if (fh) await fh.close().catch(() => undefined);
-      this.armRetry();
-      throw err;
-    }
-    this.stats.flushes++;
-    this.stats.linesWritten += lines;
-    this.linesSinceSnapshot += lines;
-    if (this.shouldCompact()) await this.compactNow();
-  }
-
-  private armRetry(): void {
-    if (this.closed || this.timer !== undefined) return;
-    this.timer = setTimeout(
-      () => {
-        this.timer = undefined;
-        void this.enqueue(() => this.writePending());
-      },
-      Math.max(this.flushInterval, 1000),
-    );
-  }
-
-  private shouldCompact(): boolean {
-    return this.linesSinceSnapshot > Math.max(this.compactMin, this.compactFactor * this.entries.size);
-  }
-
-  /** Writes a snapshot of the store and drops the journals it covers. */
+  /** Writes a snapshot of the store and empties the journal. */
   compact(): Promise<void> {
     if (!this.dir) return Promise.resolve();
-    return this.enqueue(() => this.compactNow());
-  }
-
-  private async compactNow(): Promise<void> {
-    const dir = this.dir!;
-    const covered = this.seq;
-    const fh = this.fh;
-    this.fh = undefined;
-    this.seq = covered + 1;
-    if (fh) await fh.close();
-    // A copy of the state now; later changes go to the next journal (replaying one twice is harmless).
-    const entries = [...this.entries.values()];
-    const header = { format: FORMAT, version: 1, seq: covered, count: entries.length, meta: this.metaValue, savedAt: Date.now() };
-    const saved = this.linesSinceSnapshot;
-    this.linesSinceSnapshot = 0;
-    // The snapshot is written in pieces, yielding to the event loop every 15 ms so a large store does not block it.
-    async function* pieces(): AsyncGenerator<string> {
-      let text = JSON.stringify(header) + '\n';
-      let started = Date.now();
-      for (const e of entries) {
-        text += lineOf(e);
-        if (text.length >= CHUNK_BYTES) {
-          yield text;
-          text = '';
-          if (Date.now() - started >= 15) {
-            await new Promise<void>((r) => setImmediate(r));
-            started = Date.now();
-          }
-        }
-      }
-      if (text) yield text;
-    }
-    try {
-      await writeAtomic(path.join(dir, SNAPSHOT), pieces(), { tmp: path.join(dir, SNAPSHOT_TMP) });
-    } catch (err) {
-      this.linesSinceSnapshot += saved;
-      throw err;
-    }
-    await fsyncDir(dir);
-    for (const name of await fsp.readdir(dir)) {
-      const m = JOURNAL.exec(name);
-      if (m && Number(m[1]) <= covered) await fsp.rm(path.join(dir, name), { force: true });
-    }
-    this.stats.compactions++;
+    return this.journal.compact().catch(() => undefined);
   }
 
   /** Writes what is pending and releases the file; later changes stay in memory only. */
   async close(): Promise<void> {
-    if (this.closed) return this.chain;
-    if (this.timer !== undefined) clearTimeout(this.timer);
-    this.timer = undefined;
-    if (this.dir) {
-      await this.enqueue(() => this.writePending()).catch(() => undefined);
-    }
+    if (this.closed) return;
     this.closed = true;
-    await this.enqueue(async () => {
-      const fh = this.fh;
-      this.fh = undefined;
-      if (fh) await fh.close();
-    }).catch(() => undefined);
+    if (this.dir) await this.journal.close();
   }
 
   /** Closes and deletes the saved state (the node was removed from the flow). */
   async destroy(): Promise<void> {
     await this.close();
-    if (this.dir) await fsp.rm(this.dir, { recursive: true, force: true });
+    if (this.dir) await fs.promises.rm(this.dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * The layout before the journal engine: snapshot.jsonl (header, then ["s", id, record] | ["k", id] lines) and
+ * journal-<seq>.jsonl files. Undefined when there is none; {damaged} when its snapshot has no valid header.
+ */
+function readLegacy(
+  dir: string,
+): { entries: Array<[string, Entry]>; meta?: Record<string, unknown>; files: string[]; lost: number; snapshot: string } | { damaged: string } | undefined {
+  let names: string[];
+  try {
+    names = fs.readdirSync(dir);
+  } catch {
+    return undefined;
+  }
+  const journals = names
+    .map((n) => LEGACY_JOURNAL.exec(n))
+    .filter((m): m is RegExpExecArray => m !== null)
+    .map((m) => ({ name: m[0], seq: Number(m[1]) }))
+    .sort((a, b) => a.seq - b.seq);
+  if (!names.includes(LEGACY_SNAPSHOT) && !journals.length) return undefined;
+  const map = new Map<string, Entry>();
+  let meta: Record<string, unknown> | undefined;
+  let covered = -1;
+  const apply = (line: string): void => {
+    let a: unknown;
+    try {
+      a = JSON.parse(line);
+    } catch {
+      return;
+    }
+    if (!Array.isArray(a)) return;
+    if (a[0] === 'm' && a[1] && typeof a[1] === 'object') meta = a[1] as Record<string, unknown>;
+    else if (a[0] === 'c') map.clear();
+    else {
+      const p = parseEvseId(a[1]);
+      if (!p.ok) return;
+      const key = evseKey(p.value);
+      if (a[0] === 'd') map.delete(key);
+      else if (a[0] === 'k') map.set(key, { id: p.value, text: null });
+      else if (a[0] === 's' && a[2] && typeof a[2] === 'object') map.set(key, { id: p.value, text: JSON.stringify(a[2]) });
+    }
+  };
+  const files: string[] = [];
+  let lost = 0;
+  if (names.includes(LEGACY_SNAPSHOT)) {
+    const file = path.join(dir, LEGACY_SNAPSHOT);
+    const lines = fs.readFileSync(file, 'utf8').split('\n');
+    let header: { format?: unknown; seq?: unknown; meta?: unknown } | undefined;
+    try {
+      header = JSON.parse(lines[0]!);
+    } catch {
+      header = undefined;
+    }
+    if (!header || header.format !== LEGACY_FORMAT || typeof header.seq !== 'number') {
+      const to = `${file}.damaged-${new Date().toISOString().replace(/[:.]/g, '-')}`;
+      try {
+        fs.renameSync(file, to);
+      } catch {
+        // stays; read again next start
+      }
+      return { damaged: file };
+    }
+    covered = header.seq;
+    if (header.meta && typeof header.meta === 'object') meta = header.meta as Record<string, unknown>;
+    for (let i = 1; i < lines.length; i++) if (lines[i]) apply(lines[i]!);
+    files.push(file);
+    // The old reader never compared its header's count; a cut snapshot shows here.
+    const count = (header as { count?: unknown }).count;
+    if (typeof count === 'number' && count > map.size) lost = count - map.size;
+  }
+  for (const j of journals) {
+    const file = path.join(dir, j.name);
+    files.push(file);
+    if (j.seq <= covered) continue;
+    for (const line of fs.readFileSync(file, 'utf8').split('\n')) if (line) apply(line);
+  }
+  return { entries: [...map.entries()], meta, files, lost, snapshot: path.join(dir, LEGACY_SNAPSHOT) };
 }
