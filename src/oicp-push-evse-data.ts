@@ -17,6 +17,7 @@ import { evseKey } from './oicp/ids';
 import { Scheduler, scheduleError } from './fullload/schedule';
 import { asItems, asQueued, itemsOf } from './push/data-lane';
 import type { BatchResultEvent, Owner, PushQueue, QueueStatus, RecordFailure } from './push/queue';
+import { stateStatus, watchState, type StateMatch } from './node-red/state';
 import {
   LIMITS,
   NODE_SETTINGS,
@@ -142,13 +143,19 @@ export = function (RED: NodeAPI) {
     // ---- status ----
     let heldBack: string | undefined;
     const held: { store?: EvseDataStore } = {};
+    const ownState: StateMatch = (p) =>
+      (p.kind === 'evse-data' && !!held.store?.file && p.file === held.store.file) ||
+      (p.kind === 'outbox' && p.operation === 'data' && p.operatorId === hubject?.operatorId);
     const view = new StatusView(node, {
       base: () => {
         if (setupError || !queue || !hubject) return { fill: 'red', shape: 'ring', text: setupError ?? t('errors.noQueue') };
         const blocked = hubject.blocked();
         if (blocked) return { fill: 'red', shape: 'ring', text: blocked, tail: ` · ${t('status.queued', { queued: fmt(queue.queued) })}` };
         if (heldBack) return { fill: 'yellow', shape: 'ring', text: t('status.heldBack', { reason: heldBack }) };
-        return laneStatus(queue.status(), held.store?.size ?? 0, t);
+        const st = laneStatus(queue.status(), held.store?.size ?? 0, t);
+        // Its store or the data outbox is damaged or cannot be written: yellow, naming the file.
+        const sp = st.fill === 'green' || st.fill === 'grey' || st.fill === 'blue' ? stateStatus(t, ownState) : null;
+        return sp ? { ...sp, tail: st.tail } : st;
       },
       ticking: () => queue?.status().state === 'retrying',
     });
@@ -166,7 +173,7 @@ export = function (RED: NodeAPI) {
     const operatorName = hubject.operatorName;
     const st = new EvseDataStore({
       dir: storeDir(RED.settings?.userDir, node.id),
-      onError: (err) => node.warn(t('log.storeError', { error: err.message })),
+      operatorId,
     });
     held.store = st;
     if (!attached.has(q)) attached.set(q, new Set());
@@ -242,6 +249,7 @@ export = function (RED: NodeAPI) {
     const events = { status: onStatus, result: onResult, rejected: onRejected, 'config-error': onConfigError, warn: onWarn };
     for (const [name, fn] of Object.entries(events)) q.on(name, fn as (...args: unknown[]) => void);
     const offChange = hub.onChange(() => view.show());
+    const offState = watchState(node, t, ownState, () => view.refresh());
 
     // Inputs wait for the restore, in order.
     let chain: Promise<unknown> = st.restore().then(
@@ -401,6 +409,7 @@ export = function (RED: NodeAPI) {
       unregister?.();
       for (const [name, fn] of Object.entries(events)) q.off(name, fn as (...args: unknown[]) => void);
       offChange();
+      offState();
       q.detach(node.id);
       attached.get(q)?.delete(node.id);
       view.close();

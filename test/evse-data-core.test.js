@@ -629,3 +629,43 @@ describe('EVSE data: planning and the store', function () {
     r.rejected.map((x) => x.index).should.eql([20000]);
   });
 });
+
+describe('EVSE data: a store that is not whole', function () {
+  it('an incomplete store holds the stored fullLoad back naming its file, until msg.force or an acknowledged fullLoad', async function () {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'evse-data-incomplete-'));
+    try {
+      let store = new data.EvseDataStore({ dir });
+      await store.restore();
+      store.acknowledge(
+        'fullLoad',
+        [1, 2, 3, 4, 5].map((i) => accepted(full(i))),
+      );
+      await store.compact();
+      await store.close();
+      const snap = path.join(dir, 'evse-data.jsonl');
+      const buf = fs.readFileSync(snap);
+      fs.writeFileSync(snap, buf.subarray(0, Math.floor(buf.length * 0.6)));
+      store = new data.EvseDataStore({ dir });
+      const rep = await store.restore();
+      rep.incomplete.should.be.true();
+      rep.lost.should.be.above(0);
+      const opts = { operatorId: OP, operatorName: 'Demo CPO', store, minRatio: 0.5 };
+      const held = data.planStoredFullLoad(opts);
+      held.heldBack.code.should.equal('incomplete');
+      held.heldBack.reason.should.containEql(snap);
+      data.planStoredFullLoad({ ...opts, force: true }).request.ActionType.should.equal('fullLoad');
+      store.acknowledge(
+        'fullLoad',
+        [1, 2, 3, 4, 5].map((i) => accepted(full(i))),
+      );
+      (store.incomplete === null).should.be.true();
+      data.planStoredFullLoad(opts).request.EvseIDs.length.should.equal(5);
+      await store.close();
+      store = new data.EvseDataStore({ dir });
+      (await store.restore()).incomplete.should.be.false();
+      await store.close();
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

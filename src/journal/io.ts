@@ -41,7 +41,11 @@ function fdHandle(fd: number): JournalHandle {
   let open = true;
   const h: JournalHandle = {
     write: async (buf, position) => {
-      for (let off = 0; off < buf.length;) off += (await pWrite(fd, buf, off, buf.length - off, position + off)).bytesWritten;
+      for (let off = 0; off < buf.length;) {
+        // {bytesWritten} from node:fs; a bare count where fs.write was wrapped (tests, tools) and lost its promisify shape.
+        const r = (await pWrite(fd, buf, off, buf.length - off, position + off)) as unknown as { bytesWritten: number } | number;
+        off += typeof r === 'number' ? r : r.bytesWritten;
+      }
     },
     datasync: () => pDatasync(fd),
     truncate: (length) => pTruncate(fd, length),

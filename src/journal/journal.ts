@@ -298,6 +298,8 @@ export class Journal<V> {
         this.failed(err, this.snapshotFile);
       }
     }
+    // Lines of an earlier run go into a snapshot soon (stores with a flush interval; others with their next save).
+    if (this.rewrite) this.arm();
     return report;
   }
 

@@ -426,7 +426,7 @@ export function recordIndexOfFieldReference(ref: unknown): number | undefined {
 // ---------------------------------------------------------------------------------------------------------------
 // The fullLoad guard, with the semantics of the full load node's.
 
-export type DataHeldBackCode = 'empty' | 'collapsed';
+export type DataHeldBackCode = 'empty' | 'collapsed' | 'incomplete';
 
 export interface DataGuardOptions {
   force?: boolean;
@@ -616,6 +616,19 @@ export function planStoredFullLoad(opts: Omit<PlanOptions, 'action' | 'operatorI
 } {
   const { ids, texts } = opts.store.records();
   const lastCount = opts.store.meta.lastFullLoadCount ?? opts.store.size;
+  // A store that lost records to damage holds less than Hubject does: its fullLoad would delete the lost EVSEs.
+  const incomplete = opts.store.incomplete;
+  if (incomplete && !opts.force) {
+    const file = opts.store.file ?? 'the EVSE data store';
+    return {
+      heldBack: {
+        code: 'incomplete',
+        reason: `the EVSE data store ${file} is incomplete (damage found, at least ${incomplete.lost} records lost): its fullLoad would delete them at Hubject; send the full set as a message fullLoad, or msg.force = true`,
+        count: texts.length,
+        lastCount,
+      },
+    };
+  }
   const shell = buildPushEvseDataBody('fullLoad', opts.operatorId, opts.operatorName, []).OperatorEvseData;
   const guard = checkDataFullLoadGuard(texts.length, { ...opts, lastCount });
   if (guard) return { heldBack: { ...guard, count: texts.length, lastCount } };
