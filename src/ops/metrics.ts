@@ -4,6 +4,7 @@
  * runs per change.
  */
 import { Gauge, Registry } from 'prom-client';
+import { stateHealth } from '../journal/health';
 import { LAG_BUCKETS_S, OUTCOMES, allFullLoads, allLanes, type FullLoadSnapshot, type Lane } from './stats';
 
 type Labels = Record<string, string>;
@@ -129,6 +130,16 @@ export function createMetrics(now: () => number = Date.now): OpsMetrics {
   });
   gauge(registry, 'oicp_fullload_last_count', 'Records in the last fullLoad of the node.', ['node'], (set) => {
     for (const [id, s] of fullLoadList()) set({ node: id }, s.last?.count ?? 0);
+  });
+
+  // State files (src/journal): failed writes since start, and files damaged or incomplete now.
+  computed(registry, 'oicp_state_write_errors_total', 'Writes of state files under <userDir>/oicp that failed, by kind of file.', 'counter', () =>
+    [...stateHealth.writeErrors].map(([kind, value]) => ({ labels: { kind }, value })),
+  );
+  gauge(registry, 'oicp_state_files_damaged', 'State files under <userDir>/oicp that are damaged or incomplete now.', ['kind'], (set) => {
+    const by = new Map<string, number>();
+    for (const p of stateHealth.problems.values()) if (p.incomplete || p.damage) by.set(p.kind, (by.get(p.kind) ?? 0) + 1);
+    for (const [kind, n] of by) set({ kind }, n);
   });
 
   return {

@@ -5,6 +5,7 @@
  * fixed-size typed-array rings, so the hot path (enqueued, acked) allocates nothing and memory does not grow
  * with traffic. Reading (state(), the metrics) does the summing.
  */
+import { stateHealth, type StateProblem } from '../journal/health';
 
 export type Outcome = 'success' | 'transient' | 'data' | 'config';
 export const OUTCOMES: readonly Outcome[] = ['success', 'transient', 'data', 'config'];
@@ -485,6 +486,8 @@ export function resetStats(): void {
 }
 
 export interface OpsState {
+  /** State files under <userDir>/oicp that are damaged, incomplete or cannot be written (src/journal/health.ts). */
+  stateFiles?: StateProblem[];
   at: number;
   lanes: LaneState[];
   fullLoads: Array<FullLoadSnapshot & { id: string; name?: string; operator?: string; environment?: Environment; error?: string }>;
@@ -494,6 +497,7 @@ export interface OpsState {
 export function opsState(now: number): OpsState {
   const out: OpsState = { at: now, lanes: [], fullLoads: [] };
   for (const l of lanes.values()) out.lanes.push(l.state(now));
+  out.stateFiles = [...stateHealth.problems.values()].map((p) => ({ ...p }));
   for (const [id, src] of fullLoads) {
     try {
       out.fullLoads.push({ id, name: src.name, operator: src.operator, environment: src.environment, ...src.snapshot(now) });
