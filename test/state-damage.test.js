@@ -8,7 +8,7 @@ const { startSim, pullStatuses } = require('./support/sim');
 const { RedProcess, makeUserDir, simEnv, simConfigNodes } = require('./support/red-process');
 const { until } = require('./support/flows');
 const { readHeld } = require('./support/state');
-const { gatePath, outboxPath } = require('../nodes/push/registry');
+const { gatePath } = require('../nodes/push/registry');
 
 const id = (n) => `DE*ABC*E${n}*1`;
 
