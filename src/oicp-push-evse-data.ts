@@ -18,6 +18,7 @@ import { Scheduler, scheduleError } from './fullload/schedule';
 import { asItems, asQueued, itemsOf } from './push/data-lane';
 import type { BatchResultEvent, Owner, PushQueue, QueueStatus, RecordFailure } from './push/queue';
 import { stateStatus, watchState, type StateMatch } from './node-red/state';
+import { outboxPath } from './push/registry';
 import {
   LIMITS,
   NODE_SETTINGS,
@@ -143,9 +144,10 @@ export = function (RED: NodeAPI) {
     // ---- status ----
     let heldBack: string | undefined;
     const held: { store?: EvseDataStore } = {};
-    const ownState: StateMatch = (p) =>
-      (p.kind === 'evse-data' && !!held.store?.file && p.file === held.store.file) ||
-      (p.kind === 'outbox' && p.operation === 'data' && p.operatorId === hubject?.operatorId);
+    // Its store and the operator's data outbox (by path: another runtime's or test's files are not this node's).
+    const userDir: string | undefined = RED.settings?.userDir;
+    const dataOutbox = userDir && hubject?.operatorId ? outboxPath(userDir, hubject.operatorId, hubject.baseUrl, 'data') : undefined;
+    const ownState: StateMatch = (p) => (!!held.store?.file && p.file === held.store.file) || p.file === dataOutbox;
     const view = new StatusView(node, {
       base: () => {
         if (setupError || !queue || !hubject) return { fill: 'red', shape: 'ring', text: setupError ?? t('errors.noQueue') };
@@ -154,7 +156,7 @@ export = function (RED: NodeAPI) {
         if (heldBack) return { fill: 'yellow', shape: 'ring', text: t('status.heldBack', { reason: heldBack }) };
         const st = laneStatus(queue.status(), held.store?.size ?? 0, t);
         // Its store or the data outbox is damaged or cannot be written: yellow, naming the file.
-        const sp = st.fill === 'green' || st.fill === 'grey' || st.fill === 'blue' ? stateStatus(t, ownState) : null;
+        const sp = st.fill !== 'red' ? stateStatus(t, ownState) : null;
         return sp ? { ...sp, tail: st.tail } : st;
       },
       ticking: () => queue?.status().state === 'retrying',

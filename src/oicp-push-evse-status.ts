@@ -3,6 +3,7 @@ import { SLICE_RECORDS, parsePushInputSliced, pushEnvelope, validateRecords } fr
 import { isActionType, type ActionType, type EvseStatusRecord } from './oicp/schemas';
 import type { BatchResultEvent, Owner, PushQueue, QueueStatus, RecordFailure } from './push/queue';
 import { stateStatus, watchState, type StateMatch } from './node-red/state';
+import { gatePath, outboxPath } from './push/registry';
 import {
   LIMITS,
   NODE_SETTINGS,
@@ -89,7 +90,11 @@ export = function (RED: NodeAPI) {
               : undefined;
 
     // ---- status ----
-    const ownState: StateMatch = (p) => p.operatorId === hubject?.operatorId && (p.kind === 'gate' || (p.kind === 'outbox' && p.operation === 'status'));
+    // This operator's status outbox and gate files (by path: another runtime's or test's files are not this node's).
+    const userDir: string | undefined = RED.settings?.userDir;
+    const ownFiles =
+      userDir && hubject?.operatorId ? [gatePath(userDir, hubject.operatorId, hubject.baseUrl), outboxPath(userDir, hubject.operatorId, hubject.baseUrl)] : [];
+    const ownState: StateMatch = (p) => ownFiles.includes(p.file);
     const view = new StatusView(node, {
       base: () => {
         if (setupError || !queue || !hubject) return { fill: 'red', shape: 'ring', text: setupError ?? t('errors.noQueue') };
@@ -100,8 +105,9 @@ export = function (RED: NodeAPI) {
         const held = hubject.gate?.heldCount ?? 0;
         if (held) st.tail = `${st.tail ?? ''} · ${t('status.held', { held: fmt(held) })}`;
         if (hubject.caution && (st.fill === 'green' || st.fill === 'grey')) return { ...st, fill: 'yellow', tail: `${st.tail ?? ''} · ${hubject.caution}` };
-        // A state file of this operator's status lane or gate is damaged or cannot be written: yellow, naming it.
-        const sp = st.fill === 'green' || st.fill === 'grey' || st.fill === 'blue' ? stateStatus(t, ownState) : null;
+        // A state file of this operator's status lane or gate is damaged or cannot be written: yellow, naming it
+        // (a red status, which stops sending, stays in front).
+        const sp = st.fill !== 'red' ? stateStatus(t, ownState) : null;
         if (sp) return { ...sp, tail: st.tail };
         return st;
       },
