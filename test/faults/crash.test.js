@@ -5,6 +5,7 @@
 require('should');
 const fs = require('fs');
 const path = require('path');
+const { FileOutbox } = require('../../nodes/push/outbox');
 const { startSim, pullStatuses, pullViaHttp, statusesFromPull } = require('../support/sim');
 const { RedProcess, simConfigNodes, simEnv } = require('../support/red-process');
 const { fullLoadDef, until } = require('../support/flows');
@@ -71,9 +72,9 @@ describe('SIGKILL with 1,000 pending changes while Hubject is down', function ()
     const outboxDir = path.join(red.userDir, 'oicp', 'outbox');
     const pending = () => {
       try {
-        const f = fs.readdirSync(outboxDir).find((x) => x.endsWith('.json') && !x.includes('.list-')); // the snapshot, not a fullLoad's list file
+        const f = fs.readdirSync(outboxDir).find((x) => x.endsWith('.journal') && !x.includes('-data'));
         const m = {};
-        for (const s of JSON.parse(fs.readFileSync(path.join(outboxDir, f), 'utf8')).segments) for (const r of s.records) m[r.EvseID] = r.EvseStatus;
+        for (const s of FileOutbox.peek(path.join(outboxDir, f.replace(/\.journal$/, '.json')))) for (const r of s.records) m[r.EvseID] = r.EvseStatus;
         return m;
       } catch {
         return {};

@@ -4,6 +4,7 @@
 require('should');
 const fs = require('fs');
 const path = require('path');
+const { FileOutbox } = require('../../nodes/push/outbox');
 const helper = require('node-red-node-test-helper');
 const { startSim, pullViaHttp, statusesFromPull } = require('../support/sim');
 const { hubjectNodes, until, observers } = require('../support/flows');
@@ -143,16 +144,8 @@ describe('TLS and configuration faults', function () {
       else last.fill.should.equal('yellow', JSON.stringify(last));
       if (c.outbox) {
         const dir = path.join(userDir, 'oicp', 'outbox');
-        const held = JSON.parse(
-          fs.readFileSync(
-            path.join(
-              dir,
-              fs.readdirSync(dir).find((f) => f.endsWith('.json')),
-            ),
-            'utf8',
-          ),
-        );
-        held.segments
+        const f = fs.readdirSync(dir).find((n) => n.endsWith('.journal'));
+        FileOutbox.peek(path.join(dir, f.replace(/\.journal$/, '.json')))
           .flatMap((s) => s.records)
           .should.containDeep([
             { EvseID: 'DE*ABC*E1', EvseStatus: 'Reserved' },
