@@ -240,20 +240,20 @@ export class EvseDataStore {
     if (!this.dir || this.restored) return report;
     this.restored = true;
     const dir = this.dir;
-    let legacyDamage: { file: string; lost: number } | null = null;
+    let legacyDamage: { file: string; lost: number; movedTo?: string } | null = null;
     const r: JournalLoadReport = this.journal.load(() => {
       const old = readLegacy(dir);
       if (old && 'damaged' in old) {
-        legacyDamage = { file: old.damaged, lost: 1 };
+        legacyDamage = { file: old.damaged, lost: 1, movedTo: old.movedTo };
         return undefined;
       }
       if (old?.lost) legacyDamage = { file: old.snapshot, lost: old.lost };
       return old;
     });
     if (legacyDamage) {
-      const d = legacyDamage as { file: string; lost: number };
+      const d = legacyDamage as { file: string; lost: number; movedTo?: string };
       this.journal.noteDamage(d.file, d.lost);
-      r.damaged.push({ file: d.file, reason: 'fewer records than its header announced' });
+      r.damaged.push({ file: d.file, movedTo: d.movedTo, reason: d.movedTo ? 'no valid header line' : 'fewer records than its header announced' });
       r.lost += d.lost;
       r.incomplete = true;
       try {
@@ -319,7 +319,10 @@ export class EvseDataStore {
  */
 function readLegacy(
   dir: string,
-): { entries: Array<[string, Entry]>; meta?: Record<string, unknown>; files: string[]; lost: number; snapshot: string } | { damaged: string } | undefined {
+):
+  | { entries: Array<[string, Entry]>; meta?: Record<string, unknown>; files: string[]; lost: number; snapshot: string }
+  | { damaged: string; movedTo?: string }
+  | undefined {
   let names: string[];
   try {
     names = fs.readdirSync(dir);
@@ -371,8 +374,9 @@ function readLegacy(
         fs.renameSync(file, to);
       } catch {
         // stays; read again next start
+        return { damaged: file };
       }
-      return { damaged: file };
+      return { damaged: file, movedTo: to };
     }
     covered = header.seq;
     if (header.meta && typeof header.meta === 'object') meta = header.meta as Record<string, unknown>;

@@ -43,7 +43,7 @@ export class FileGateStore implements GateStore {
   }
 
   load(): HeldEntry[] {
-    let legacyDamage: { lost: number } | null = null;
+    let legacyDamage: { lost: number; movedTo?: string } | null = null;
     const report = this.journal.load(() => {
       let text: string;
       try {
@@ -63,18 +63,21 @@ export class FileGateStore implements GateStore {
       } catch {
         // Unreadable: aside, as the engine does with its own files; what it held is unknown (counted as 1).
         const to = `${this.file}.damaged-${new Date().toISOString().replace(/[:.]/g, '-')}`;
+        let movedTo: string | undefined;
         try {
           fs.renameSync(this.file, to);
+          movedTo = to;
         } catch {
           // stays where it is; it is read only while there is no snapshot
         }
-        legacyDamage = { lost: 1 };
+        legacyDamage = { lost: 1, movedTo };
         return undefined;
       }
     });
     if (legacyDamage) {
-      this.journal.noteDamage(this.file, (legacyDamage as { lost: number }).lost);
-      report.damaged.push({ file: this.file, reason: 'not JSON' });
+      const d = legacyDamage as { lost: number; movedTo?: string };
+      this.journal.noteDamage(this.file, d.lost);
+      report.damaged.push({ file: this.file, movedTo: d.movedTo, reason: 'not JSON' });
       report.lost += 1;
       report.incomplete = true;
       try {

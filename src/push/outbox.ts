@@ -73,6 +73,7 @@ export class FileOutbox implements OutboxStore {
   /** Ordinal of the segment an empty fullLoad marker stands for -> its key. */
   private readonly emptyKeys = new Map<OutboxSegment, string>();
   private nextKey = 0;
+  private legacyMovedTo: string | undefined;
   private maxG = 0;
 
   constructor(
@@ -112,7 +113,7 @@ export class FileOutbox implements OutboxStore {
     }, opts);
     if (legacyLost && !opts.readOnly) {
       this.journal.noteDamage(this.file, legacyLost);
-      report.damaged.push({ file: this.file, reason: 'not JSON' });
+      report.damaged.push({ file: this.file, movedTo: this.legacyMovedTo, reason: 'not JSON' });
       report.lost += legacyLost;
       report.incomplete = true;
       try {
@@ -172,7 +173,9 @@ export class FileOutbox implements OutboxStore {
       return { segments, listFiles };
     } catch {
       try {
-        fs.renameSync(this.file, damagedName(this.file));
+        const to = damagedName(this.file);
+        fs.renameSync(this.file, to);
+        this.legacyMovedTo = to;
       } catch {
         // stays; it is read only while there is no snapshot
       }
@@ -186,7 +189,9 @@ export class FileOutbox implements OutboxStore {
    */
   private apply(segments: OutboxSegment[]): void {
     const j = this.journal;
-    const seen = new Set<string>();
+    const sizeBefore = j.size;
+    // Records that were journalled before this save; when all of them are still here, none left (no second pass).
+    let kept = 0;
     let prevG = 0;
     for (const seg of segments) {
       let g: number | undefined;
@@ -209,8 +214,8 @@ export class FileOutbox implements OutboxStore {
           k = (this.nextKey++).toString(36);
           this.emptyKeys.set(seg, k);
         }
-        seen.add(k);
         const slot = j.get(k);
+        if (slot) kept++;
         if (!slot || slot.g !== g) j.set(k, { g, a: seg.action, r: null });
         continue;
       }
@@ -220,12 +225,20 @@ export class FileOutbox implements OutboxStore {
           k = (this.nextKey++).toString(36);
           this.keyOf.set(r, k);
         }
-        seen.add(k);
         const slot = j.get(k);
+        if (slot) kept++;
         if (!slot || slot.g !== g || slot.a !== seg.action) j.set(k, { g, a: seg.action, r });
       }
     }
-    if (seen.size === j.size) return;
+    if (kept === sizeBefore) return;
+    const seen = new Set<string>();
+    for (const seg of segments) {
+      if (!seg.records.length) {
+        const k = this.emptyKeys.get(seg);
+        if (k !== undefined) seen.add(k);
+      }
+      for (const r of seg.records) seen.add(this.keyOf.get(r)!);
+    }
     const gone: string[] = [];
     for (const k of j.keys()) if (!seen.has(k)) gone.push(k);
     for (const k of gone) {
