@@ -297,4 +297,19 @@ describe('Hubject answers, read by the push queue over mutual TLS', function () 
     events[0].delivered.should.equal(6);
     events[0].afterMs.should.be.above(0);
   });
+
+  it('counts every change the recovery delivered, over all the requests that emptied the backlog', async function () {
+    // Issue 20 item 5: 7 changes went out in three requests after the heal, and the line said "1 changes delivered".
+    sim.injectFault({ kind: 'http', status: 503, count: 3 });
+    const q = queue({ backoffMaxMs: 30, maxRecords: 3 });
+    const events = [];
+    q.on('recovered', (e) => events.push(e));
+    const o = input(q, 'insert', recs(7));
+    q.go();
+    await until(() => o.done);
+    await until(() => events.length === 1);
+    sim.stats.pushes.should.equal(6, 'three refused, then three requests of at most 3 changes');
+    events.should.have.length(1);
+    events[0].delivered.should.equal(7);
+  });
 });

@@ -142,7 +142,10 @@ export interface QueueOptions {
   now?: () => number;
 }
 
-/** Emitted when Hubject answers again after a transient failure that lasted RECOVERED_AFTER_ATTEMPTS or more. */
+/**
+ * Emitted when Hubject answers again after a transient failure that lasted RECOVERED_AFTER_ATTEMPTS or more, once the
+ * backlog found at that moment is delivered (or Hubject fails again): `delivered` counts every record of that drain.
+ */
 export interface RecoveredEvent {
   afterMs: number;
   delivered: number;
@@ -219,6 +222,8 @@ export class PushQueue extends EventEmitter {
   private requestTimeoutMs: number;
   private lastTimeoutMs = 0;
   private outage: { since: number; attempts: number } | null = null;
+  /** After an outage: what the recovery delivered so far, reported once the backlog it found (`upTo`) is out. */
+  private recovery: { afterMs: number; delivered: number; upTo: number } | null = null;
   private unreadable = 0;
 
   private seq = 0;
@@ -302,6 +307,7 @@ export class PushQueue extends EventEmitter {
   /** Stops sending: aborts the request in flight (its batch goes back to the head) and writes the outbox synchronously. */
   stop(): void {
     this.running = false;
+    this.recovery = null;
     this.generation++;
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
@@ -680,9 +686,11 @@ export class PushQueue extends EventEmitter {
       const outage = this.outage;
       this.outage = null;
       if (outage && outage.attempts >= RECOVERED_AFTER_ATTEMPTS && result.class === 'success') {
-        this.emit('recovered', { afterMs: this.now() - outage.since, delivered: batch.records.length } satisfies RecoveredEvent);
+        // The first answer delivers one bundle of the backlog; the rest follows in further requests.
+        this.recovery = { afterMs: this.now() - outage.since, delivered: 0, upTo: batch.records.length + this.queued };
       }
     }
+    if (this.recovery && result.class === 'success') this.recovery.delivered += batch.records.length;
     switch (result.class) {
       case 'success':
         this.failures = 0;
@@ -714,6 +722,12 @@ export class PushQueue extends EventEmitter {
         this.onDataError(batch, result);
         this.schedulePersist();
         break;
+    }
+    // Reported when the backlog is out, the queue is empty, or Hubject fails again.
+    const r = this.recovery;
+    if (r && (result.class === 'transient' || result.class === 'config' || r.delivered >= r.upTo || this.queued === 0)) {
+      this.recovery = null;
+      this.emit('recovered', { afterMs: r.afterMs, delivered: r.delivered } satisfies RecoveredEvent);
     }
     this.emitStatusSoon();
     this.pump();
