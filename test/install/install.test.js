@@ -14,6 +14,7 @@ const os = require('os');
 const path = require('path');
 const assert = require('assert');
 const { builtinModules } = require('module');
+const { execFileSync } = require('child_process');
 const semver = require('semver');
 const { RedProcess } = require('../support/red-process');
 const { startSim } = require('../support/sim');
@@ -67,7 +68,7 @@ describe('installed from the npm tarball, as users install it', function () {
   before(async function () {
     assert.ok(fs.existsSync(path.join(ROOT, 'nodes', 'oicp-push-evse-status.js')), 'nodes/*.js missing: run `npm run build` (npm run test:install does)');
     packDir = fs.mkdtempSync(path.join(os.tmpdir(), 'oicp-pack-'));
-    // --ignore-scripts: `npm run test:install` has just built; prepare would build again and mix its output into --json.
+    // --ignore-scripts: `npm run test:install` has just built; prepack would build again and mix its output into --json.
     const { stdout } = await npm(['pack', '--json', '--ignore-scripts', '--pack-destination', packDir], { cwd: ROOT, timeoutMs: 120000 });
     const [info] = JSON.parse(stdout);
     packed = info;
@@ -113,6 +114,21 @@ describe('installed from the npm tarball, as users install it', function () {
       assert.deepStrictEqual(bad, []);
       assert.strictEqual(packed.name, NAME);
       assert.strictEqual(packed.version, PKG.version);
+    });
+
+    it('runs no script on install: its package.json has no preinstall, install, postinstall or prepare, nor a binding.gyp', function () {
+      // Some Node-RED installs run npm with scripts off; the tarball ships compiled files, so nothing needs to run.
+      const dir = fs.mkdtempSync(path.join(packDir, 'unpacked-'));
+      execFileSync('tar', ['-xzf', tgz, '-C', dir, 'package/package.json']);
+      const scripts = JSON.parse(fs.readFileSync(path.join(dir, 'package', 'package.json'), 'utf8')).scripts || {};
+      const atInstall = ['preinstall', 'install', 'postinstall', 'prepare'].filter((s) => s in scripts);
+      assert.deepStrictEqual(atInstall, [], `install-time scripts: ${atInstall.map((s) => `${s}: ${scripts[s]}`).join('; ')}`);
+      // npm adds `node-gyp rebuild` as the install script of a package with a binding.gyp.
+      assert.ok(!packed.files.some((f) => /(^|\/)binding\.gyp$/.test(f.path)), 'binding.gyp in the tarball');
+      assert.ok(
+        packed.files.some((f) => f.path === 'nodes/oicp-push-evse-status.js'),
+        'compiled files in the tarball',
+      );
     });
 
     it('has no stale build output: every packed module is compiled from a current src/ file', function () {
