@@ -7,10 +7,11 @@ const assert = require('assert');
 const fs = require('fs');
 const path = require('path');
 const vm = require('vm');
-const { LIMITS, editorNumber, numberProblem } = require('../nodes/node-red/limits');
+const { LIMITS, numberProblem } = require('../nodes/node-red/limits');
 const { NODE_SETTINGS, NUMBER_VALIDATOR_SOURCE } = require('../nodes/node-red/settings');
 const { message } = require('../nodes/node-red/i18n');
 const { RedProcess } = require('./support/red-process');
+const { inputs, runsAsTyped } = require('./support/number-inputs');
 
 // The dialogs with number fields, and the node setting that carries each one's limits.
 const DIALOGS = {
@@ -34,62 +35,6 @@ function dialog(type) {
     $: () => ({ length: 0 }),
   });
   return def;
-}
-
-/** Inputs around a limit, and what flows and hand-edited flows carry. */
-function inputs(l) {
-  const span = l.max - l.min;
-  const around = [l.min, l.max, l.default, l.min - 1, l.max + 1, l.min + span / 3, l.max + 0.5, l.min - 0.001, l.max / 2];
-  return [
-    ...around,
-    ...around.map(String),
-    ...around.map((n) => ` ${n} `),
-    '',
-    '   ',
-    undefined,
-    null,
-    '0',
-    '1',
-    '2.5',
-    '-1',
-    '+3',
-    '.5',
-    '5.',
-    '1e3',
-    '1E2',
-    '1e400',
-    '0x10',
-    '0b1',
-    '1,5',
-    '1 000',
-    '12abc',
-    'abc',
-    'NaN',
-    'Infinity',
-    '-Infinity',
-    '-0',
-    0,
-    -0,
-    2.5,
-    1e21,
-    NaN,
-    Infinity,
-    true,
-    false,
-    [],
-    [5],
-    {},
-  ];
-}
-
-/**
- * The runtime parser's verdict: true when it runs the value as typed (blank: its default). Parsed once more with a
- * default of NaN, so a fallback to the default never passes for the typed value ('0b1' where the default is 1).
- */
-function runsAsTyped(v, l) {
-  const text = v === undefined || v === null ? '' : String(v).trim();
-  if (text === '') return editorNumber(v, l) === l.default;
-  return editorNumber(v, l) === Number(text) && editorNumber(v, { ...l, default: NaN }) === Number(text);
 }
 
 describe('one number validator for the runtime and every dialog', function () {
