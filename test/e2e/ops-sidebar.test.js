@@ -189,7 +189,7 @@ describe('e2e: the OICP sidebar in chromium', function () {
       const fl = page.locator('.oicp-ops-fullload[data-node="demo-fullload"]');
       const flText = reader(page, '.oicp-ops-fullload[data-node="demo-fullload"]');
       await until(async () => /^6 \(/.test(await flText('evses')), 30000, 'six EVSEs on the full load card');
-      assert.match(await flText('last'), /^(sent|acknowledged by Hubject \(000\)) · 6 · /);
+      assert.match(await flText('last'), /^(sent|acknowledged by Hubject \(000\)) · 6 EVSEs · /);
       assert.strictEqual(await fl.locator('.oicp-ops-env').innerText(), 'CUSTOM');
     });
 
