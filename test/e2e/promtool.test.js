@@ -9,8 +9,8 @@ const os = require('os');
 const path = require('path');
 const { spawn, spawnSync } = require('child_process');
 const { request } = require('undici');
-const { freePort, ROOT } = require('../support/red-process');
-const { parsePrometheusText } = require('../support/prom-text');
+const { RedProcess, freePort, ROOT } = require('../support/red-process');
+const { parsePrometheusText, valueOf } = require('../support/prom-text');
 const { until } = require('./support');
 
 // As test/support/openapi.js reads it: CI=1 or CI=true, not CI=0 or CI=false.
@@ -24,6 +24,14 @@ function promtool(text) {
   return { status: r.status, output: `${r.stdout}${r.stderr}` };
 }
 
+/** In a before hook: skips without promtool, and says so; fails under CI=true. */
+function needPromtool(ctx) {
+  if (hasPromtool()) return;
+  if (CI) throw new Error('promtool is missing: .ci/run installs Debian\'s "prometheus" package');
+  console.log('    SKIPPED: promtool not found (apt-get install prometheus); CI=true makes this a failure');
+  ctx.skip();
+}
+
 describe('e2e: promtool check metrics on the demo of npm start', function () {
   this.timeout(180000);
   let demoDir;
@@ -32,11 +40,7 @@ describe('e2e: promtool check metrics on the demo of npm start', function () {
   let base;
 
   before(async function () {
-    if (!hasPromtool()) {
-      if (CI) throw new Error('promtool is missing: .ci/run installs Debian\'s "prometheus" package');
-      console.log('    SKIPPED: promtool not found (apt-get install prometheus); CI=true makes this a failure');
-      this.skip();
-    }
+    needPromtool(this);
     demoDir = fs.mkdtempSync(path.join(os.tmpdir(), 'oicp-promtool-demo-'));
     const ports = { PORT: await freePort(), SIM_PORT: await freePort(), SIM_ADMIN_PORT: await freePort() };
     base = `http://127.0.0.1:${ports.PORT}`;
@@ -95,5 +99,42 @@ describe('e2e: promtool check metrics on the demo of npm start', function () {
     );
     const r = promtool(text);
     assert.deepStrictEqual(r, { status: 0, output: '' }, `promtool check metrics on:\n${text}`);
+  });
+});
+
+describe('e2e: promtool check metrics on full load series named by their users', function () {
+  this.timeout(120000);
+  // Quotes, a backslash, a line break and umlauts: the name label must be escaped, and read back as typed.
+  const NAME = 'Nacht "täglich" \\ 03:00\nzweite Zeile';
+  let red;
+
+  before(async function () {
+    needPromtool(this);
+    red = new RedProcess({
+      flows: [
+        { id: 't1', type: 'tab', label: 'names' },
+        { id: 'fl-named', type: 'oicp-full-load', z: 't1', name: NAME, time: '03:00', wires: [[]] },
+        { id: 'fl-unnamed', type: 'oicp-full-load', z: 't1', name: '', time: '03:00', wires: [[]] },
+      ],
+      env: { NODE_RED_DISABLE_TELEMETRY: '1' },
+    });
+    await red.start(90000);
+  });
+
+  after(async function () {
+    this.timeout(30000);
+    if (red) {
+      await red.stop();
+      red.cleanup();
+    }
+  });
+
+  it("labels each series with the node's name, which promtool accepts with no output", async function () {
+    const r = await red.http('GET', '/oicp/metrics');
+    assert.strictEqual(r.status, 200, r.text);
+    const m = parsePrometheusText(r.text);
+    assert.strictEqual(valueOf(m, 'oicp_fullload_last_evses', 'oicp_fullload_last_evses', { node: 'fl-named', name: NAME }), 0);
+    assert.strictEqual(valueOf(m, 'oicp_evse_stale', 'oicp_evse_stale', { node: 'fl-unnamed', name: '' }), 0);
+    assert.deepStrictEqual(promtool(r.text), { status: 0, output: '' }, `promtool check metrics on:\n${r.text}`);
   });
 });
