@@ -23,8 +23,9 @@ const METRICS = [
   'oicp_backoff_seconds',
   'oicp_outbox_bytes',
   'oicp_evse_status',
+  'oicp_evse_stale',
   'oicp_fullload_last_timestamp_seconds',
-  'oicp_fullload_last_count',
+  'oicp_fullload_last_evses',
 ];
 
 describe('oicp-ops plugin endpoints with adminAuth', function () {
@@ -151,10 +152,11 @@ describe('oicp-ops plugin endpoints with adminAuth', function () {
     value(m, 'oicp_push_lag_seconds', { ...lane, le: '600' }, 'oicp_push_lag_seconds_bucket').should.equal(3);
     value(m, 'oicp_push_lag_seconds', lane, 'oicp_push_lag_seconds_sum').should.be.above(0);
 
-    value(m, 'oicp_evse_status', { node: 'fl1', status: 'Occupied' }).should.equal(1);
-    value(m, 'oicp_evse_status', { node: 'fl1', status: 'Reserved' }).should.equal(0);
-    value(m, 'oicp_fullload_last_timestamp_seconds', { node: 'fl1' }).should.equal(0);
-    value(m, 'oicp_fullload_last_count', { node: 'fl1' }).should.equal(0);
+    value(m, 'oicp_evse_status', { node: 'fl1', name: 'daily', status: 'Occupied' }).should.equal(1);
+    value(m, 'oicp_evse_status', { node: 'fl1', name: 'daily', status: 'Reserved' }).should.equal(0);
+    value(m, 'oicp_fullload_last_timestamp_seconds', { node: 'fl1', name: 'daily' }).should.equal(0);
+    value(m, 'oicp_fullload_last_evses', { node: 'fl1', name: 'daily' }).should.equal(0);
+    value(m, 'oicp_evse_stale', { node: 'fl1', name: 'daily' }).should.equal(0);
   });
 
   it('sends a fullLoad on request through the node and counts it', async function () {
@@ -165,7 +167,8 @@ describe('oicp-ops plugin endpoints with adminAuth', function () {
     const m = await until(
       async () => {
         const x = await metrics();
-        return value(x, 'oicp_requests_total', { ...lane, outcome: 'success' }) === 2 && value(x, 'oicp_fullload_last_count', { node: 'fl1' }) === 3
+        return value(x, 'oicp_requests_total', { ...lane, outcome: 'success' }) === 2 &&
+          value(x, 'oicp_fullload_last_evses', { node: 'fl1', name: 'daily' }) === 3
           ? x
           : false;
       },

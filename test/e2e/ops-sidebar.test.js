@@ -34,7 +34,7 @@ const METRICS = [
   'oicp_outbox_bytes',
   'oicp_evse_status',
   'oicp_fullload_last_timestamp_seconds',
-  'oicp_fullload_last_count',
+  'oicp_fullload_last_evses',
 ];
 
 async function getText(url) {
@@ -189,7 +189,7 @@ describe('e2e: the OICP sidebar in chromium', function () {
       const fl = page.locator('.oicp-ops-fullload[data-node="demo-fullload"]');
       const flText = reader(page, '.oicp-ops-fullload[data-node="demo-fullload"]');
       await until(async () => /^6 \(/.test(await flText('evses')), 30000, 'six EVSEs on the full load card');
-      assert.match(await flText('last'), /^(sent|acknowledged by Hubject \(000\)) · 6 · /);
+      assert.match(await flText('last'), /^(sent|acknowledged by Hubject \(000\)) · 6 EVSEs · /);
       assert.strictEqual(await fl.locator('.oicp-ops-env').innerText(), 'CUSTOM');
     });
 
@@ -293,7 +293,7 @@ describe('e2e: the OICP sidebar in chromium', function () {
       const held = sim.operators.find((o) => o.OperatorID === 'DE*ABC').evses.length;
       const known = m.oicp_evse_status.samples.filter((s) => s.labels.node === 'demo-fullload').reduce((n, s) => n + s.value, 0);
       assert.strictEqual(known, held);
-      assert.strictEqual(v('oicp_fullload_last_count', { node: 'demo-fullload' }), 6);
+      assert.strictEqual(v('oicp_fullload_last_evses', { node: 'demo-fullload' }), 6);
       assert.ok(v('oicp_fullload_last_timestamp_seconds', { node: 'demo-fullload' }) > 0);
     });
   });
