@@ -77,9 +77,14 @@ describe('push evse data across kill -9 (real Node-RED process)', function () {
     ).status.should.equal(200);
     await until(() => sim.getData('DE*ABC').size === 3, 20000, 'three records at the simulator');
     // The store writes within 250 ms of the acknowledgement.
-    const storeDir = path.join(red.userDir, 'oicp', 'evse-data-d1');
+    // One store per operator, shared by its data nodes: <userDir>/oicp/evse-data/<operator>-<hash>.
+    const storeRoot = path.join(red.userDir, 'oicp', 'evse-data');
+    const storeDir = () => path.join(storeRoot, fs.readdirSync(storeRoot)[0]);
     await until(
-      () => fs.existsSync(storeDir) && fs.readdirSync(storeDir).some((f) => fs.readFileSync(path.join(storeDir, f), 'utf8').includes(id(3))),
+      () =>
+        fs.existsSync(storeRoot) &&
+        fs.readdirSync(storeRoot).length === 1 &&
+        fs.readdirSync(storeDir()).some((f) => fs.readFileSync(path.join(storeDir(), f), 'utf8').includes(id(3))),
       10000,
       'store written',
     );

@@ -59,7 +59,7 @@ function limits<K extends keyof typeof LIMITS>(...names: K[]): Record<K, NumberL
 export const NODE_SETTINGS = {
   'oicp-hubject-config': {
     oicpHubjectConfigIdRules: exported(idRules()),
-    oicpHubjectConfigLimits: exported(limits('timeout', 'rateLimit', 'dataRateLimit', 'retryBase', 'retryMax', 'maxRecords', 'holdMaxHours')),
+    oicpHubjectConfigLimits: exported(limits('timeout', 'rateLimit', 'dataRateLimit', 'retryBase', 'retryMax', 'maxRecords', 'holdMaxHours', 'maxBodyMB')),
   },
   'oicp-push-evse-status': {
     oicpPushEvseStatusLimits: exported(limits('maxRecords')),

@@ -719,14 +719,20 @@ export class PushQueue extends EventEmitter {
     this.pump();
   }
 
+  /** The data lane's guard for a refused fullLoad sent again without its named records (see RejectionOptions). */
+  fullLoadRest: ((rest: number, refused: number) => boolean) | undefined;
+
   /** Permanent rejections: the policy in rejection.ts decides what fails and what goes again. */
   private onDataError(batch: Batch, result: PushResult): void {
     const n = batch.records.length;
     const named = new Set([...namedPositions(batch.records, result.statusCode?.AdditionalInfo), ...positionsFromFieldReferences(result.validationErrors, n)]);
     const attempt: Attempt<Item> = { action: batch.action, items: toItems(batch), fromUpdate: batch.fromUpdate, bisect: batch.bisect, probe: batch.probe };
-    const plan = planRejection(attempt, { code: result.statusCode?.Code, httpStatus: result.httpStatus, named: [...named] }, this.insertMissing);
+    const plan = planRejection(attempt, { code: result.statusCode?.Code, httpStatus: result.httpStatus, named: [...named] }, this.insertMissing, {
+      fullLoadRest: this.fullLoadRest,
+    });
     if (plan.fail.length) {
-      const why = plan.systematic ? { ...result, reason: `${result.reason} (every record probed was refused alike: the whole bundle is refused)` } : result;
+      let why = plan.systematic ? { ...result, reason: `${result.reason} (every record probed was refused alike: the whole bundle is refused)` } : result;
+      if (plan.note) why = { ...why, reason: `${why.reason}; ${plan.note}` };
       this.failAll(fromItems(plan.fail), plan.failAction, why);
     }
     this.head.unshift(...plan.resend.map(toBatch));
