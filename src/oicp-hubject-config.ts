@@ -194,7 +194,8 @@ export = function (RED: NodeAPI) {
       const migrate: string[] = [];
       if (oicpDir)
         RED.nodes.eachNode((n: NodeDef & { hubject?: string }) => {
-          if (n.type === 'oicp-push-evse-data' && n.hubject === node.id) migrate.push(path.join(oicpDir, `evse-data-${String(n.id).replace(/[^A-Za-z0-9._-]/g, '_')}`));
+          if (n.type === 'oicp-push-evse-data' && n.hubject === node.id)
+            migrate.push(path.join(oicpDir, `evse-data-${String(n.id).replace(/[^A-Za-z0-9._-]/g, '_')}`));
         });
       const existing = migrate.filter((d) => fs.existsSync(d));
       return new OperatorEvseData({
@@ -222,7 +223,7 @@ export = function (RED: NodeAPI) {
       // Answers are acknowledged into the store: the lane sends once the store is read, never into an unread one.
       const data = hubject.evseData()!;
       data.attachQueue(dq);
-      data.ready.then(() => {
+      void data.ready.then(() => {
         if (!blocked && makeDataQueue) dq.startLane((body: DataRequest, signal: AbortSignal) => c.pushEvseData(body, signal));
       });
       return dq;

@@ -314,7 +314,9 @@ export = function (RED: NodeAPI) {
       if (plan.heldBack) {
         holdBack(plan.heldBack.reason);
         if (plan.heldBack.code === 'invalid') {
-          const err = Object.assign(new Error(plan.heldBack.reason), { rejected: plan.rejected.map((r) => ({ index: r.index, EvseID: r.EvseID, field: r.field, reason: r.reason })) });
+          const err = Object.assign(new Error(plan.heldBack.reason), {
+            rejected: plan.rejected.map((r) => ({ index: r.index, EvseID: r.EvseID, field: r.field, reason: r.reason })),
+          });
           return failInput(view, done, err);
         }
         if (plan.rejected.length) return enqueue([], plan.rejected, done);

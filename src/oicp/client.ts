@@ -174,7 +174,7 @@ export class HubjectClient {
     const elapsed = () => Math.round(performance.now() - started);
     let res;
     let timeoutMs = this.timeoutMs;
-    let bytes = 0;
+    let bytes: number | undefined;
     this.tlsAlert = null;
     try {
       const payload = await makeBody();

@@ -495,7 +495,11 @@ export function invalidFullLoadReason(rejected: readonly RejectedRecord[]): stri
  * A whole eRoamingPushEvseData body speaks for one operator: its OperatorID and OperatorName must be the config
  * node's, or the body was meant for another operator and nothing of it is sent.
  */
-export function bodyOperatorError(body: { OperatorID?: string; OperatorName?: string } | undefined, operatorId: string, operatorName: string): string | undefined {
+export function bodyOperatorError(
+  body: { OperatorID?: string; OperatorName?: string } | undefined,
+  operatorId: string,
+  operatorName: string,
+): string | undefined {
   if (!body) return undefined;
   if (body.OperatorID !== undefined) {
     const p = parseOperatorId(body.OperatorID);
