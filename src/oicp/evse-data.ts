@@ -504,7 +504,9 @@ export function bodyOperatorError(
   if (body.OperatorID !== undefined) {
     const p = parseOperatorId(body.OperatorID);
     const mine = parseOperatorId(operatorId);
-    if (!p.ok || !mine.ok || p.value !== mine.value)
+    // The same operator with or without '*' is the same operator; the body goes with the configured spelling.
+    const same = (a: string, b: string) => a.replace(/\*/g, '').toUpperCase() === b.replace(/\*/g, '').toUpperCase();
+    if (!p.ok || !mine.ok || !same(p.value, mine.value))
       return `msg.payload.OperatorEvseData.OperatorID ${JSON.stringify(body.OperatorID)} is not this node's operator ${operatorId} (set in the Hubject config node); nothing is sent. Leave OperatorID out or use a config node for that operator`;
   }
   if (body.OperatorName !== undefined && body.OperatorName.trim() !== operatorName.trim())
