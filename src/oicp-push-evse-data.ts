@@ -2,18 +2,18 @@ import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
 import {
   DATA_ACTIONS,
   bodyOperatorError,
+  evseIdsOf,
+  parseDataDefaults,
   parseDataInput,
   planDataPushAsync,
   planStoredFullLoad,
-  validateDefaults,
   type DataAction,
   type DataRequest,
-  type EvseDataDefaults,
   type RejectedRecord,
 } from './oicp/evse-data';
 import { Scheduler, scheduleError } from './fullload/schedule';
 import { asItems, asQueued, itemsOf } from './push/data-lane';
-import { RejectedNotes, type OperatorEvseData } from './push/data-operator';
+import { RejectedNotes, dataOutput, type OperatorEvseData, type RejectedOut } from './push/data-operator';
 import type { BatchResultEvent, Owner, PushQueue, QueueStatus, RecordFailure } from './push/queue';
 import {
   LIMITS,
@@ -43,41 +43,10 @@ interface DataDef extends NodeDef {
 
 type DataMsg = NodeMessageInFlow & { action?: unknown; force?: unknown };
 
-/** A rejected record as the output and the error name it. */
-interface RejectedOut {
-  index?: number;
-  EvseID?: string;
-  field?: string;
-  reason: string;
-}
-
 // Which data node speaks for records restored from the outbox (they have no input message).
 const attached = new Map<PushQueue, Set<string>>();
 
 const fmt = (n: number) => n.toLocaleString('en-US');
-
-/** The defaults property: an object (the editor writes one) or its JSON text (hand-edited flows). */
-function parseDefaults(v: unknown): { value?: EvseDataDefaults; error?: string } {
-  if (v === undefined || v === null || v === '') return {};
-  let obj = v;
-  if (typeof v === 'string') {
-    try {
-      obj = JSON.parse(v);
-    } catch (err) {
-      return { error: (err as Error).message };
-    }
-  }
-  if (!obj || typeof obj !== 'object' || Array.isArray(obj)) return { error: 'not an object' };
-  // The editor leaves unset fields empty: they are not defaults.
-  const clean: Record<string, unknown> = {};
-  for (const [k, x] of Object.entries(obj as Record<string, unknown>)) {
-    if (x === '' || x === null || x === undefined || (Array.isArray(x) && x.length === 0)) continue;
-    clean[k] = x;
-  }
-  const issues = validateDefaults(clean);
-  if (issues.length) return { error: issues.map((i) => `${i.field} ${i.reason}`).join('; ') };
-  return { value: clean as EvseDataDefaults };
-}
 
 function laneStatus(s: QueueStatus, held: number, t: Translate): Status {
   const counts = { sent: fmt(s.sent), queued: fmt(s.queued), held: fmt(held) };
@@ -94,12 +63,6 @@ function laneStatus(s: QueueStatus, held: number, t: Translate): Status {
   return { fill: 'green', shape: s.state === 'sending' ? 'ring' : 'dot', text: s.lastCode, tail };
 }
 
-function idsOf(payload: unknown): unknown[] {
-  if (Array.isArray(payload)) return payload.map((x) => (x && typeof x === 'object' && 'EvseID' in x ? (x as { EvseID: unknown }).EvseID : x));
-  if (payload && typeof payload === 'object' && 'EvseID' in payload) return [(payload as { EvseID: unknown }).EvseID];
-  return [payload];
-}
-
 export = function (RED: NodeAPI) {
   const t = translator(RED, TYPE);
 
@@ -111,7 +74,7 @@ export = function (RED: NodeAPI) {
     const action: DataAction = (DATA_ACTIONS as readonly string[]).includes(def.action ?? '') ? (def.action as DataAction) : 'auto';
     const time = def.time === undefined ? DEFAULT_TIME : String(def.time).trim();
     const minRatio = editorNumber(def.minRatio, LIMITS.minRatio);
-    const defaults = parseDefaults(def.defaults);
+    const defaults = parseDataDefaults(def.defaults);
     const link = linkedHubject(RED, def.hubject);
     const hubject = link.hubject;
     const timeError = time ? scheduleError(time) : undefined;
@@ -175,25 +138,7 @@ export = function (RED: NodeAPI) {
       if (ev.result.class !== 'success' || !speaksFor(ev.nodeIds)) return;
       if (ev.action === 'fullLoad') heldBack = undefined;
       const ids = asItems(ev.records).map((i) => i.EvseID);
-      const r = ev.result;
-      node.send({
-        topic: ev.action,
-        payload: r.ack ?? null,
-        oicp: {
-          operation: 'data',
-          action: ev.action,
-          records: ev.records.length,
-          EvseIDs: ids.length <= MAX_LISTED_IDS ? ids : undefined,
-          httpStatus: r.httpStatus,
-          statusCode: r.statusCode?.Code,
-          description: r.statusCode?.Description ?? undefined,
-          additionalInfo: r.statusCode?.AdditionalInfo ?? undefined,
-          processId: r.processId,
-          attempts: ev.attempts,
-          durationMs: r.durationMs,
-          rejected: notes.take(ids),
-        },
-      });
+      node.send(dataOutput(ev, ids, notes.take(ids), MAX_LISTED_IDS));
       view.refresh();
     };
     const onRejected = (ev: { failure: RecordFailure; nodeIds: string[] }) => {
@@ -282,7 +227,7 @@ export = function (RED: NodeAPI) {
     const handle = async (msg: DataMsg, done: Done) => {
       const force = msg.force === true;
       if (msg.topic === 'known') {
-        const ids = idsOf(msg.payload);
+        const ids = evseIdsOf(msg.payload);
         const { marked, invalid } = st.markKnown(ids as string[]);
         if (marked.length) hub.gate?.dataAcknowledged(marked);
         if (invalid.length) return failInput(view, done, new Error(t('errors.known', { ids: invalid.slice(0, 5).join(', ') })));

@@ -33,7 +33,7 @@
  */
 import { evseKey, operatorMatcher, parseOperatorId, OPERATOR_NAME_MAX_LENGTH } from './ids';
 import { ACTION_TYPES, type ActionType } from './schemas';
-import { normaliseEvseDataRecord, type EvseDataDefaults, type EvseDataRecord, type FieldIssue } from './evse-data-normalise';
+import { normaliseEvseDataRecord, validateDefaults, type EvseDataDefaults, type EvseDataRecord, type FieldIssue } from './evse-data-normalise';
 import type { EvseDataStore } from './evse-data-store';
 
 export * from './evse-data-enums';
@@ -716,6 +716,39 @@ export function planStoredFullLoad(opts: StoredFullLoadOptions): {
   const guard = checkDataFullLoadGuard(texts.length, { ...opts, lastCount }) ?? checkDataBodySize(request, opts.maxBodyBytes);
   if (guard) return held(guard);
   return { request };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// The data node's inputs
+
+/** The defaults property: an object (the editor writes one) or its JSON text (hand-edited flows). */
+export function parseDataDefaults(v: unknown): { value?: EvseDataDefaults; error?: string } {
+  if (v === undefined || v === null || v === '') return {};
+  let obj = v;
+  if (typeof v === 'string') {
+    try {
+      obj = JSON.parse(v);
+    } catch (err) {
+      return { error: (err as Error).message };
+    }
+  }
+  if (!obj || typeof obj !== 'object' || Array.isArray(obj)) return { error: 'not an object' };
+  // The editor leaves unset fields empty: they are not defaults.
+  const clean: Record<string, unknown> = {};
+  for (const [k, x] of Object.entries(obj as Record<string, unknown>)) {
+    if (x === '' || x === null || x === undefined || (Array.isArray(x) && x.length === 0)) continue;
+    clean[k] = x;
+  }
+  const issues = validateDefaults(clean);
+  if (issues.length) return { error: issues.map((i) => `${i.field} ${i.reason}`).join('; ') };
+  return { value: clean as EvseDataDefaults };
+}
+
+/** The EvseIDs of a `known` message: bare ids, records, or a list of either. */
+export function evseIdsOf(payload: unknown): unknown[] {
+  if (Array.isArray(payload)) return payload.map((x) => (x && typeof x === 'object' && 'EvseID' in x ? (x as { EvseID: unknown }).EvseID : x));
+  if (payload && typeof payload === 'object' && 'EvseID' in payload) return [(payload as { EvseID: unknown }).EvseID];
+  return [payload];
 }
 
 export { EvseDataStore, type EvseDataStoreMeta, type EvseDataStoreOptions, type EvseDataRestoreReport } from './evse-data-store';

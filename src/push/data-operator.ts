@@ -10,6 +10,14 @@ import { asItems } from './data-lane';
 import type { StatusGate } from './gate';
 import type { BatchResultEvent, PushQueue, RecordFailure } from './queue';
 
+/** A rejected record as the output and the error name it. */
+export interface RejectedOut {
+  index?: number;
+  EvseID?: string;
+  field?: string;
+  reason: string;
+}
+
 export interface OperatorLog {
   log(text: string): void;
   warn(text: string): void;
@@ -260,4 +268,27 @@ export class RejectedNotes<T> {
   forget(evseId: string): void {
     this.byEvse.delete(evseKey(evseId));
   }
+}
+
+/** The data node's output for an acknowledged request: Hubject's answer, with this message's validation rejections. */
+export function dataOutput(ev: BatchResultEvent, ids: string[], rejected: RejectedOut[], maxListed: number) {
+  const r = ev.result;
+  return {
+    topic: ev.action,
+    payload: r.ack ?? null,
+    oicp: {
+      operation: 'data',
+      action: ev.action,
+      records: ev.records.length,
+      EvseIDs: ids.length <= maxListed ? ids : undefined,
+      httpStatus: r.httpStatus,
+      statusCode: r.statusCode?.Code,
+      description: r.statusCode?.Description ?? undefined,
+      additionalInfo: r.statusCode?.AdditionalInfo ?? undefined,
+      processId: r.processId,
+      attempts: ev.attempts,
+      durationMs: r.durationMs,
+      rejected,
+    },
+  };
 }
