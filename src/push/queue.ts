@@ -149,6 +149,8 @@ export interface RecoveredEvent {
 }
 
 export const RECOVERED_AFTER_ATTEMPTS = 3;
+/** setTimeout's longest delay (about 24.8 days). */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 /** Unreadable 2xx answers in a row before the queue reports a configuration error. */
 export const UNREADABLE_LIMIT = 3;
 /** Timeout codes of a request that reached Hubject, which may still be working on it. */
@@ -703,6 +705,8 @@ export class PushQueue extends EventEmitter {
           result.class === 'config' ? this.backoffMaxMs : backoffDelay(this.failures, this.backoffBaseMs, this.backoffMaxMs, this.random, result.retryAfterMs);
         // A request that timed out may still be running at Hubject: a copy sent now could overlap it.
         if (result.errorCode && TIMED_OUT.has(result.errorCode)) delay = Math.max(delay, result.timeoutMs ?? this.requestTimeoutMs);
+        // 413: the same body is too large every time; it waits for a redeploy or "retry now", not for a timer.
+        if (result.httpStatus === 413) delay = MAX_TIMER_MS;
         this.failures++;
         this.arm(delay, true);
         this.stats?.backoff(delay, this.now());
