@@ -11,7 +11,7 @@ import { outboxSizeProbe } from './ops/outbox-size';
 import type { PushQueue } from './push/queue';
 import { dataBody } from './push/data-lane';
 import { operatorNameError, type DataRequest } from './oicp/evse-data';
-import { OperatorEvseData } from './push/data-operator';
+import { acquireOperatorEvseData, type OperatorEvseData } from './push/data-operator';
 import {
   HUBJECT_CONFIG_TYPE,
   LIMITS,
@@ -198,7 +198,7 @@ export = function (RED: NodeAPI) {
             migrate.push(path.join(oicpDir, `evse-data-${String(n.id).replace(/[^A-Za-z0-9._-]/g, '_')}`));
         });
       const existing = migrate.filter((d) => fs.existsSync(d));
-      return new OperatorEvseData({
+      return acquireOperatorEvseData({
         dir: oicpDir ? path.join(oicpDir, 'evse-data', path.basename(outboxPath(userDir!, op.value, baseUrl), '.json')) : undefined,
         migrate: existing,
         gate: g,

@@ -61,6 +61,8 @@ export class OperatorEvseData extends EventEmitter {
   private readonly onRejected = (ev: { failure: RecordFailure }) => this.rejected(ev.failure);
   /** EVSEs whose insert is queued or in flight: auto sends their next change as update (Hubject will hold them). */
   private readonly inserting = new Map<string, number>();
+  /** Config nodes sharing this store (two config nodes of one operator and environment open its directory once). */
+  refs = 1;
 
   constructor(private readonly opts: OperatorEvseDataOptions) {
     super();
@@ -149,6 +151,7 @@ export class OperatorEvseData extends EventEmitter {
 
   /** Listens to the operator's data lane: acknowledgements go to the store and the gate, once. */
   attachQueue(q: PushQueue): void {
+    if (this.queue === q) return;
     this.queue = q;
     q.on('result', this.onResult as (...args: unknown[]) => void);
     q.on('rejected', this.onRejected as (...args: unknown[]) => void);
@@ -204,6 +207,9 @@ export class OperatorEvseData extends EventEmitter {
   }
 
   async close(): Promise<void> {
+    if (--this.refs > 0) return;
+    const dir = this.opts.dir;
+    if (dir && open.get(dir) === this) open.delete(dir);
     if (this.queue) {
       this.queue.off('result', this.onResult as (...args: unknown[]) => void);
       this.queue.off('rejected', this.onRejected as (...args: unknown[]) => void);
@@ -213,6 +219,20 @@ export class OperatorEvseData extends EventEmitter {
     await this.ready.catch(() => undefined);
     await this.store.close();
   }
+}
+
+const open = new Map<string, OperatorEvseData>();
+
+/** The operator's EVSE data for this directory: one instance per directory, however many config nodes name it. */
+export function acquireOperatorEvseData(opts: OperatorEvseDataOptions): OperatorEvseData {
+  const existing = opts.dir ? open.get(opts.dir) : undefined;
+  if (existing) {
+    existing.refs++;
+    return existing;
+  }
+  const made = new OperatorEvseData(opts);
+  if (opts.dir) open.set(opts.dir, made);
+  return made;
 }
 
 /** Moves the insert's records for which `pending` is true into the update (made if needed), which goes after the insert. */
