@@ -228,8 +228,7 @@ export = function (RED: NodeAPI) {
       const force = msg.force === true;
       if (msg.topic === 'known') {
         const ids = evseIdsOf(msg.payload);
-        const { marked, invalid } = st.markKnown(ids as string[]);
-        if (marked.length) hub.gate?.dataAcknowledged(marked);
+        const { invalid } = data.markKnown(ids as string[]);
         if (invalid.length) return failInput(view, done, new Error(t('errors.known', { ids: invalid.slice(0, 5).join(', ') })));
         view.show();
         return done();

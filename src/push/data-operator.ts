@@ -192,6 +192,13 @@ export class OperatorEvseData extends EventEmitter {
     this.gate?.dataRejected([{ EvseID: f.EvseID, reason: f.reason }]);
   }
 
+  /** EVSEs whose data reached Hubject some other way: acknowledged without a record; their held statuses go. */
+  markKnown(evseIds: readonly string[]): { marked: string[]; invalid: string[] } {
+    const r = this.store.markKnown(evseIds);
+    if (r.marked.length) this.gate?.dataAcknowledged(r.marked);
+    return r;
+  }
+
   countInsert(ids: readonly string[], by: number): void {
     for (const x of ids) {
       const k = evseKey(x);
