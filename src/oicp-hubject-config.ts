@@ -1,3 +1,5 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import type { Node, NodeAPI, NodeDef } from 'node-red';
 import { parseOperatorId, OPERATOR_NAME_MAX_LENGTH } from './oicp/ids';
 import { certOperatorId, clientCertificateProblem } from './oicp/certificate';
@@ -9,6 +11,7 @@ import { outboxSizeProbe } from './ops/outbox-size';
 import type { PushQueue } from './push/queue';
 import { dataBody } from './push/data-lane';
 import { operatorNameError, type DataRequest } from './oicp/evse-data';
+import { acquireOperatorEvseData, type OperatorEvseData } from './push/data-operator';
 import {
   HUBJECT_CONFIG_TYPE,
   LIMITS,
@@ -33,6 +36,7 @@ interface ConfigDef extends NodeDef {
   timeout?: string | number;
   rateLimit?: string | number;
   dataRateLimit?: string | number;
+  maxBodyMB?: string | number;
   retryBase?: string | number;
   retryMax?: string | number;
   maxRecords?: string | number;
@@ -94,6 +98,8 @@ export = function (RED: NodeAPI) {
     const gateMode: GateMode = GATE_MODES.includes(def.statusGate as GateMode) ? (def.statusGate as GateMode) : 'auto';
     if (def.statusGate !== undefined && def.statusGate !== '' && gateMode !== def.statusGate)
       warnings.push(t('warnings.statusGate', { value: String(def.statusGate) }));
+    const dataRate = editorNumber(def.dataRateLimit, LIMITS.dataRateLimit);
+    if (dataRate > LIMITS.dataRateLimit.default) warnings.push(t('warnings.dataRateLimit', { value: dataRate }));
     const certOp = certOperatorId(tls.cert);
     if (op.ok && certOp && certOp !== op.value) warnings.push(t('warnings.certOperator', { cert: certOp, operator: op.value }));
 
@@ -102,6 +108,8 @@ export = function (RED: NodeAPI) {
     let gate: StatusGate | null = null;
     let dataQueue: PushQueue | null = null;
     let makeDataQueue: (() => PushQueue) | null = null;
+    let evseData: OperatorEvseData | null = null;
+    let makeEvseData: (() => OperatorEvseData) | null = null;
     const dataConfigError = operatorNameError(operatorName);
     let client: HubjectClient | undefined = undefined;
     // Locally known problems block sending but not queueing, so a fix and redeploy loses nothing.
@@ -130,6 +138,11 @@ export = function (RED: NodeAPI) {
       dataQueue: () => {
         if (!dataQueue && makeDataQueue && !dataConfigError) dataQueue = makeDataQueue();
         return dataQueue;
+      },
+      maxBodyBytes: editorNumber(def.maxBodyMB, LIMITS.maxBodyMB) * 1_000_000,
+      evseData: () => {
+        if (!evseData && makeEvseData && !dataConfigError) evseData = makeEvseData();
+        return evseData;
       },
       blocked: () => blocked,
       onChange(listener) {
@@ -175,6 +188,24 @@ export = function (RED: NodeAPI) {
 
     // The data lane: its own queue, outbox and rate, made when the first data node asks (most flows push status only).
     const retry = { backoffBaseMs: editorNumber(def.retryBase, LIMITS.retryBase) * 1000, backoffMaxMs: editorNumber(def.retryMax, LIMITS.retryMax) * 1000 };
+    // The operator's EVSE data store, shared by its data nodes; per-node stores of earlier versions are merged into it.
+    makeEvseData = () => {
+      const oicpDir = userDir ? path.join(userDir, 'oicp') : undefined;
+      const migrate: string[] = [];
+      if (oicpDir)
+        RED.nodes.eachNode((n: NodeDef & { hubject?: string }) => {
+          if (n.type === 'oicp-push-evse-data' && n.hubject === node.id)
+            migrate.push(path.join(oicpDir, `evse-data-${String(n.id).replace(/[^A-Za-z0-9._-]/g, '_')}`));
+        });
+      const existing = migrate.filter((d) => fs.existsSync(d));
+      return acquireOperatorEvseData({
+        dir: oicpDir ? path.join(oicpDir, 'evse-data', path.basename(outboxPath(userDir!, op.value, baseUrl), '.json')) : undefined,
+        migrate: existing,
+        gate: g,
+        minRatio: LIMITS.minRatio.default,
+        log: { log: (x) => node.log(x), warn: (x) => node.warn(x), error: (x) => node.error(x) },
+      });
+    };
     makeDataQueue = () => {
       const dq = acquireQueue(op.value, baseUrl, userDir, {
         operation: 'data',
@@ -189,7 +220,12 @@ export = function (RED: NodeAPI) {
         lane({ operator: op.value, operation: 'data', environment, url: baseUrl }),
         userDir ? outboxSizeProbe(outboxPath(userDir, op.value, baseUrl, 'data')) : undefined,
       );
-      if (!blocked) dq.startLane((body: DataRequest, signal: AbortSignal) => c.pushEvseData(body, signal));
+      // Answers are acknowledged into the store: the lane sends once the store is read, never into an unread one.
+      const data = hubject.evseData()!;
+      data.attachQueue(dq);
+      void data.ready.then(() => {
+        if (!blocked && makeDataQueue) dq.startLane((body: DataRequest, signal: AbortSignal) => c.pushEvseData(body, signal));
+      });
       return dq;
     };
 
@@ -227,8 +263,9 @@ export = function (RED: NodeAPI) {
       q.stop();
       dataQueue?.stop();
       makeDataQueue = null;
-      // destroy, not close: a hung request must not hold the close past 1 s.
-      c.destroy().then(
+      makeEvseData = null;
+      // destroy, not close: a hung request must not hold the close past 1 s. The store writes what is acknowledged.
+      Promise.all([c.destroy(), evseData?.close()]).then(
         () => done(),
         () => done(),
       );

@@ -132,7 +132,7 @@ export = function (RED: NodeAPI) {
       return fullLoadsLeftOut.splice(0, i + 1)[i]!.left;
     };
     /** What the gate lets through, to queue; null when nothing is to be queued (all held: the owner waits for the gate). */
-    const admit = (action: ActionType, records: EvseStatusRecord[], owner: Owner): EvseStatusRecord[] | null => {
+    const admit = (action: ActionType, records: EvseStatusRecord[], owner: Owner, force = false): EvseStatusRecord[] | null => {
       const g = hub.gate;
       if (!g) return records;
       const pass = g.admit(action, records, owner);
@@ -141,8 +141,12 @@ export = function (RED: NodeAPI) {
         fullLoadsLeftOut.push({ records: pass.length, left });
         if (fullLoadsLeftOut.length > 100) fullLoadsLeftOut.shift();
         if (left > 0) node.warn(t('log.fullLoadLeftOut', { left: fmt(left), total: fmt(records.length) }));
-        if (left > 0 && pass.length === 0) {
-          // An empty fullLoad would delete every status of the operator at Hubject: it is not sent.
+        // An empty fullLoad would delete every status of the operator at Hubject, a shrunk one most of them: neither
+        // is sent (the statuses left out wait in the gate); msg.force sends a shrunk one.
+        const shrunk = pass.length > 0 && pass.length < LIMITS.minRatio.default * records.length && !force;
+        if (left > 0 && (pass.length === 0 || shrunk)) {
+          if (shrunk) node.warn(t('log.fullLoadShrunk', { pass: fmt(pass.length), total: fmt(records.length), ratio: LIMITS.minRatio.default }));
+          fullLoadsLeftOut.pop();
           owner.settle?.();
           owner.settle = null;
           return null;
@@ -252,7 +256,7 @@ export = function (RED: NodeAPI) {
           const records: EvseStatusRecord[] = [];
           validateRecords(env, hub.operatorIds, 0, env.list.length, records);
           const owner = ownerFor(done);
-          const pass = admit(env.action, records, owner);
+          const pass = admit(env.action, records, owner, msg.force === true);
           if (pass) q.enqueue(env.action, pass, owner);
           if (hub.blocked()) view.show();
           return;
@@ -262,7 +266,7 @@ export = function (RED: NodeAPI) {
           try {
             const input = await parsePushInputSliced(msg.payload, msg.action, action, hub.operatorIds, allowEmpty);
             const owner = ownerFor(done);
-            const pass = admit(input.action, input.records, owner);
+            const pass = admit(input.action, input.records, owner, msg.force === true);
             if (pass) await q.enqueueSliced(input.action, pass, owner, SLICE_RECORDS);
             if (hub.blocked()) view.show();
           } catch (err) {

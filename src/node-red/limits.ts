@@ -15,6 +15,8 @@ export const LIMITS = {
   rateLimit: { min: 1, max: 100_000, default: 2000, integer: true },
   // eRoamingPushEvseData requests per rolling minute (Hubject's acceptable use policy allows fewer than for status).
   dataRateLimit: { min: 1, max: 100_000, default: 375, integer: true },
+  // Largest data fullLoad body sent, in MB: Hubject publishes no limit, so this is an assumption (docs/hubject-answers.md).
+  maxBodyMB: { min: 1, max: 1000, default: 20 },
   retryBase: { min: 0.01, max: 3600, default: 1 },
   retryMax: { min: 0.1, max: 86_400, default: 300 },
   // Hubject takes one request at a time; a bundle larger than this is split anyway.

@@ -75,7 +75,7 @@ export const NUMBER_VALIDATOR_SOURCE = `(function (numberProblem) {
 export const NODE_SETTINGS = {
   'oicp-hubject-config': {
     oicpHubjectConfigIdRules: exported(idRules()),
-    oicpHubjectConfigLimits: exported(limits('timeout', 'rateLimit', 'dataRateLimit', 'retryBase', 'retryMax', 'maxRecords', 'holdMaxHours')),
+    oicpHubjectConfigLimits: exported(limits('timeout', 'rateLimit', 'dataRateLimit', 'retryBase', 'retryMax', 'maxRecords', 'holdMaxHours', 'maxBodyMB')),
     oicpHubjectConfigNumberValidator: exported(NUMBER_VALIDATOR_SOURCE),
   },
   'oicp-push-evse-status': {

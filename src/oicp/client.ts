@@ -4,7 +4,7 @@ import type { Readable } from 'node:stream';
 import { AcknowledgementSchema, FaultBodySchema, StatusOnlySchema, type Acknowledgement, type PushEvseStatusRequest, type StatusCode } from './schemas';
 import { pushRequestBody } from './body';
 import { serialiseDataRequest, type DataRequest } from './evse-data';
-import { STATUS_CODES, classifyAnswer, classifyError, classifyHttpStatus, codeInfo, parseRetryAfter, type FaultClass } from './codes';
+import { STATUS_CODES, bodyTooLargeReason, classifyAnswer, classifyError, classifyHttpStatus, codeInfo, parseRetryAfter, type FaultClass } from './codes';
 
 export const ENVIRONMENTS = {
   qa: 'https://service-qa.hubject.com/api/oicp',
@@ -174,11 +174,13 @@ export class HubjectClient {
     const elapsed = () => Math.round(performance.now() - started);
     let res;
     let timeoutMs = this.timeoutMs;
+    let bytes: number | undefined;
     this.tlsAlert = null;
     try {
       const payload = await makeBody();
       const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json' };
       if (payload.contentLength !== undefined) headers['content-length'] = String(payload.contentLength);
+      bytes = payload.bytes;
       timeoutMs = effectiveTimeoutMs(this.timeoutMs, payload.bytes);
       // undici documents Iterable bodies (docs/api/Dispatcher.md) but its request() typings leave them out.
       const requestBody = payload.body as string | Readable;
@@ -205,6 +207,7 @@ export class HubjectClient {
     }
     const result = interpretResponse(res.statusCode, text, res.headers['retry-after'], processId, elapsed());
     result.timeoutMs = timeoutMs;
+    if (res.statusCode === 413) Object.assign(result, { class: 'config', reason: bodyTooLargeReason(bytes) });
     return result;
   }
 

@@ -152,6 +152,8 @@ export interface RecoveredEvent {
 }
 
 export const RECOVERED_AFTER_ATTEMPTS = 3;
+/** setTimeout's longest delay (about 24.8 days). */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 /** Unreadable 2xx answers in a row before the queue reports a configuration error. */
 export const UNREADABLE_LIMIT = 3;
 /** Timeout codes of a request that reached Hubject, which may still be working on it. */
@@ -711,6 +713,8 @@ export class PushQueue extends EventEmitter {
           result.class === 'config' ? this.backoffMaxMs : backoffDelay(this.failures, this.backoffBaseMs, this.backoffMaxMs, this.random, result.retryAfterMs);
         // A request that timed out may still be running at Hubject: a copy sent now could overlap it.
         if (result.errorCode && TIMED_OUT.has(result.errorCode)) delay = Math.max(delay, result.timeoutMs ?? this.requestTimeoutMs);
+        // 413: the same body is too large every time; it waits for a redeploy or "retry now", not for a timer.
+        if (result.httpStatus === 413) delay = MAX_TIMER_MS;
         this.failures++;
         this.arm(delay, true);
         this.stats?.backoff(delay, this.now());
@@ -733,14 +737,20 @@ export class PushQueue extends EventEmitter {
     this.pump();
   }
 
+  /** The data lane's guard for a refused fullLoad sent again without its named records (see RejectionOptions). */
+  fullLoadRest: ((rest: number, refused: number) => boolean) | undefined;
+
   /** Permanent rejections: the policy in rejection.ts decides what fails and what goes again. */
   private onDataError(batch: Batch, result: PushResult): void {
     const n = batch.records.length;
     const named = new Set([...namedPositions(batch.records, result.statusCode?.AdditionalInfo), ...positionsFromFieldReferences(result.validationErrors, n)]);
     const attempt: Attempt<Item> = { action: batch.action, items: toItems(batch), fromUpdate: batch.fromUpdate, bisect: batch.bisect, probe: batch.probe };
-    const plan = planRejection(attempt, { code: result.statusCode?.Code, httpStatus: result.httpStatus, named: [...named] }, this.insertMissing);
+    const plan = planRejection(attempt, { code: result.statusCode?.Code, httpStatus: result.httpStatus, named: [...named] }, this.insertMissing, {
+      fullLoadRest: this.fullLoadRest,
+    });
     if (plan.fail.length) {
-      const why = plan.systematic ? { ...result, reason: `${result.reason} (every record probed was refused alike: the whole bundle is refused)` } : result;
+      let why = plan.systematic ? { ...result, reason: `${result.reason} (every record probed was refused alike: the whole bundle is refused)` } : result;
+      if (plan.note) why = { ...why, reason: `${why.reason}; ${plan.note}` };
       this.failAll(fromItems(plan.fail), plan.failAction, why);
     }
     this.head.unshift(...plan.resend.map(toBatch));

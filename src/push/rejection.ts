@@ -53,6 +53,8 @@ export interface Plan<T> {
   failAction: ActionType;
   /** Set when the records fail because the bundle was found refused as a whole. */
   systematic?: boolean;
+  /** Said after the answer's reason for every failed record (a refused fullLoad held back whole). */
+  note?: string;
   /** Attempts to send next, in this order, before anything else queued. */
   resend: Attempt<T>[];
 }
@@ -90,8 +92,16 @@ function halves<T>(items: T[], action: ActionType): Attempt<T>[] {
   ];
 }
 
+export interface RejectionOptions {
+  /**
+   * Whether a refused fullLoad may go again without the records Hubject named: true when `rest` records pass the
+   * fullLoad guard against what Hubject holds. Without it the rest goes again (the status lane).
+   */
+  fullLoadRest?: (rest: number, refused: number) => boolean;
+}
+
 /** The plan for a batch Hubject refused for good. */
-export function planRejection<T>(attempt: Attempt<T>, answer: Answer, insertMissing: boolean): Plan<T> {
+export function planRejection<T>(attempt: Attempt<T>, answer: Answer, insertMissing: boolean, opts: RejectionOptions = {}): Plan<T> {
   const { action, items } = attempt;
   const n = items.length;
   const reported: ActionType = attempt.fromUpdate ? 'update' : action;
@@ -105,6 +115,11 @@ export function planRejection<T>(attempt: Attempt<T>, answer: Answer, insertMiss
     const bad = items.filter((_, i) => isNamed.has(i));
     const rest = items.filter((_, i) => !isNamed.has(i));
     const again: Attempt<T>[] = rest.length ? [{ action, items: rest, fromUpdate: attempt.fromUpdate, bisect: attempt.bisect }] : [];
+    // A smaller fullLoad deletes at Hubject whatever it leaves out: it goes only if it passes the guard.
+    if (action === 'fullLoad' && opts.fullLoadRest && rest.length && !opts.fullLoadRest(rest.length, bad.length)) {
+      const note = `fullLoad held back: Hubject refused ${bad.length} of its ${n} records, and a fullLoad of the other ${rest.length} would delete too many EVSEs at Hubject; fix the refused records and send the fullLoad again`;
+      return { fail: items, failAction: action, resend: [], note };
+    }
     if (fallback)
       return {
         fail: [],
