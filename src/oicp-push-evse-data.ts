@@ -220,6 +220,7 @@ export = function (RED: NodeAPI) {
           additionalInfo: r.statusCode?.AdditionalInfo ?? undefined,
           processId: r.processId,
           attempts: ev.attempts,
+          queuedAs: ev.queuedAs, // refusal hook: the action before a 022 fallback
           durationMs: r.durationMs,
           rejected,
         },
@@ -230,7 +231,7 @@ export = function (RED: NodeAPI) {
       if (!speaksFor(ev.nodeIds)) return;
       rejectedFor.delete(evseKey(ev.failure.EvseID));
       if (ev.failure.action === 'insert') countInsert([ev.failure.EvseID], -1);
-      hub.gate?.dataRejected([{ EvseID: ev.failure.EvseID, reason: ev.failure.reason }]);
+      hub.gate?.dataRejected([ev.failure]); // refusal hook: a 022 insert (failure.exists) releases, not fails
     };
     const onConfigError = (ev: { result: { reason: string } }) => {
       if (first()) node.warn(t('kit.log.hubject', { text: ev.result.reason }));

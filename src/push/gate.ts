@@ -222,14 +222,20 @@ export class StatusGate extends EventEmitter {
     this.release(hits);
   }
 
-  /** These EVSEs' data was rejected for good: their held inputs fail. */
-  dataRejected(failures: readonly { EvseID: string; reason: string }[]): void {
+  /**
+   * These EVSEs' data was rejected for good: their held inputs fail. A failure that says Hubject holds the EVSE
+   * (an insert answered 022) releases the held status instead: the status has data to belong to.
+   */
+  dataRejected(failures: readonly { EvseID: string; reason: string; exists?: boolean }[]): void {
     if (!this.held.size) return;
     const hits: Array<{ h: Held; reason: string }> = [];
+    const exists: Held[] = [];
     for (const f of failures) {
       const h = this.held.get(evseKey(f.EvseID));
-      if (h) hits.push({ h, reason: `EVSE data rejected: ${f.reason}` });
+      if (h && f.exists) exists.push(h);
+      else if (h) hits.push({ h, reason: `EVSE data rejected: ${f.reason}` });
     }
+    this.release(exists);
     this.fail(hits);
   }
 

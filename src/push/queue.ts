@@ -39,6 +39,8 @@ export interface RecordFailure {
   code?: string;
   httpStatus?: number;
   additionalInfo?: string;
+  /** Hubject answered 022 to an insert of this EVSE: it holds the EVSE's data although this change failed. */
+  exists?: boolean;
 }
 
 /** Error given to an input message whose records Hubject rejected for good. */
@@ -116,6 +118,10 @@ export interface Batch extends Part {
   attempts: number;
   /** An update re-sent as insert after Hubject refused it (insertMissing). */
   fromUpdate?: boolean;
+  /** An insert re-sent as update after Hubject answered 022 (it holds the EVSE). */
+  fromInsert?: boolean;
+  /** Requests spent on these records before this batch (the refused try a fallback came from). */
+  prior?: number;
   /** Part of a bisection of a refused bundle. */
   bisect?: boolean;
   /** A single record probing a refused bundle; holds the bundle's other records until the verdict. */
@@ -159,7 +165,10 @@ export interface BatchResultEvent {
   records: EvseStatusRecord[];
   nodeIds: string[];
   result: PushResult;
+  /** Requests these records took, a refused try before a 022 fallback included. */
   attempts: number;
+  /** The action the records were queued with, when a 022 fallback sent them as another. */
+  queuedAs?: ActionType;
 }
 
 export interface QueueStatus {
@@ -671,7 +680,8 @@ export class PushQueue extends EventEmitter {
     this.emit('result', {
       action: batch.action,
       records: batch.records,
-      attempts: batch.attempts,
+      attempts: batch.attempts + (batch.prior ?? 0),
+      queuedAs: batch.fromUpdate ? 'update' : batch.fromInsert ? 'insert' : undefined,
       nodeIds: ownerNodes(batch.owners),
       result,
     } satisfies BatchResultEvent);
@@ -723,16 +733,29 @@ export class PushQueue extends EventEmitter {
   private onDataError(batch: Batch, result: PushResult): void {
     const n = batch.records.length;
     const named = new Set([...namedPositions(batch.records, result.statusCode?.AdditionalInfo), ...positionsFromFieldReferences(result.validationErrors, n)]);
-    const attempt: Attempt<Item> = { action: batch.action, items: toItems(batch), fromUpdate: batch.fromUpdate, bisect: batch.bisect, probe: batch.probe };
-    const plan = planRejection(attempt, { code: result.statusCode?.Code, httpStatus: result.httpStatus, named: [...named] }, this.insertMissing);
+    const attempt: Attempt<Item> = {
+      action: batch.action,
+      items: toItems(batch),
+      fromUpdate: batch.fromUpdate,
+      fromInsert: batch.fromInsert,
+      prior: batch.prior,
+      bisect: batch.bisect,
+      probe: batch.probe,
+    };
+    const plan = planRejection(
+      attempt,
+      { code: result.statusCode?.Code, httpStatus: result.httpStatus, named: [...named] },
+      // EVSE data always recovers from 022 both ways; for status the update-as-insert is the insertMissing option.
+      this.operation === 'data' || this.insertMissing,
+    );
     if (plan.fail.length) {
       const why = plan.systematic ? { ...result, reason: `${result.reason} (every record probed was refused alike: the whole bundle is refused)` } : result;
-      this.failAll(fromItems(plan.fail), plan.failAction, why);
+      this.failAll(fromItems(plan.fail), plan.failAction, why, plan.exists);
     }
     this.head.unshift(...plan.resend.map(toBatch));
   }
 
-  private failAll(part: Part, action: ActionType, result: PushResult): void {
+  private failAll(part: Part, action: ActionType, result: PushResult, exists?: boolean): void {
     for (let i = 0; i < part.records.length; i++) {
       const owners = part.owners[i]!;
       const failure: RecordFailure = {
@@ -742,6 +765,7 @@ export class PushQueue extends EventEmitter {
         code: result.statusCode?.Code,
         httpStatus: result.httpStatus,
         additionalInfo: result.statusCode?.AdditionalInfo ?? undefined,
+        ...(exists ? { exists } : {}),
       };
       this.emit('rejected', { failure, nodeIds: ownerNodes([owners]) });
       for (const o of owners) o.failures.push(failure);
@@ -800,7 +824,16 @@ function fromItems(items: Item[]): Part {
 }
 
 function toBatch(a: Attempt<Item>): Batch {
-  return { ...fromItems(a.items), action: a.action, attempts: 0, fromUpdate: a.fromUpdate, bisect: a.bisect, probe: a.probe };
+  return {
+    ...fromItems(a.items),
+    action: a.action,
+    attempts: 0,
+    fromUpdate: a.fromUpdate,
+    fromInsert: a.fromInsert,
+    prior: a.prior,
+    bisect: a.bisect,
+    probe: a.probe,
+  };
 }
 
 function baseAction(b: Batch): ActionType {
