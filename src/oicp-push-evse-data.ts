@@ -13,10 +13,13 @@ import {
   type EvseDataDefaults,
   type RejectedRecord,
 } from './oicp/evse-data';
-import { evseKey } from './oicp/ids';
+import { WireSpelling, evseKey } from './oicp/ids';
+import { respellRequests } from './push/spelling';
 import { Scheduler, scheduleError } from './fullload/schedule';
 import { asItems, asQueued, itemsOf } from './push/data-lane';
-import type { BatchResultEvent, Owner, PushQueue, QueueStatus, RecordFailure } from './push/queue';
+import type { BatchResultEvent, DeadLetterEvent, Owner, PushQueue, QueueStatus, RecordFailure } from './push/queue';
+import { refusalReport } from './push/dead-letters';
+import { listRejected, rejectedText } from './push/rejection';
 import {
   LIMITS,
   NODE_SETTINGS,
@@ -173,7 +176,11 @@ export = function (RED: NodeAPI) {
     attached.get(q)!.add(node.id);
     const first = () => attached.get(q)?.values().next().value === node.id;
     const speaksFor = (ids: string[]) => ids.includes(node.id) || (ids.length === 0 && first());
-    const unregister = hub.gate?.registerDataSource(node.id, { isAcknowledged: (evseId) => st.isAcknowledged(evseId) });
+    const unregister = hub.gate?.registerDataSource(node.id, {
+      isAcknowledged: (evseId) => st.isAcknowledged(evseId),
+      acknowledgedId: (evseId) => st.acknowledgedId(evseId), // refusal hook: statuses go in the acknowledged spelling
+    });
+    const spelling = new WireSpelling(); // refusal hook: one spelling per EVSE
     let scheduler: Scheduler | undefined;
 
     // Validation rejections of a message, reported with the first acknowledgement of one of its records.
@@ -181,11 +188,6 @@ export = function (RED: NodeAPI) {
 
     // ---- wire the lane's events ----
     const onResult = (ev: BatchResultEvent) => {
-      if (ev.result.class === 'success' && ev.action === 'insert' && ev.nodeIds.includes(node.id))
-        countInsert(
-          asItems(ev.records).map((i) => i.EvseID),
-          -1,
-        );
       if (ev.result.class !== 'success' || !speaksFor(ev.nodeIds)) return;
       const items = asItems(ev.records);
       const ids = items.map((i) => i.EvseID);
@@ -230,7 +232,6 @@ export = function (RED: NodeAPI) {
     const onRejected = (ev: { failure: RecordFailure; nodeIds: string[] }) => {
       if (!speaksFor(ev.nodeIds)) return;
       rejectedFor.delete(evseKey(ev.failure.EvseID));
-      if (ev.failure.action === 'insert') countInsert([ev.failure.EvseID], -1);
       hub.gate?.dataRejected([ev.failure]); // refusal hook: a 022 insert (failure.exists) releases, not fails
     };
     const onConfigError = (ev: { result: { reason: string } }) => {
@@ -240,7 +241,14 @@ export = function (RED: NodeAPI) {
       if (first()) node.warn(text);
     };
     const onStatus = () => view.show();
-    const events = { status: onStatus, result: onResult, rejected: onRejected, 'config-error': onConfigError, warn: onWarn };
+    // refusal hook: records refused with no input message waiting go to a Catch node as node.error(err, msg).
+    const onDeadLetter = (ev: DeadLetterEvent) => {
+      if (!speaksFor(ev.nodeIds)) return;
+      const report = refusalReport(ev, (list) => rejectedText(list, t('errors.deadLetter')));
+      view.flash(report.error.message);
+      node.error(report.error, report.msg);
+    };
+    const events = { status: onStatus, result: onResult, rejected: onRejected, 'config-error': onConfigError, warn: onWarn, 'dead-letter': onDeadLetter };
     for (const [name, fn] of Object.entries(events)) q.on(name, fn as (...args: unknown[]) => void);
     const offChange = hub.onChange(() => view.show());
 
@@ -259,19 +267,12 @@ export = function (RED: NodeAPI) {
       (err: unknown) => node.error(t('log.storeError', { error: (err as Error).message })),
     );
 
-    // EVSEs whose insert is queued or in flight: auto sends their next change as update (Hubject will hold them).
-    const inserting = new Map<string, number>();
-    const countInsert = (ids: readonly string[], by: number) => {
-      for (const x of ids) {
-        const k = evseKey(x);
-        const n = (inserting.get(k) ?? 0) + by;
-        if (n > 0) inserting.set(k, n);
-        else inserting.delete(k);
-      }
-    };
+    // EVSEs whose insert or fullLoad is pending in the lane (restored ones too): auto sends their next change as update.
     const afterPendingInserts = (requests: DataRequest[]): DataRequest[] => {
       const ins = requests.find((r) => r.ActionType === 'insert');
-      if (!ins || !inserting.size) return requests;
+      if (!ins) return requests;
+      const inserting = q.pendingKeys(['insert', 'fullLoad']); // refusal hook: the queue knows what is pending
+      if (!inserting.size) return requests;
       const keep: number[] = [];
       const move: number[] = [];
       ins.EvseIDs.forEach((x, i) => (inserting.has(evseKey(x)) ? move : keep).push(i));
@@ -291,17 +292,12 @@ export = function (RED: NodeAPI) {
     };
 
     /** Queues the plan's requests under one owner; done once every record is acknowledged or rejected for good. */
-    const enqueue = (requests: DataRequest[], rejected: RejectedRecord[], done: Done | null) => {
-      const validation = rejected.map((r) => ({ index: r.index, EvseID: r.EvseID, field: r.field, reason: r.reason }));
-      const validationError = rejected.length
-        ? new Error(
-            t('errors.rejected', {
-              count: rejected.length,
-              first: rejected[0]!.message,
-            }),
-          )
-        : undefined;
-      if (validationError) Object.assign(validationError, { rejected: validation });
+    const enqueue = (requests: DataRequest[], rejected: RejectedRecord[], done: Done | null, input: DataMsg | null = null) => {
+      // refusal hook: every rejected record in the text and on error.cause.rejected (a Catch node sees cause), with its CSV row.
+      const listed = listRejected(rejected, input ?? {});
+      const validation = listed.records.map((r) => ({ index: r.index, row: r.row, EvseID: r.EvseID, field: r.field, reason: r.reason }));
+      const validationError = rejected.length ? new Error(t('errors.rejected', { count: rejected.length, first: listed.text })) : undefined;
+      if (validationError) Object.assign(validationError, { rejected: validation, cause: { rejected: validation } });
       const total = requests.reduce((n, r) => n + r.EvseIDs.length, 0);
       if (validation.length && total) {
         const holder = { list: validation, told: false };
@@ -317,15 +313,20 @@ export = function (RED: NodeAPI) {
         nodeId: node.id,
         pending: 0,
         failures: [],
+        noInput: !done, // refusal hook: a scheduled push's refusals are dead letters
         settle: (err?: Error) => {
-          const e = validationError && err ? new Error(`${validationError.message}; ${err.message}`) : (validationError ?? err);
+          const e =
+            validationError && err
+              ? Object.assign(new Error(`${validationError.message}; ${err.message}`), {
+                  cause: { rejected: [...validation, ...((err.cause as { rejected?: unknown[] } | undefined)?.rejected ?? [])] },
+                })
+              : (validationError ?? err);
           if (e) view.flash(e.message);
           done?.(e);
         },
       };
       // The owner settles only after all requests are queued: sending is asynchronous.
       for (const r of requests) {
-        if (r.ActionType === 'insert') countInsert(r.EvseIDs, 1);
         q.enqueue(r.ActionType, asQueued(itemsOf(r)), owner);
       }
       if (hub.blocked()) view.show();
@@ -386,11 +387,12 @@ export = function (RED: NodeAPI) {
         heldBack = plan.heldBack.reason;
         node.warn(t('log.heldBack', { reason: plan.heldBack.reason }));
         view.show();
-        if (plan.rejected.length) return enqueue([], plan.rejected, done);
+        if (plan.rejected.length) return enqueue([], plan.rejected, done, msg);
         return done();
       }
       if (wanted === 'fullLoad') heldBack = undefined;
-      enqueue(wanted === 'auto' ? afterPendingInserts(plan.requests) : plan.requests, plan.rejected, done);
+      for (const w of respellRequests(plan.requests, (id) => st.acknowledgedId(id), spelling)) node.warn(w); // refusal hook
+      enqueue(wanted === 'auto' ? afterPendingInserts(plan.requests) : plan.requests, plan.rejected, done, msg);
     };
 
     node.on('input', (msg: DataMsg, _send: unknown, done: Done) => {

@@ -111,6 +111,16 @@ export function createMetrics(now: () => number = Date.now): OpsMetrics {
     },
   );
 
+  gauge(
+    registry,
+    'oicp_dead_letters',
+    'Records Hubject refused for good while no input message waited for them (restored, scheduled or sidebar pushes).',
+    ['operator', 'operation'],
+    (set) => {
+      for (const l of allLanes()) set({ operator: l.labels.operator, operation: l.labels.operation }, l.source?.deadLetters?.() ?? 0);
+    },
+  );
+
   // The three full-load gauges share one snapshot per scrape.
   let scrape: { at: number; list: Array<[string, FullLoadSnapshot]> } | undefined;
   const fullLoadList = () => {

@@ -4,6 +4,7 @@
  *   GET  /oicp/state              JSON for the sidebar     oicp.read
  *   POST /oicp/retry              skip backoff (all lanes, or body/query `lane`)   oicp.write
  *   POST /oicp/fullload/:nodeId   fullLoad through the node's guards               oicp.write
+ *   POST /oicp/dead-letters/send  queue a lane's dead letters again (body `lane`, optional `keys`)   oicp.write
  * Comms topic "oicp/state": the same JSON, at most once a second, only when it changed, and only for 90 s after the
  * last GET /oicp/state (the sidebar asks every 30 s).
  */
@@ -52,6 +53,16 @@ export = function (RED: RED) {
     for (const l of lanes) if (l!.source?.retryNow?.()) retried++;
     RED.log.info(`OICP: retry now requested (${retried} of ${lanes.length} waiting)`);
     res.json({ retried, lanes: lanes.length });
+  });
+
+  RED.httpAdmin.post('/oicp/dead-letters/send', write, (req: any, res: any) => {
+    const key = req.body?.lane ?? req.query?.lane;
+    const l = key ? findLane(String(key)) : undefined;
+    if (!l) return res.status(404).json({ error: `no OICP lane '${key ?? ''}': see GET /oicp/state for the keys` });
+    const keys = Array.isArray(req.body?.keys) ? req.body.keys.map(String) : undefined;
+    const sent = l.source?.sendDeadLettersAgain?.(keys) ?? 0;
+    RED.log.info(`OICP: ${sent} dead letter(s) of ${l.labels.operator} ${l.labels.operation} queued again`);
+    res.json({ sent });
   });
 
   RED.httpAdmin.post('/oicp/fullload/:nodeId', write, (req: any, res: any) => {

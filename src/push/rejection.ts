@@ -189,3 +189,42 @@ export function afterProbeSuccess<T>(probe: ProbeState<T>, action: ActionType): 
   if (probe.refused === 0 && rest.length > 1) return halves(rest, action);
   return [{ action, items: rest, bisect: true }];
 }
+
+/** Refused records a message lists by name before it gives only the count (the full list is on the error). */
+export const LISTED_REJECTIONS = 50;
+
+/**
+ * One text for a list of refused records: the count and the first up front (a status line shows that much), then
+ * the others, up to LISTED_REJECTIONS. `where` names a record's place in the input (record 3, CSV row 4).
+ */
+export function rejectedText(list: ReadonlyArray<{ id?: string; action?: string; reason: string; where?: string }>, lead: string): string {
+  const one = (r: (typeof list)[number]) =>
+    `${r.action ? `${r.action} of ` : ''}${r.id ? `EvseID ${r.id}` : 'a record'}${r.where ? ` (${r.where})` : ''}: ${r.reason}`;
+  if (list.length === 1) return `${lead} ${one(list[0]!)}`;
+  const shown = list.slice(1, LISTED_REJECTIONS).map(one);
+  const rest = list.length - 1 - shown.length;
+  return `${lead} ${list.length} records, first ${one(list[0]!)}; then ${shown.join('; ')}${rest > 0 ? `; and ${rest} more (error.cause.rejected has them all)` : ''}`;
+}
+
+/**
+ * The CSV line of each input record, where the input came from Node-RED's CSV node (it sets msg.columns): a message
+ * per row carries msg.parts.index, an array is one record per data row. One header line is counted, as msg.columns
+ * says the file had one. Undefined for other inputs: their position is all there is.
+ */
+export function csvRows(msg: { columns?: unknown; parts?: { index?: unknown } }): ((position: number) => number) | undefined {
+  if (typeof msg.columns !== 'string' || msg.columns === '') return undefined;
+  const first = typeof msg.parts?.index === 'number' ? msg.parts.index : 0;
+  return (position) => first + position + 1; // position is 1-based; +1 for the header line
+}
+
+/** Validation rejections of one input: each with its CSV row where there is one, and one text listing them all. */
+export function listRejected<R extends { index: number; message: string }>(
+  rejected: readonly R[],
+  msg: { columns?: unknown; parts?: { index?: unknown } },
+): { records: Array<R & { row?: number }>; text: string } {
+  const row = csvRows(msg);
+  const records = rejected.map((r) => (row ? { ...r, row: row(r.index), message: `${r.message} (CSV row ${row(r.index)})` } : { ...r }));
+  const shown = records.slice(0, LISTED_REJECTIONS).map((r) => r.message);
+  const rest = records.length - shown.length;
+  return { records, text: shown.join('; ') + (rest > 0 ? `; and ${rest} more (error.cause.rejected has them all)` : '') };
+}
