@@ -11,10 +11,14 @@ import {
   type DataRequest,
   type RejectedRecord,
 } from './oicp/evse-data';
+import { WireSpelling } from './oicp/ids';
+import { respellRequests } from './push/spelling';
 import { Scheduler, scheduleError } from './fullload/schedule';
 import { asItems, asQueued, itemsOf } from './push/data-lane';
 import { RejectedNotes, dataOutput, type OperatorEvseData, type RejectedOut } from './push/data-operator';
-import type { BatchResultEvent, Owner, PushQueue, QueueStatus, RecordFailure } from './push/queue';
+import type { BatchResultEvent, DeadLetterEvent, Owner, PushQueue, QueueStatus, RecordFailure } from './push/queue';
+import { refusalReport } from './push/dead-letters';
+import { listRejected, rejectedText } from './push/rejection';
 import {
   LIMITS,
   NODE_SETTINGS,
@@ -130,6 +134,7 @@ export = function (RED: NodeAPI) {
     attached.get(q)!.add(node.id);
     const first = () => attached.get(q)?.values().next().value === node.id;
     const speaksFor = (ids: string[]) => ids.includes(node.id) || (ids.length === 0 && first());
+    const spelling = new WireSpelling(); // one spelling per EVSE on the wire
     let scheduler: Scheduler | undefined;
     const notes = new RejectedNotes<RejectedOut>();
 
@@ -151,7 +156,14 @@ export = function (RED: NodeAPI) {
       if (first()) node.warn(text);
     };
     const onStatus = () => view.show();
-    const events = { status: onStatus, result: onResult, rejected: onRejected, 'config-error': onConfigError, warn: onWarn };
+    // records refused with no input message waiting go to a Catch node as node.error(err, msg).
+    const onDeadLetter = (ev: DeadLetterEvent) => {
+      if (!speaksFor(ev.nodeIds)) return;
+      const report = refusalReport(ev, (list) => rejectedText(list, t('errors.deadLetter')));
+      view.flash(report.error.message);
+      node.error(report.error, report.msg);
+    };
+    const events = { status: onStatus, result: onResult, rejected: onRejected, 'config-error': onConfigError, warn: onWarn, 'dead-letter': onDeadLetter };
     for (const [name, fn] of Object.entries(events)) q.on(name, fn as (...args: unknown[]) => void);
     const offChange = hub.onChange(() => view.show());
     data.on('change', onStatus);
@@ -168,17 +180,12 @@ export = function (RED: NodeAPI) {
     });
 
     /** Queues the plan's requests under one owner; done once every record is acknowledged or rejected for good. */
-    const enqueue = (requests: DataRequest[], rejected: RejectedRecord[], done: Done | null) => {
-      const validation = rejected.map((r) => ({ index: r.index, EvseID: r.EvseID, field: r.field, reason: r.reason }));
-      const validationError = rejected.length
-        ? new Error(
-            t('errors.rejected', {
-              count: rejected.length,
-              first: rejected[0]!.message,
-            }),
-          )
-        : undefined;
-      if (validationError) Object.assign(validationError, { rejected: validation });
+    const enqueue = (requests: DataRequest[], rejected: RejectedRecord[], done: Done | null, input: DataMsg | null = null) => {
+      // every rejected record in the text and on error.cause.rejected (a Catch node sees cause), with its CSV row.
+      const listed = listRejected(rejected, input ?? {});
+      const validation = listed.records.map((r) => ({ index: r.index, row: r.row, EvseID: r.EvseID, field: r.field, reason: r.reason }));
+      const validationError = rejected.length ? new Error(t('errors.rejected', { count: rejected.length, first: listed.text })) : undefined;
+      if (validationError) Object.assign(validationError, { rejected: validation, cause: { rejected: validation } });
       const total = requests.reduce((n, r) => n + r.EvseIDs.length, 0);
       for (const r of requests) notes.note(r.EvseIDs, validation);
       // A forced empty fullLoad goes out: it is the one request with no records.
@@ -192,15 +199,20 @@ export = function (RED: NodeAPI) {
         nodeId: node.id,
         pending: 0,
         failures: [],
+        noInput: !done, // a scheduled push's refusals are dead letters
         settle: (err?: Error) => {
-          const e = validationError && err ? new Error(`${validationError.message}; ${err.message}`) : (validationError ?? err);
+          const e =
+            validationError && err
+              ? Object.assign(new Error(`${validationError.message}; ${err.message}`), {
+                  cause: { rejected: [...validation, ...((err.cause as { rejected?: unknown[] } | undefined)?.rejected ?? [])] },
+                })
+              : (validationError ?? err);
           if (e) view.flash(e.message);
           done?.(e);
         },
       };
       // The owner settles only after all requests are queued: sending is asynchronous.
       for (const r of requests) {
-        if (r.ActionType === 'insert') data.countInsert(r.EvseIDs, 1);
         q.enqueue(r.ActionType, asQueued(itemsOf(r)), owner);
       }
       if (hub.blocked()) view.show();
@@ -258,16 +270,17 @@ export = function (RED: NodeAPI) {
       if (plan.heldBack) {
         holdBack(plan.heldBack.reason);
         if (plan.heldBack.code === 'invalid') {
-          const err = Object.assign(new Error(plan.heldBack.reason), {
-            rejected: plan.rejected.map((r) => ({ index: r.index, EvseID: r.EvseID, field: r.field, reason: r.reason })),
-          });
+          const listed = listRejected(plan.rejected, msg);
+          const rejected = listed.records.map((r) => ({ index: r.index, row: r.row, EvseID: r.EvseID, field: r.field, reason: r.reason }));
+          const err = Object.assign(new Error(plan.heldBack.reason), { rejected, cause: { rejected } });
           return failInput(view, done, err);
         }
-        if (plan.rejected.length) return enqueue([], plan.rejected, done);
+        if (plan.rejected.length) return enqueue([], plan.rejected, done, msg);
         return done();
       }
       if (wanted === 'fullLoad') heldBack = undefined;
-      enqueue(wanted === 'auto' ? data.afterPendingInserts(plan.requests) : plan.requests, plan.rejected, done);
+      for (const w of respellRequests(plan.requests, (id) => st.acknowledgedId(id), spelling)) node.warn(w);
+      enqueue(wanted === 'auto' ? data.afterPendingInserts(plan.requests) : plan.requests, plan.rejected, done, msg);
     };
 
     node.on('input', (msg: DataMsg, _send: unknown, done: Done) => {

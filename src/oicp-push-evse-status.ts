@@ -1,7 +1,9 @@
 import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
 import { SLICE_RECORDS, parsePushInputSliced, pushEnvelope, validateRecords } from './push/input';
 import { isActionType, type ActionType, type EvseStatusRecord } from './oicp/schemas';
-import type { BatchResultEvent, Owner, PushQueue, QueueStatus, RecordFailure } from './push/queue';
+import type { BatchResultEvent, DeadLetterEvent, Owner, PushQueue, QueueStatus, RecordFailure } from './push/queue';
+import { refusalReport } from './push/dead-letters';
+import { rejectedText } from './push/rejection';
 import {
   LIMITS,
   NODE_SETTINGS,
@@ -212,7 +214,22 @@ export = function (RED: NodeAPI) {
     const onWarn = (text: string) => {
       if (first()) node.warn(text);
     };
-    const events = { status: onStatus, result: onResult, 'config-error': onConfigError, retry: onRetry, warn: onWarn, recovered: onRecovered };
+    // statuses refused with no input message waiting (restored, fullLoad held by the gate) reach a Catch node.
+    const onDeadLetter = (ev: DeadLetterEvent) => {
+      if (!speaksFor(ev.nodeIds)) return;
+      const report = refusalReport(ev, (list) => rejectedText(list, t('errors.deadLetter')));
+      view.flash(report.error.message);
+      node.error(report.error, report.msg);
+    };
+    const events = {
+      status: onStatus,
+      result: onResult,
+      'config-error': onConfigError,
+      retry: onRetry,
+      warn: onWarn,
+      recovered: onRecovered,
+      'dead-letter': onDeadLetter,
+    };
     for (const [name, fn] of Object.entries(events)) q.on(name, fn as (...args: unknown[]) => void);
     const offChange = hub.onChange(() => view.show());
     const gate = hub.gate;

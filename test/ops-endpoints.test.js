@@ -97,6 +97,7 @@ describe('oicp-ops plugin endpoints with adminAuth', function () {
       ['GET', '/oicp/state'],
       ['POST', '/oicp/retry'],
       ['POST', '/oicp/fullload/fl1'],
+      ['POST', '/oicp/dead-letters/send'],
     ]) {
       (await red.http(method, p, method === 'POST' ? {} : undefined)).status.should.equal(401, `${method} ${p} anonymous`);
       // Node-RED answers a valid token without the permission with 401 as well.
@@ -115,7 +116,18 @@ describe('oicp-ops plugin endpoints with adminAuth', function () {
     (await red.http('GET', '/oicp/state', undefined, as('reader'))).status.should.equal(200);
     [401, 403].should.containEql((await red.http('POST', '/oicp/retry', {}, as('reader'))).status);
     [401, 403].should.containEql((await red.http('POST', '/oicp/fullload/fl1', {}, as('reader'))).status);
+    [401, 403].should.containEql((await red.http('POST', '/oicp/dead-letters/send', {}, as('reader'))).status);
     (await red.http('POST', '/oicp/retry', {}, as('admin'))).status.should.equal(200);
+    // "send again" of the dead-letter list: a lane that exists answers with the count it queued again.
+    (await red.http('POST', '/oicp/dead-letters/send', { lane: 'nope' }, as('admin'))).status.should.equal(404);
+    const { json } = await red.http('GET', '/oicp/state', undefined, as('reader'));
+    const lane = json.lanes.find((l) => l.operator === 'DE*ABC');
+    lane.deadLetters.should.eql({ count: 0, items: [] });
+    const sent = await red.http('POST', '/oicp/dead-letters/send', { lane: lane.key }, as('admin'));
+    sent.status.should.equal(200);
+    sent.json.should.eql({ sent: 0 });
+    const metrics = await red.http('GET', '/oicp/metrics', undefined, as('reader'));
+    metrics.text.should.match(/^oicp_dead_letters\{operator="DE\*ABC",operation="status"\} 0$/m);
   });
 
   it('serves every metric in the Prometheus text format with the traffic of the flow', async function () {

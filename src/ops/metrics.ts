@@ -111,6 +111,16 @@ export function createMetrics(now: () => number = Date.now): OpsMetrics {
     },
   );
 
+  gauge(
+    registry,
+    'oicp_dead_letters',
+    'Records Hubject refused for good while no input message waited for them (restored, scheduled or sidebar pushes).',
+    ['operator', 'operation'],
+    (set) => {
+      for (const l of allLanes()) set({ operator: l.labels.operator, operation: l.labels.operation }, l.source?.deadLetters?.() ?? 0);
+    },
+  );
+
   // The full-load gauges share one snapshot per scrape. Their series carry the node id and its name (empty when
   // the node has none), so a dashboard can show what the user called the node.
   let scrape: { at: number; list: Array<[string, FullLoadSnapshot, string]> } | undefined;

@@ -4,6 +4,7 @@
  *   GET  /oicp/state              JSON for the sidebar     oicp.read
  *   POST /oicp/retry              skip backoff (all lanes, or body/query `lane`)   oicp.write
  *   POST /oicp/fullload/:nodeId   fullLoad through the node's guards               oicp.write
+ *   POST /oicp/dead-letters/send  queue a lane's dead letters again (body `lane`, optional `keys`)   oicp.write
  * Comms topic "oicp/state": the same JSON, at most once a second, only when it changed, and only for 90 s after the
  * last GET /oicp/state (the sidebar asks every 30 s).
  */
@@ -18,6 +19,11 @@ type Res = Parameters<Middleware>[1];
 /** The body of POST /oicp/retry (JSON or form); Express types it any. */
 interface RetryBody {
   lane?: unknown;
+}
+/** The body of POST /oicp/dead-letters/send. */
+interface DeadLetterBody {
+  lane?: unknown;
+  keys?: unknown[];
 }
 
 const PUBLISH_INTERVAL_MS = 1000;
@@ -59,6 +65,17 @@ export = function (RED: NodeAPI) {
     for (const l of lanes) if (l!.source?.retryNow?.()) retried++;
     RED.log.info(`OICP: retry now requested (${retried} of ${lanes.length} waiting)`);
     res.json({ retried, lanes: lanes.length });
+  });
+
+  RED.httpAdmin.post('/oicp/dead-letters/send', write, (req: Req, res: Res) => {
+    const body = req.body as DeadLetterBody | undefined;
+    const key = body?.lane ?? req.query?.lane;
+    const l = key ? findLane(String(key)) : undefined;
+    if (!l) return res.status(404).json({ error: `no OICP lane '${key ?? ''}': see GET /oicp/state for the keys` });
+    const keys = Array.isArray(body?.keys) ? body.keys.map(String) : undefined;
+    const sent = l.source?.sendDeadLettersAgain?.(keys) ?? 0;
+    RED.log.info(`OICP: ${sent} dead letter(s) of ${l.labels.operator} ${l.labels.operation} queued again`);
+    res.json({ sent });
   });
 
   RED.httpAdmin.post('/oicp/fullload/:nodeId', write, (req: Req, res: Res) => {

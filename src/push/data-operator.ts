@@ -13,6 +13,8 @@ import type { BatchResultEvent, PushQueue, RecordFailure } from './queue';
 /** A rejected record as the output and the error name it. */
 export interface RejectedOut {
   index?: number;
+  /** The input's line in its CSV file, where the input came from the CSV node. */
+  row?: number;
   EvseID?: string;
   field?: string;
   reason: string;
@@ -59,8 +61,6 @@ export class OperatorEvseData extends EventEmitter {
   private queue: PushQueue | null = null;
   private readonly onResult = (ev: BatchResultEvent) => this.result(ev);
   private readonly onRejected = (ev: { failure: RecordFailure }) => this.rejected(ev.failure);
-  /** EVSEs whose insert is queued or in flight: auto sends their next change as update (Hubject will hold them). */
-  private readonly inserting = new Map<string, number>();
   /** Config nodes sharing this store (two config nodes of one operator and environment open its directory once). */
   refs = 1;
 
@@ -81,7 +81,11 @@ export class OperatorEvseData extends EventEmitter {
   // Statuses that arrive while the store is read are held (nothing is acknowledged yet); then those with data go out.
   private registerGate(): void {
     if (!this.gate) return;
-    const src = { isAcknowledged: (evseId: string) => this.restored && this.store.isAcknowledged(evseId) };
+    const src = {
+      isAcknowledged: (evseId: string) => this.restored && this.store.isAcknowledged(evseId),
+      // Statuses go in the spelling Hubject acknowledged the data under.
+      acknowledgedId: (evseId: string) => this.store.acknowledgedId(evseId),
+    };
     this.unregisterGate = this.gate.registerDataSource(GATE_SOURCE, src);
   }
 
@@ -174,7 +178,6 @@ export class OperatorEvseData extends EventEmitter {
     if (ev.result.class !== 'success') return;
     const items = asItems(ev.records);
     const ids = items.map((i) => i.EvseID);
-    if (ev.action === 'insert') this.countInsert(ids, -1);
     this.store.acknowledgeTexts(
       ev.action,
       ids,
@@ -187,9 +190,9 @@ export class OperatorEvseData extends EventEmitter {
     if (ev.action !== 'delete') this.gate?.dataAcknowledged(ids);
   }
 
+  // A 022 to an insert (f.exists: Hubject holds the data) releases a held status instead of failing it.
   private rejected(f: RecordFailure): void {
-    if (f.action === 'insert') this.countInsert([f.EvseID], -1);
-    this.gate?.dataRejected([{ EvseID: f.EvseID, reason: f.reason }]);
+    this.gate?.dataRejected([f]);
   }
 
   /** EVSEs whose data reached Hubject some other way: acknowledged without a record; their held statuses go. */
@@ -199,18 +202,15 @@ export class OperatorEvseData extends EventEmitter {
     return r;
   }
 
-  countInsert(ids: readonly string[], by: number): void {
-    for (const x of ids) {
-      const k = evseKey(x);
-      const n = (this.inserting.get(k) ?? 0) + by;
-      if (n > 0) this.inserting.set(k, n);
-      else this.inserting.delete(k);
-    }
-  }
-
-  /** auto: records of the insert whose EVSE has an insert queued or in flight go as update, after it. */
+  /**
+   * auto: records of the insert whose EVSE a pending insert or fullLoad carries (queued, in flight, or restored from
+   * the outbox) go as update, after it: Hubject will hold them.
+   */
   afterPendingInserts(requests: DataRequest[]): DataRequest[] {
-    return afterPendingInserts(requests, (id) => this.inserting.has(evseKey(id)));
+    if (!this.queue || !requests.some((r) => r.ActionType === 'insert')) return requests;
+    const pending = this.queue.pendingKeys(['insert', 'fullLoad']);
+    if (!pending.size) return requests;
+    return afterPendingInserts(requests, (id) => pending.has(evseKey(id)));
   }
 
   async close(): Promise<void> {
@@ -314,6 +314,8 @@ export function dataOutput(ev: BatchResultEvent, ids: string[], rejected: Reject
       additionalInfo: r.statusCode?.AdditionalInfo ?? undefined,
       processId: r.processId,
       attempts: ev.attempts,
+      // The action the records were queued with, when a 022 recovery sent them as another.
+      queuedAs: ev.queuedAs,
       durationMs: r.durationMs,
       rejected,
     },

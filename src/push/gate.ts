@@ -4,7 +4,7 @@
 import { EventEmitter } from 'node:events';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { evseKey } from '../oicp/ids';
+import { WireSpelling, evseKey } from '../oicp/ids';
 import type { ActionType, EvseStatusRecord } from '../oicp/schemas';
 import { fsyncDir, writeAtomic, writeAtomicSync } from '../oicp/durable';
 import { PushRejectedError, type Owner, type PushQueue } from './queue';
@@ -16,6 +16,8 @@ export const GATE_MODES: readonly GateMode[] = ['auto', 'on', 'off'];
 /** What a data node tells the gate: whether Hubject has acknowledged an EVSE's data (or it was marked known). */
 export interface DataSource {
   isAcknowledged(evseId: string): boolean;
+  /** The EvseID as Hubject acknowledged its data: statuses go out in that spelling. */
+  acknowledgedId?(evseId: string): string | undefined;
 }
 
 /** A held status as persisted: no input message survives a restart, like the outbox's records. */
@@ -123,6 +125,7 @@ export class StatusGate extends EventEmitter {
   /** The sources as an array: admit() walks it per record without allocating an iterator. */
   private sourceList: DataSource[] = [];
   private held = new Map<string, Held>();
+  private readonly spelling = new WireSpelling();
   private seq = 0;
   private queue: PushQueue | null = null;
   private sweepTimer: NodeJS.Timeout | null = null;
@@ -222,14 +225,20 @@ export class StatusGate extends EventEmitter {
     this.release(hits);
   }
 
-  /** These EVSEs' data was rejected for good: their held inputs fail. */
-  dataRejected(failures: readonly { EvseID: string; reason: string }[]): void {
+  /**
+   * These EVSEs' data was rejected for good: their held inputs fail. A failure that says Hubject holds the EVSE
+   * (an insert answered 022) releases the held status instead: the status has data to belong to.
+   */
+  dataRejected(failures: readonly { EvseID: string; reason: string; exists?: boolean }[]): void {
     if (!this.held.size) return;
     const hits: Array<{ h: Held; reason: string }> = [];
+    const exists: Held[] = [];
     for (const f of failures) {
       const h = this.held.get(evseKey(f.EvseID));
-      if (h) hits.push({ h, reason: `EVSE data rejected: ${f.reason}` });
+      if (h && f.exists) exists.push(h);
+      else if (h) hits.push({ h, reason: `EVSE data rejected: ${f.reason}` });
     }
+    this.release(exists);
     this.fail(hits);
   }
 
@@ -237,7 +246,8 @@ export class StatusGate extends EventEmitter {
    * The push node's hot path: returns the records to queue now (the same array when none is held). Held records
    * count as pending for `owner`; a fullLoad's held records have no owner (the fullLoad completes on its own answer).
    */
-  admit(action: ActionType, records: EvseStatusRecord[], owner: Owner | null): EvseStatusRecord[] {
+  admit(action: ActionType, input: EvseStatusRecord[], owner: Owner | null): EvseStatusRecord[] {
+    const records = this.respell(input);
     if (!this.active || action === 'delete') {
       if (this.held.size) for (const r of records) this.overtake(evseKey(r.EvseID));
       return records;
@@ -259,6 +269,25 @@ export class StatusGate extends EventEmitter {
     if (!out) return records;
     this.changed();
     return out;
+  }
+
+  /** The records in the spelling Hubject acknowledged their EVSE's data under (the same array when none differs). */
+  private respell(records: EvseStatusRecord[]): EvseStatusRecord[] {
+    const sources = this.sourceList;
+    if (!sources.length) return records;
+    let out: EvseStatusRecord[] | null = null;
+    for (let i = 0; i < records.length; i++) {
+      const r = records[i]!;
+      let ack: string | undefined;
+      for (let s = 0; s < sources.length && ack === undefined; s++) ack = sources[s]!.acknowledgedId?.(r.EvseID);
+      if (ack === undefined || ack === r.EvseID) continue;
+      const res = this.spelling.apply(r.EvseID, ack);
+      if (res.id === r.EvseID) continue;
+      out ??= records.slice();
+      out[i] = { ...r, EvseID: res.id };
+      if (res.warning) this.emit('warn', res.warning);
+    }
+    return out ?? records;
   }
 
   /** Fails held statuses that waited longer than holdMaxHours (run every minute; tests pass a later time). */

@@ -361,6 +361,24 @@ describe('e2e: the OICP sidebar in chromium', function () {
       assert.deepStrictEqual(pageErrors, []);
     });
 
+    it('lists the records refused with no input waiting, counts them in oicp_dead_letters, and sends them again on request', async function () {
+      await openTab(page, DATA_CARD);
+      const text = reader(page, DATA_CARD);
+      const card = page.locator(DATA_CARD);
+      const m = parsePrometheusText((await red.http('GET', '/oicp/metrics')).text);
+      assert.strictEqual(valueOf(m, 'oicp_dead_letters', 'oicp_dead_letters', { operator: 'DE*ABC', operation: 'data' }), DATA_LANE.dead);
+      await until(async () => (await text('dead')) === String(DATA_LANE.dead), 30000, 'the dead-letter count');
+      assert.match(await card.locator('.oicp-ops-dead').innerText(), /DE\*ABC\*E0011 · insert · 019 not allowed/);
+      await card.locator('.oicp-ops-resend').click();
+      const dialog = page.locator('.red-ui-notification', { hasText: /Queue every refused record.*CUSTOM/ });
+      await dialog.waitFor({ state: 'visible' });
+      await dialog.locator('button', { hasText: 'Confirm' }).click();
+      await page.locator('.red-ui-notification', { hasText: /^Done: 2$/ }).waitFor({ state: 'visible' });
+      await until(async () => (await text('dead')) === '0', 30000, 'the list emptied');
+      assert.strictEqual(await card.locator('.oicp-ops-resend').isVisible(), false);
+      assert.deepStrictEqual(pageErrors, []);
+    });
+
     it('has its own series in /oicp/metrics, labelled operation="data"', async function () {
       const m = parsePrometheusText((await red.http('GET', '/oicp/metrics')).text);
       const data = { operator: 'DE*ABC', operation: 'data', environment: 'custom' };
