@@ -136,7 +136,10 @@ describe('EVSE data guards against what Hubject holds (issue 19; real runtime, s
     w.node.receive({ payload: range(1, 10).map((i) => record(i, { ChargingStationNames: [{ lang: 'de', value: 'neu' }] })), action: 'fullLoad' });
     await until(() => w.caught.length === 1, 10000, 'the input fails');
     w.caught[0].error.message.should.match(/fullLoad held back: Hubject refused 7 of its 10 records/);
-    w.caught[0].error.message.should.match(/and 9 more/);
+    w.caught[0].error.message.should.match(
+      /Hubject rejected 10 records, first fullLoad of EvseID DE\*ABC\*E0001\*1: 022 .*; the same for EvseID DE\*ABC\*E0002\*1, /,
+    );
+    w.caught[0].error.cause.rejected.should.have.length(10);
     await sleep(300);
     dataPushes().length.should.equal(sent + 1);
     held().length.should.equal(10);

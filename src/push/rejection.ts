@@ -213,12 +213,24 @@ export const LISTED_REJECTIONS = 50;
  * the others, up to LISTED_REJECTIONS. `where` names a record's place in the input (record 3, CSV row 4).
  */
 export function rejectedText(list: ReadonlyArray<{ id?: string; action?: string; reason: string; where?: string }>, lead: string): string {
-  const one = (r: (typeof list)[number]) =>
-    `${r.action ? `${r.action} of ` : ''}${r.id ? `EvseID ${r.id}` : 'a record'}${r.where ? ` (${r.where})` : ''}: ${r.reason}`;
-  if (list.length === 1) return `${lead} ${one(list[0]!)}`;
-  const shown = list.slice(1, LISTED_REJECTIONS).map(one);
-  const rest = list.length - 1 - shown.length;
-  return `${lead} ${list.length} records, first ${one(list[0]!)}; then ${shown.join('; ')}${rest > 0 ? `; and ${rest} more (error.cause.rejected has them all)` : ''}`;
+  const name = (r: (typeof list)[number]) => `${r.id ? `EvseID ${r.id}` : 'a record'}${r.where ? ` (${r.where})` : ''}`;
+  const one = (r: (typeof list)[number]) => `${r.action ? `${r.action} of ` : ''}${name(r)}: ${r.reason}`;
+  const first = list[0]!;
+  if (list.length === 1) return `${lead} ${one(first)}`;
+  // Records refused for the first one's reason are named once, not with the reason again (a refused fullLoad).
+  const same = (r: (typeof list)[number]) => r.reason === first.reason && r.action === first.action;
+  const alike = list.slice(1, LISTED_REJECTIONS).filter(same).map(name);
+  const others = list
+    .slice(1, LISTED_REJECTIONS)
+    .filter((r) => !same(r))
+    .map(one);
+  const rest = list.length - 1 - alike.length - others.length;
+  return (
+    `${lead} ${list.length} records, first ${one(first)}` +
+    (alike.length ? `; the same for ${alike.join(', ')}` : '') +
+    (others.length ? `; then ${others.join('; ')}` : '') +
+    (rest > 0 ? `; and ${rest} more (error.cause.rejected has them all)` : '')
+  );
 }
 
 /**
