@@ -440,8 +440,22 @@ describe('examples', function () {
       });
     }
 
+    // Examples 1-5 give their config node every setting, so what the dialog shows is what the example says.
+    for (const file of files.filter((f) => /^[1-5] /.test(f))) {
+      it(`${file}: the Hubject config node carries every setting of its dialog explicitly`, function () {
+        const hub = readExample(file).find((n) => n.type === 'oicp-hubject-config');
+        const defaults = packageDefs([])['oicp-hubject-config'].defaults;
+        const missing = Object.keys(defaults).filter((k) => !(k in hub));
+        assert.deepStrictEqual(missing, [], `${hub.id} leaves out ${missing.join(', ')}`);
+        assert.strictEqual(hub.insertMissing, true);
+        assert.strictEqual(hub.editorRevision, 2, 'saved as by the dialog that shows the defaults');
+      });
+    }
+
     for (const file of [...files.slice(0, 4), files[5]]) {
       it(`${file}: Hubject QA, placeholder OperatorID DE*ABC, tls-config left for the user to fill in`, function () {
+        // Example 6 has another owner: checked on the settings it carries until it carries all and names its example.
+        const mine = /^[1-4] /.test(file);
         const flow = readExample(file);
         const hub = flow.filter((n) => n.type === 'oicp-hubject-config');
         assert.strictEqual(hub.length, 1);
@@ -457,13 +471,21 @@ describe('examples', function () {
         for (const n of flow.filter((x) => x.hubject !== undefined)) assert.strictEqual(n.hubject, hub[0].id);
         // The same settings in examples 1-4, under ids of their own (see 'any two import side by side').
         // The EVSE data example also names the operator: eRoamingPushEvseData requires the OperatorName.
+        // Names differ: each names the example it came from, so five imports are five entries one can tell apart.
         const strip = (n) => {
-          const { id: _id, tls: _tls, operatorName: _name, ...rest } = n;
+          const { id: _id, tls: _tls, operatorName: _name, name: _label, ...rest } = n;
           return rest;
         };
+        if (mine) assert.match(hub[0].name, new RegExp(`example ${file[0]}$`), 'the config node names its example');
+        if (mine) assert.match(tls[0].name, new RegExp(`example ${file[0]}$`), 'the tls-config names its example');
         if (flow.some((n) => n.type === 'oicp-push-evse-data')) assert.ok(hub[0].operatorName, 'the data example names the operator');
         const first = readExample(files[0]).filter((n) => n.type === 'oicp-hubject-config' || n.type === 'tls-config');
-        assert.deepStrictEqual([...hub, ...tls].map(strip), first.map(strip));
+        const only = (n, keys) => Object.fromEntries(Object.entries(n).filter(([k]) => mine || keys.includes(k)));
+        const own = [...hub, ...tls].map(strip);
+        assert.deepStrictEqual(
+          own,
+          first.map(strip).map((n, i) => only(n, Object.keys(own[i]))),
+        );
       });
     }
 
