@@ -81,7 +81,7 @@ describe('e2e: status gate fields of the Hubject config dialog', function () {
       options.map((o) => o[0]),
       ['auto', 'on', 'off'],
     );
-    assert.match(options[0][1], /while a push evse data node uses this config/);
+    assert.match(options[0][1], /while a push data node uses this config/);
 
     const hours = page.locator('#node-config-input-holdMaxHours');
     assert.strictEqual(await hours.inputValue(), '');
