@@ -288,6 +288,85 @@ describe('e2e: the second hour of an integrator (editor, 1280 x 800)', function 
     });
   });
 
+  describe('push data dialog: the Defaults section at 1280 x 800', function () {
+    it('gives every label its own room beside no input, shows lists as one-line dropdowns, and keeps the form short', async function () {
+      const demo = readExample(MINE.find((f) => /^5 /.test(f)));
+      const data = demo.find((n) => n.type === 'oicp-push-evse-data');
+      // Imported by the tests above; this suite also runs alone (mocha -g).
+      if (!(await page.evaluate((id) => !!RED.nodes.node(id), data.id))) await importFlow(demo);
+      await page.evaluate((z) => RED.workspaces.show(z), data.z);
+      await page.evaluate((id) => RED.editor.edit(RED.nodes.node(id)), data.id);
+      const form = page.locator('#node-input-defaults-form');
+      await form.waitFor({ state: 'visible' });
+      await page.waitForTimeout(500); // the tray's slide-in
+      // The picture a person looks at: the whole tray, scrolled to the Defaults section.
+      await form.evaluate((e) => e.scrollIntoView({ block: 'start' }));
+      await page
+        .locator('.red-ui-notification')
+        .first()
+        .waitFor({ state: 'detached', timeout: 15000 })
+        .catch(() => undefined);
+      await shot('4-data-defaults');
+      const layout = await page.evaluate(() => {
+        const box = (e) => {
+          const r = e.getBoundingClientRect();
+          return { x: r.x, y: r.y, w: r.width, h: r.height, right: r.right, bottom: r.bottom };
+        };
+        const tray = document.querySelector('.red-ui-tray-body') || document.querySelector('.red-ui-tray');
+        const rows = [...document.querySelectorAll('#node-input-defaults-form .form-row')].map((row) => {
+          const label = row.querySelector('label');
+          const input = row.querySelector('.red-ui-typedInput-container') || row.querySelector('input, select');
+          return {
+            name: label.textContent.trim(),
+            label: box(label),
+            labelCut: label.scrollWidth > label.clientWidth + 1,
+            input: box(input),
+            checkboxes: row.querySelectorAll('input[type=checkbox]').length,
+          };
+        });
+        return { tray: box(tray), form: box(document.getElementById('node-input-defaults-form')), rows };
+      });
+      const overlap = (a, b) => a.x < b.right && b.x < a.right && a.y < b.bottom && b.y < a.bottom;
+      assert.strictEqual(layout.rows.length, 11, layout.rows.map((r) => r.name).join(', '));
+      for (const r of layout.rows) {
+        assert.ok(!overlap(r.label, r.input), `${r.name}: label ${JSON.stringify(r.label)} overlaps its input ${JSON.stringify(r.input)}`);
+        assert.ok(!r.labelCut, `${r.name}: label cut off`);
+        assert.ok(r.input.right <= layout.tray.right + 1, `${r.name}: input runs past the tray (${r.input.right} > ${layout.tray.right})`);
+        assert.ok(r.input.h <= 40, `${r.name}: input ${r.input.h} px high, one line expected`);
+        assert.strictEqual(r.checkboxes, 0, `${r.name}: a column of checkboxes`);
+      }
+      // Eleven fields of two lines each; the old checkbox columns made it over 1,100 px.
+      assert.ok(layout.form.h <= 11 * 64, `Defaults section ${layout.form.h} px high`);
+      const pay = page.locator('.form-row', { has: page.locator('#node-input-def-AuthenticationModes') }).locator('.red-ui-typedInput-option-label');
+      assert.strictEqual((await pay.innerText()).trim(), 'NFC RFID Classic, REMOTE', 'a list field names its values');
+      const names = layout.rows.map((r) => r.name);
+      for (const n of ['AuthenticationModes', 'PaymentOptions', 'ValueAddedServices', 'HotlinePhoneNumber', 'CalibrationLawDataAvailability'])
+        assert.ok(names.includes(n), n);
+    });
+
+    it('offers the OpenAPI choices in the dropdown and saves the picked ones as a list', async function () {
+      const choices = await page.evaluate(() => RED.settings.oicpPushEvseDataChoices);
+      const field = page.locator('.form-row', { has: page.locator('#node-input-def-PaymentOptions') }).locator('.red-ui-typedInput-container');
+      await field.locator('button.red-ui-typedInput-option-trigger, .red-ui-typedInput-option-trigger').first().click();
+      const menu = page.locator('.red-ui-typedInput-options:visible');
+      await menu.waitFor({ state: 'visible' });
+      const offered = await menu.locator('a').evaluateAll((as) => as.map((a) => a.textContent.trim()));
+      assert.deepStrictEqual(offered, choices.PaymentOptions);
+      await shot('5-data-defaults-payment-dropdown');
+      await menu.locator('a', { hasText: /^Direct$/ }).click();
+      await page.keyboard.press('Escape');
+      await menu.waitFor({ state: 'hidden' });
+      const picked = (await field.locator('.red-ui-typedInput-option-label').innerText()).trim();
+      assert.deepStrictEqual(picked.split(', ').sort(), ['Contract', 'Direct'], `the field names what is picked: ${picked}`);
+      const tray = page.locator('.red-ui-tray', { has: page.locator('#node-input-defaults-form') });
+      await tray.locator('#node-dialog-ok').click();
+      await tray.waitFor({ state: 'hidden' });
+      const saved = await page.evaluate(() => RED.nodes.filterNodes({ type: 'oicp-push-evse-data', z: RED.workspaces.active() })[0].defaults);
+      assert.deepStrictEqual([...saved.PaymentOptions].sort(), ['Contract', 'Direct']);
+      assert.strictEqual(saved.HotlinePhoneNumber, '+4930123456');
+    });
+  });
+
   describe('the page', function () {
     it('threw no uncaught errors in the editor page', function () {
       assert.deepStrictEqual(pageErrors, []);
