@@ -223,6 +223,7 @@ const OTHER = {
   comment: { label: () => 'comment', inputs: 0 },
   catch: { label: (n) => `catch: ${(n.scope || []).length || 'all'}`, inputs: 0 },
   'link in': { label: () => 'link in', inputs: 0, showLabel: false },
+  'link out': { label: () => 'link out', inputs: 1, showLabel: false },
   'mqtt in': { label: (n) => n.topic || 'mqtt', inputs: 0 },
   'mqtt out': { label: (n) => n.topic || 'mqtt', inputs: 1 },
   'CS server': { label: () => 'CS server', inputs: 0 },
@@ -576,7 +577,11 @@ describe('examples', function () {
       assert.strictEqual(ok.payload.length, 6);
       assert.ok(ok.payload.every((r) => r.Address && r.GeoCoordinates && r.Plugs.length && r.ChargingFacilities.length));
       // Then, on the data's acknowledgement, the six EVSEs' status and a status fullLoad.
-      const after = flow.find((n) => n.type === 'function' && n.wires[0].includes(flow.find((x) => x.type === 'oicp-full-load').id));
+      // It reaches the full load node directly or through a link out / link in pair (the demo, to fit 1366 x 768).
+      const fl = flow.find((x) => x.type === 'oicp-full-load').id;
+      const node = (id) => flow.find((x) => x.id === id);
+      const feeds = (n) => n.wires[0].some((to) => to === fl || (node(to).type === 'link out' && node(to).links.some((l) => node(l).wires[0].includes(fl))));
+      const after = flow.find((n) => n.type === 'function' && feeds(n));
       const ctx = new Map();
       const context = { get: (k) => ctx.get(k), set: (k, v) => ctx.set(k, v) };
       const afterFn = new Function('msg', 'node', 'context', after.func);
