@@ -188,16 +188,9 @@ describe('e2e: the first hour of an integrator', function () {
       page.on('pageerror', (e) => pageErrors.push(e.message));
       try {
         await editorReady(page, `http://127.0.0.1:${ports.PORT}/`);
-        // The demo's page script opens the OICP tab after Node-RED showed its first tab.
-        const oicpTab = page.locator('#red-ui-tab-oicp');
-        await until(async () => (await oicpTab.getAttribute('class')).includes('active'), 10000, 'the OICP sidebar tab active');
-        assert.ok(await oicpTab.isVisible(), 'the OICP tab shows as a tab, not only in the sidebar menu');
-        assert.strictEqual((await oicpTab.innerText()).trim(), 'OICP');
-        await page.locator('.oicp-ops').waitFor({ state: 'visible' });
-        await page.waitForTimeout(500);
+        await page.waitForTimeout(1500); // the page script's moment to open the OICP tab
         fs.mkdirSync(SHOTS, { recursive: true });
-        await page.screenshot({ path: path.join(SHOTS, 'first-hour-1366x768.png') });
-
+        await page.screenshot({ path: path.join(SHOTS, 'first-hour-1366x768-first-screen.png') });
         const chart = await page.locator('#red-ui-workspace-chart').boundingBox();
         const ids = await page.evaluate(() => RED.nodes.filterNodes({ z: RED.workspaces.active() }).map((n) => [n.id, n.name || n.type]));
         assert.ok(ids.length >= 10, `${ids.length} nodes on the demo tab`);
@@ -212,6 +205,14 @@ describe('e2e: the first hour of an integrator', function () {
           ids.some(([, name]) => name === 'push to Hubject'),
           'the demo has its "push to Hubject" node',
         );
+        // The demo's page script opens the OICP tab after Node-RED showed its first tab.
+        const oicpTab = page.locator('#red-ui-tab-oicp');
+        await until(async () => (await oicpTab.getAttribute('class')).includes('active'), 10000, 'the OICP sidebar tab active');
+        assert.ok(await oicpTab.isVisible(), 'the OICP tab shows as a tab, not only in the sidebar menu');
+        assert.strictEqual((await oicpTab.innerText()).trim(), 'OICP');
+        await page.locator('.oicp-ops').waitFor({ state: 'visible' });
+        await page.waitForTimeout(500);
+        await page.screenshot({ path: path.join(SHOTS, 'first-hour-1366x768.png') });
 
         // Once: back on the info tab, a reload leaves the sidebar as Node-RED opens it.
         await page.locator('#red-ui-tab-info-link-button').click();
