@@ -249,6 +249,49 @@ describe('e2e: the second hour of an integrator (editor, 1280 x 800)', function 
     });
   });
 
+  describe('the other dialogs: Done without edits saves what runs', function () {
+    it('shows a missing "only changes" of the mapper as on, and missing numbers of full load and push data as their defaults', async function () {
+      await importFlow([
+        { id: 'old2-tab', type: 'tab', label: 'older nodes' },
+        {
+          id: 'old2-map',
+          type: 'oicp-ocpp-status',
+          z: 'old2-tab',
+          name: 'older mapper',
+          evseIdTemplate: 'DE*ABC*E{chargeBoxId}*{connectorId}',
+          x: 200,
+          y: 80,
+          wires: [[]],
+        },
+        { id: 'old2-fl', type: 'oicp-full-load', z: 'old2-tab', name: 'older full load', time: '03:00', x: 200, y: 160, wires: [[]] },
+        { id: 'old2-data', type: 'oicp-push-evse-data', z: 'old2-tab', name: 'older data', action: 'auto', defaults: {}, x: 200, y: 240, wires: [[]] },
+      ]);
+      await page.evaluate(() => RED.workspaces.show('old2-tab'));
+      const limits = await page.evaluate(() => RED.settings.oicpFullLoadLimits);
+      for (const id of ['old2-map', 'old2-fl', 'old2-data']) {
+        await page.evaluate((i) => RED.editor.edit(RED.nodes.node(i)), id);
+        const ok = page.locator('#node-dialog-ok');
+        await ok.waitFor({ state: 'visible' });
+        await page.waitForTimeout(300);
+        await ok.click();
+        await ok.waitFor({ state: 'detached' });
+      }
+      const saved = await page.evaluate(() => {
+        const n = (i) => RED.nodes.node(i);
+        return {
+          onlyChanges: n('old2-map').onlyChanges,
+          fl: [n('old2-fl').onStartDelay, n('old2-fl').staleDays, n('old2-fl').minRatio],
+          dataMinRatio: n('old2-data').minRatio,
+        };
+      });
+      assert.deepStrictEqual(saved, {
+        onlyChanges: true,
+        fl: [String(limits.onStartDelay.default), String(limits.staleDays.default), String(limits.minRatio.default)],
+        dataMinRatio: String(limits.minRatio.default),
+      });
+    });
+  });
+
   describe('config nodes told apart', function () {
     it("lists examples 1-5's Hubject configs in the push node's dropdown under names that tell them apart", async function () {
       const push = readExample(MINE[0]).find((n) => n.type === 'oicp-push-evse-status');
