@@ -43,6 +43,18 @@ interface ConfigDef extends NodeDef {
   insertMissing?: boolean | string;
   statusGate?: string;
   holdMaxHours?: string | number;
+  /** 2 or more: saved by a dialog that shows a missing setting as the runtime's default (see insertMissingOf). */
+  editorRevision?: string | number;
+}
+
+/**
+ * The config's insertMissing. Dialogs before editor revision 2 showed a missing insertMissing unchecked and saved
+ * false on Update; a push status node of the same config still saying true is then what the author set.
+ */
+function insertMissingOf(def: ConfigDef, pushSays: boolean[]): { value: boolean | undefined; migrated: boolean } {
+  const own = optionalEditorBoolean(def.insertMissing);
+  if (own === false && !(Number(def.editorRevision) >= 2) && pushSays.includes(true)) return { value: true, migrated: true };
+  return { value: own, migrated: false };
 }
 
 /** The tls-config node's runtime side, as far as it is used here. */
@@ -102,6 +114,13 @@ export = function (RED: NodeAPI) {
     if (dataRate > LIMITS.dataRateLimit.default) warnings.push(t('warnings.dataRateLimit', { value: dataRate }));
     const certOp = certOperatorId(tls.cert);
     if (op.ok && certOp && certOp !== op.value) warnings.push(t('warnings.certOperator', { cert: certOp, operator: op.value }));
+    const pushSays: boolean[] = [];
+    RED.nodes.eachNode((n: NodeDef & { hubject?: string; insertMissing?: unknown }) => {
+      const v = n.type === 'oicp-push-evse-status' && n.hubject === node.id ? optionalEditorBoolean(n.insertMissing) : undefined;
+      if (v !== undefined) pushSays.push(v);
+    });
+    const insertMissing = insertMissingOf(def, pushSays);
+    if (insertMissing.migrated) warnings.push(t('warnings.insertMissingMigrated'));
 
     // ---- build the core ----
     let queue: PushQueue | null = null;
@@ -127,7 +146,7 @@ export = function (RED: NodeAPI) {
       operatorId: op.ok ? op.value : undefined,
       operatorIds: op.ok ? [op.value, ...subs] : [],
       maxRecords: optionalEditorNumber(def.maxRecords, LIMITS.maxRecords),
-      insertMissing: optionalEditorBoolean(def.insertMissing),
+      insertMissing: insertMissing.value,
       get queue() {
         return queue;
       },

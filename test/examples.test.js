@@ -230,6 +230,7 @@ const OTHER = {
   comment: { label: () => 'comment', inputs: 0 },
   catch: { label: (n) => `catch: ${(n.scope || []).length || 'all'}`, inputs: 0 },
   'link in': { label: () => 'link in', inputs: 0, showLabel: false },
+  'link out': { label: () => 'link out', inputs: 1, showLabel: false },
   'mqtt in': { label: (n) => n.topic || 'mqtt', inputs: 0 },
   'mqtt out': { label: (n) => n.topic || 'mqtt', inputs: 1 },
   'CS server': { label: () => 'CS server', inputs: 0 },
@@ -450,6 +451,18 @@ describe('examples', function () {
       });
     }
 
+    // Every numbered example gives its config node every setting, so what the dialog shows is what the example says.
+    for (const file of files) {
+      it(`${file}: the Hubject config node carries every setting of its dialog explicitly`, function () {
+        const hub = readExample(file).find((n) => n.type === 'oicp-hubject-config');
+        const defaults = packageDefs([])['oicp-hubject-config'].defaults;
+        const missing = Object.keys(defaults).filter((k) => !(k in hub));
+        assert.deepStrictEqual(missing, [], `${hub.id} leaves out ${missing.join(', ')}`);
+        assert.strictEqual(hub.insertMissing, true);
+        assert.strictEqual(hub.editorRevision, 2, 'saved as by the dialog that shows the defaults');
+      });
+    }
+
     for (const file of qaFiles) {
       it(`${file}: Hubject QA, placeholder OperatorID DE*ABC, tls-config left for the user to fill in`, function () {
         const flow = readExample(file);
@@ -465,20 +478,18 @@ describe('examples', function () {
         assert.strictEqual(tls[0].verifyservercert, true);
         assert.ok(!('credentials' in tls[0]), 'no key material in the example');
         for (const n of flow.filter((x) => x.hubject !== undefined)) assert.strictEqual(n.hubject, hub[0].id);
-        // The same settings as example 1 where both set one, under ids of their own (see 'any two import side by
-        // side'). The EVSE data examples also name the operator: eRoamingPushEvseData requires the OperatorName.
-        const strip = (n, keys) => {
-          const { id: _id, tls: _tls, operatorName: _name, ...rest } = n;
-          return Object.fromEntries(Object.entries(rest).filter(([k]) => keys.includes(k)));
+        // The same settings as example 1, under ids of their own (see 'any two import side by side'). The EVSE data
+        // examples also name the operator: eRoamingPushEvseData requires the OperatorName. Names differ: each names
+        // the example it came from, so the imports are entries one can tell apart.
+        const strip = (n) => {
+          const { id: _id, tls: _tls, operatorName: _name, name: _label, ...rest } = n;
+          return rest;
         };
+        assert.match(hub[0].name, new RegExp(`example ${file[0]}$`), 'the config node names its example');
+        assert.match(tls[0].name, new RegExp(`example ${file[0]}$`), 'the tls-config names its example');
         if (flow.some((n) => n.type === 'oicp-push-evse-data')) assert.ok(hub[0].operatorName, 'the data example names the operator');
         const first = readExample(files[0]).filter((n) => n.type === 'oicp-hubject-config' || n.type === 'tls-config');
-        const mine = [...hub, ...tls];
-        const shared = (i) => Object.keys(mine[i]).filter((k) => k in first[i]);
-        assert.deepStrictEqual(
-          mine.map((n, i) => strip(n, shared(i))),
-          first.map((n, i) => strip(n, shared(i))),
-        );
+        assert.deepStrictEqual([...hub, ...tls].map(strip), first.map(strip));
       });
     }
 
@@ -585,7 +596,11 @@ describe('examples', function () {
       assert.strictEqual(ok.payload.length, 6);
       assert.ok(ok.payload.every((r) => r.Address && r.GeoCoordinates && r.Plugs.length && r.ChargingFacilities.length));
       // Then, on the data's acknowledgement, the six EVSEs' status and a status fullLoad.
-      const after = flow.find((n) => n.type === 'function' && n.wires[0].includes(flow.find((x) => x.type === 'oicp-full-load').id));
+      // It reaches the full load node directly or through a link out / link in pair (the demo, to fit 1366 x 768).
+      const fl = flow.find((x) => x.type === 'oicp-full-load').id;
+      const node = (id) => flow.find((x) => x.id === id);
+      const feeds = (n) => n.wires[0].some((to) => to === fl || (node(to).type === 'link out' && node(to).links.some((l) => node(l).wires[0].includes(fl))));
+      const after = flow.find((n) => n.type === 'function' && feeds(n));
       const ctx = new Map();
       const context = { get: (k) => ctx.get(k), set: (k, v) => ctx.set(k, v) };
       const afterFn = new Function('msg', 'node', 'context', after.func);

@@ -333,7 +333,7 @@ describe('installed from the npm tarball, as users install it', function () {
         );
         // The acknowledgements reach the debug node: the push node saw Hubject's (the simulator's) 000.
         await until(
-          () => /\[debug:Hubject acknowledgements\][\s\S]*statusCode: '000'|"statusCode":"000"/.test(red.log.slice(from)),
+          () => /\[debug:answers\][\s\S]*statusCode: '000'|"statusCode":"000"/.test(red.log.slice(from)),
           15000,
           'an acknowledgement with 000 in the debug output',
           () => red.log.slice(from),
