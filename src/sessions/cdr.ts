@@ -289,7 +289,6 @@ export function buildChargeDetailRecord(session: CdrSession, stop: unknown, o: C
   const samples = readSamples(
     family === 1 ? data.transactionData : data.meterValue,
     family === 1 ? 'StopTransaction.transactionData' : 'TransactionEvent.meterValue',
-    session,
   );
   let endWh: bigint;
   if (family === 1) {
