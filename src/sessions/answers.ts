@@ -72,13 +72,17 @@ export function readAuthorizationAnswer(body: unknown): AuthorizationAnswer {
     return fail('SessionID', 'Hubject authorized without a SessionID: the session could not be stopped or billed');
   }
   if (Array.isArray(body.AuthorizationStopIdentifications)) {
-    // Entries we cannot read (e.g. RFIDIdentification) are left out: they can only widen who may stop.
+    // Each option of each entry on its own; ones we cannot read (RFIDIdentification, a bad UID) are left out: they
+    // could only widen who may stop without asking Hubject.
     const ids: Identification[] = [];
     for (const e of body.AuthorizationStopIdentifications) {
-      try {
-        ids.push(normaliseIdentification(e));
-      } catch {
-        /* ignored on purpose */
+      if (!isObj(e)) continue;
+      for (const [k, v] of Object.entries(e)) {
+        try {
+          ids.push(normaliseIdentification({ [k]: v }));
+        } catch {
+          /* left out on purpose */
+        }
       }
     }
     out.AuthorizationStopIdentifications = ids;

@@ -30,6 +30,11 @@ export function readChargerRequest(msg: unknown): ChargerRequest {
     return fail('command', `expected an OCPP ${SESSION_COMMANDS.join(', ')} request, got ${show(command)}`);
   }
   const m = msg as Obj;
+  // parseOcppMessage lets answers through as 'other' too; an answer is not a charger request.
+  const o = m.ocpp;
+  if ((isObj(o) && (o.msgType === 3 || o.msgType === 4)) || (typeof m.topic === 'string' && m.topic.endsWith('/Response'))) {
+    return fail('command', `${command} answer (not a charger request): only requests start or end a session`);
+  }
   const explicitEvseId = typeof m.evseId === 'string' && m.evseId !== '' ? m.evseId : undefined;
   const ocpp = m.ocpp;
   let station: string | undefined;

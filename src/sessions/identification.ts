@@ -26,7 +26,9 @@ export function rfidUid(value: unknown, field = 'idTag'): string {
   if (typeof value !== 'string' || value === '') return fail(field, `${field} is ${show(value)}; an RFID UID must be ${ALLOWED}`);
   const uid = value.toUpperCase();
   if (!UID_PATTERN.test(uid)) {
-    const hint = EVCO_ID_PATTERN.test(value) ? ' It looks like an EvcoID: give it as Identification {PlugAndChargeIdentification: {EvcoID}}.' : '';
+    const hint = EVCO_ID_PATTERN.test(value.toUpperCase())
+      ? ' It looks like an EvcoID: give it as Identification {PlugAndChargeIdentification: {EvcoID}}.'
+      : '';
     return fail(field, `${field} ${show(value)} is not an RFID UID OICP accepts: it must be ${ALLOWED} (got ${value.length} characters).${hint}`);
   }
   return uid;
@@ -34,7 +36,8 @@ export function rfidUid(value: unknown, field = 'idTag'): string {
 
 /** An EvcoID (eMAID), upper-cased as Hubject does; an error naming the value otherwise. */
 export function evcoId(value: unknown, field = 'EvcoID'): string {
-  if (typeof value !== 'string' || !EVCO_ID_PATTERN.test(value)) {
+  // Hubject upper-cases EvcoIDs itself (spec 03), so lower case is normalised, not refused.
+  if (typeof value !== 'string' || !EVCO_ID_PATTERN.test(value.toUpperCase())) {
     return fail(field, `${field} ${show(value)} is not an EvcoID (ISO 15118 eMAID like DE-DCB-C12345678-X, or DIN like DE*DCB*123456*X)`);
   }
   return value.toUpperCase();
