@@ -174,6 +174,22 @@ describe('sessions core: AuthorizeStart and AuthorizeStop bodies', function () {
     buildAuthorizeStart(named, OP).body.EvseID.should.equal('DE*ABC*E900*7');
   });
 
+  it('reads the start of a transaction (meter start, time, EvseID) from StartTransaction in the SOAP and frame shapes', function () {
+    const data = { connectorId: '2', idTag: '04a2b3c4', meterStart: 1500, timestamp: '2026-12-07T10:00:00Z' };
+    const soap = {
+      msgId: 'b0c1',
+      ocpp: { command: 'StartTransaction', chargeBoxIdentity: 'CP-E2E', ocppVersion: '1.6' },
+      payload: { command: 'StartTransaction', data },
+    };
+    readTransactionStart(soap).should.eql({ meterStart: '1500', timestamp: '2026-12-07T10:00:00Z', family: 1, connector: 2 });
+    buildAuthorizeStart(soap, OP).body.EvseID.should.equal('DE*ABC*ECP*E2E*2');
+    const frame = { chargeBoxId: 'CP-E2E', payload: [2, 'f1', 'StartTransaction', { ...data, connectorId: 3 }] };
+    buildAuthorizeStart(frame, OP).body.EvseID.should.equal('DE*ABC*ECP*E2E*3');
+    throwsField(() => readTransactionStart(nrc('StartTransaction', { ...data, meterStart: 1.5 })), 'StartTransaction.meterStart');
+    throwsField(() => readTransactionStart(nrc('StartTransaction', { ...data, connectorId: -1 })), 'StartTransaction.connectorId');
+    throwsField(() => readTransactionStart(nrc('Authorize', { idTag: '04a2b3c4' })), 'command');
+  });
+
   it('builds AuthorizeStart from a StartTransaction (EvseID from the template) and OCPP 2.0.1 Authorize / TransactionEvent', function () {
     const st = buildAuthorizeStart(nrc('StartTransaction', { connectorId: 2, idTag: '04A2B3C4D5E6F7', meterStart: 1000, timestamp: '2026-12-07T10:00:00Z' }), {
       ...OP,
@@ -491,7 +507,7 @@ describe('sessions core: charge detail records', function () {
       meterValue: [{ timestamp: '2026-12-07T10:00:00.000Z', sampledValue: [{ value: 100.5, context: 'Transaction.Begin', unitOfMeasure: { unit: 'kWh' } }] }],
     });
     const start = readTransactionStart(started);
-    start.should.eql({ meterStart: '100500', timestamp: '2026-12-07T10:00:00.000Z', transactionId: 'tx-1', family: 2 });
+    start.should.eql({ meterStart: '100500', timestamp: '2026-12-07T10:00:00.000Z', transactionId: 'tx-1', family: 2, connector: 1 });
     const ended = anl('TransactionEvent', {
       eventType: 'Ended',
       timestamp: '2026-12-07T10:45:00.000Z',

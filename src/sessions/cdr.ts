@@ -4,7 +4,7 @@
 import { describeValue as show } from '../oicp/describe';
 import { OPERATOR_ID_PATTERN } from '../oicp/ids';
 import { checkedEvseId, optionalText, PARTNER_SESSION_ID_MAX, PRODUCT_ID_MAX, sessionId } from './authorize';
-import { readChargerRequest, ocppInt } from './envelope';
+import { evseNumberOf, readChargerRequest, ocppInt } from './envelope';
 import { kwhNumber, kwhText, kwhToWh, toWh } from './energy';
 import { fail, isObj, type Obj } from './errors';
 import { normaliseIdentification, type Identification } from './identification';
@@ -217,14 +217,22 @@ function order(field: string, a: { ms: number; text: string }, b: { ms: number; 
 }
 
 /** The start of a transaction: meter start (Wh), time and connector, from StartTransaction or TransactionEvent Started. */
-export function readTransactionStart(input: unknown): { meterStart: string; timestamp: string; transactionId?: number | string; family: 1 | 2 } {
+export function readTransactionStart(input: unknown): {
+  meterStart: string;
+  timestamp: string;
+  transactionId?: number | string;
+  family: 1 | 2;
+  /** 1.6 connectorId or 2.0.1 evse.id, for the EvseID template; undefined when the charger names none. */
+  connector: number | undefined;
+} {
   const req = readChargerRequest(input);
   const d = req.data;
+  const connector = evseNumberOf(req);
   if (req.command === 'StartTransaction') {
     if (typeof d.meterStart !== 'number' || !Number.isInteger(d.meterStart))
       return fail('StartTransaction.meterStart', `StartTransaction.meterStart ${show(d.meterStart)} is not an integer Wh reading`);
     parseTimestamp(d.timestamp, 'StartTransaction.timestamp');
-    return { meterStart: toWh(d.meterStart, 'StartTransaction.meterStart').toString(), timestamp: d.timestamp as string, family: 1 };
+    return { meterStart: toWh(d.meterStart, 'StartTransaction.meterStart').toString(), timestamp: d.timestamp as string, family: 1, connector };
   }
   if (req.command === 'TransactionEvent' && d.eventType === 'Started') {
     const samples = readSamples(d.meterValue, 'TransactionEvent.meterValue').filter((s) => s.wh !== undefined);
@@ -233,7 +241,7 @@ export function readTransactionStart(input: unknown): { meterStart: string; time
       return fail('TransactionEvent.meterValue', 'TransactionEvent Started carries no Energy.Active.Import.Register meter value: the meter start is unknown');
     parseTimestamp(d.timestamp, 'TransactionEvent.timestamp');
     const info = isObj(d.transactionInfo) ? d.transactionInfo : {};
-    return { meterStart: begin.wh!.toString(), timestamp: d.timestamp as string, transactionId: info.transactionId as string, family: 2 };
+    return { meterStart: begin.wh!.toString(), timestamp: d.timestamp as string, transactionId: info.transactionId as string, family: 2, connector };
   }
   return fail('command', `expected StartTransaction or TransactionEvent Started, got ${req.command}${d.eventType ? ` ${String(d.eventType)}` : ''}`);
 }
