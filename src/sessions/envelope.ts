@@ -40,8 +40,10 @@ export function readChargerRequest(msg: unknown): ChargerRequest {
   let station: string | undefined;
   let data: unknown;
   let version: string | undefined;
-  if (isObj(ocpp) && (ocpp.chargeBoxIdentity ?? ocpp.cbId ?? null) !== null) {
-    station = stationOf(ocpp.chargeBoxIdentity !== undefined ? ocpp.chargeBoxIdentity : ocpp.cbId) ?? undefined;
+  // The same choice of envelope as parseOcppMessage: chargeBoxIdentity when present, else cbId.
+  const cbRaw = isObj(ocpp) ? (ocpp.chargeBoxIdentity !== undefined ? ocpp.chargeBoxIdentity : ocpp.cbId) : undefined;
+  if (isObj(ocpp) && cbRaw !== undefined && cbRaw !== null) {
+    station = stationOf(cbRaw) ?? undefined;
     data = isObj(m.payload) ? m.payload.data : undefined;
     version = versionOf(ocpp);
   } else {
