@@ -708,6 +708,35 @@ describe('sessions core: exact kWh arithmetic', function () {
   });
 });
 
+describe("sessions core: the charger's offset", function () {
+  // EU rule, written out independently of Intl: summer time from the last Sunday of March 01:00 UTC to the last
+  // Sunday of October 01:00 UTC.
+  const lastSunday = (y, m) => {
+    const d = new Date(Date.UTC(y, m + 1, 0, 1));
+    return d.getTime() - d.getUTCDay() * 86400000;
+  };
+  const berlin = (ms) => {
+    const y = new Date(ms).getUTCFullYear();
+    return ms >= lastSunday(y, 2) && ms < lastSunday(y, 9) ? 120 : 60;
+  };
+
+  it('2,000 random instants and every switch 2024-2030: Europe/Berlin gets +01:00 or +02:00 exactly as the EU rule says', function () {
+    let s = 7;
+    const next = () => (s = (Math.imul(s, 1103515245) + 12345) >>> 0);
+    const instants = [];
+    for (let i = 0; i < 2000; i++) instants.push(Date.UTC(2024, 0, 1) + (next() % (7 * 365 * 86400)) * 1000);
+    for (let y = 2024; y <= 2030; y++) for (const t of [lastSunday(y, 2), lastSunday(y, 9)]) instants.push(t - 1000, t, t + 1000);
+    for (const ms of instants) {
+      const off = berlin(ms);
+      const text = core.chargerTime(new Date(ms).toISOString(), { timeZone: 'Europe/Berlin' }, 'T').text;
+      text.should.equal(core.formatWithOffset(ms, off));
+      text.should.endWith(off === 120 ? '+02:00' : '+01:00');
+      // The same instant: the text reads back to the second.
+      Date.parse(text).should.equal(Math.floor(ms / 1000) * 1000);
+    }
+  });
+});
+
 describe('sessions core: OCPP 1.6 transactionId allocator', function () {
   it('hands out unique, increasing ids and continues after the last persisted one', function () {
     const a = new TransactionIdAllocator();
