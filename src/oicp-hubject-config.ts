@@ -8,7 +8,7 @@ import { lane } from './ops/stats';
 import { outboxSizeProbe } from './ops/outbox-size';
 import type { PushQueue } from './push/queue';
 import { dataBody } from './push/data-lane';
-import { operatorNameError, type DataRequest } from './oicp/evse-data';
+import { operatorNameError, serialiseDataRequest, type DataRequest } from './oicp/evse-data';
 import {
   HUBJECT_CONFIG_TYPE,
   LIMITS,
@@ -189,13 +189,13 @@ export = function (RED: NodeAPI) {
         lane({ operator: op.value, operation: 'data', environment, url: baseUrl }),
         userDir ? outboxSizeProbe(outboxPath(userDir, op.value, baseUrl, 'data')) : undefined,
       );
-      if (!blocked) dq.startLane((body: DataRequest, signal: AbortSignal) => c.pushEvseData(body, signal));
+      if (!blocked) dq.startLane((body: DataRequest, signal: AbortSignal) => c.call('data', op.value, () => serialiseDataRequest(body), signal));
       return dq;
     };
 
     // ---- wire: send, and check the client certificate daily ----
     if (blocked) node.error(t('log.prefix', { text: blocked }));
-    else q.start((body, signal) => c.pushEvseStatus(body, signal));
+    else q.start((body, signal) => c.call('status', op.value, body, signal));
     // After the queue starts: statuses released at once (data acknowledged before a restart) go out.
     g.attach(q);
 

@@ -37,6 +37,10 @@ import type { EvseDataRecord } from '../oicp/evse-data-normalise';
 import { readCertOperatorId, type CertPaths } from './certs';
 import { TlsRefusal } from './tls-refusal';
 import { RollingWindow } from '../push/window';
+import type { Operation } from '../oicp/operations';
+
+/** The operation of a push: status and data are separate lanes at Hubject, so overlaps and rates count per operation. */
+export type PushOperation = Operation;
 
 export type { EvseState } from './model';
 
@@ -206,8 +210,6 @@ const WINDOW_MS = 60_000;
 const PUSH_PATH = /^\/api\/oicp\/evsepush\/v21\/operators\/([^/]+)\/status-records\/?$/;
 const DATA_PATH = /^\/api\/oicp\/evsepush\/v23\/operators\/([^/]+)\/data-records\/?$/;
 
-/** The operation of a push: status and data are separate lanes at Hubject, so overlaps and rates count per operation. */
-export type PushOperation = 'status' | 'data';
 const laneKey = (opKey: string, operation: PushOperation) => (operation === 'status' ? opKey : `${opKey}|data`);
 const PULL_PATH = /^\/api\/oicp\/evsepull\/v21\/providers\/([^/]+)\/(status-records|status-records-by-id|status-records-by-operator-id)\/?$/;
 
