@@ -3,7 +3,7 @@
 // (fullLoad replaces, insert refuses known EVSEs with 022, update refuses unknown ones with 022, delete is lenient).
 // The simulator's server adds TLS, the client certificate check, faults, rate limit and statistics around it.
 import { codeInfo } from '../oicp/codes';
-import { evseBelongsToOperator, evseKey, operatorKey, OPERATOR_ID_PATTERN } from '../oicp/ids';
+import { evseKey, operatorKey, operatorMatcher, OPERATOR_ID_PATTERN } from '../oicp/ids';
 import { ACTION_TYPES, PushEvseStatusRequestSchema, type ActionType, type EvseStatus, type EvseStatusRecord } from '../oicp/schemas';
 import { normaliseEvseDataRecord, recordsEqual, type EvseDataRecord } from '../oicp/evse-data-normalise';
 import { operatorNameError } from '../oicp/evse-data';
@@ -119,6 +119,29 @@ export class HubjectModel {
   readonly data = new Map<string, Map<string, EvseDataEntry>>();
   /** When on, a status push naming an EVSE without data is refused with 018 (Hubject lists only EVSEs with data). */
   requireData = false;
+  /** Sub-operators per hub operator identity: their EVSEs are the hub's to push (Hubject's "Sub-OperatorIDs"). */
+  private readonly subs = new Map<string, { operatorId: string; subOperatorIds: string[] }>();
+
+  subOperators(operatorId: string): string[] {
+    return [...(this.subs.get(opKeyOf(operatorId))?.subOperatorIds ?? [])];
+  }
+
+  setSubOperators(operatorId: string, subOperatorIds: readonly string[]): void {
+    const list = [...new Set(subOperatorIds)];
+    if (list.length) this.subs.set(opKeyOf(operatorId), { operatorId, subOperatorIds: list });
+    else this.subs.delete(opKeyOf(operatorId));
+  }
+
+  allSubOperators(): Record<string, string[]> {
+    const out: Record<string, string[]> = {};
+    for (const v of this.subs.values()) out[v.operatorId] = [...v.subOperatorIds];
+    return out;
+  }
+
+  /** The operator and its sub-operators: the namespaces its EvseIDs may lie in. */
+  private namespaces(operatorId: string): string[] {
+    return [operatorId, ...this.subOperators(operatorId)];
+  }
 
   /** Judges an eRoamingPushEvseData 2.3 body and applies it when Hubject would. */
   pushData(json: unknown, jsonError: string | undefined, urlOperatorId: string, now: number): Verdict {
@@ -153,7 +176,8 @@ export class HubjectModel {
     if (!sameText(operatorId, urlOperatorId)) {
       return { httpStatus: 401, body: { StatusCode: STATUS_017 }, code: '017', note: `body OperatorID ${operatorId} differs from URL ${urlOperatorId}` };
     }
-    const foreign = records.filter((r) => !evseBelongsToOperator(r.EvseID, operatorId)).map((r) => r.EvseID);
+    const mine = operatorMatcher(this.namespaces(operatorId));
+    const foreign = records.filter((r) => !mine(r.EvseID)).map((r) => r.EvseID);
     const seen = new Set<string>();
     const dups: string[] = [];
     for (const r of records) {
@@ -219,7 +243,8 @@ export class HubjectModel {
       return { httpStatus: 401, body: { StatusCode: STATUS_017 }, code: '017', note: `body OperatorID ${op.OperatorID} differs from URL ${urlOperatorId}` };
     }
     // 018: every EvseID inside the operator's namespace, none twice in one request.
-    const foreign = op.EvseStatusRecord.filter((r) => !evseBelongsToOperator(r.EvseID, op.OperatorID)).map((r) => r.EvseID);
+    const mine = operatorMatcher(this.namespaces(op.OperatorID));
+    const foreign = op.EvseStatusRecord.filter((r) => !mine(r.EvseID)).map((r) => r.EvseID);
     const seen = new Set<string>();
     const dups: string[] = [];
     for (const r of op.EvseStatusRecord) {
@@ -294,6 +319,7 @@ export class HubjectModel {
     for (const r of records) this.setEvse(st, r, now);
   }
 
+  /** Forgets status and data; sub-operators are set-up, not state, and stay. */
   clear(): void {
     this.state.clear();
     this.data.clear();
