@@ -5,8 +5,7 @@
 import { codeInfo } from '../oicp/codes';
 import { evseKey, operatorKey, operatorMatcher, OPERATOR_ID_PATTERN } from '../oicp/ids';
 import { ACTION_TYPES, PushEvseStatusRequestSchema, type ActionType, type EvseStatus, type EvseStatusRecord } from '../oicp/schemas';
-import { normaliseEvseDataRecord, recordsEqual, type EvseDataRecord } from '../oicp/evse-data-normalise';
-import { operatorNameError } from '../oicp/evse-data';
+import { checkEvseDataRecord, checkOperatorName, type EvseDataRecord } from './evse-data-check';
 
 /** The EVSE data an operator pushed, as the simulator's page shows it. */
 export interface EvseDataEntry {
@@ -155,22 +154,16 @@ export class HubjectModel {
     if (!op) errors.push({ fieldReference: 'operatorEvseData', errorMessage: 'is required' });
     const operatorId = typeof op?.OperatorID === 'string' ? op.OperatorID : '';
     if (op && !OPERATOR_ID_PATTERN.test(operatorId)) errors.push({ fieldReference: 'operatorEvseData.operatorID', errorMessage: 'must be an OperatorID' });
-    const nameError = op ? operatorNameError(op.OperatorName) : undefined;
+    const nameError = op ? checkOperatorName(op.OperatorName) : undefined;
     if (op && nameError) errors.push({ fieldReference: 'operatorEvseData.operatorName', errorMessage: nameError });
     const list = op && Array.isArray(op.EvseDataRecord) ? (op.EvseDataRecord as unknown[]) : null;
     if (op && !list) errors.push({ fieldReference: 'operatorEvseData.evseDataRecord', errorMessage: 'must be an array' });
     const records: EvseDataRecord[] = [];
     (list ?? []).forEach((x, i) => {
-      // The same rules as the client's validation; a record that it would still change is not in the schema's form.
-      const r = normaliseEvseDataRecord(x);
-      if (!r.record) {
-        for (const issue of r.issues) errors.push({ fieldReference: dataFieldReference(i, issue.field), errorMessage: issue.reason });
-      } else if (!recordsEqual(r.record, x)) {
-        errors.push({
-          fieldReference: dataFieldReference(i, ''),
-          errorMessage: 'is not in the form the schema requires (e.g. alpha-3 country, +phone, one coordinate format)',
-        });
-      } else records.push(r.record);
+      // The simulator's own reading of the schema and the spec, never the client's: the record is taken as sent or refused.
+      const issues = checkEvseDataRecord(x);
+      for (const issue of issues) errors.push({ fieldReference: dataFieldReference(i, issue.field), errorMessage: issue.reason });
+      if (!issues.length) records.push(x as EvseDataRecord);
     });
     if (errors.length) return { httpStatus: 400, body: faultBody(errors) };
     if (!sameText(operatorId, urlOperatorId)) {

@@ -22,7 +22,7 @@ import type { ActionType, EvseStatus, EvseStatusRecord } from '../oicp/schemas';
 import { HubjectModel, STATUS_017, ackBody, faultBody, opKeyOf, sameText, type EvseState, type Verdict } from './model';
 import { type AdminView, type AdminEvseData } from './admin-page';
 import { adminHandler } from './admin-api';
-import type { EvseDataRecord } from '../oicp/evse-data-normalise';
+import type { EvseDataRecord } from './evse-data-check';
 import type { CertPaths } from './certs';
 import { TlsRefusal } from './tls-refusal';
 import { RollingWindow } from '../push/window';
