@@ -214,7 +214,7 @@ export interface EvseDataRecord {
   [field: string]: unknown;
 }
 
-const join = (base: string, key: string) => (base ? `${base}.${key}` : key);
+const join = (base: string, key: string) => (base && key ? `${base}.${key}` : base || key);
 
 function typeOf(v: unknown): string {
   return v === null ? 'null' : Array.isArray(v) ? 'array' : typeof v;
