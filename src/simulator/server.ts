@@ -16,6 +16,7 @@ import * as net from 'node:net';
 import type { AddressInfo, Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import { codeInfo } from '../oicp/codes';
+import { OPERATOR_ID_PATTERN } from '../oicp/ids';
 import { matchOperationPath, type Operation } from '../oicp/operations';
 import { HttpError, MtlsServer, Router, answerError, clientIdentity, readBody, sendJson, type RequestContext } from '../oicp/server';
 import type { ActionType, EvseStatus, EvseStatusRecord } from '../oicp/schemas';
@@ -445,6 +446,8 @@ export class HubjectSimulator {
 
   /** Sets the sub-operators of a hub operator: their EVSEs are then the hub's to push (no 018). An empty list clears them. */
   setSubOperators(operatorId: string, subOperatorIds: string[]): void {
+    const bad = [operatorId, ...subOperatorIds].filter((o) => !OPERATOR_ID_PATTERN.test(o));
+    if (bad.length) throw new Error(`setSubOperators: not an OperatorID: ${bad.join(', ')}`);
     this.model.setSubOperators(operatorId, subOperatorIds);
   }
 
