@@ -725,7 +725,8 @@ export class HubjectSimulator {
       return;
     }
 
-    const { latencyMs, fault } = this.faultBook.take(opKeyOf(urlOperatorId), loose.evseIds, now);
+    // Matched by lane key, as before the split: a fault scoped by operatorId only hits status pushes.
+    const { latencyMs, fault } = this.faultBook.take(opKey, loose.evseIds, now);
     const delay = this.latency + latencyMs;
     if (delay > 0) await this.sleep(delay);
     if (res.destroyed) return; // the client gave up while we were "processing"
