@@ -7,29 +7,12 @@ const { request } = require('undici');
 const helper = require('node-red-node-test-helper');
 const { HubjectModel } = require('../nodes/simulator/model');
 const { startSim } = require('./support/sim');
+const { evseDataRecord } = require('./support/evse-data-record');
 const { nodeFiles, hubjectNodes, tmpUserDir, until, observers } = require('./support/flows');
 const { forgetQueues } = require('../nodes/push/registry');
 
 helper.init(require.resolve('node-red'));
 
-const dataRecord = (EvseID) => ({
-  EvseID,
-  ChargingStationNames: [{ lang: 'de', value: 'Station' }],
-  Address: { Country: 'DEU', City: 'Berlin', Street: 'EUREF Campus', PostalCode: '10829', HouseNum: '22' },
-  GeoCoordinates: { Google: { Coordinates: '52.480495 13.356465' } },
-  Plugs: ['Type 2 Outlet'],
-  ChargingFacilities: [{ PowerType: 'AC_3_PHASE', Power: 22 }],
-  RenewableEnergy: false,
-  CalibrationLawDataAvailability: 'Not Available',
-  AuthenticationModes: ['REMOTE'],
-  PaymentOptions: ['Contract'],
-  ValueAddedServices: ['None'],
-  Accessibility: 'Free publicly accessible',
-  HotlinePhoneNumber: '+4930123456',
-  IsOpen24Hours: true,
-  IsHubjectCompatible: true,
-  DynamicInfoAvailable: 'false',
-});
 const data = (records) => ({ ActionType: 'insert', OperatorEvseData: { OperatorID: 'DE*ABC', OperatorName: 'ABC', EvseDataRecord: records } });
 const status = (records, action = 'update') => ({ ActionType: action, OperatorEvseStatus: { OperatorID: 'DE*ABC', EvseStatusRecord: records } });
 
@@ -41,12 +24,12 @@ describe('simulator: sub-operators of a hub CPO', function () {
     const push = (b) => m.push(b, undefined, 'DE*ABC', Date.now());
     push(status([{ EvseID: 'DE*S01*E1', EvseStatus: 'Available' }], 'fullLoad')).body.StatusCode.Code.should.equal('018');
     const pushData = (b) => m.pushData(b, undefined, 'DE*ABC', Date.now());
-    pushData(data([dataRecord('DE*S01*E1')])).body.StatusCode.Code.should.equal('018');
+    pushData(data([evseDataRecord('DE*S01*E1')])).body.StatusCode.Code.should.equal('018');
     m.setSubOperators('DE*ABC', ['DE*S01']);
     m.subOperators('de*abc').should.eql(['DE*S01']);
     push(status([{ EvseID: 'DE*S01*E1', EvseStatus: 'Available' }], 'fullLoad')).body.StatusCode.Code.should.equal('000');
     m.getStatus('DE*ABC', 'DE*S01*E1').should.equal('Available');
-    pushData(data([dataRecord('DE*S01*E1')])).body.StatusCode.Code.should.equal('000');
+    pushData(data([evseDataRecord('DE*S01*E1')])).body.StatusCode.Code.should.equal('000');
     m.getData('DE*ABC').has('DE*S01*E1').should.be.true();
     // Another operator's EVSE is still refused, and so is an EVSE of a sub-operator of someone else.
     push(status([{ EvseID: 'DE*XYZ*E1', EvseStatus: 'Available' }])).body.StatusCode.should.match({ Code: '018', AdditionalInfo: 'DE*XYZ*E1' });

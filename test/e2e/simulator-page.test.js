@@ -6,6 +6,7 @@ const fs = require('fs');
 const { chromium } = require('playwright-core');
 const { ensureChromium, CHROMIUM_ARGS, until } = require('./support');
 const { startSim } = require('../support/sim');
+const { evseDataRecord } = require('../support/evse-data-record');
 const { HubjectClient } = require('../../nodes/oicp/client');
 
 const OP = 'DE*ABC';
@@ -22,24 +23,7 @@ const dataBody = (action, n) => ({
   OperatorEvseData: {
     OperatorID: OP,
     OperatorName: 'ABC',
-    EvseDataRecord: Array.from({ length: n }, (_, i) => ({
-      EvseID: `DE*ABC*E${i}`,
-      ChargingStationNames: [{ lang: 'de', value: `Station ${i}` }],
-      Address: { Country: 'DEU', City: 'Berlin', Street: 'EUREF Campus', PostalCode: '10829', HouseNum: '22' },
-      GeoCoordinates: { Google: { Coordinates: '52.480495 13.356465' } },
-      Plugs: ['Type 2 Outlet'],
-      ChargingFacilities: [{ PowerType: 'AC_3_PHASE', Power: 22 }],
-      RenewableEnergy: false,
-      CalibrationLawDataAvailability: 'Not Available',
-      AuthenticationModes: ['REMOTE'],
-      PaymentOptions: ['Contract'],
-      ValueAddedServices: ['None'],
-      Accessibility: 'Free publicly accessible',
-      HotlinePhoneNumber: '+4930123456',
-      IsOpen24Hours: true,
-      IsHubjectCompatible: true,
-      DynamicInfoAvailable: 'false',
-    })),
+    EvseDataRecord: Array.from({ length: n }, (_, i) => evseDataRecord(`DE*ABC*E${i}`)),
   },
 });
 
