@@ -118,31 +118,29 @@ describe('OICP server foundation over mutual TLS (src/oicp/server)', function ()
     seen.at(-1).should.match({ authorized: true, presented: true, fingerprint: /^[0-9A-F:]+$/ });
   });
 
-  it('refuses a client without a certificate in the handshake: no HTTP answer', async function () {
-    let outcome;
+  /** Connects with `opts` and sends a request: what came back (text, error), whether the handshake failed or not. */
+  async function attempt(opts) {
     try {
-      const s = await connect({ noCert: true });
+      const s = await connect(opts);
       const done = collect(s);
       request(s, 'POST', '/echo', {});
-      outcome = await done;
+      return await done;
     } catch (err) {
-      outcome = { text: '', error: err };
+      return { text: '', error: err };
     }
+  }
+
+  it('refuses a client without a certificate in the handshake: no HTTP answer', async function () {
+    const before = seen.length;
+    const outcome = await attempt({ noCert: true });
     outcome.text.should.equal('');
     String(outcome.error && outcome.error.code).should.match(/CERTIFICATE_REQUIRED|HANDSHAKE|ECONNRESET|SSL/);
+    seen.length.should.equal(before);
   });
 
   it('refuses a client certificate from another CA in the handshake', async function () {
     const before = seen.length;
-    let outcome;
-    try {
-      const s = await connect({ cert: certs.wrongCaClientCert, key: certs.wrongCaClientKey });
-      const done = collect(s);
-      request(s, 'POST', '/echo', {});
-      outcome = await done;
-    } catch (err) {
-      outcome = { text: '', error: err };
-    }
+    const outcome = await attempt({ cert: certs.wrongCaClientCert, key: certs.wrongCaClientKey });
     // Closed with an alert or without a word: either way no request reached a handler.
     outcome.text.should.equal('');
     seen.length.should.equal(before);
