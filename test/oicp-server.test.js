@@ -237,9 +237,9 @@ describe('OICP server foundation over mutual TLS (src/oicp/server)', function ()
     try {
       const ident = (uid) => ({ OperatorID: 'DE*ABC', Identification: { RFIDMifareFamilyIdentification: { UID: uid } } });
       const ok = await c.call('authorizeStart', 'DE*ABC', ident('1234ABCD'));
-      ok.should.match({ class: 'success', outcome: 'Authorized', httpStatus: 200, answer: { ProviderID: 'DE-DCB', CPOPartnerSessionID: 'DE*ABC' } });
+      ok.should.match({ class: 'success', authorization: 'Authorized', httpStatus: 200, answer: { ProviderID: 'DE-DCB', CPOPartnerSessionID: 'DE*ABC' } });
       const no = await c.call('authorizeStart', 'DE*ABC', ident('DEADBEEF'));
-      no.should.match({ class: 'success', outcome: 'NotAuthorized', statusCode: { Code: '102' } });
+      no.should.match({ class: 'success', authorization: 'NotAuthorized', statusCode: { Code: '102' } });
       // An operation this stub has no route for: 404 from the route table.
       (await c.call('chargeDetailRecord', 'DE*ABC', {})).should.match({ httpStatus: 404 });
     } finally {

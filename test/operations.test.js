@@ -89,7 +89,7 @@ describe('OICP operation table (src/oicp/operations.ts)', function () {
   describe('AuthorizeStart/Stop answers (AuthorizationStatus)', function () {
     it('Authorized is a success with the SessionID and ProviderID', function () {
       const r = classifyStart(authz('Authorized', '000'));
-      r.should.match({ class: 'success', outcome: 'Authorized', statusCode: { Code: '000' }, answer: { SessionID: /^b2688262/, ProviderID: 'DE-DCB' } });
+      r.should.match({ class: 'success', authorization: 'Authorized', statusCode: { Code: '000' }, answer: { SessionID: /^b2688262/, ProviderID: 'DE-DCB' } });
       (r.ack === undefined).should.be.true();
     });
 
@@ -97,7 +97,7 @@ describe('OICP operation table (src/oicp/operations.ts)', function () {
       it(`NotAuthorized with ${code} is a business outcome, not a fault`, function () {
         for (const op of ['authorizeStart', 'authorizeStop']) {
           const r = interpretAnswer(ops.OPERATIONS[op].classify, 200, authz('NotAuthorized', code), undefined, 'p', 1);
-          r.should.match({ class: 'success', outcome: 'NotAuthorized', statusCode: { Code: code } });
+          r.should.match({ class: 'success', authorization: 'NotAuthorized', statusCode: { Code: code } });
           r.reason.should.startWith(`NotAuthorized: ${code}`);
         }
         // The same codes in an Acknowledgement of a push stay what they were.
@@ -106,11 +106,11 @@ describe('OICP operation table (src/oicp/operations.ts)', function () {
     }
 
     it('NotAuthorized with 000 is an outcome too', function () {
-      classifyStart(authz('NotAuthorized', '000')).should.match({ class: 'success', outcome: 'NotAuthorized' });
+      classifyStart(authz('NotAuthorized', '000')).should.match({ class: 'success', authorization: 'NotAuthorized' });
     });
 
     it('other codes are faults as in a push: 017 config, 001 and unknown codes transient', function () {
-      classifyStart(authz('NotAuthorized', '017')).should.match({ class: 'config', outcome: 'NotAuthorized' });
+      classifyStart(authz('NotAuthorized', '017')).should.match({ class: 'config', authorization: 'NotAuthorized' });
       classifyStart(authz('NotAuthorized', '001')).class.should.equal('transient');
       classifyStart(authz('NotAuthorized', '999')).class.should.equal('transient');
     });

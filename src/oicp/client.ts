@@ -4,7 +4,7 @@ import type { Readable } from 'node:stream';
 import { FaultBodySchema, StatusOnlySchema, type Acknowledgement, type StatusCode } from './schemas';
 import { pushRequestBody } from './body';
 import { classifyAnswer, classifyError, classifyHttpStatus, parseRetryAfter, type FaultClass } from './codes';
-import { OPERATIONS, classifyAcknowledgement, describeCode, operationUrl, type Operation, type Outcome } from './operations';
+import { OPERATIONS, classifyAcknowledgement, describeCode, operationUrl, type AuthorizationStatus, type Operation } from './operations';
 
 export { excerpt, type Operation } from './operations';
 
@@ -44,8 +44,8 @@ export interface CallResult {
   ack?: Acknowledgement;
   /** The answer as the operation's response schema read it (an Acknowledgement, an AuthorizationStart, ...). */
   answer?: unknown;
-  /** For answers that decide (authorization): NotAuthorized comes with class 'success', as it is no fault. */
-  outcome?: Outcome;
+  /** AuthorizeStart/Stop: the decision. NotAuthorized with a business code (102, 106, 200, 210, 300, 310, 320) comes with class 'success': no fault. */
+  authorization?: AuthorizationStatus;
   statusCode?: StatusCode;
   validationErrors?: Array<{ fieldReference?: string | null; errorMessage?: string | null }>;
   processId?: string;
@@ -285,7 +285,7 @@ export function interpretAnswer(
     const out: CallResult = { ...base, class: c.class, reason: c.unreadable ? `HTTP ${httpStatus} with an ${c.reason}` : c.reason };
     if (c.statusCode) out.statusCode = c.statusCode;
     if (c.answer !== undefined) out.answer = c.answer;
-    if (c.outcome) out.outcome = c.outcome;
+    if (c.authorization) out.authorization = c.authorization;
     if (c.unreadable !== undefined) out.unreadable = c.unreadable;
     if (classify === classifyAcknowledgement && c.answer !== undefined) out.ack = c.answer as Acknowledgement;
     return out;

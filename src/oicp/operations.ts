@@ -4,8 +4,8 @@ import { z } from 'zod';
 import { AcknowledgementSchema, PushEvseStatusRequestSchema, StatusCodeSchema, StatusOnlySchema, type StatusCode } from './schemas';
 import { STATUS_CODES, codeInfo, type FaultClass } from './codes';
 
-/** How an answer that is not a fault ended: NotAuthorized is a business outcome, never retried, never a configuration fault. */
-export type Outcome = 'Authorized' | 'NotAuthorized';
+/** The decision in an AuthorizeStart/Stop answer. NotAuthorized is a business outcome: never retried, never a configuration fault. */
+export type AuthorizationStatus = (typeof AUTHORIZATION_STATUSES)[number];
 
 /** What classify makes of a 2xx answer. */
 export interface Classified {
@@ -14,7 +14,7 @@ export interface Classified {
   statusCode?: StatusCode;
   /** The answer as its response schema read it. */
   answer?: unknown;
-  outcome?: Outcome;
+  authorization?: AuthorizationStatus;
   /** Set when the body could not be read with the response schema: its start. */
   unreadable?: string;
 }
@@ -100,13 +100,14 @@ export function classifyAuthorization(json: unknown, text: string): Classified {
   }
   const a = parsed.data;
   const sc = a.StatusCode;
-  if (a.AuthorizationStatus === 'Authorized') return { class: 'success', reason: `Authorized: ${sc.Code}`, answer: a, statusCode: sc, outcome: 'Authorized' };
+  if (a.AuthorizationStatus === 'Authorized')
+    return { class: 'success', reason: `Authorized: ${sc.Code}`, answer: a, statusCode: sc, authorization: 'Authorized' };
   if (sc.Code === '000' || NOT_AUTHORIZED_OUTCOMES.has(sc.Code)) {
     const why = sc.Code === '000' ? 'NotAuthorized' : `NotAuthorized: ${sc.Code} ${sc.Description || codeInfo(sc.Code).description}`;
-    return { class: 'success', reason: why, answer: a, statusCode: sc, outcome: 'NotAuthorized' };
+    return { class: 'success', reason: why, answer: a, statusCode: sc, authorization: 'NotAuthorized' };
   }
   // Any other code (017, 001, an unknown one) is a fault like in a push answer.
-  return { class: refusalClass(sc.Code), reason: describeCode(sc), answer: a, statusCode: sc, outcome: 'NotAuthorized' };
+  return { class: refusalClass(sc.Code), reason: describeCode(sc), answer: a, statusCode: sc, authorization: 'NotAuthorized' };
 }
 
 export const OPERATIONS = {
