@@ -146,6 +146,36 @@ describe('OICP server foundation over mutual TLS (src/oicp/server)', function ()
     seen.length.should.equal(before);
   });
 
+  it('answers 403 to a certificate of the right CA whose subject is not accepted, before routing', async function () {
+    const strict = new server.MtlsServer({
+      tls: { ca: read(certs.caCert), cert: read(certs.serverCert), key: read(certs.serverKey) },
+      router: new server.Router().post('/echo', (ctx) => void ctx.send(200, {})),
+      acceptClient: (id) => id.subject === 'DE*XYZ',
+    });
+    const strictPort = await strict.listen(0, '127.0.0.1');
+    try {
+      const s = await new Promise((resolve, reject) => {
+        const c = tls.connect({
+          host: '127.0.0.1',
+          port: strictPort,
+          ca: read(certs.caCert),
+          cert: read(certs.clients['DE*ABC'].cert),
+          key: read(certs.clients['DE*ABC'].key),
+          servername: 'localhost',
+        });
+        c.once('secureConnect', () => resolve(c));
+        c.once('error', reject);
+      });
+      const done = collect(s);
+      request(s, 'POST', '/nothing-here', {});
+      const { text } = await done;
+      text.should.match(/^HTTP\/1\.1 403/);
+      text.should.match(/client certificate not accepted/);
+    } finally {
+      await strict.close();
+    }
+  });
+
   it('answers 413 to a 1 MB body from its Content-Length, before the body is sent', async function () {
     const s = await connect();
     const done = collect(s);

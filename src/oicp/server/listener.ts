@@ -53,6 +53,11 @@ export interface MtlsServerOptions {
   /** A handler that has not answered within this gets `onDeadline` (default 503); default none. */
   deadlineMs?: number;
   onDeadline?: (ctx: RequestContext) => void;
+  /**
+   * Which trusted client certificates may call (e.g. Hubject's subject only); others get 403 before any route is
+   * looked at. Default: every certificate the CA signed.
+   */
+  acceptClient?: (client: ClientIdentity) => boolean;
   /** Called for every request before routing: the place for logging and headers. */
   onRequest?: (ctx: RequestContext) => void;
   /** Answers an error thrown by a handler; default: errorAnswer. */
@@ -147,6 +152,10 @@ export class MtlsServer {
     };
     if (this.opts.deadlineMs !== undefined) this.startDeadline(ctx, this.opts.deadlineMs);
     this.opts.onRequest?.(ctx);
+    if (this.opts.acceptClient && !this.opts.acceptClient(ctx.client)) {
+      ctx.send(403, { message: 'client certificate not accepted' });
+      return;
+    }
     this.dispatch(ctx).catch((err: unknown) => this.fail(err, ctx));
   }
 
