@@ -10,7 +10,7 @@ import { lane } from './ops/stats';
 import { outboxSizeProbe } from './ops/outbox-size';
 import type { PushQueue } from './push/queue';
 import { dataBody } from './push/data-lane';
-import { operatorNameError, type DataRequest } from './oicp/evse-data';
+import { operatorNameError, serialiseDataRequest, type DataRequest } from './oicp/evse-data';
 import { acquireOperatorEvseData, type OperatorEvseData } from './push/data-operator';
 import {
   HUBJECT_CONFIG_TYPE,
@@ -243,14 +243,15 @@ export = function (RED: NodeAPI) {
       const data = hubject.evseData()!;
       data.attachQueue(dq);
       void data.ready.then(() => {
-        if (!blocked && makeDataQueue) dq.startLane((body: DataRequest, signal: AbortSignal) => c.pushEvseData(body, signal));
+        if (!blocked && makeDataQueue)
+          dq.startLane((body: DataRequest, signal: AbortSignal) => c.call('data', op.value, () => serialiseDataRequest(body), signal));
       });
       return dq;
     };
 
     // ---- wire: send, and check the client certificate daily ----
     if (blocked) node.error(t('log.prefix', { text: blocked }));
-    else q.start((body, signal) => c.pushEvseStatus(body, signal));
+    else q.start((body, signal) => c.call('status', op.value, body, signal));
     // After the queue starts: statuses released at once (data acknowledged before a restart) go out.
     g.attach(q);
 

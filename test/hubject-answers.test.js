@@ -53,7 +53,7 @@ describe('Hubject answers, read by the push queue over mutual TLS', function () 
     const c = client(timeoutMs);
     const q = new PushQueue({ operatorId: OP, backoffBaseMs: 20, backoffMaxMs: 60000, ratePerMinute: 100000, ...opts });
     queues.push(q);
-    q.go = () => q.start((b, s) => c.pushEvseStatus(b, s));
+    q.go = () => q.start((b, s) => c.call('status', OP, b, s));
     return q;
   }
 
@@ -260,8 +260,8 @@ describe('Hubject answers, read by the push queue over mutual TLS', function () 
       sim.injectFault({ kind: 'latency', ms: 2500 });
       const c = client(1000);
       const body = (n) => ({ ActionType: 'fullLoad', OperatorEvseStatus: { OperatorID: OP, EvseStatusRecord: recs(n) } });
-      (await c.pushEvseStatus(body(20000))).class.should.equal('success');
-      (await c.pushEvseStatus(body(1))).should.match({ class: 'transient', reason: /timeout/ });
+      (await c.call('status', OP, body(20000))).class.should.equal('success');
+      (await c.call('status', OP, body(1))).should.match({ class: 'transient', reason: /timeout/ });
     });
 
     it('halves the request rate after a 429 and does not restore it with the next success', async function () {

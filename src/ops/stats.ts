@@ -8,7 +8,8 @@
 
 export type Outcome = 'success' | 'transient' | 'data' | 'config';
 export const OUTCOMES: readonly Outcome[] = ['success', 'transient', 'data', 'config'];
-export type Operation = 'status' | 'data';
+export type { Operation } from '../oicp/operations';
+import type { Operation } from '../oicp/operations';
 export type Environment = 'qa' | 'production' | 'custom';
 
 /** Upper bounds (seconds) of the Prometheus histogram oicp_push_lag_seconds. */

@@ -13,7 +13,8 @@ import type { Lane } from '../ops/stats';
 export type Transport = (body: PushEvseStatusRequest, signal: AbortSignal) => Promise<PushResult>;
 
 /** The operation a queue carries: one sequential lane per operator per operation. */
-export type Operation = 'status' | 'data';
+export type { Operation } from '../oicp/operations';
+import type { Operation } from '../oicp/operations';
 
 /**
  * Builds a lane's request body from a batch. The default builds eRoamingPushEvseStatus; a data lane builds
