@@ -26,11 +26,15 @@ async function main() {
     adminPort: portFromEnv('SIM_ADMIN_PORT', 8080),
   });
 
+  // A hub CPO: SIM_SUB_OPERATORS="DE*S01 DE*S02" lets DE*ABC push those operators' EVSEs (also POST /admin/sub-operators).
+  const subs = (process.env.SIM_SUB_OPERATORS || '').split(/[\s,]+/).filter(Boolean);
+  if (subs.length) simulator.setSubOperators('DE*ABC', subs);
   const client = certs.clients['DE*ABC'];
   console.log('Hubject simulator (OICP 2.3) running');
   console.log(`  OICP base URL (mutual TLS): ${url}`);
   console.log(`  push URL for DE*ABC:        ${url}/evsepush/v21/operators/${encodeURIComponent('DE*ABC').replace(/\*/g, '%2A')}/status-records`);
   console.log(`  admin page (plain HTTP):    ${adminUrl}`);
+  if (subs.length) console.log(`  sub-operators of DE*ABC:    ${subs.join(', ')}`);
   console.log('  certificates:');
   console.log(`    CA (trust anchor):        ${certs.caCert}`);
   console.log(`    client cert DE*ABC:       ${client.cert}`);

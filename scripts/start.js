@@ -65,12 +65,32 @@ async function checkPorts() {
   }
 }
 
+// Runs in the editor page. Node-RED shows its first sidebar tab once the flows are loaded, just before its loading bar
+// goes; after that, the demo's first visit from this browser opens the OICP tab.
+const OPEN_OICP_TAB_ONCE = `(function () {
+  var KEY = "oicp-demo-sidebar-opened";
+  var tries = 0;
+  function ready() {
+    // Before the sidebar is set up, containsTab throws.
+    try { return RED.sidebar.containsTab("oicp") && $(".red-ui-header-toolbar").is(":visible") && !$("#red-ui-loading-progress").is(":visible"); } catch (e) { return false; }
+  }
+  (function wait() {
+    if (!ready()) { if (tries++ < 1200) { setTimeout(wait, 100); } return; }
+    try { if (localStorage.getItem(KEY)) { return; } localStorage.setItem(KEY, "1"); } catch (e) { /* private mode: open anyway */ }
+    setTimeout(function () { RED.sidebar.show("oicp"); }, 300);
+  })();
+})();
+`;
+
 function prepareUserDir() {
   fs.mkdirSync(path.join(userDir, 'node_modules'), { recursive: true });
   const link = path.join(userDir, 'node_modules', 'node-red-contrib-oicp');
   try { fs.rmSync(link, { recursive: true, force: true }); } catch { /* first start */ }
   fs.symlinkSync(root, link, 'dir');
   fs.writeFileSync(path.join(userDir, 'package.json'), JSON.stringify({ name: 'oicp-demo', private: true, dependencies: { 'node-red-contrib-oicp': '*' } }, null, 2));
+  // At laptop sizes Node-RED shows the OICP sidebar tab only in the sidebar's menu: open it once per browser.
+  const sidebarScript = path.join(userDir, 'oicp-demo-sidebar.js');
+  fs.writeFileSync(sidebarScript, OPEN_OICP_TAB_ONCE);
   // telemetry: no "Enable update notifications?" dialog over the editor, and no calls home: the first screen is the flow.
   fs.writeFileSync(path.join(userDir, 'settings.js'), `module.exports = {
     uiHost: ${JSON.stringify(host)},
@@ -78,7 +98,7 @@ function prepareUserDir() {
     flowFile: 'flows.json',
     credentialSecret: false,
     telemetry: { enabled: false, updateNotification: false },
-    editorTheme: { tours: false, projects: { enabled: false } },
+    editorTheme: { tours: false, projects: { enabled: false }, page: { scripts: [${JSON.stringify(sidebarScript)}] } },
     logging: { console: { level: 'info', metrics: false, audit: false } }
 };
 `);

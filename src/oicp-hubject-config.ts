@@ -1,3 +1,5 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import type { Node, NodeAPI, NodeDef } from 'node-red';
 import { parseOperatorId, OPERATOR_NAME_MAX_LENGTH } from './oicp/ids';
 import { certOperatorId, clientCertificateProblem } from './oicp/certificate';
@@ -8,7 +10,8 @@ import { lane } from './ops/stats';
 import { outboxSizeProbe } from './ops/outbox-size';
 import type { PushQueue } from './push/queue';
 import { dataBody } from './push/data-lane';
-import { operatorNameError, type DataRequest } from './oicp/evse-data';
+import { operatorNameError, serialiseDataRequest, type DataRequest } from './oicp/evse-data';
+import { acquireOperatorEvseData, type OperatorEvseData } from './push/data-operator';
 import {
   HUBJECT_CONFIG_TYPE,
   LIMITS,
@@ -33,12 +36,25 @@ interface ConfigDef extends NodeDef {
   timeout?: string | number;
   rateLimit?: string | number;
   dataRateLimit?: string | number;
+  maxBodyMB?: string | number;
   retryBase?: string | number;
   retryMax?: string | number;
   maxRecords?: string | number;
   insertMissing?: boolean | string;
   statusGate?: string;
   holdMaxHours?: string | number;
+  /** 2 or more: saved by a dialog that shows a missing setting as the runtime's default (see insertMissingOf). */
+  editorRevision?: string | number;
+}
+
+/**
+ * The config's insertMissing. Dialogs before editor revision 2 showed a missing insertMissing unchecked and saved
+ * false on Update; a push status node of the same config still saying true is then what the author set.
+ */
+function insertMissingOf(def: ConfigDef, pushSays: boolean[]): { value: boolean | undefined; migrated: boolean } {
+  const own = optionalEditorBoolean(def.insertMissing);
+  if (own === false && !(Number(def.editorRevision) >= 2) && pushSays.includes(true)) return { value: true, migrated: true };
+  return { value: own, migrated: false };
 }
 
 /** The tls-config node's runtime side, as far as it is used here. */
@@ -94,14 +110,25 @@ export = function (RED: NodeAPI) {
     const gateMode: GateMode = GATE_MODES.includes(def.statusGate as GateMode) ? (def.statusGate as GateMode) : 'auto';
     if (def.statusGate !== undefined && def.statusGate !== '' && gateMode !== def.statusGate)
       warnings.push(t('warnings.statusGate', { value: String(def.statusGate) }));
+    const dataRate = editorNumber(def.dataRateLimit, LIMITS.dataRateLimit);
+    if (dataRate > LIMITS.dataRateLimit.default) warnings.push(t('warnings.dataRateLimit', { value: dataRate }));
     const certOp = certOperatorId(tls.cert);
     if (op.ok && certOp && certOp !== op.value) warnings.push(t('warnings.certOperator', { cert: certOp, operator: op.value }));
+    const pushSays: boolean[] = [];
+    RED.nodes.eachNode((n: NodeDef & { hubject?: string; insertMissing?: unknown }) => {
+      const v = n.type === 'oicp-push-evse-status' && n.hubject === node.id ? optionalEditorBoolean(n.insertMissing) : undefined;
+      if (v !== undefined) pushSays.push(v);
+    });
+    const insertMissing = insertMissingOf(def, pushSays);
+    if (insertMissing.migrated) warnings.push(t('warnings.insertMissingMigrated'));
 
     // ---- build the core ----
     let queue: PushQueue | null = null;
     let gate: StatusGate | null = null;
     let dataQueue: PushQueue | null = null;
     let makeDataQueue: (() => PushQueue) | null = null;
+    let evseData: OperatorEvseData | null = null;
+    let makeEvseData: (() => OperatorEvseData) | null = null;
     const dataConfigError = operatorNameError(operatorName);
     let client: HubjectClient | undefined = undefined;
     // Locally known problems block sending but not queueing, so a fix and redeploy loses nothing.
@@ -119,7 +146,7 @@ export = function (RED: NodeAPI) {
       operatorId: op.ok ? op.value : undefined,
       operatorIds: op.ok ? [op.value, ...subs] : [],
       maxRecords: optionalEditorNumber(def.maxRecords, LIMITS.maxRecords),
-      insertMissing: optionalEditorBoolean(def.insertMissing),
+      insertMissing: insertMissing.value,
       get queue() {
         return queue;
       },
@@ -130,6 +157,11 @@ export = function (RED: NodeAPI) {
       dataQueue: () => {
         if (!dataQueue && makeDataQueue && !dataConfigError) dataQueue = makeDataQueue();
         return dataQueue;
+      },
+      maxBodyBytes: editorNumber(def.maxBodyMB, LIMITS.maxBodyMB) * 1_000_000,
+      evseData: () => {
+        if (!evseData && makeEvseData && !dataConfigError) evseData = makeEvseData();
+        return evseData;
       },
       blocked: () => blocked,
       onChange(listener) {
@@ -175,6 +207,25 @@ export = function (RED: NodeAPI) {
 
     // The data lane: its own queue, outbox and rate, made when the first data node asks (most flows push status only).
     const retry = { backoffBaseMs: editorNumber(def.retryBase, LIMITS.retryBase) * 1000, backoffMaxMs: editorNumber(def.retryMax, LIMITS.retryMax) * 1000 };
+    // The operator's EVSE data store, shared by its data nodes; per-node stores of earlier versions are merged into it.
+    makeEvseData = () => {
+      const oicpDir = userDir ? path.join(userDir, 'oicp') : undefined;
+      const migrate: string[] = [];
+      if (oicpDir)
+        RED.nodes.eachNode((n: NodeDef & { hubject?: string }) => {
+          if (n.type === 'oicp-push-evse-data' && n.hubject === node.id)
+            migrate.push(path.join(oicpDir, `evse-data-${String(n.id).replace(/[^A-Za-z0-9._-]/g, '_')}`));
+        });
+      const existing = migrate.filter((d) => fs.existsSync(d));
+      return acquireOperatorEvseData({
+        dir: oicpDir ? path.join(oicpDir, 'evse-data', path.basename(outboxPath(userDir!, op.value, baseUrl), '.json')) : undefined,
+        migrate: existing,
+        operatorId: op.value,
+        gate: g,
+        minRatio: LIMITS.minRatio.default,
+        log: { log: (x) => node.log(x), warn: (x) => node.warn(x), error: (x) => node.error(x) },
+      });
+    };
     makeDataQueue = () => {
       const dq = acquireQueue(op.value, baseUrl, userDir, {
         operation: 'data',
@@ -189,13 +240,19 @@ export = function (RED: NodeAPI) {
         lane({ operator: op.value, operation: 'data', environment, url: baseUrl }),
         userDir ? outboxSizeProbe(outboxPath(userDir, op.value, baseUrl, 'data')) : undefined,
       );
-      if (!blocked) dq.startLane((body: DataRequest, signal: AbortSignal) => c.pushEvseData(body, signal));
+      // Answers are acknowledged into the store: the lane sends once the store is read, never into an unread one.
+      const data = hubject.evseData()!;
+      data.attachQueue(dq);
+      void data.ready.then(() => {
+        if (!blocked && makeDataQueue)
+          dq.startLane((body: DataRequest, signal: AbortSignal) => c.call('data', op.value, () => serialiseDataRequest(body), signal));
+      });
       return dq;
     };
 
     // ---- wire: send, and check the client certificate daily ----
     if (blocked) node.error(t('log.prefix', { text: blocked }));
-    else q.start((body, signal) => c.pushEvseStatus(body, signal));
+    else q.start((body, signal) => c.call('status', op.value, body, signal));
     // After the queue starts: statuses released at once (data acknowledged before a restart) go out.
     g.attach(q);
 
@@ -227,8 +284,9 @@ export = function (RED: NodeAPI) {
       q.stop();
       dataQueue?.stop();
       makeDataQueue = null;
-      // destroy, not close: a hung request must not hold the close past 1 s.
-      c.destroy().then(
+      makeEvseData = null;
+      // destroy, not close: a hung request must not hold the close past 1 s. The store writes what is acknowledged.
+      Promise.all([c.destroy(), evseData?.close()]).then(
         () => done(),
         () => done(),
       );

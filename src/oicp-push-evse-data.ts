@@ -1,22 +1,24 @@
-import * as os from 'node:os';
-import * as path from 'node:path';
 import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
 import {
   DATA_ACTIONS,
-  EvseDataStore,
+  bodyOperatorError,
+  evseIdsOf,
+  parseDataDefaults,
   parseDataInput,
   planDataPushAsync,
   planStoredFullLoad,
-  validateDefaults,
   type DataAction,
   type DataRequest,
-  type EvseDataDefaults,
   type RejectedRecord,
 } from './oicp/evse-data';
-import { evseKey } from './oicp/ids';
+import { WireSpelling } from './oicp/ids';
+import { respellRequests } from './push/spelling';
 import { Scheduler, scheduleError } from './fullload/schedule';
 import { asItems, asQueued, itemsOf } from './push/data-lane';
-import type { BatchResultEvent, Owner, PushQueue, QueueStatus, RecordFailure } from './push/queue';
+import { RejectedNotes, dataOutput, type OperatorEvseData, type RejectedOut } from './push/data-operator';
+import type { BatchResultEvent, DeadLetterEvent, Owner, PushQueue, QueueStatus, RecordFailure } from './push/queue';
+import { refusalReport } from './push/dead-letters';
+import { listRejected, rejectedText } from './push/rejection';
 import { stateStatus, watchState, type StateMatch } from './node-red/state';
 import { outboxPath } from './push/registry';
 import {
@@ -47,47 +49,10 @@ interface DataDef extends NodeDef {
 
 type DataMsg = NodeMessageInFlow & { action?: unknown; force?: unknown };
 
-/** A rejected record as the output and the error name it. */
-interface RejectedOut {
-  index?: number;
-  EvseID?: string;
-  field?: string;
-  reason: string;
-}
-
 // Which data node speaks for records restored from the outbox (they have no input message).
 const attached = new Map<PushQueue, Set<string>>();
 
 const fmt = (n: number) => n.toLocaleString('en-US');
-
-/** Directory of a node's acknowledged records: <userDir>/oicp/evse-data-<nodeId>. */
-function storeDir(userDir: string | undefined, nodeId: string): string {
-  const base = userDir || path.join(os.homedir(), '.node-red');
-  return path.join(base, 'oicp', `evse-data-${String(nodeId).replace(/[^A-Za-z0-9._-]/g, '_')}`);
-}
-
-/** The defaults property: an object (the editor writes one) or its JSON text (hand-edited flows). */
-function parseDefaults(v: unknown): { value?: EvseDataDefaults; error?: string } {
-  if (v === undefined || v === null || v === '') return {};
-  let obj = v;
-  if (typeof v === 'string') {
-    try {
-      obj = JSON.parse(v);
-    } catch (err) {
-      return { error: (err as Error).message };
-    }
-  }
-  if (!obj || typeof obj !== 'object' || Array.isArray(obj)) return { error: 'not an object' };
-  // The editor leaves unset fields empty: they are not defaults.
-  const clean: Record<string, unknown> = {};
-  for (const [k, x] of Object.entries(obj as Record<string, unknown>)) {
-    if (x === '' || x === null || x === undefined || (Array.isArray(x) && x.length === 0)) continue;
-    clean[k] = x;
-  }
-  const issues = validateDefaults(clean);
-  if (issues.length) return { error: issues.map((i) => `${i.field} ${i.reason}`).join('; ') };
-  return { value: clean as EvseDataDefaults };
-}
 
 function laneStatus(s: QueueStatus, held: number, t: Translate): Status {
   const counts = { sent: fmt(s.sent), queued: fmt(s.queued), held: fmt(held) };
@@ -104,12 +69,6 @@ function laneStatus(s: QueueStatus, held: number, t: Translate): Status {
   return { fill: 'green', shape: s.state === 'sending' ? 'ring' : 'dot', text: s.lastCode, tail };
 }
 
-function idsOf(payload: unknown): unknown[] {
-  if (Array.isArray(payload)) return payload.map((x) => (x && typeof x === 'object' && 'EvseID' in x ? (x as { EvseID: unknown }).EvseID : x));
-  if (payload && typeof payload === 'object' && 'EvseID' in payload) return [(payload as { EvseID: unknown }).EvseID];
-  return [payload];
-}
-
 export = function (RED: NodeAPI) {
   const t = translator(RED, TYPE);
 
@@ -121,7 +80,7 @@ export = function (RED: NodeAPI) {
     const action: DataAction = (DATA_ACTIONS as readonly string[]).includes(def.action ?? '') ? (def.action as DataAction) : 'auto';
     const time = def.time === undefined ? DEFAULT_TIME : String(def.time).trim();
     const minRatio = editorNumber(def.minRatio, LIMITS.minRatio);
-    const defaults = parseDefaults(def.defaults);
+    const defaults = parseDataDefaults(def.defaults);
     const link = linkedHubject(RED, def.hubject);
     const hubject = link.hubject;
     const timeError = time ? scheduleError(time) : undefined;
@@ -143,18 +102,21 @@ export = function (RED: NodeAPI) {
 
     // ---- status ----
     let heldBack: string | undefined;
-    const held: { store?: EvseDataStore } = {};
-    // Its store and the operator's data outbox (by path: another runtime's or test's files are not this node's).
+    const held: { data?: OperatorEvseData } = {};
+    // The operator's store and data outbox (by path: another runtime's or test's files are not this node's).
     const userDir: string | undefined = RED.settings?.userDir;
     const dataOutbox = userDir && hubject?.operatorId ? outboxPath(userDir, hubject.operatorId, hubject.baseUrl, 'data') : undefined;
-    const ownState: StateMatch = (p) => (!!held.store?.file && p.file === held.store.file) || p.file === dataOutbox;
+    const ownState: StateMatch = (p) => (!!held.data?.store.file && p.file === held.data.store.file) || p.file === dataOutbox;
     const view = new StatusView(node, {
       base: () => {
         if (setupError || !queue || !hubject) return { fill: 'red', shape: 'ring', text: setupError ?? t('errors.noQueue') };
         const blocked = hubject.blocked();
         if (blocked) return { fill: 'red', shape: 'ring', text: blocked, tail: ` · ${t('status.queued', { queued: fmt(queue.queued) })}` };
+        const data = held.data;
+        if (data?.refusedFullLoad) return { fill: 'red', shape: 'ring', text: data.refusedFullLoad };
+        if (data?.unreadable) return { fill: 'yellow', shape: 'ring', text: t('status.unreadable', { file: data.unreadable }) };
         if (heldBack) return { fill: 'yellow', shape: 'ring', text: t('status.heldBack', { reason: heldBack }) };
-        const st = laneStatus(queue.status(), held.store?.size ?? 0, t);
+        const st = laneStatus(queue.status(), data?.store.size ?? 0, t);
         // Its store or the data outbox is damaged or cannot be written: yellow, naming the file.
         const sp = st.fill !== 'red' ? stateStatus(t, ownState) : null;
         return sp ? { ...sp, tail: st.tail } : st;
@@ -168,78 +130,33 @@ export = function (RED: NodeAPI) {
       return;
     }
 
-    // ---- build: the store of acknowledged records, the lane, the schedule ----
+    // ---- build: the operator's store of acknowledged records (shared by its data nodes), the lane, the schedule ----
     const q = queue;
     const hub = hubject;
     const operatorId = hubject.operatorId;
     const operatorName = hubject.operatorName;
-    const st = new EvseDataStore({
-      dir: storeDir(RED.settings?.userDir, node.id),
-      operatorId,
-    });
-    held.store = st;
+    const data = hub.evseData()!;
+    const st = data.store;
+    held.data = data;
+    data.attach(node.id, minRatio);
     if (!attached.has(q)) attached.set(q, new Set());
     attached.get(q)!.add(node.id);
     const first = () => attached.get(q)?.values().next().value === node.id;
     const speaksFor = (ids: string[]) => ids.includes(node.id) || (ids.length === 0 && first());
-    const unregister = hub.gate?.registerDataSource(node.id, { isAcknowledged: (evseId) => st.isAcknowledged(evseId) });
+    const spelling = new WireSpelling(); // one spelling per EVSE on the wire
     let scheduler: Scheduler | undefined;
+    const notes = new RejectedNotes<RejectedOut>();
 
-    // Validation rejections of a message, reported with the first acknowledgement of one of its records.
-    const rejectedFor = new Map<string, { list: RejectedOut[]; told: boolean }>();
-
-    // ---- wire the lane's events ----
+    // ---- wire the lane's events: the operator's store hears every answer; this node reports its own ----
     const onResult = (ev: BatchResultEvent) => {
-      if (ev.result.class === 'success' && ev.action === 'insert' && ev.nodeIds.includes(node.id))
-        countInsert(
-          asItems(ev.records).map((i) => i.EvseID),
-          -1,
-        );
       if (ev.result.class !== 'success' || !speaksFor(ev.nodeIds)) return;
-      const items = asItems(ev.records);
-      const ids = items.map((i) => i.EvseID);
-      st.acknowledgeTexts(
-        ev.action,
-        ids,
-        items.map((i) => i.text),
-      );
-      if (ev.action !== 'delete') hub.gate?.dataAcknowledged(ids);
-      const rejected: RejectedOut[] = [];
-      for (const id of ids) {
-        const holder = rejectedFor.get(evseKey(id));
-        if (!holder) continue;
-        rejectedFor.delete(evseKey(id));
-        if (!holder.told) {
-          holder.told = true;
-          rejected.push(...holder.list);
-        }
-      }
-      const r = ev.result;
-      node.send({
-        topic: ev.action,
-        payload: r.ack ?? null,
-        oicp: {
-          operation: 'data',
-          action: ev.action,
-          records: ev.records.length,
-          EvseIDs: ids.length <= MAX_LISTED_IDS ? ids : undefined,
-          httpStatus: r.httpStatus,
-          statusCode: r.statusCode?.Code,
-          description: r.statusCode?.Description ?? undefined,
-          additionalInfo: r.statusCode?.AdditionalInfo ?? undefined,
-          processId: r.processId,
-          attempts: ev.attempts,
-          durationMs: r.durationMs,
-          rejected,
-        },
-      });
+      if (ev.action === 'fullLoad') heldBack = undefined;
+      const ids = asItems(ev.records).map((i) => i.EvseID);
+      node.send(dataOutput(ev, ids, notes.take(ids), MAX_LISTED_IDS));
       view.refresh();
     };
     const onRejected = (ev: { failure: RecordFailure; nodeIds: string[] }) => {
-      if (!speaksFor(ev.nodeIds)) return;
-      rejectedFor.delete(evseKey(ev.failure.EvseID));
-      if (ev.failure.action === 'insert') countInsert([ev.failure.EvseID], -1);
-      hub.gate?.dataRejected([{ EvseID: ev.failure.EvseID, reason: ev.failure.reason }]);
+      if (speaksFor(ev.nodeIds)) notes.forget(ev.failure.EvseID);
     };
     const onConfigError = (ev: { result: { reason: string } }) => {
       if (first()) node.warn(t('kit.log.hubject', { text: ev.result.reason }));
@@ -248,75 +165,41 @@ export = function (RED: NodeAPI) {
       if (first()) node.warn(text);
     };
     const onStatus = () => view.show();
-    const events = { status: onStatus, result: onResult, rejected: onRejected, 'config-error': onConfigError, warn: onWarn };
+    // records refused with no input message waiting go to a Catch node as node.error(err, msg).
+    const onDeadLetter = (ev: DeadLetterEvent) => {
+      if (!speaksFor(ev.nodeIds)) return;
+      const report = refusalReport(ev, (list) => rejectedText(list, t('errors.deadLetter')));
+      view.flash(report.error.message);
+      node.error(report.error, report.msg);
+    };
+    const events = { status: onStatus, result: onResult, rejected: onRejected, 'config-error': onConfigError, warn: onWarn, 'dead-letter': onDeadLetter };
     for (const [name, fn] of Object.entries(events)) q.on(name, fn as (...args: unknown[]) => void);
     const offChange = hub.onChange(() => view.show());
     const offState = watchState(node, t, ownState, () => view.refresh());
+    data.on('change', onStatus);
 
-    // Inputs wait for the restore, in order.
-    let chain: Promise<unknown> = st.restore().then(
-      (report) => {
-        for (const w of report.warnings) node.warn(w);
-        if (time) {
-          // A node that never had data acknowledged has nothing to synchronise: its schedule waits quietly.
-          const run = () => (st.size > 0 || st.meta.lastFullLoadCount ? storedFullLoad(false, null) : undefined);
-          scheduler = new Scheduler({ schedule: time, run, onError: (err) => node.error(err.message) });
-          scheduler.start();
-        }
-        view.show();
-      },
-      (err: unknown) => node.error(t('log.storeError', { error: (err as Error).message })),
-    );
-
-    // EVSEs whose insert is queued or in flight: auto sends their next change as update (Hubject will hold them).
-    const inserting = new Map<string, number>();
-    const countInsert = (ids: readonly string[], by: number) => {
-      for (const x of ids) {
-        const k = evseKey(x);
-        const n = (inserting.get(k) ?? 0) + by;
-        if (n > 0) inserting.set(k, n);
-        else inserting.delete(k);
+    // Inputs wait for the operator's store to be read, in order.
+    let chain: Promise<unknown> = data.ready.then(() => {
+      if (time) {
+        // An operator that never had data acknowledged has nothing to synchronise: the schedule waits quietly.
+        const run = () => (st.size > 0 || st.meta.lastFullLoadCount ? storedFullLoad(false, null) : undefined);
+        scheduler = new Scheduler({ schedule: time, run, onError: (err) => node.error(err.message) });
+        scheduler.start();
       }
-    };
-    const afterPendingInserts = (requests: DataRequest[]): DataRequest[] => {
-      const ins = requests.find((r) => r.ActionType === 'insert');
-      if (!ins || !inserting.size) return requests;
-      const keep: number[] = [];
-      const move: number[] = [];
-      ins.EvseIDs.forEach((x, i) => (inserting.has(evseKey(x)) ? move : keep).push(i));
-      if (!move.length) return requests;
-      const pick = (r: DataRequest, idx: number[]) => ({
-        ...r,
-        EvseIDs: idx.map((i) => r.EvseIDs[i]!),
-        texts: idx.map((i) => r.texts[i]!),
-        positions: idx.map((i) => r.positions[i]!),
-      });
-      const upd = requests.find((r) => r.ActionType === 'update');
-      const moved = pick(ins, move);
-      const update: DataRequest = upd
-        ? { ...upd, EvseIDs: [...upd.EvseIDs, ...moved.EvseIDs], texts: [...upd.texts, ...moved.texts], positions: [...upd.positions, ...moved.positions] }
-        : { ...moved, ActionType: 'update' };
-      return [...(keep.length ? [pick(ins, keep)] : []), update];
-    };
+      view.show();
+    });
 
     /** Queues the plan's requests under one owner; done once every record is acknowledged or rejected for good. */
-    const enqueue = (requests: DataRequest[], rejected: RejectedRecord[], done: Done | null) => {
-      const validation = rejected.map((r) => ({ index: r.index, EvseID: r.EvseID, field: r.field, reason: r.reason }));
-      const validationError = rejected.length
-        ? new Error(
-            t('errors.rejected', {
-              count: rejected.length,
-              first: rejected[0]!.message,
-            }),
-          )
-        : undefined;
-      if (validationError) Object.assign(validationError, { rejected: validation });
+    const enqueue = (requests: DataRequest[], rejected: RejectedRecord[], done: Done | null, input: DataMsg | null = null) => {
+      // every rejected record in the text and on error.cause.rejected (a Catch node sees cause), with its CSV row.
+      const listed = listRejected(rejected, input ?? {});
+      const validation = listed.records.map((r) => ({ index: r.index, row: r.row, EvseID: r.EvseID, field: r.field, reason: r.reason }));
+      const validationError = rejected.length ? new Error(t('errors.rejected', { count: rejected.length, first: listed.text })) : undefined;
+      if (validationError) Object.assign(validationError, { rejected: validation, cause: { rejected: validation } });
       const total = requests.reduce((n, r) => n + r.EvseIDs.length, 0);
-      if (validation.length && total) {
-        const holder = { list: validation, told: false };
-        for (const r of requests) for (const id of r.EvseIDs) rejectedFor.set(evseKey(id), holder);
-      }
-      if (!total) {
+      for (const r of requests) notes.note(r.EvseIDs, validation);
+      // A forced empty fullLoad goes out: it is the one request with no records.
+      if (!total && !requests.some((r) => r.ActionType === 'fullLoad')) {
         if (validationError) {
           if (done) failInput(view, done, validationError);
         } else done?.();
@@ -326,35 +209,36 @@ export = function (RED: NodeAPI) {
         nodeId: node.id,
         pending: 0,
         failures: [],
+        noInput: !done, // a scheduled push's refusals are dead letters
         settle: (err?: Error) => {
-          const e = validationError && err ? new Error(`${validationError.message}; ${err.message}`) : (validationError ?? err);
+          const e =
+            validationError && err
+              ? Object.assign(new Error(`${validationError.message}; ${err.message}`), {
+                  cause: { rejected: [...validation, ...((err.cause as { rejected?: unknown[] } | undefined)?.rejected ?? [])] },
+                })
+              : (validationError ?? err);
           if (e) view.flash(e.message);
           done?.(e);
         },
       };
       // The owner settles only after all requests are queued: sending is asynchronous.
       for (const r of requests) {
-        if (r.ActionType === 'insert') countInsert(r.EvseIDs, 1);
         q.enqueue(r.ActionType, asQueued(itemsOf(r)), owner);
       }
       if (hub.blocked()) view.show();
     };
 
+    const holdBack = (reason: string) => {
+      heldBack = reason;
+      node.warn(t('log.heldBack', { reason }));
+      view.show();
+    };
+
+    /** The fullLoad of every EVSE of the operator, from the shared store. */
     const storedFullLoad = (force: boolean, done: Done | null) => {
-      const plan = planStoredFullLoad({ operatorId, operatorName, store: st, force, minRatio });
+      const plan = planStoredFullLoad({ operatorId, operatorName, store: st, force, minRatio, maxBodyBytes: hub.maxBodyBytes, unreadable: data.unreadable });
       if (plan.heldBack) {
-        heldBack = plan.heldBack.reason;
-        node.warn(t('log.heldBack', { reason: plan.heldBack.reason }));
-        view.show();
-        done?.();
-        return;
-      }
-      // EVSEs marked known have no record here: a fullLoad without them would delete them at Hubject.
-      const knownOnly = st.size - plan.request!.EvseIDs.length;
-      if (knownOnly > 0 && !force) {
-        heldBack = t('errors.knownOnly', { count: knownOnly });
-        node.warn(t('log.heldBack', { reason: heldBack }));
-        view.show();
+        holdBack(plan.heldBack.reason);
         done?.();
         return;
       }
@@ -365,9 +249,8 @@ export = function (RED: NodeAPI) {
     const handle = async (msg: DataMsg, done: Done) => {
       const force = msg.force === true;
       if (msg.topic === 'known') {
-        const ids = idsOf(msg.payload);
-        const { marked, invalid } = st.markKnown(ids as string[]);
-        if (marked.length) hub.gate?.dataAcknowledged(marked);
+        const ids = evseIdsOf(msg.payload);
+        const { invalid } = data.markKnown(ids as string[]);
         if (invalid.length) return failInput(view, done, new Error(t('errors.known', { ids: invalid.slice(0, 5).join(', ') })));
         view.show();
         return done();
@@ -376,6 +259,8 @@ export = function (RED: NodeAPI) {
       const input = parseDataInput(msg.payload);
       if (input.kind === 'fullLoadTrigger') return storedFullLoad(force, done);
       if (input.kind === 'error') return failInput(view, done, new Error(input.error));
+      const wrongOperator = bodyOperatorError(input.body, operatorId, operatorName);
+      if (wrongOperator) return failInput(view, done, new Error(wrongOperator));
       const wanted = msg.action ?? input.body?.ActionType ?? action;
       if (!(DATA_ACTIONS as readonly unknown[]).includes(wanted)) {
         return failInput(view, done, new Error(t('errors.action', { action: JSON.stringify(wanted), allowed: DATA_ACTIONS.join(', ') })));
@@ -389,17 +274,23 @@ export = function (RED: NodeAPI) {
         store: st,
         force,
         minRatio,
+        maxBodyBytes: hub.maxBodyBytes,
       });
       for (const w of plan.warnings) node.warn(w);
       if (plan.heldBack) {
-        heldBack = plan.heldBack.reason;
-        node.warn(t('log.heldBack', { reason: plan.heldBack.reason }));
-        view.show();
-        if (plan.rejected.length) return enqueue([], plan.rejected, done);
+        holdBack(plan.heldBack.reason);
+        if (plan.heldBack.code === 'invalid') {
+          const listed = listRejected(plan.rejected, msg);
+          const rejected = listed.records.map((r) => ({ index: r.index, row: r.row, EvseID: r.EvseID, field: r.field, reason: r.reason }));
+          const err = Object.assign(new Error(plan.heldBack.reason), { rejected, cause: { rejected } });
+          return failInput(view, done, err);
+        }
+        if (plan.rejected.length) return enqueue([], plan.rejected, done, msg);
         return done();
       }
       if (wanted === 'fullLoad') heldBack = undefined;
-      enqueue(wanted === 'auto' ? afterPendingInserts(plan.requests) : plan.requests, plan.rejected, done);
+      for (const w of respellRequests(plan.requests, (id) => st.acknowledgedId(id), spelling)) node.warn(w);
+      enqueue(wanted === 'auto' ? data.afterPendingInserts(plan.requests) : plan.requests, plan.rejected, done, msg);
     };
 
     node.on('input', (msg: DataMsg, _send: unknown, done: Done) => {
@@ -408,15 +299,16 @@ export = function (RED: NodeAPI) {
 
     node.on('close', (done: () => void) => {
       scheduler?.stop();
-      unregister?.();
+      data.detach(node.id);
+      data.off('change', onStatus);
       for (const [name, fn] of Object.entries(events)) q.off(name, fn as (...args: unknown[]) => void);
       offChange();
       offState();
       q.detach(node.id);
       attached.get(q)?.delete(node.id);
       view.close();
-      // Acknowledged records are written within 250 ms anyway; close flushes them now.
-      st.close().then(
+      // Acknowledged records are written within 250 ms; the config node's close flushes the operator's store.
+      st.flush().then(
         () => done(),
         () => done(),
       );

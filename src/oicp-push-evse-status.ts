@@ -1,9 +1,11 @@
 import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
 import { SLICE_RECORDS, parsePushInputSliced, pushEnvelope, validateRecords } from './push/input';
 import { isActionType, type ActionType, type EvseStatusRecord } from './oicp/schemas';
-import type { BatchResultEvent, Owner, PushQueue, QueueStatus, RecordFailure } from './push/queue';
+import type { BatchResultEvent, DeadLetterEvent, Owner, PushQueue, QueueStatus, RecordFailure } from './push/queue';
 import { stateStatus, watchState, type StateMatch } from './node-red/state';
 import { gatePath, outboxPath } from './push/registry';
+import { refusalReport } from './push/dead-letters';
+import { rejectedText } from './push/rejection';
 import {
   LIMITS,
   NODE_SETTINGS,
@@ -143,7 +145,7 @@ export = function (RED: NodeAPI) {
       return fullLoadsLeftOut.splice(0, i + 1)[i]!.left;
     };
     /** What the gate lets through, to queue; null when nothing is to be queued (all held: the owner waits for the gate). */
-    const admit = (action: ActionType, records: EvseStatusRecord[], owner: Owner): EvseStatusRecord[] | null => {
+    const admit = (action: ActionType, records: EvseStatusRecord[], owner: Owner, force = false): EvseStatusRecord[] | null => {
       const g = hub.gate;
       if (!g) return records;
       const pass = g.admit(action, records, owner);
@@ -152,8 +154,12 @@ export = function (RED: NodeAPI) {
         fullLoadsLeftOut.push({ records: pass.length, left });
         if (fullLoadsLeftOut.length > 100) fullLoadsLeftOut.shift();
         if (left > 0) node.warn(t('log.fullLoadLeftOut', { left: fmt(left), total: fmt(records.length) }));
-        if (left > 0 && pass.length === 0) {
-          // An empty fullLoad would delete every status of the operator at Hubject: it is not sent.
+        // An empty fullLoad would delete every status of the operator at Hubject, a shrunk one most of them: neither
+        // is sent (the statuses left out wait in the gate); msg.force sends a shrunk one.
+        const shrunk = pass.length > 0 && pass.length < LIMITS.minRatio.default * records.length && !force;
+        if (left > 0 && (pass.length === 0 || shrunk)) {
+          if (shrunk) node.warn(t('log.fullLoadShrunk', { pass: fmt(pass.length), total: fmt(records.length), ratio: LIMITS.minRatio.default }));
+          fullLoadsLeftOut.pop();
           owner.settle?.();
           owner.settle = null;
           return null;
@@ -219,7 +225,22 @@ export = function (RED: NodeAPI) {
     const onWarn = (text: string) => {
       if (first()) node.warn(text);
     };
-    const events = { status: onStatus, result: onResult, 'config-error': onConfigError, retry: onRetry, warn: onWarn, recovered: onRecovered };
+    // statuses refused with no input message waiting (restored, fullLoad held by the gate) reach a Catch node.
+    const onDeadLetter = (ev: DeadLetterEvent) => {
+      if (!speaksFor(ev.nodeIds)) return;
+      const report = refusalReport(ev, (list) => rejectedText(list, t('errors.deadLetter')));
+      view.flash(report.error.message);
+      node.error(report.error, report.msg);
+    };
+    const events = {
+      status: onStatus,
+      result: onResult,
+      'config-error': onConfigError,
+      retry: onRetry,
+      warn: onWarn,
+      recovered: onRecovered,
+      'dead-letter': onDeadLetter,
+    };
     for (const [name, fn] of Object.entries(events)) q.on(name, fn as (...args: unknown[]) => void);
     const offChange = hub.onChange(() => view.show());
     const offState = watchState(node, t, ownState, () => view.refresh());
@@ -265,7 +286,7 @@ export = function (RED: NodeAPI) {
           const records: EvseStatusRecord[] = [];
           validateRecords(env, hub.operatorIds, 0, env.list.length, records);
           const owner = ownerFor(done);
-          const pass = admit(env.action, records, owner);
+          const pass = admit(env.action, records, owner, msg.force === true);
           if (pass) q.enqueue(env.action, pass, owner);
           if (hub.blocked()) view.show();
           return;
@@ -275,7 +296,7 @@ export = function (RED: NodeAPI) {
           try {
             const input = await parsePushInputSliced(msg.payload, msg.action, action, hub.operatorIds, allowEmpty);
             const owner = ownerFor(done);
-            const pass = admit(input.action, input.records, owner);
+            const pass = admit(input.action, input.records, owner, msg.force === true);
             if (pass) await q.enqueueSliced(input.action, pass, owner, SLICE_RECORDS);
             if (hub.blocked()) view.show();
           } catch (err) {

@@ -237,7 +237,12 @@ describe('EVSE data: validation', function () {
     );
     rejects(full(1, { ChargingFacilities: [{ PowerType: 'AC_1_PHASE', Power: 7.4 }] }), 'ChargingFacilities[0].Power', /not a whole number/);
     rejects(full(1, { ChargingFacilities: [{ PowerType: 'AC_1_PHASE', Power: -1 }] }), 'ChargingFacilities[0].Power', /outside 0-999 kW/);
-    rejects(full(1, { ChargingFacilities: [{ PowerType: 'DC', Power: 150, Amperage: 200 }] }), 'ChargingFacilities[0].Amperage', /outside 0-99 A/);
+    rejects(
+      full(1, { ChargingFacilities: [{ PowerType: 'DC', Power: 150, Amperage: 200 }] }),
+      'ChargingFacilities[0].Amperage',
+      /more than the 99 A .*omit Amperage/,
+    );
+    rejects(full(1, { ChargingFacilities: [{ PowerType: 'AC_1_PHASE', Power: 3.7 }] }), 'ChargingFacilities[0].Power', /3\.7 kW .*send 4 \(rounded\)/);
     rejects(full(1, { ChargingFacilities: [{ PowerType: 'DC', Power: 150, Voltage: 1000 }] }), 'ChargingFacilities[0].Voltage', /outside 0-999 V/);
     rejects(full(1, { EnergySource: [{ Energy: 'Solar', Percentage: 100 }] }), 'EnergySource[0].Percentage', /outside 0-99/);
     rejects(full(1, { MaxCapacity: 1.5 }), 'MaxCapacity', /whole number/);
@@ -553,7 +558,7 @@ describe('EVSE data: planning and the store', function () {
     store.meta.should.eql({ lastFullLoadCount: 10, lastFullLoadAt: 1000 });
     p = plan(ten.slice(0, 4), 'fullLoad', store);
     p.heldBack.should.match({ code: 'collapsed', count: 4, lastCount: 10 });
-    p.heldBack.reason.should.match(/fewer than 0.5 x 10 of the last acknowledged one/);
+    p.heldBack.reason.should.match(/fewer than 0.5 x the 10 EVSEs Hubject holds/);
     plan(ten.slice(0, 5), 'fullLoad', store).requests.should.have.length(1);
     plan(ten.slice(0, 4), 'fullLoad', store, { force: true }).requests.should.have.length(1);
     plan(ten.slice(0, 4), 'fullLoad', store, { minRatio: 0 }).requests.should.have.length(1);
@@ -561,7 +566,8 @@ describe('EVSE data: planning and the store', function () {
     stored.request.texts.should.eql(acknowledged.texts.slice().sort());
     stored.request.EvseIDs.should.have.length(10);
     store.acknowledgeRequest({ ActionType: 'delete', EvseIDs: stored.request.EvseIDs.slice(0, 6), texts: [] });
-    data.planStoredFullLoad({ operatorId: OP, operatorName: NAME, store, minRatio: 0.5 }).heldBack.code.should.equal('collapsed');
+    // Hubject holds the 4 left after the deletes: their fullLoad deletes nothing more.
+    data.planStoredFullLoad({ operatorId: OP, operatorName: NAME, store, minRatio: 0.5 }).request.EvseIDs.should.have.length(4);
   });
 
   it('marks EVSEs known without a record (auto then updates them)', function () {

@@ -39,6 +39,13 @@ function packageTypes() {
   return types;
 }
 
+/** The register-format sample as rows (it has no quoted fields), empty cells left out as the csv node does. */
+function registerRows() {
+  const [header, ...lines] = fs.readFileSync(path.join(EXAMPLES, 'ladesaeulenregister-sample.csv'), 'utf8').trim().split('\n');
+  const cols = header.split(';');
+  return lines.map((l) => Object.fromEntries(l.split(';').flatMap((v, i) => (v === '' ? [] : [[cols[i], v]]))));
+}
+
 function readExample(file) {
   return JSON.parse(fs.readFileSync(path.join(EXAMPLES, file), 'utf8'));
 }
@@ -223,6 +230,7 @@ const OTHER = {
   comment: { label: () => 'comment', inputs: 0 },
   catch: { label: (n) => `catch: ${(n.scope || []).length || 'all'}`, inputs: 0 },
   'link in': { label: () => 'link in', inputs: 0, showLabel: false },
+  'link out': { label: () => 'link out', inputs: 1, showLabel: false },
   'mqtt in': { label: (n) => n.topic || 'mqtt', inputs: 0 },
   'mqtt out': { label: (n) => n.topic || 'mqtt', inputs: 1 },
   'CS server': { label: () => 'CS server', inputs: 0 },
@@ -380,12 +388,14 @@ describe('examples', function () {
     .sort();
   const types = packageTypes();
   const nonConfig = Object.keys(types).filter((t) => types[t] !== 'config');
+  // Every example but the demo aims at Hubject QA.
+  const qaFiles = files.filter((f) => !f.startsWith('5 '));
 
   describe('files', function () {
-    it('are the six numbered examples, in order', function () {
+    it('are the seven numbered examples, in order', function () {
       assert.deepStrictEqual(
         files.map((f) => f.split(' ')[0]),
-        ['1', '2', '3', '4', '5', '6'],
+        ['1', '2', '3', '4', '5', '6', '7'],
       );
       assert.match(files[0], /OCPP 1\.6J/);
       assert.match(files[1], /OCPP 2\.0\.1/);
@@ -393,16 +403,17 @@ describe('examples', function () {
       assert.match(files[3], /full load/i);
       assert.match(files[4], /simulator/);
       assert.match(files[5], /CSV/);
+      assert.match(files[6], /Bundesnetzagentur charging register/);
     });
 
-    it('use every non-config node of the package: the demo alone, and examples 1-4 and 6 together', function () {
+    it('use every non-config node of the package: the demo alone, and examples 1-4, 6 and 7 together', function () {
       assert.deepStrictEqual(nonConfig.sort(), ['oicp-full-load', 'oicp-ocpp-status', 'oicp-push-evse-data', 'oicp-push-evse-status']);
       const used = (list) => new Set(list.flatMap((f) => readExample(f).map((n) => n.type)));
       const demo = used([files[4]]);
-      const qa = used([...files.slice(0, 4), files[5]]);
+      const qa = used(qaFiles);
       for (const t of nonConfig) {
         assert.ok(demo.has(t), `the demo lacks ${t}`);
-        assert.ok(qa.has(t), `examples 1-4 and 6 lack ${t}`);
+        assert.ok(qa.has(t), `examples 1-4, 6 and 7 lack ${t}`);
       }
     });
 
@@ -440,7 +451,19 @@ describe('examples', function () {
       });
     }
 
-    for (const file of [...files.slice(0, 4), files[5]]) {
+    // Every numbered example gives its config node every setting, so what the dialog shows is what the example says.
+    for (const file of files) {
+      it(`${file}: the Hubject config node carries every setting of its dialog explicitly`, function () {
+        const hub = readExample(file).find((n) => n.type === 'oicp-hubject-config');
+        const defaults = packageDefs([])['oicp-hubject-config'].defaults;
+        const missing = Object.keys(defaults).filter((k) => !(k in hub));
+        assert.deepStrictEqual(missing, [], `${hub.id} leaves out ${missing.join(', ')}`);
+        assert.strictEqual(hub.insertMissing, true);
+        assert.strictEqual(hub.editorRevision, 2, 'saved as by the dialog that shows the defaults');
+      });
+    }
+
+    for (const file of qaFiles) {
       it(`${file}: Hubject QA, placeholder OperatorID DE*ABC, tls-config left for the user to fill in`, function () {
         const flow = readExample(file);
         const hub = flow.filter((n) => n.type === 'oicp-hubject-config');
@@ -455,15 +478,34 @@ describe('examples', function () {
         assert.strictEqual(tls[0].verifyservercert, true);
         assert.ok(!('credentials' in tls[0]), 'no key material in the example');
         for (const n of flow.filter((x) => x.hubject !== undefined)) assert.strictEqual(n.hubject, hub[0].id);
-        // The same settings in examples 1-4, under ids of their own (see 'any two import side by side').
-        // The EVSE data example also names the operator: eRoamingPushEvseData requires the OperatorName.
+        // The same settings as example 1, under ids of their own (see 'any two import side by side'). The EVSE data
+        // examples also name the operator: eRoamingPushEvseData requires the OperatorName. Names differ: each names
+        // the example it came from, so the imports are entries one can tell apart.
         const strip = (n) => {
-          const { id: _id, tls: _tls, operatorName: _name, ...rest } = n;
+          const { id: _id, tls: _tls, operatorName: _name, name: _label, ...rest } = n;
           return rest;
         };
+        assert.match(hub[0].name, new RegExp(`example ${file[0]}$`), 'the config node names its example');
+        assert.match(tls[0].name, new RegExp(`example ${file[0]}$`), 'the tls-config names its example');
         if (flow.some((n) => n.type === 'oicp-push-evse-data')) assert.ok(hub[0].operatorName, 'the data example names the operator');
         const first = readExample(files[0]).filter((n) => n.type === 'oicp-hubject-config' || n.type === 'tls-config');
         assert.deepStrictEqual([...hub, ...tls].map(strip), first.map(strip));
+      });
+    }
+
+    for (const file of files.filter((f) => /^[67] /.test(f))) {
+      it(`${file}: its Hubject config gives every property explicitly, at the runtime's default`, function () {
+        // A property missing from an imported config node shows as the editor's default, which may not be what the
+        // runtime does with a missing value (issue 20: an unchecked insertMissing saved as false). So none is missing.
+        const hub = readExample(file).find((n) => n.type === 'oicp-hubject-config');
+        const editor = packageDefs([hub])['oicp-hubject-config'].defaults;
+        const { LIMITS } = require(path.join(ROOT, 'nodes', 'node-red', 'limits.js'));
+        const missing = Object.keys(editor).filter((k) => !(k in hub));
+        assert.deepStrictEqual(missing, [], 'config properties left to defaults');
+        for (const [k, limit] of Object.entries(LIMITS)) if (k in editor) assert.strictEqual(Number(hub[k]), limit.default, `${k}`);
+        assert.strictEqual(hub.insertMissing, true);
+        assert.strictEqual(hub.statusGate, 'auto');
+        assert.strictEqual(hub.subOperatorIds, '');
       });
     }
 
@@ -554,7 +596,11 @@ describe('examples', function () {
       assert.strictEqual(ok.payload.length, 6);
       assert.ok(ok.payload.every((r) => r.Address && r.GeoCoordinates && r.Plugs.length && r.ChargingFacilities.length));
       // Then, on the data's acknowledgement, the six EVSEs' status and a status fullLoad.
-      const after = flow.find((n) => n.type === 'function' && n.wires[0].includes(flow.find((x) => x.type === 'oicp-full-load').id));
+      // It reaches the full load node directly or through a link out / link in pair (the demo, to fit 1366 x 768).
+      const fl = flow.find((x) => x.type === 'oicp-full-load').id;
+      const node = (id) => flow.find((x) => x.id === id);
+      const feeds = (n) => n.wires[0].some((to) => to === fl || (node(to).type === 'link out' && node(to).links.some((l) => node(l).wires[0].includes(fl))));
+      const after = flow.find((n) => n.type === 'function' && feeds(n));
       const ctx = new Map();
       const context = { get: (k) => ctx.get(k), set: (k, v) => ctx.set(k, v) };
       const afterFn = new Function('msg', 'node', 'context', after.func);
@@ -564,6 +610,55 @@ describe('examples', function () {
         [6, 'fullLoad'],
       );
       assert.strictEqual(afterFn({ oicp: { action: 'update' } }, { status: () => {} }, context), null);
+    });
+
+    it('example 7 maps a register row to one EVSE per charge point; an unknown plug text names its line, the others still go', function () {
+      const flow = readExample(files[6]);
+      const fn = flow.find((n) => n.type === 'function');
+      const run = (func, rows) => {
+        const seen = { status: [], errors: [] };
+        const node = { status: (st) => seen.status.push(st), error: (e, m) => seen.errors.push({ e, m }) };
+        const out = new Function('msg', 'node', func)({ payload: rows }, node);
+        return { out, ...seen };
+      };
+      const row = {
+        Betreiber: 'ABC Charging GmbH',
+        Straße: 'Hauptstraße',
+        Hausnummer: '5b',
+        Postleitzahl: '01234',
+        Ort: 'Musterstadt',
+        Breitengrad: '50,5',
+        Längengrad: '9,25',
+        'Nennleistung Ladeeinrichtung [kW]': '22,2',
+        'Anzahl Ladepunkte': '3',
+        Steckertypen1: 'AC Steckdose Typ 2',
+        'P1 [kW]': '11,1',
+        Steckertypen2: 'AC Kupplung Typ 3',
+        'P2 [kW]': '11,1',
+        Steckertypen3: 'DC Kupplung Combo',
+      };
+      const { out, status, errors } = run(fn.func, [row]);
+      assert.deepStrictEqual(
+        out.payload.map((r) => r.EvseID),
+        ['DE*ABC*E01234*5b*1*1', 'DE*ABC*E01234*5b*1*3'],
+      );
+      assert.deepStrictEqual(out.payload[0].GeoCoordinates, { lat: 50.5, lon: 9.25 });
+      assert.deepStrictEqual(out.payload[0].ChargingFacilities, [{ PowerType: 'AC_3_PHASE', Power: 11 }]);
+      // No P3: the station's power shared by its charge points.
+      assert.deepStrictEqual(out.payload[1].ChargingFacilities, [{ PowerType: 'DC', Power: 7 }]);
+      assert.strictEqual(errors.length, 1);
+      assert.match(errors[0].e, /line 2, Ladepunkt 2: plug text "AC Kupplung Typ 3" is not in the PLUG TABLE/);
+      assert.strictEqual(status[0].fill, 'yellow');
+      // The table is where users extend it: one more line there and the charge point goes.
+      assert.match(fn.func, /==== PLUG TABLE[^\n]*\n(\/\/[^\n]*\n)*const PLUGS = \{\n/);
+      const extended = fn.func.replace('const PLUGS = {\n', "const PLUGS = {\n  'AC Kupplung Typ 3': 'Type 3 Outlet',\n");
+      const again = run(extended, [row, { ...row, Betreiber: 'Someone Else' }]);
+      assert.strictEqual(again.errors.length, 0);
+      assert.deepStrictEqual(
+        again.out.payload.map((r) => r.Plugs[0]),
+        ['Type 2 Outlet', 'Type 3 Outlet', 'CCS Combo 2 Plug (Cable Attached)'],
+      );
+      assert.match(again.status[0].text, /^3 EVSEs from 1 station, 1 row of another operator left out$/);
     });
 
     it('example 4 wires the push results back into the full load node', function () {
@@ -886,6 +981,56 @@ describe('examples', function () {
       assert.strictEqual(dresden.Address.Country, 'DEU');
       assert.deepStrictEqual(dresden.Plugs, ['CCS Combo 2 Plug (Cable Attached)']);
       assert.deepStrictEqual(dresden.GeoCoordinates, { Google: { Coordinates: '51.046110 13.737310' } });
+      assert.deepStrictEqual(problems(red.log), []);
+    });
+
+    it('7: loads with core nodes only; every charge point of the register-format sample is acknowledged by Hubject as EVSE data', async function () {
+      const file = files[6];
+      sim.sim.clearState();
+      const red = await startRed([]);
+      const flow = await importAsIs(red, file, await ports());
+      const log = await deploy(red, toSimulator(flow, sim));
+      assert.deepStrictEqual(problems(log), []);
+      const from = pushes.length;
+      const res = await red.http('POST', `/inject/${flow.find((n) => n.type === 'inject').id}`);
+      assert.strictEqual(res.status, 200);
+      // What the file holds, read here without the flow: 20 stations of the operator, 35 charge points.
+      const rows = registerRows();
+      const mine = rows.filter((r) => r.Betreiber === 'ABC Charging GmbH');
+      assert.strictEqual(mine.length, 20);
+      assert.ok(rows.length > mine.length, 'the sample also has rows of another operator');
+      const chargePoints = mine.reduce((n, r) => n + Number(r['Anzahl Ladepunkte']), 0);
+      assert.strictEqual(chargePoints, 35);
+      await until(
+        () => sim.sim.getData(OP).size >= chargePoints,
+        20000,
+        'the sample EVSEs at the simulator',
+        () => red.log.slice(-3000),
+      );
+      // Acknowledged: the simulator keeps a record only once it has answered the insert with success.
+      const data = sim.sim.getData(OP);
+      assert.strictEqual(data.size, chargePoints);
+      const sent = pushes.slice(from).filter((b) => b.OperatorEvseData);
+      assert.deepStrictEqual([...new Set(sent.flatMap((b) => b.OperatorEvseData.EvseDataRecord.map((r) => r.EvseID)))].sort(), [...data.keys()].sort());
+      assert.ok(
+        sent.every((b) => b.ActionType === 'insert'),
+        'new EVSEs go as insert',
+      );
+      // Decimal commas, a leading zero, two plugs of one charge point, PowerType from the power, 3.7 kW rounded.
+      const dresden = data.get('DE*ABC*E01069*10*1*1');
+      assert.deepStrictEqual(dresden.Address, { Country: 'DEU', City: 'Dresden', Street: 'Prager Straße', PostalCode: '01069', HouseNum: '10' });
+      assert.deepStrictEqual(dresden.GeoCoordinates, { Google: { Coordinates: '51.046110 13.737310' } });
+      assert.deepStrictEqual(dresden.Plugs, ['CCS Combo 2 Plug (Cable Attached)', 'CHAdeMO']);
+      assert.deepStrictEqual(dresden.ChargingFacilities, [{ PowerType: 'DC', Power: 150 }]);
+      assert.strictEqual(dresden.ChargingStationID, '01069*10*1');
+      const potsdam = data.get('DE*ABC*E14467*79*1*1');
+      assert.deepStrictEqual(potsdam.Plugs, ['Type 2 Outlet', 'Type F Schuko']);
+      assert.deepStrictEqual(potsdam.ChargingFacilities, [{ PowerType: 'AC_1_PHASE', Power: 4 }]);
+      assert.deepStrictEqual(data.get('DE*ABC*E20354*1*1*4').ChargingFacilities, [{ PowerType: 'AC_3_PHASE', Power: 43 }]);
+      assert.deepStrictEqual(data.get('DE*ABC*E20354*1*1*4').Plugs, ['Type 2 Connector (Cable Attached)']);
+      // A second station at the same address gets its own EvseIDs.
+      assert.ok(data.has('DE*ABC*E20354*1*2*1'));
+      assert.ok(![...data.values()].some((r) => /Heidelberg|Kassel/.test(r.Address.City)), 'rows of other operators are left out');
       assert.deepStrictEqual(problems(red.log), []);
     });
   });

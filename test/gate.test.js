@@ -150,6 +150,32 @@ describe('status gate (core)', function () {
     queued(queue).should.eql([]);
   });
 
+  it('a data rejection that says Hubject holds the EVSE (022 to its insert) releases the held status instead of failing it', function () {
+    const { gate, queue } = make();
+    gate.registerDataSource('d1', source());
+    const a = owner();
+    input(gate, queue, 'update', [rec(1)], a);
+    gate.dataRejected([{ EvseID: 'DE*ABC*E1*1', reason: '019 not allowed', exists: true }]);
+    (a.settled === undefined).should.be.true(); // waits for Hubject's answer to the status, not failed
+    gate.heldCount.should.equal(0);
+    queued(queue).should.eql(['update:DE*ABC*E1*1=Available']);
+  });
+
+  it('sends statuses in the spelling Hubject acknowledged the data under, warning once per EVSE', function () {
+    const { gate, queue } = make({ mode: 'off' });
+    gate.registerDataSource('d1', {
+      isAcknowledged: () => true,
+      acknowledgedId: (id) => (id.replace(/\*/g, '').toUpperCase() === 'DEABCE11' ? 'DE*ABC*E1*1' : undefined),
+    });
+    const warns = [];
+    gate.on('warn', (w) => warns.push(w));
+    input(gate, queue, 'update', [{ EvseID: 'DEABCE11', EvseStatus: 'Occupied' }, rec(2)], owner());
+    input(gate, queue, 'update', [{ EvseID: 'deabce11', EvseStatus: 'Available' }], owner());
+    queued(queue).should.eql(['update:DE*ABC*E2*1=Available', 'update:DE*ABC*E1*1=Available']);
+    warns.should.have.length(1);
+    warns[0].should.match(/DEABCE11 is sent as DE\*ABC\*E1\*1/);
+  });
+
   it('a status that waits longer than holdMaxHours fails its input (injected clock)', function () {
     let t = Date.UTC(2026, 0, 1);
     const { gate, queue } = make({ holdMaxHours: 24, now: () => t });

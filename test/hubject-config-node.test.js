@@ -108,7 +108,8 @@ describe('Hubject config node contract (real runtime, simulator over mutual TLS)
   });
 
   it("takes insertMissing from the config node, and the push node's only when the config node has none", async function () {
-    await helper.load(NODES, flow({ insertMissing: false }, { insertMissing: true }));
+    // Saved by the dialog that shows the runtime's defaults (editorRevision 2): its false is meant.
+    await helper.load(NODES, flow({ insertMissing: false, editorRevision: 2 }, { insertMissing: true }));
     helper.getNode('hub1').hubject.insertMissing.should.be.false();
     const errors = caughtErrors();
     // An update of an EVSE Hubject does not know: with insertMissing off it is not turned into an insert.
@@ -122,6 +123,21 @@ describe('Hubject config node contract (real runtime, simulator over mutual TLS)
     should(helper.getNode('hub1').hubject.insertMissing).be.undefined();
     helper.getNode('p1').receive({ payload: rec('DE*ABC*E43') });
     await until(() => pullStatuses(sim)['DE*ABC*E43'] === 'Available', 10000, 'update inserted');
+  });
+
+  it('reads a false saved by the old dialog (no editorRevision) as on while its push node says on, and warns', async function () {
+    await helper.load(NODES, flow({ insertMissing: false }, { insertMissing: true }));
+    const hub = helper.getNode('hub1');
+    hub.hubject.insertMissing.should.be.true();
+    hub.hubject.warnings.join('\n').should.match(/insertMissing is off here but on in its push status node/);
+    helper.getNode('p1').receive({ payload: rec('DE*ABC*E44') });
+    await until(() => pullStatuses(sim)['DE*ABC*E44'] === 'Available', 10000, 'update inserted');
+    await helper.unload();
+    forgetQueues();
+    // Nothing says otherwise: the old false stays, without a warning.
+    await helper.load(NODES, flow({ insertMissing: false }, { insertMissing: '' }));
+    helper.getNode('hub1').hubject.insertMissing.should.be.false();
+    helper.getNode('hub1').hubject.warnings.should.have.length(0);
   });
 
   it('warns at deploy when the client certificate expires within 30 days', async function () {

@@ -481,7 +481,7 @@ describe('large payloads', function () {
       const recs = records(5000);
       const body = pushBody(recs, TRICKY_NAME);
       pushRequestBody(body).body.should.not.be.a.String(); // really the streamed path
-      const r = await c.pushEvseStatus(body);
+      const r = await c.call('status', OP, body);
       r.should.match({ class: 'success', httpStatus: 200, statusCode: { Code: '000' } });
       received.length.should.equal(1);
       received[0].should.eql(body);
@@ -494,8 +494,8 @@ describe('large payloads', function () {
     it('streams again on the same connection pool with a changed list', async function () {
       const recs = records(5000).map((x, i) => rec(x.EvseID, STATUSES[(i + 1) % STATUSES.length]));
       const body = pushBody(recs, 'Demo CPO');
-      (await c.pushEvseStatus(body)).class.should.equal('success');
-      (await c.pushEvseStatus(pushBody([rec('DE*ABC*E0', 'Reserved')], 'Demo CPO', 'update'))).class.should.equal('success');
+      (await c.call('status', OP, body)).class.should.equal('success');
+      (await c.call('status', OP, pushBody([rec('DE*ABC*E0', 'Reserved')], 'Demo CPO', 'update'))).class.should.equal('success');
       received.length.should.equal(3);
       received[1].should.eql(body);
       invalid.should.eql([]);

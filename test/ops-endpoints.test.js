@@ -23,8 +23,9 @@ const METRICS = [
   'oicp_backoff_seconds',
   'oicp_outbox_bytes',
   'oicp_evse_status',
+  'oicp_evse_stale',
   'oicp_fullload_last_timestamp_seconds',
-  'oicp_fullload_last_count',
+  'oicp_fullload_last_evses',
 ];
 
 describe('oicp-ops plugin endpoints with adminAuth', function () {
@@ -96,6 +97,7 @@ describe('oicp-ops plugin endpoints with adminAuth', function () {
       ['GET', '/oicp/state'],
       ['POST', '/oicp/retry'],
       ['POST', '/oicp/fullload/fl1'],
+      ['POST', '/oicp/dead-letters/send'],
     ]) {
       (await red.http(method, p, method === 'POST' ? {} : undefined)).status.should.equal(401, `${method} ${p} anonymous`);
       // Node-RED answers a valid token without the permission with 401 as well.
@@ -114,7 +116,18 @@ describe('oicp-ops plugin endpoints with adminAuth', function () {
     (await red.http('GET', '/oicp/state', undefined, as('reader'))).status.should.equal(200);
     [401, 403].should.containEql((await red.http('POST', '/oicp/retry', {}, as('reader'))).status);
     [401, 403].should.containEql((await red.http('POST', '/oicp/fullload/fl1', {}, as('reader'))).status);
+    [401, 403].should.containEql((await red.http('POST', '/oicp/dead-letters/send', {}, as('reader'))).status);
     (await red.http('POST', '/oicp/retry', {}, as('admin'))).status.should.equal(200);
+    // "send again" of the dead-letter list: a lane that exists answers with the count it queued again.
+    (await red.http('POST', '/oicp/dead-letters/send', { lane: 'nope' }, as('admin'))).status.should.equal(404);
+    const { json } = await red.http('GET', '/oicp/state', undefined, as('reader'));
+    const lane = json.lanes.find((l) => l.operator === 'DE*ABC');
+    lane.deadLetters.should.eql({ count: 0, items: [] });
+    const sent = await red.http('POST', '/oicp/dead-letters/send', { lane: lane.key }, as('admin'));
+    sent.status.should.equal(200);
+    sent.json.should.eql({ sent: 0 });
+    const metrics = await red.http('GET', '/oicp/metrics', undefined, as('reader'));
+    metrics.text.should.match(/^oicp_dead_letters\{operator="DE\*ABC",operation="status"\} 0$/m);
   });
 
   it('serves every metric in the Prometheus text format with the traffic of the flow', async function () {
@@ -151,10 +164,11 @@ describe('oicp-ops plugin endpoints with adminAuth', function () {
     value(m, 'oicp_push_lag_seconds', { ...lane, le: '600' }, 'oicp_push_lag_seconds_bucket').should.equal(3);
     value(m, 'oicp_push_lag_seconds', lane, 'oicp_push_lag_seconds_sum').should.be.above(0);
 
-    value(m, 'oicp_evse_status', { node: 'fl1', status: 'Occupied' }).should.equal(1);
-    value(m, 'oicp_evse_status', { node: 'fl1', status: 'Reserved' }).should.equal(0);
-    value(m, 'oicp_fullload_last_timestamp_seconds', { node: 'fl1' }).should.equal(0);
-    value(m, 'oicp_fullload_last_count', { node: 'fl1' }).should.equal(0);
+    value(m, 'oicp_evse_status', { node: 'fl1', name: 'daily', status: 'Occupied' }).should.equal(1);
+    value(m, 'oicp_evse_status', { node: 'fl1', name: 'daily', status: 'Reserved' }).should.equal(0);
+    value(m, 'oicp_fullload_last_timestamp_seconds', { node: 'fl1', name: 'daily' }).should.equal(0);
+    value(m, 'oicp_fullload_last_evses', { node: 'fl1', name: 'daily' }).should.equal(0);
+    value(m, 'oicp_evse_stale', { node: 'fl1', name: 'daily' }).should.equal(0);
   });
 
   it('sends a fullLoad on request through the node and counts it', async function () {
@@ -165,7 +179,8 @@ describe('oicp-ops plugin endpoints with adminAuth', function () {
     const m = await until(
       async () => {
         const x = await metrics();
-        return value(x, 'oicp_requests_total', { ...lane, outcome: 'success' }) === 2 && value(x, 'oicp_fullload_last_count', { node: 'fl1' }) === 3
+        return value(x, 'oicp_requests_total', { ...lane, outcome: 'success' }) === 2 &&
+          value(x, 'oicp_fullload_last_evses', { node: 'fl1', name: 'daily' }) === 3
           ? x
           : false;
       },

@@ -6,6 +6,7 @@ const path = require('path');
 const { startSim } = require('./support/sim');
 const { RedProcess } = require('./support/red-process');
 const { until } = require('./support/flows');
+const { gatePath } = require('../nodes/push/registry');
 
 // The data node across kill -9: records Hubject acknowledged (the store) and data still pending (the data lane's outbox).
 describe('push evse data across kill -9 (real Node-RED process)', function () {
@@ -78,9 +79,14 @@ describe('push evse data across kill -9 (real Node-RED process)', function () {
     ).status.should.equal(200);
     await until(() => sim.getData('DE*ABC').size === 3, 20000, 'three records at the simulator');
     // The store writes within 250 ms of the acknowledgement.
-    const storeDir = path.join(red.userDir, 'oicp', 'evse-data-d1');
+    // One store per operator, shared by its data nodes: <userDir>/oicp/evse-data/<operator>-<hash>.
+    const storeRoot = path.join(red.userDir, 'oicp', 'evse-data');
+    const storeDir = () => path.join(storeRoot, fs.readdirSync(storeRoot)[0]);
     await until(
-      () => fs.existsSync(storeDir) && fs.readdirSync(storeDir).some((f) => fs.readFileSync(path.join(storeDir, f), 'utf8').includes(id(3))),
+      () =>
+        fs.existsSync(storeRoot) &&
+        fs.readdirSync(storeRoot).length === 1 &&
+        fs.readdirSync(storeDir()).some((f) => fs.readFileSync(path.join(storeDir(), f), 'utf8').includes(id(3))),
       10000,
       'store written',
     );
@@ -122,5 +128,43 @@ describe('push evse data across kill -9 (real Node-RED process)', function () {
       .should.eql(['update 000']);
     sim.stats.overlaps.should.equal(0);
     red.log.should.not.match(/BEGIN (EC |RSA )?PRIVATE KEY/);
+  });
+  // Row 8 of issue 19: the operator's store is read before the data node registers with the gate, so a held status
+  // restored from disk whose EVSE data is in the restored store goes out at once, not at its next status.
+  it('after kill -9, a held status whose data is in the restored store goes out at once', async function () {
+    sim.clearState();
+    const client = certs.clients['DE*ABC'];
+    const withStatus = [
+      ...flows(),
+      { id: 's1', type: 'oicp-push-evse-status', z: 't1', hubject: 'hub1', action: 'update', wires: [[]] },
+      { id: 'in2', type: 'http in', z: 't1', url: '/status', method: 'post', wires: [['s1', 'res2']] },
+      { id: 'res2', type: 'http response', z: 't1', statusCode: '200', wires: [] },
+    ];
+    if (red) {
+      await red.kill();
+      red.cleanup();
+    }
+    red = new RedProcess({ flows: withStatus, env: { OICP_SIM_URL: url, OICP_SIM_CERT: client.cert, OICP_SIM_KEY: client.key, OICP_SIM_CA: certs.caCert } });
+    await red.start();
+    (await red.http('POST', '/data', [record(1, 'first')])).status.should.equal(200);
+    await until(() => sim.getData('DE*ABC').size === 1, 20000, 'data at the simulator');
+    // Wherever the store lives (per node before issue 19, per operator now): a file under evse-data* that holds EVSE 1.
+    const holds = (dir) =>
+      fs.existsSync(dir) &&
+      fs
+        .readdirSync(dir, { withFileTypes: true })
+        .some((e) =>
+          e.isDirectory() ? holds(path.join(dir, e.name)) : /evse-data/.test(dir) && fs.readFileSync(path.join(dir, e.name), 'utf8').includes(id(1)),
+        );
+    await until(() => holds(path.join(red.userDir, 'oicp')), 10000, 'store written');
+    await red.kill('SIGKILL');
+    // The kill fell between the store's write and the gate's: the gate file still holds EVSE 1's status.
+    const file = gatePath(red.userDir, 'DE*ABC', url);
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    const held = [{ action: 'update', since: Date.now(), record: { EvseID: id(1), EvseStatus: 'Occupied' } }];
+    fs.writeFileSync(file, JSON.stringify({ version: 1, operatorId: 'DE*ABC', savedAt: new Date().toISOString(), held }));
+
+    await red.start();
+    await until(() => sim.getStatus('DE*ABC', id(1)) === 'Occupied', 20000, 'the held status at the simulator');
   });
 });

@@ -101,7 +101,8 @@ describe('push evse status node (real runtime, simulator over mutual TLS)', func
     helper.getNode('p1').receive({ payload: rec(1, 'Available') });
     const msg = await got;
     msg.payload.Result.should.be.true();
-    msg.oicp.should.match({ action: 'insert', records: 1, httpStatus: 200, statusCode: '000', attempts: 1 });
+    // Two requests: the update Hubject refused with 022, then the insert.
+    msg.oicp.should.match({ action: 'insert', records: 1, httpStatus: 200, statusCode: '000', attempts: 2 });
     msg.oicp.processId.should.be.a.String();
     msg.oicp.durationMs.should.be.a.Number();
     // update of an unknown EVSE was re-sent as insert (insertMissing), and Hubject now holds it.

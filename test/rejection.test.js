@@ -54,18 +54,20 @@ describe('rejection policy', function () {
 
   it('probes records from different parts of a bundle that names nothing', function () {
     probePositions(200).should.eql([33, 100, 166]);
-    const plan = planRejection({ action: 'insert', items: items(200) }, { code: '022', named: [] }, true);
+    const plan = planRejection({ action: 'insert', items: items(200) }, { code: '018', named: [] }, true);
     plan.fail.should.eql([]);
     plan.resend.should.have.length(1);
     plan.resend[0].items.should.eql([33]);
-    plan.resend[0].probe.should.match({ key: '022', next: [100, 166] });
+    plan.resend[0].probe.should.match({ key: '018', next: [100, 166] });
     plan.resend[0].probe.rest.should.have.length(197);
   });
 
   it('fails a bundle refused as a whole after 2 + PROBES requests', function () {
-    const r = simulate(200, () => true, { code: '022' });
+    const r = simulate(200, () => true, { code: '018' });
     r.requests.should.equal(2 + PROBES);
     r.failed.should.eql(items(200));
+    // 022 to an insert costs one request more: the bundle goes once as update first.
+    simulate(200, () => true, { code: '022' }).requests.should.equal(3 + PROBES);
   });
 
   it('lands the rest when exactly the probed records are bad', function () {
@@ -108,6 +110,55 @@ describe('rejection policy', function () {
   it("reports a refused insert fallback as the update it came from, with the insert's answer", function () {
     const plan = planRejection({ action: 'insert', items: [1], fromUpdate: true }, { code: '019', httpStatus: 200, named: [] }, true);
     plan.should.match({ fail: [1], failAction: 'update', resend: [] });
+  });
+
+  it('retries an insert refused with 022 once as update: the named records, the rest again as insert', function () {
+    const plan = planRejection({ action: 'insert', items: items(5) }, { code: '022', httpStatus: 200, named: [1, 3] }, false);
+    plan.fail.should.eql([]);
+    plan.resend.should.have.length(2);
+    plan.resend[0].should.match({ action: 'update', items: [1, 3], fromInsert: true, prior: 1 });
+    plan.resend[1].should.match({ action: 'insert', items: [0, 2, 4] });
+    (plan.resend[1].fromInsert === undefined).should.be.true();
+  });
+
+  it('retries the whole insert as update when the 022 names nothing, and only once', function () {
+    const first = planRejection({ action: 'insert', items: items(4) }, { code: '022', httpStatus: 200, named: [] }, false);
+    first.resend.should.match([{ action: 'update', items: items(4), fromInsert: true, prior: 1 }]);
+    // The update is refused with 022 as well: no insert again. The records fail as the insert they were queued as,
+    // marked as held by Hubject (its 022 to the insert said so).
+    const single = planRejection({ action: 'update', items: [2], fromInsert: true, prior: 1 }, { code: '022', httpStatus: 200, named: [0] }, true);
+    single.should.match({ fail: [2], failAction: 'insert', exists: true, resend: [] });
+    // Never on HTTP 400 or another code.
+    planRejection({ action: 'insert', items: [1] }, { code: '022', httpStatus: 400, named: [] }, true).fail.should.eql([1]);
+    planRejection({ action: 'insert', items: [1] }, { code: '018', httpStatus: 200, named: [] }, true).fail.should.eql([1]);
+  });
+
+  it('an update refused with 022 goes once as insert, counting the refused try, and never back to update', function () {
+    const plan = planRejection({ action: 'update', items: [1] }, { code: '022', httpStatus: 200, named: [] }, true);
+    plan.resend.should.match([{ action: 'insert', items: [1], fromUpdate: true, prior: 1 }]);
+    planRejection(plan.resend[0], { code: '022', httpStatus: 200, named: [] }, true).should.match({ fail: [1], failAction: 'update', resend: [] });
+  });
+
+  it('recovers a mixed bundle: inserts Hubject holds land as updates, the rest as inserts', function () {
+    // Items 0..9 inserted; Hubject holds 2 and 7 (refuses their insert with 022, naming them).
+    const held = new Set([2, 7]);
+    const work = [{ action: 'insert', items: items(10) }];
+    const landed = [];
+    let requests = 0;
+    while (work.length) {
+      const a = work.shift();
+      requests++;
+      const wrong = a.items.filter((i) => (a.action === 'insert') === held.has(i));
+      if (!wrong.length) {
+        landed.push(...a.items.map((i) => `${a.action}:${i}`));
+        continue;
+      }
+      const plan = planRejection(a, { code: '022', httpStatus: 200, named: wrong.map((i) => a.items.indexOf(i)) }, true);
+      plan.fail.should.eql([]);
+      work.unshift(...plan.resend);
+    }
+    requests.should.equal(3);
+    landed.sort().should.eql([...items(10).map((i) => (held.has(i) ? `update:${i}` : `insert:${i}`))].sort());
   });
 
   it('never splits a fullLoad', function () {

@@ -83,12 +83,8 @@ export function fullLoadMessage<M extends Record<string, unknown>>(
   sent: SentFullLoad,
   msg?: M,
 ): M & { action: 'fullLoad'; payload: FullLoadRecord[]; fullLoad: SentFullLoad['fullLoad'] } {
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  const out: any = msg ?? { topic: 'fullLoad' };
-  out.action = 'fullLoad';
-  out.payload = sent.payload;
-  out.fullLoad = sent.fullLoad;
-  return out;
+  // The trigger message itself is sent on (not a copy), as Node-RED nodes do.
+  return Object.assign((msg ?? { topic: 'fullLoad' }) as M, { action: 'fullLoad' as const, payload: sent.payload, fullLoad: sent.fullLoad });
 }
 
 const noop = (): void => undefined;

@@ -2,6 +2,7 @@ import type { NodeAPI, Node } from 'node-red';
 import type { Environment } from '../oicp/client';
 import type { PushQueue } from '../push/queue';
 import type { StatusGate } from '../push/gate';
+import type { OperatorEvseData } from '../push/data-operator';
 
 export const HUBJECT_CONFIG_TYPE = 'oicp-hubject-config';
 
@@ -39,6 +40,10 @@ export interface HubjectConfig {
    * configError is set. Its requests are strictly sequential among themselves, independent of the status queue.
    */
   dataQueue(): PushQueue | null;
+  /** The operator's EVSE data store and its planning, shared by every data node on this config; null when configError or dataConfigError is set. */
+  evseData(): OperatorEvseData | null;
+  /** A data fullLoad body larger than this is not sent (maxBodyMB, an assumption until Hubject states a limit). */
+  readonly maxBodyBytes: number;
   /** Why a data node cannot work with this config (OperatorName missing or too long); undefined when fine. */
   readonly dataConfigError: string | undefined;
   /** Called when blocked() or caution may have changed; returns the unsubscribe function. */

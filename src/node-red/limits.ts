@@ -15,6 +15,8 @@ export const LIMITS = {
   rateLimit: { min: 1, max: 100_000, default: 2000, integer: true },
   // eRoamingPushEvseData requests per rolling minute (Hubject's acceptable use policy allows fewer than for status).
   dataRateLimit: { min: 1, max: 100_000, default: 375, integer: true },
+  // Largest data fullLoad body sent, in MB: Hubject publishes no limit, so this is an assumption (docs/hubject-answers.md).
+  maxBodyMB: { min: 1, max: 1000, default: 20 },
   retryBase: { min: 0.01, max: 3600, default: 1 },
   retryMax: { min: 0.1, max: 86_400, default: 300 },
   // Hubject takes one request at a time; a bundle larger than this is split anyway.
@@ -35,13 +37,17 @@ export function isBlank(v: unknown): boolean {
 }
 
 /**
- * An editor number: blank or not a number gives the default, out of range is clamped, integers are floored.
- * Flows are JSON and hand-edited flows carry strings, so '5' counts as 5.
+ * An editor number, parsed on numberProblem's verdict: a number it accepts runs as typed, blank gives the default.
+ * What it refuses still runs (old or hand-edited flows): not a number gives the default, out of range is clamped,
+ * integers are floored. Flows are JSON and hand-edited flows carry strings, so '5' counts as 5.
  */
 export function editorNumber(v: unknown, limit: NumberLimit): number {
-  const n = typeof v === 'number' ? v : isBlank(v) ? NaN : Number(String(v).trim());
-  if (!Number.isFinite(n)) return limit.default;
-  const clamped = Math.min(limit.max, Math.max(limit.min, n));
+  const text = v === undefined || v === null ? '' : String(v).trim();
+  if (text === '') return limit.default;
+  const problem = numberProblem(v, limit);
+  if (!problem) return Number(text);
+  if (problem.key === 'kit.validate.number') return limit.default;
+  const clamped = Math.min(limit.max, Math.max(limit.min, Number(text)));
   return limit.integer ? Math.floor(clamped) : clamped;
 }
 
@@ -64,11 +70,25 @@ export function optionalEditorBoolean(v: unknown): boolean | undefined {
   return undefined;
 }
 
-/** The same check the editor runs: a message key and its values when the text is not a number in range. */
-export function numberProblem(v: unknown, limit: NumberLimit): { key: string; values: Record<string, number> } | undefined {
-  const n = Number(String(v ?? '').trim());
-  if (isBlank(v) || !Number.isFinite(n)) return { key: 'kit.validate.number', values: { min: limit.min, max: limit.max } };
-  if (n < limit.min || n > limit.max) return { key: 'kit.validate.range', values: { min: limit.min, max: limit.max } };
-  if (limit.integer && Math.floor(n) !== n) return { key: 'kit.validate.integer', values: { min: limit.min, max: limit.max } };
+export interface NumberProblem {
+  /** A key of the Hubject config node's catalogue ("kit.validate.*"), which every dialog shares. */
+  key: 'kit.validate.number' | 'kit.validate.range' | 'kit.validate.integer';
+  values: { min: number; max: number };
+}
+
+/**
+ * The one check of a number typed into a dialog: undefined when it runs as typed (or is blank: then the default
+ * applies), else why not. The runtime parses with it (editorNumber) and every dialog validates with it: its source
+ * goes to the editor as a node setting (settings.ts), so it must stay self-contained, with no imports and nothing
+ * a browser lacks. Only plain decimals count ('1e3' too, not '0x10' or '1,5').
+ */
+export function numberProblem(v: unknown, limit: NumberLimit): NumberProblem | undefined {
+  const text = v === undefined || v === null ? '' : String(v).trim();
+  if (text === '') return undefined;
+  const values = { min: limit.min, max: limit.max };
+  const n = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(text) ? Number(text) : NaN;
+  if (!Number.isFinite(n)) return { key: 'kit.validate.number', values };
+  if (n < limit.min || n > limit.max) return { key: 'kit.validate.range', values };
+  if (limit.integer && Math.floor(n) !== n) return { key: 'kit.validate.integer', values };
   return undefined;
 }

@@ -2,7 +2,7 @@ import { EVSE_ID_MAX_LENGTH, EVSE_ID_PATTERN, OPERATOR_ID_PATTERN, OPERATOR_ID_M
 import { EVSE_STATUSES } from '../oicp/schemas';
 import { DEFAULT_MAPPING } from '../ocpp/mapper';
 import { TEMPLATE_PLACEHOLDERS } from '../ocpp/template';
-import { LIMITS, type NumberLimit } from './limits';
+import { LIMITS, numberProblem, type NumberLimit } from './limits';
 import {
   ACCESSIBILITY,
   ACCESSIBILITY_LOCATIONS,
@@ -53,16 +53,34 @@ function limits<K extends keyof typeof LIMITS>(...names: K[]): Record<K, NumberL
 }
 
 /**
+ * The dialogs' number validator as source text, `function (RED) -> function (limit) -> validate(v, opt)`, built
+ * around numberProblem's own source, so every dialog runs the runtime's check and no copy of it. A dialog makes it
+ * with `new Function("return " + RED.settings.<type>NumberValidator)()(RED)`; a missing limit accepts all.
+ */
+export const NUMBER_VALIDATOR_SOURCE = `(function (numberProblem) {
+    return function (RED) {
+        return function (limit) {
+            return function (v, opt) {
+                var p = limit ? numberProblem(v, limit) : undefined;
+                return !p || RED._("node-red-contrib-oicp/oicp-hubject-config:oicp-hubject-config." + p.key, p.values);
+            };
+        };
+    };
+})(${numberProblem.toString()})`;
+
+/**
  * Node settings per node type. Node-RED requires each name to start with the node type in camelCase; the editor
  * reads them as RED.settings.<name>.
  */
 export const NODE_SETTINGS = {
   'oicp-hubject-config': {
     oicpHubjectConfigIdRules: exported(idRules()),
-    oicpHubjectConfigLimits: exported(limits('timeout', 'rateLimit', 'dataRateLimit', 'retryBase', 'retryMax', 'maxRecords', 'holdMaxHours')),
+    oicpHubjectConfigLimits: exported(limits('timeout', 'rateLimit', 'dataRateLimit', 'retryBase', 'retryMax', 'maxRecords', 'holdMaxHours', 'maxBodyMB')),
+    oicpHubjectConfigNumberValidator: exported(NUMBER_VALIDATOR_SOURCE),
   },
   'oicp-push-evse-status': {
     oicpPushEvseStatusLimits: exported(limits('maxRecords')),
+    oicpPushEvseStatusNumberValidator: exported(NUMBER_VALIDATOR_SOURCE),
   },
   'oicp-ocpp-status': {
     oicpOcppStatusIdRules: exported(idRules()),
@@ -72,9 +90,11 @@ export const NODE_SETTINGS = {
   },
   'oicp-push-evse-data': {
     oicpPushEvseDataLimits: exported(limits('minRatio')),
+    oicpPushEvseDataNumberValidator: exported(NUMBER_VALIDATOR_SOURCE),
     oicpPushEvseDataChoices: exported(evseDataChoices()),
   },
   'oicp-full-load': {
     oicpFullLoadLimits: exported(limits('onStartDelay', 'staleDays', 'minRatio')),
+    oicpFullLoadNumberValidator: exported(NUMBER_VALIDATOR_SOURCE),
   },
 } as const;

@@ -40,7 +40,7 @@ function optStr(v: unknown): string | undefined {
 }
 
 /** Station id: a non-empty string (or a finite number). Returns undefined when absent, null when unusable. */
-function stationOf(v: unknown): string | undefined | null {
+export function stationOf(v: unknown): string | undefined | null {
   if (typeof v === 'string') {
     if (v === '' || v.length > MAX_STATION_LENGTH) return null;
     return v;
@@ -55,7 +55,7 @@ function invalid(error: string): ParsedInput {
 }
 
 /** Station id for raw frames and plain payloads: msg.chargeBoxId, else msg.topic. */
-function stationFromMsg(msg: Obj): string | undefined | ParsedInput {
+export function stationFromMsg(msg: Obj): string | undefined | ParsedInput {
   const cb = msg.chargeBoxId;
   if (cb !== undefined && cb !== null) {
     const s = stationOf(cb);
@@ -176,7 +176,7 @@ function parseCommand(command: string, data: unknown, versionHint: string | unde
   return { kind: 'other', command };
 }
 
-function versionOf(ocpp: unknown): string | undefined {
+export function versionOf(ocpp: unknown): string | undefined {
   if (!isObj(ocpp)) return undefined;
   const v = ocpp.ocppVersion;
   return typeof v === 'string' && v !== '' && v.length <= 16 && v !== 'Unknown' ? v : undefined;

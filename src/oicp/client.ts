@@ -1,10 +1,12 @@
 import { Agent, buildConnector, request } from 'undici';
 import type { ConnectionOptions } from 'node:tls';
 import type { Readable } from 'node:stream';
-import { AcknowledgementSchema, FaultBodySchema, StatusOnlySchema, type Acknowledgement, type PushEvseStatusRequest, type StatusCode } from './schemas';
+import { FaultBodySchema, StatusOnlySchema, type Acknowledgement, type StatusCode } from './schemas';
 import { pushRequestBody } from './body';
-import { serialiseDataRequest, type DataRequest } from './evse-data';
-import { STATUS_CODES, classifyAnswer, classifyError, classifyHttpStatus, codeInfo, parseRetryAfter, type FaultClass } from './codes';
+import { bodyTooLargeReason, classifyAnswer, classifyError, classifyHttpStatus, parseRetryAfter, type FaultClass } from './codes';
+import { OPERATIONS, classifyAcknowledgement, describeCode, operationUrl, type AuthorizationStatus, type Operation } from './operations';
+
+export { excerpt, type Operation } from './operations';
 
 export const ENVIRONMENTS = {
   qa: 'https://service-qa.hubject.com/api/oicp',
@@ -33,12 +35,17 @@ export interface ClientOptions {
   connectTimeoutMs?: number;
 }
 
-export interface PushResult {
+export interface CallResult {
   class: FaultClass;
   /** Human readable reason, safe to show in a status or error (never contains key material). */
   reason: string;
   httpStatus?: number;
+  /** The answer when it is an Acknowledgement. */
   ack?: Acknowledgement;
+  /** The answer as the operation's response schema read it (an Acknowledgement, an AuthorizationStart, ...). */
+  answer?: unknown;
+  /** AuthorizeStart/Stop: the decision. NotAuthorized with a business code (102, 106, 200, 210, 300, 310, 320) comes with class 'success': no fault. */
+  authorization?: AuthorizationStatus;
   statusCode?: StatusCode;
   validationErrors?: Array<{ fieldReference?: string | null; errorMessage?: string | null }>;
   processId?: string;
@@ -47,9 +54,11 @@ export interface PushResult {
   errorCode?: string;
   /** The timeout this request had (effectiveTimeoutMs): after a timeout, Hubject may still work on it for as long. */
   timeoutMs?: number;
-  /** Set on a 2xx answer that could not be read as an acknowledgement: the start of its body. */
+  /** Set on a 2xx answer that could not be read with the operation's response schema: the start of its body. */
   unreadable?: string;
 }
+/** The result of a push (status or data). */
+export type PushResult = CallResult;
 
 /** Extra time per byte of request body: 1 s per 100 kB, so a 100,000-record fullLoad (about 6 MB) gets 60 s more. */
 export const TIMEOUT_MS_PER_100KB = 1000;
@@ -65,43 +74,51 @@ function isTlsAlert(err: unknown): err is Error & { code: string } {
   return typeof code === 'string' && (code.startsWith('ERR_SSL_') || code.startsWith('ERR_TLS_'));
 }
 
-interface PostBody {
-  body: string | Iterable<string> | Iterable<Buffer>;
-  contentLength?: number;
-  /** Bytes of the body, for the timeout. */
-  bytes: number;
-}
+/**
+ * A request body the caller encoded itself: the lane policy's body builder (the EVSE data body is streamed in pieces
+ * by its own domain). contentLength sizes the timeout and is sent, so the body is not chunk-encoded.
+ */
+export type EncodedBody =
+  | { body: string | Iterable<string> | Iterable<Buffer>; contentLength?: number }
+  /** A body in pieces made while undici writes them, with its byte length (the EVSE data serialiser's form). */
+  | { chunks: Iterable<string> | Iterable<Buffer>; contentLength: number };
 
+/** What call() sends: a JSON value, or a function that encodes the body when the request starts. */
+export type CallBody = object | (() => EncodedBody | Promise<EncodedBody>);
+
+/** The eRoamingPushEvseStatus URL of an operator. */
 export function pushStatusUrl(baseUrl: string, operatorId: string): string {
-  return `${baseUrl.replace(/\/+$/, '')}/evsepush/v21/operators/${encodeURIComponent(operatorId).replace(/\*/g, '%2A')}/status-records`;
+  return operationUrl(baseUrl, 'status', operatorId);
 }
 
+/** The eRoamingPushEvseData URL of an operator. */
 export function pushDataUrl(baseUrl: string, operatorId: string): string {
-  return `${baseUrl.replace(/\/+$/, '')}/evsepush/v23/operators/${encodeURIComponent(operatorId).replace(/\*/g, '%2A')}/data-records`;
+  return operationUrl(baseUrl, 'data', operatorId);
 }
 
-function describeCode(sc: StatusCode): string {
-  const info = codeInfo(sc.Code);
-  const parts = [`${sc.Code} ${sc.Description || info.description}`];
-  if (sc.AdditionalInfo) parts.push(sc.AdditionalInfo);
-  if (info.hint) parts.push(info.hint);
-  return parts.join(': ');
+/** A JSON value as a request body; a status push of many records in pieces (see pushRequestBody). */
+function encodeJson(operation: Operation, body: object): EncodedBody {
+  if (operation === 'status' && isStatusBody(body)) return pushRequestBody(body);
+  return { body: JSON.stringify(body) };
 }
 
-/** One mutual-TLS connection pool to one Hubject environment for one operator. */
+function isStatusBody(b: object): b is Parameters<typeof pushRequestBody>[0] {
+  const s = (b as { OperatorEvseStatus?: { EvseStatusRecord?: unknown } }).OperatorEvseStatus;
+  return !!s && Array.isArray(s.EvseStatusRecord);
+}
+
+/** Mutual-TLS connections to one Hubject environment: one connection per operation, so no lane waits behind another. */
 export class HubjectClient {
+  /** The eRoamingPushEvseStatus URL of the configured operator. */
   readonly url: string;
-  readonly dataUrl: string;
-  private readonly agent: Agent;
+  private readonly agents = new Map<Operation, Agent>();
   private readonly makeAgent: () => Agent;
-  private dataAgentValue: Agent | undefined;
   private readonly timeoutMs: number;
   /** First TLS alert of the latest socket: undici reports a TLS 1.3 refusal only as "other side closed". */
   private tlsAlert: { error: Error & { code: string }; at: number } | null = null;
 
   constructor(readonly options: ClientOptions) {
     this.url = pushStatusUrl(options.baseUrl, options.operatorId);
-    this.dataUrl = pushDataUrl(options.baseUrl, options.operatorId);
     this.timeoutMs = options.timeoutMs ?? 30_000;
     const t = options.tls ?? {};
     const connect: ConnectionOptions = {
@@ -134,54 +151,55 @@ export class HubjectClient {
         connections: 1,
         pipelining: 1,
       });
-    this.agent = this.makeAgent();
+    // Built at once for status, as before; the others when first used (most flows push status only).
+    this.agentFor('status');
   }
 
-  /** The data lane's own connection: one connection per lane, so a data request never waits behind a status request. */
-  private get dataAgent(): Agent {
-    return (this.dataAgentValue ??= this.makeAgent());
+  /** The operation's own connection, built the same way for every operation. */
+  private agentFor(operation: Operation): Agent {
+    let a = this.agents.get(operation);
+    if (!a) {
+      a = this.makeAgent();
+      this.agents.set(operation, a);
+    }
+    return a;
   }
 
-  pushEvseStatus(body: PushEvseStatusRequest, signal?: AbortSignal): Promise<PushResult> {
-    return this.post(
-      this.url,
-      this.agent,
-      () => {
-        const payload = pushRequestBody(body);
-        const bytes = payload.contentLength ?? (typeof payload.body === 'string' ? Buffer.byteLength(payload.body) : 0);
-        return { body: payload.body, contentLength: payload.contentLength, bytes };
-      },
-      signal,
-    );
+  /**
+   * One OICP request: POST the body to the operation's path for operatorId, on the operation's connection, and
+   * classify the answer with the operation's rule. Never throws: network and TLS errors are classified too.
+   */
+  call(operation: Operation, operatorId: string, body: CallBody, signal?: AbortSignal): Promise<CallResult> {
+    const spec = OPERATIONS[operation];
+    if (!spec) return Promise.resolve({ class: 'config', reason: `unknown OICP operation ${String(operation)}`, durationMs: 0 });
+    const url = operationUrl(this.options.baseUrl, operation, operatorId);
+    const encode = typeof body === 'function' ? (body as () => EncodedBody | Promise<EncodedBody>) : () => encodeJson(operation, body);
+    return this.post(url, this.agentFor(operation), encode, spec.classify, signal);
   }
 
-  /** eRoamingPushEvseData 2.3: the body streamed from serialiseDataRequest's pieces, with its Content-Length. */
-  pushEvseData(req: DataRequest, signal?: AbortSignal): Promise<PushResult> {
-    return this.post(
-      this.dataUrl,
-      this.dataAgent,
-      async () => {
-        const s = await serialiseDataRequest(req);
-        return { body: s.chunks, contentLength: s.contentLength, bytes: s.contentLength };
-      },
-      signal,
-    );
-  }
-
-  /** One POST: same answer classification, timeout growth with the body size and TLS alert handling for every operation. */
-  private async post(url: string, agent: Agent, makeBody: () => PostBody | Promise<PostBody>, signal?: AbortSignal): Promise<PushResult> {
+  /** One POST: timeout growth with the body size and TLS alert handling for every operation. */
+  private async post(
+    url: string,
+    agent: Agent,
+    makeBody: () => EncodedBody | Promise<EncodedBody>,
+    classify: (json: unknown, text: string) => ReturnType<typeof classifyAcknowledgement>,
+    signal?: AbortSignal,
+  ): Promise<CallResult> {
     const started = performance.now();
     const elapsed = () => Math.round(performance.now() - started);
     let res;
     let timeoutMs = this.timeoutMs;
+    let bytes: number | undefined;
     this.tlsAlert = null;
     try {
       const payload = await makeBody();
       const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json' };
       if (payload.contentLength !== undefined) headers['content-length'] = String(payload.contentLength);
-      timeoutMs = effectiveTimeoutMs(this.timeoutMs, payload.bytes);
+      const raw = 'chunks' in payload ? payload.chunks : payload.body;
+      bytes = payload.contentLength ?? (typeof raw === 'string' ? Buffer.byteLength(raw) : 0);
+      timeoutMs = effectiveTimeoutMs(this.timeoutMs, bytes);
       // undici documents Iterable bodies (docs/api/Dispatcher.md) but its request() typings leave them out.
-      const requestBody = payload.body as string | Readable;
+      const requestBody = raw as string | Readable;
       res = await request(url, {
         method: 'POST',
         dispatcher: agent,
@@ -203,8 +221,9 @@ export class HubjectClient {
       const c = classifyError(err);
       return { class: c.class, reason: c.reason, errorCode: c.code, httpStatus: res.statusCode, processId, durationMs: elapsed(), timeoutMs };
     }
-    const result = interpretResponse(res.statusCode, text, res.headers['retry-after'], processId, elapsed());
+    const result = interpretAnswer(classify, res.statusCode, text, res.headers['retry-after'], processId, elapsed());
     result.timeoutMs = timeoutMs;
+    if (res.statusCode === 413) Object.assign(result, { class: 'config', reason: bodyTooLargeReason(bytes) });
     return result;
   }
 
@@ -221,11 +240,11 @@ export class HubjectClient {
         .close()
         .catch(() => a.destroy())
         .catch(() => undefined);
-    return Promise.all([close(this.agent), this.dataAgentValue && close(this.dataAgentValue)]).then(() => undefined);
+    return Promise.all([...this.agents.values()].map(close)).then(() => undefined);
   }
 
   destroy(): Promise<void> {
-    return Promise.all([this.agent.destroy().catch(() => undefined), this.dataAgentValue?.destroy().catch(() => undefined)]).then(() => undefined);
+    return Promise.all([...this.agents.values()].map((a) => a.destroy().catch(() => undefined))).then(() => undefined);
   }
 }
 
@@ -241,41 +260,40 @@ function safeJson(text: string): unknown {
   }
 }
 
-/** The start of a body for a status or log line, on one line. */
-export function excerpt(text: string, max = 120): string {
-  const one = text.replace(/\s+/g, ' ').trim();
-  return one.length > max ? `${one.slice(0, max)}…` : one || '(empty body)';
-}
-
-/** Turns an HTTP status and body into a classified result. Exported for tests. */
+/** An Acknowledgement answer (every push) as a classified result. Exported for tests. */
 export function interpretResponse(
   httpStatus: number,
   text: string,
   retryAfter: string | string[] | undefined,
   processId: string | undefined,
   durationMs: number,
-): PushResult {
+): CallResult {
+  return interpretAnswer(classifyAcknowledgement, httpStatus, text, retryAfter, processId, durationMs);
+}
+
+/** An HTTP status and body as a classified result: 2xx by the operation's classify, the rest alike for all operations. */
+export function interpretAnswer(
+  classify: (json: unknown, text: string) => ReturnType<typeof classifyAcknowledgement>,
+  httpStatus: number,
+  text: string,
+  retryAfter: string | string[] | undefined,
+  processId: string | undefined,
+  durationMs: number,
+): CallResult {
   const json = safeJson(text);
   const base = { httpStatus, processId, durationMs };
   if (httpStatus >= 200 && httpStatus < 300) {
-    const status = StatusOnlySchema.safeParse(json);
-    if (!status.success) {
-      return { ...base, class: 'transient', reason: `HTTP ${httpStatus} with an unreadable acknowledgement: ${excerpt(text)}`, unreadable: excerpt(text) };
-    }
-    const sc = status.data.StatusCode;
-    const parsed = AcknowledgementSchema.safeParse(json);
-    const ack = parsed.success ? parsed.data : undefined;
-    // 000 is success even when Result is missing or null; Result:false with 000 is contradictory and reported.
-    if (sc.Code === '000' && ack?.Result !== false) {
-      return { ...base, class: 'success', reason: '000 success', ack: ack ?? { Result: true, StatusCode: sc }, statusCode: sc };
-    }
-    const known = sc.Code in STATUS_CODES;
-    // A refusal with a code missing from the table is retried, never dropped as a data fault.
-    const cls: FaultClass = !known ? 'transient' : codeInfo(sc.Code).class === 'success' ? 'data' : codeInfo(sc.Code).class;
-    return { ...base, class: cls, reason: describeCode(sc), ack, statusCode: sc };
+    const c = classify(json, text);
+    const out: CallResult = { ...base, class: c.class, reason: c.unreadable ? `HTTP ${httpStatus} with an ${c.reason}` : c.reason };
+    if (c.statusCode) out.statusCode = c.statusCode;
+    if (c.answer !== undefined) out.answer = c.answer;
+    if (c.authorization) out.authorization = c.authorization;
+    if (c.unreadable !== undefined) out.unreadable = c.unreadable;
+    if (classify === classifyAcknowledgement && c.answer !== undefined) out.ack = c.answer as Acknowledgement;
+    return out;
   }
   const http = classifyHttpStatus(httpStatus);
-  const result: PushResult = { ...base, class: http.class, reason: http.reason };
+  const result: CallResult = { ...base, class: http.class, reason: http.reason };
   if (httpStatus === 429 || httpStatus === 503) result.retryAfterMs = parseRetryAfter(retryAfter);
   const status = StatusOnlySchema.safeParse(json);
   if (status.success) {

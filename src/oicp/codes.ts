@@ -92,12 +92,26 @@ export function classifyHttpStatus(status: number): HttpClassification {
       return { class: 'config', reason: 'HTTP 404 not found: check the environment URL and OperatorID' };
     case 408:
       return { class: 'transient', reason: 'HTTP 408 request timeout' };
+    case 413:
+      // Sending the same body again cannot help: it is a setting (maxBodyMB) or the way records are bundled.
+      return { class: 'config', reason: bodyTooLargeReason() };
     case 429:
       return { class: 'transient', reason: 'HTTP 429 too many requests' };
   }
   if (status >= 500) return { class: 'transient', reason: `HTTP ${status} server error` };
   if (status >= 300 && status < 400) return { class: 'config', reason: `HTTP ${status} redirect: check the environment URL` };
   return { class: 'data', reason: `HTTP ${status}` };
+}
+
+/** MB with one decimal, for messages about body sizes. */
+export function megabytes(bytes: number): string {
+  return (bytes / 1_000_000).toFixed(1);
+}
+
+/** The reason of an HTTP 413, with the body's size when known. */
+export function bodyTooLargeReason(bytes?: number): string {
+  const size = bytes ? ` (${megabytes(bytes)} MB)` : '';
+  return `HTTP 413 the request body${size} is too large for Hubject: send fewer records per request (maxRecords), or a data fullLoad as insert/update in bundles`;
 }
 
 /** Parses Retry-After (seconds or an HTTP date) into milliseconds. */

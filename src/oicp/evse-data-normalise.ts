@@ -502,11 +502,18 @@ function facilities(ctx: Ctx, v: unknown): ChargingFacility[] | undefined {
     unknownKeys(ctx, x, ['PowerType', 'Voltage', 'Amperage', 'Power', 'ChargingModes'], at);
     const PowerType = oneOf(ctx, x.PowerType, `${at}.PowerType`, POWER_TYPES, true);
     const Voltage = integer(ctx, x.Voltage, `${at}.Voltage`, 0, 999, false, ' V');
-    const Amperage = integer(ctx, x.Amperage, `${at}.Amperage`, 0, 99, false, ' A');
+    // The schema's Amperage has at most 2 digits: a DC charger's 125 A cannot be said; Power says what matters.
+    const amps = readNumber(x.Amperage);
+    let Amperage: number | undefined;
+    if (Number.isFinite(amps) && amps > 99)
+      ctx.fail(`${at}.Amperage`, `${amps} A is more than the 99 A the schema allows: omit Amperage (Power gives the charging power)`);
+    else Amperage = integer(ctx, x.Amperage, `${at}.Amperage`, 0, 99, false, ' A');
     let Power: number | undefined;
     const p = readNumber(x.Power);
     if (Number.isFinite(p) && p > 999) {
       ctx.fail(`${at}.Power`, `${p} is more than 999 kW: this looks like watts (${p} W is ${p / 1000} kW); OICP wants whole kW`);
+    } else if (Number.isFinite(p) && p >= 0 && !Number.isInteger(p)) {
+      ctx.fail(`${at}.Power`, `${p} kW is not a whole number, and the schema takes whole kW only: send ${Math.max(1, Math.round(p))} (rounded)`);
     } else Power = integer(ctx, x.Power, `${at}.Power`, 0, 999, true, ' kW');
     const ChargingModes = enumList(ctx, x.ChargingModes, `${at}.ChargingModes`, CHARGING_MODES, false);
     if (PowerType === undefined || Power === undefined) continue;

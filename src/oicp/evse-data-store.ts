@@ -145,6 +145,10 @@ export class EvseDataStore {
     const e = this.entries.get(evseKey(evseId));
     return e && e.text !== null ? e.text : undefined;
   }
+  /** The EvseID as Hubject acknowledged it (or as marked known), in that spelling; undefined when it holds none. */
+  acknowledgedId(evseId: string): string | undefined {
+    return this.entries.get(evseKey(evseId))?.id;
+  }
   /** Hubject holds data for this EVSE: acknowledged here, or marked known. */
   isAcknowledged(evseId: string): boolean {
     return this.entries.has(evseKey(evseId));

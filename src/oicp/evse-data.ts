@@ -33,7 +33,7 @@
  */
 import { evseKey, operatorMatcher, parseOperatorId, OPERATOR_NAME_MAX_LENGTH } from './ids';
 import { ACTION_TYPES, type ActionType } from './schemas';
-import { normaliseEvseDataRecord, type EvseDataDefaults, type EvseDataRecord, type FieldIssue } from './evse-data-normalise';
+import { normaliseEvseDataRecord, validateDefaults, type EvseDataDefaults, type EvseDataRecord, type FieldIssue } from './evse-data-normalise';
 import type { EvseDataStore } from './evse-data-store';
 
 export * from './evse-data-enums';
@@ -426,15 +426,23 @@ export function recordIndexOfFieldReference(ref: unknown): number | undefined {
 // ---------------------------------------------------------------------------------------------------------------
 // The fullLoad guard, with the semantics of the full load node's.
 
-export type DataHeldBackCode = 'empty' | 'collapsed' | 'incomplete';
+export type DataHeldBackCode = 'empty' | 'collapsed' | 'invalid' | 'knownOnly' | 'tooLarge' | 'unreadable' | 'incomplete';
 
 export interface DataGuardOptions {
   force?: boolean;
   allowEmpty?: boolean;
   /** Hold back a fullLoad smaller than minRatio x lastCount; 0 turns the guard off. */
   minRatio?: number;
-  /** Records of the last acknowledged data fullLoad (or, before any, the acknowledged records). */
+  /** EVSEs Hubject holds now (heldAtHubject): the fullLoad deletes every one it leaves out. */
   lastCount?: number;
+}
+
+/**
+ * What Hubject holds for the operator now, as far as this package knows: every record acknowledged since the last
+ * acknowledged fullLoad (the store keeps those and drops deletes), plus the EVSEs marked known.
+ */
+export function heldAtHubject(store: Pick<EvseDataStore, 'size'>): number {
+  return store.size;
 }
 
 export function checkDataFullLoadGuard(count: number, opts: DataGuardOptions): { code: DataHeldBackCode; reason: string } | undefined {
@@ -450,9 +458,59 @@ export function checkDataFullLoadGuard(count: number, opts: DataGuardOptions): {
   if (ratio > 0 && last > 0 && count < ratio * last) {
     return {
       code: 'collapsed',
-      reason: `the data fullLoad has ${count} records, fewer than ${ratio} x ${last} of the last acknowledged one; the rest would be deleted at Hubject (send msg.force = true to send it anyway)`,
+      reason: `the data fullLoad has ${count} records, fewer than ${ratio} x the ${last} EVSEs Hubject holds; the other ${Math.max(0, last - count)} would be deleted at Hubject (send msg.force = true to send it anyway)`,
     };
   }
+  return undefined;
+}
+
+/** UTF-8 bytes of the request's serialised body (what serialiseDataRequest sends as Content-Length). */
+export function dataRequestBytes(req: Pick<DataRequest, 'ActionType' | 'OperatorID' | 'OperatorName' | 'texts'>): number {
+  const [head, tail] = shellOf(req.ActionType, req.OperatorID, req.OperatorName);
+  let n = Buffer.byteLength(head) + Buffer.byteLength(tail) + Math.max(0, req.texts.length - 1);
+  for (const t of req.texts) n += Buffer.byteLength(t);
+  return n;
+}
+
+/** Held back when the fullLoad's body is larger than maxBodyBytes (Hubject's limit is not published: an assumption). */
+export function checkDataBodySize(req: DataRequest, maxBodyBytes: number | undefined): { code: DataHeldBackCode; reason: string } | undefined {
+  if (!maxBodyBytes || maxBodyBytes <= 0) return undefined;
+  const bytes = dataRequestBytes(req);
+  if (bytes <= maxBodyBytes) return undefined;
+  const mb = (b: number) => (b / 1_000_000).toFixed(1);
+  return {
+    code: 'tooLarge',
+    reason: `the data fullLoad of ${req.EvseIDs.length} records is ${mb(bytes)} MB, more than maxBodyMB (${mb(maxBodyBytes)} MB) in the Hubject config node; raise maxBodyMB if Hubject takes it, or push the records as update/insert in bundles`,
+  };
+}
+
+/** The fullLoad's records that fail validation: it is never sent without them (Hubject would delete them). */
+export function invalidFullLoadReason(rejected: readonly RejectedRecord[]): string {
+  const shown = rejected.slice(0, 20).map((r) => r.message);
+  const more = rejected.length > shown.length ? `; and ${rejected.length - shown.length} more` : '';
+  return `the data fullLoad is held back whole: ${rejected.length} record(s) fail validation, and a fullLoad without them would delete them at Hubject: ${shown.join('; ')}${more}`;
+}
+
+/**
+ * A whole eRoamingPushEvseData body speaks for one operator: its OperatorID and OperatorName must be the config
+ * node's, or the body was meant for another operator and nothing of it is sent.
+ */
+export function bodyOperatorError(
+  body: { OperatorID?: string; OperatorName?: string } | undefined,
+  operatorId: string,
+  operatorName: string,
+): string | undefined {
+  if (!body) return undefined;
+  if (body.OperatorID !== undefined) {
+    const p = parseOperatorId(body.OperatorID);
+    const mine = parseOperatorId(operatorId);
+    // The same operator with or without '*' is the same operator; the body goes with the configured spelling.
+    const same = (a: string, b: string) => a.replace(/\*/g, '').toUpperCase() === b.replace(/\*/g, '').toUpperCase();
+    if (!p.ok || !mine.ok || !same(p.value, mine.value))
+      return `msg.payload.OperatorEvseData.OperatorID ${JSON.stringify(body.OperatorID)} is not this node's operator ${operatorId} (set in the Hubject config node); nothing is sent. Leave OperatorID out or use a config node for that operator`;
+  }
+  if (body.OperatorName !== undefined && body.OperatorName.trim() !== operatorName.trim())
+    return `msg.payload.OperatorEvseData.OperatorName ${JSON.stringify(body.OperatorName)} is not ${JSON.stringify(operatorName.trim())} of the Hubject config node; nothing is sent. Leave OperatorName out or change it in the config node`;
   return undefined;
 }
 
@@ -464,6 +522,8 @@ export const DATA_ACTIONS: readonly DataAction[] = ['auto', 'insert', 'update', 
 
 export interface PlanOptions extends ValidationOptions, DataGuardOptions {
   action: DataAction;
+  /** A fullLoad body larger than this is held back (the config node's maxBodyMB). */
+  maxBodyBytes?: number;
   /** The OperatorID for the body (as configured) and the OperatorName (mandatory). */
   operatorId: string;
   operatorName: string;
@@ -566,11 +626,18 @@ function* planSteps(items: readonly unknown[], opts: PlanOptions): Generator<voi
     r.message = rejectedMessage(r.index, r.EvseID, r.issues);
   }
   if (opts.action === 'fullLoad') {
-    const lastCount = store.meta.lastFullLoadCount ?? store.size;
-    const guard = checkDataFullLoadGuard(v.items.length, { ...opts, lastCount });
+    const lastCount = heldAtHubject(store);
+    const count = v.items.length;
     const plan: DataPlan = { requests: [], rejected: v.rejected, warnings: v.warnings, unchanged: [] };
-    if (guard) plan.heldBack = { ...guard, count: v.items.length, lastCount };
-    else plan.requests.push(request('fullLoad', v.ids, v.items, v.positions));
+    // Not even msg.force sends a fullLoad without its invalid records: Hubject would delete them.
+    if (v.rejected.length) {
+      plan.heldBack = { code: 'invalid', reason: invalidFullLoadReason(v.rejected), count, lastCount };
+      return plan;
+    }
+    const req = request('fullLoad', v.ids, v.items, v.positions);
+    const guard = checkDataFullLoadGuard(count, { ...opts, lastCount }) ?? checkDataBodySize(req, opts.maxBodyBytes);
+    if (guard) plan.heldBack = { ...guard, count, lastCount };
+    else plan.requests.push(req);
     return plan;
   }
   const groups = {
@@ -609,13 +676,21 @@ export function planDataPushAsync(items: readonly unknown[], opts: PlanOptions, 
   return runSliced(planSteps(items, opts), slice.sliceMs ?? 15);
 }
 
-/** The fullLoad of every record the store holds (msg.payload "fullLoad" or the schedule), guarded against the last acknowledged fullLoad. */
-export function planStoredFullLoad(opts: Omit<PlanOptions, 'action' | 'operatorIds' | 'defaults'>): {
+export interface StoredFullLoadOptions extends Omit<PlanOptions, 'action' | 'operatorIds' | 'defaults'> {
+  /** Why the store could not be read: its fullLoad would delete what it lost, so it waits for msg.force. */
+  unreadable?: string;
+}
+
+/**
+ * The fullLoad of every record the store holds (msg.payload "fullLoad" or the schedule), guarded against what
+ * Hubject holds. msg.force sends it anyway, even empty; only a body above maxBodyMB is never sent.
+ */
+export function planStoredFullLoad(opts: StoredFullLoadOptions): {
   request?: DataRequest;
   heldBack?: { code: DataHeldBackCode; reason: string; count: number; lastCount: number };
 } {
   const { ids, texts } = opts.store.records();
-  const lastCount = opts.store.meta.lastFullLoadCount ?? opts.store.size;
+  const lastCount = heldAtHubject(opts.store);
   // A store that lost records to damage holds less than Hubject does: its fullLoad would delete the lost EVSEs.
   const incomplete = opts.store.incomplete;
   if (incomplete && !opts.force) {
@@ -630,11 +705,63 @@ export function planStoredFullLoad(opts: Omit<PlanOptions, 'action' | 'operatorI
     };
   }
   const shell = buildPushEvseDataBody('fullLoad', opts.operatorId, opts.operatorName, []).OperatorEvseData;
-  const guard = checkDataFullLoadGuard(texts.length, { ...opts, lastCount });
-  if (guard) return { heldBack: { ...guard, count: texts.length, lastCount } };
-  return {
-    request: { ActionType: 'fullLoad', OperatorID: shell.OperatorID, OperatorName: shell.OperatorName, EvseIDs: ids, texts, positions: texts.map(() => 0) },
+  const request: DataRequest = {
+    ActionType: 'fullLoad',
+    OperatorID: shell.OperatorID,
+    OperatorName: shell.OperatorName,
+    EvseIDs: ids,
+    texts,
+    positions: texts.map(() => 0),
   };
+  const held = (g: { code: DataHeldBackCode; reason: string }) => ({ heldBack: { ...g, count: texts.length, lastCount } });
+  if (!opts.force && opts.unreadable)
+    return held({
+      code: 'unreadable',
+      reason: `the EVSE data store could not be read (${opts.unreadable}); its fullLoad could delete EVSEs at Hubject. Send a fullLoad of every record, or msg.force = true`,
+    });
+  // EVSEs marked known have no record here: a fullLoad without them would delete them at Hubject.
+  const knownOnly = opts.store.size - texts.length;
+  if (!opts.force && knownOnly > 0)
+    return held({
+      code: 'knownOnly',
+      reason: `${knownOnly} EVSE(s) are only marked known, without a record here: a fullLoad would delete them at Hubject (send their records first, or msg.force)`,
+    });
+  const guard = checkDataFullLoadGuard(texts.length, { ...opts, lastCount }) ?? checkDataBodySize(request, opts.maxBodyBytes);
+  if (guard) return held(guard);
+  return { request };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// The data node's inputs
+
+/** The defaults property: an object (the editor writes one) or its JSON text (hand-edited flows). */
+export function parseDataDefaults(v: unknown): { value?: EvseDataDefaults; error?: string } {
+  if (v === undefined || v === null || v === '') return {};
+  let obj = v;
+  if (typeof v === 'string') {
+    try {
+      obj = JSON.parse(v);
+    } catch (err) {
+      return { error: (err as Error).message };
+    }
+  }
+  if (!obj || typeof obj !== 'object' || Array.isArray(obj)) return { error: 'not an object' };
+  // The editor leaves unset fields empty: they are not defaults.
+  const clean: Record<string, unknown> = {};
+  for (const [k, x] of Object.entries(obj as Record<string, unknown>)) {
+    if (x === '' || x === null || x === undefined || (Array.isArray(x) && x.length === 0)) continue;
+    clean[k] = x;
+  }
+  const issues = validateDefaults(clean);
+  if (issues.length) return { error: issues.map((i) => `${i.field} ${i.reason}`).join('; ') };
+  return { value: clean as EvseDataDefaults };
+}
+
+/** The EvseIDs of a `known` message: bare ids, records, or a list of either. */
+export function evseIdsOf(payload: unknown): unknown[] {
+  if (Array.isArray(payload)) return payload.map((x) => (x && typeof x === 'object' && 'EvseID' in x ? (x as { EvseID: unknown }).EvseID : x));
+  if (payload && typeof payload === 'object' && 'EvseID' in payload) return [(payload as { EvseID: unknown }).EvseID];
+  return [payload];
 }
 
 export { EvseDataStore, type EvseDataStoreMeta, type EvseDataStoreOptions, type EvseDataRestoreReport } from './evse-data-store';

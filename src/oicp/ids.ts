@@ -169,3 +169,24 @@ export function sameEvse(a: string, b: string): boolean {
     j++;
   }
 }
+
+/**
+ * One spelling per EVSE on the wire: the first under which Hubject acknowledged the EVSE's data. An input in another
+ * spelling of the same EVSE (`DEABCE00011` for `DE*ABC*E0001*1`) is sent in the acknowledged one, so Hubject never
+ * sees the record re-spelled; the first time per EVSE the caller is told, to warn.
+ */
+export class WireSpelling {
+  private readonly warned = new Set<string>();
+
+  /** `acknowledged`: the EvseID as Hubject acknowledged it, if it did. */
+  apply(id: string, acknowledged: string | undefined): { id: string; warning?: string } {
+    if (acknowledged === undefined || acknowledged === id || !sameEvse(id, acknowledged)) return { id };
+    const key = evseKey(id);
+    if (this.warned.has(key)) return { id: acknowledged };
+    this.warned.add(key);
+    return {
+      id: acknowledged,
+      warning: `EvseID ${id} is sent as ${acknowledged}, the spelling under which Hubject acknowledged this EVSE's data (one spelling per EVSE)`,
+    };
+  }
+}

@@ -35,12 +35,12 @@ function gauge(registry: Registry, name: string, help: string, labelNames: strin
   });
 }
 
-/** Full load snapshots of one scrape, so a node's store is walked once per scrape, not once per metric. */
-function snapshots(now: number): Array<[string, FullLoadSnapshot]> {
-  const out: Array<[string, FullLoadSnapshot]> = [];
+/** Full load snapshots of one scrape (with the node's name), so a node's store is walked once per scrape, not once per metric. */
+function snapshots(now: number): Array<[string, FullLoadSnapshot, string]> {
+  const out: Array<[string, FullLoadSnapshot, string]> = [];
   for (const [id, src] of allFullLoads()) {
     try {
-      out.push([id, src.snapshot(now)]);
+      out.push([id, src.snapshot(now), src.name ?? '']);
     } catch {
       // A node failing to report must not break the scrape of all others.
     }
@@ -112,25 +112,37 @@ export function createMetrics(now: () => number = Date.now): OpsMetrics {
     },
   );
 
-  // The three full-load gauges share one snapshot per scrape.
-  let scrape: { at: number; list: Array<[string, FullLoadSnapshot]> } | undefined;
+  gauge(
+    registry,
+    'oicp_dead_letters',
+    'Records Hubject refused for good while no input message waited for them (restored, scheduled or sidebar pushes).',
+    ['operator', 'operation'],
+    (set) => {
+      for (const l of allLanes()) set({ operator: l.labels.operator, operation: l.labels.operation }, l.source?.deadLetters?.() ?? 0);
+    },
+  );
+
+  // The full-load gauges share one snapshot per scrape. Their series carry the node id and its name (empty when
+  // the node has none), so a dashboard can show what the user called the node.
+  let scrape: { at: number; list: Array<[string, FullLoadSnapshot, string]> } | undefined;
   const fullLoadList = () => {
     const t = now();
     if (!scrape || t - scrape.at > 500) scrape = { at: t, list: snapshots(t) };
     return scrape.list;
   };
-  gauge(registry, 'oicp_evse_status', 'EVSEs a full load node knows, by OICP EvseStatus.', ['node', 'status'], (set) => {
-    for (const [id, s] of fullLoadList()) for (const [status, n] of Object.entries(s.byStatus)) set({ node: id, status }, n);
+  const fullLoadGauge = (name: string, help: string, extra: string[], fill: (s: FullLoadSnapshot, set: (labels: Labels, v: number) => void) => void) =>
+    gauge(registry, name, help, ['node', 'name', ...extra], (set) => {
+      for (const [id, s, nodeName] of fullLoadList()) fill(s, (labels, v) => set({ node: id, name: nodeName, ...labels }, v));
+    });
+  fullLoadGauge('oicp_evse_status', 'EVSEs a full load node knows, by OICP EvseStatus.', ['status'], (s, set) => {
+    for (const [status, n] of Object.entries(s.byStatus)) set({ status }, n);
   });
-  gauge(registry, 'oicp_evse_stale', 'EVSEs a full load node has not heard from within its stale limit.', ['node'], (set) => {
-    for (const [id, s] of fullLoadList()) set({ node: id }, s.stale);
-  });
-  gauge(registry, 'oicp_fullload_last_timestamp_seconds', 'When the full load node last emitted a fullLoad (0: never).', ['node'], (set) => {
-    for (const [id, s] of fullLoadList()) set({ node: id }, (s.last?.at ?? 0) / 1000);
-  });
-  gauge(registry, 'oicp_fullload_last_count', 'Records in the last fullLoad of the node.', ['node'], (set) => {
-    for (const [id, s] of fullLoadList()) set({ node: id }, s.last?.count ?? 0);
-  });
+  fullLoadGauge('oicp_evse_stale', 'EVSEs a full load node has not heard from within its stale limit.', [], (s, set) => set({}, s.stale));
+  fullLoadGauge('oicp_fullload_last_timestamp_seconds', 'When the full load node last emitted a fullLoad (0: never).', [], (s, set) =>
+    set({}, (s.last?.at ?? 0) / 1000),
+  );
+  // Not "_count": in the text format that suffix belongs to histograms and summaries (promtool refuses it).
+  fullLoadGauge('oicp_fullload_last_evses', 'EVSE status records in the last fullLoad of the node.', [], (s, set) => set({}, s.last?.count ?? 0));
 
   // State files (src/journal): failed writes since start, and files damaged or incomplete now.
   computed(registry, 'oicp_state_write_errors_total', 'Writes of state files under <userDir>/oicp that failed, by kind of file.', 'counter', () =>

@@ -9,7 +9,8 @@ import { stateHealth, type StateProblem } from '../journal/health';
 
 export type Outcome = 'success' | 'transient' | 'data' | 'config';
 export const OUTCOMES: readonly Outcome[] = ['success', 'transient', 'data', 'config'];
-export type Operation = 'status' | 'data';
+export type { Operation } from '../oicp/operations';
+import type { Operation } from '../oicp/operations';
 export type Environment = 'qa' | 'production' | 'custom';
 
 /** Upper bounds (seconds) of the Prometheus histogram oicp_push_lag_seconds. */
@@ -56,7 +57,27 @@ export interface LaneSource {
   retryNow?(): boolean;
   /** Outbox size in bytes, when the queue does not report it through outboxBytes(). */
   outboxBytes?(): number;
+  /** Records refused for good with no input message waiting (the dead-letter list). */
+  deadLetters?(): number;
+  /** The newest dead letters, for the sidebar. */
+  deadLetterList?(limit: number): DeadLetterView[];
+  /** Queues dead letters again (all, or those keys); returns how many. */
+  sendDeadLettersAgain?(keys?: string[]): number;
 }
+
+/** A dead letter as the sidebar and GET /oicp/state show it. */
+export interface DeadLetterView {
+  key: string;
+  id: string;
+  operation: string;
+  action: string;
+  reason: string;
+  code?: string;
+  time: string;
+}
+
+/** Dead letters the state lists per lane (the count is always complete). */
+export const DEAD_LETTERS_LISTED = 20;
 
 export interface RequestEnd {
   class: Outcome;
@@ -85,6 +106,7 @@ export interface LaneState {
   backoffMs: number;
   outboxBytes: number;
   held: number;
+  deadLetters: { count: number; items: DeadLetterView[] };
   lag: { p50Ms?: number; p99Ms?: number; samples: number };
   requests: Record<Outcome, number>;
   records: Record<Outcome, number>;
@@ -311,6 +333,10 @@ export class Lane {
       backoffMs: this.backoffMs(now),
       outboxBytes: this.outboxSize(),
       held: this.heldN,
+      deadLetters: {
+        count: this.source?.deadLetters?.() ?? 0,
+        items: this.source?.deadLetterList?.(DEAD_LETTERS_LISTED) ?? [],
+      },
       lag: { p50Ms: percentileOf(merged, samples, 0.5), p99Ms: percentileOf(merged, samples, 0.99), samples },
       requests: counts(this.reqCounts),
       records: counts(this.recCounts),

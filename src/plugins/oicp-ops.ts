@@ -4,25 +4,38 @@
  *   GET  /oicp/state              JSON for the sidebar     oicp.read
  *   POST /oicp/retry              skip backoff (all lanes, or body/query `lane`)   oicp.write
  *   POST /oicp/fullload/:nodeId   fullLoad through the node's guards               oicp.write
+ *   POST /oicp/dead-letters/send  queue a lane's dead letters again (body `lane`, optional `keys`)   oicp.write
  * Comms topic "oicp/state": the same JSON, at most once a second, only when it changed, and only for 90 s after the
  * last GET /oicp/state (the sidebar asks every 30 s).
  */
+import type { NodeAPI } from 'node-red';
 import { createMetrics } from '../ops/metrics';
 import { allLanes, findFullLoad, findLane, opsState } from '../ops/stats';
 
-/* eslint-disable @typescript-eslint/no-explicit-any */
-type RED = any;
+// Express' request and response as @types/node-red hands them to admin routes (express itself is no dependency).
+type Middleware = ReturnType<NodeAPI['auth']['needsPermission']>;
+type Req = Parameters<Middleware>[0];
+type Res = Parameters<Middleware>[1];
+/** The body of POST /oicp/retry (JSON or form); Express types it any. */
+interface RetryBody {
+  lane?: unknown;
+}
+/** The body of POST /oicp/dead-letters/send. */
+interface DeadLetterBody {
+  lane?: unknown;
+  keys?: unknown[];
+}
 
 const PUBLISH_INTERVAL_MS = 1000;
 const INTEREST_MS = 90_000;
 
-export = function (RED: RED) {
+export = function (RED: NodeAPI) {
   const metrics = createMetrics();
   const read = RED.auth.needsPermission('oicp.read');
   const write = RED.auth.needsPermission('oicp.write');
-  const fail = (res: any, err: unknown) => res.status(500).json({ error: (err as Error)?.message ?? String(err) });
+  const fail = (res: Res, err: unknown) => res.status(500).json({ error: (err as Error)?.message ?? String(err) });
 
-  RED.httpAdmin.get('/oicp/metrics', read, (_req: any, res: any) => {
+  RED.httpAdmin.get('/oicp/metrics', read, (_req: Req, res: Res) => {
     metrics.text().then(
       (text) => {
         res.set('Content-Type', metrics.contentType);
@@ -35,7 +48,7 @@ export = function (RED: RED) {
   // Live updates run only while an editor has asked for the state lately (the sidebar asks every 30 s): without
   // one, nothing is computed each second.
   let interestUntil = 0;
-  RED.httpAdmin.get('/oicp/state', read, (_req: any, res: any) => {
+  RED.httpAdmin.get('/oicp/state', read, (_req: Req, res: Res) => {
     interestUntil = Date.now() + INTEREST_MS;
     try {
       res.json(opsState(Date.now()));
@@ -44,8 +57,8 @@ export = function (RED: RED) {
     }
   });
 
-  RED.httpAdmin.post('/oicp/retry', write, (req: any, res: any) => {
-    const key = req.body?.lane ?? req.query?.lane;
+  RED.httpAdmin.post('/oicp/retry', write, (req: Req, res: Res) => {
+    const key = (req.body as RetryBody | undefined)?.lane ?? req.query?.lane;
     const lanes = key ? [findLane(String(key))].filter(Boolean) : allLanes();
     if (key && !lanes.length) return res.status(404).json({ error: `no OICP lane '${key}': see GET /oicp/state for the keys` });
     let retried = 0;
@@ -54,9 +67,21 @@ export = function (RED: RED) {
     res.json({ retried, lanes: lanes.length });
   });
 
-  RED.httpAdmin.post('/oicp/fullload/:nodeId', write, (req: any, res: any) => {
-    const src = findFullLoad(req.params.nodeId);
-    if (!src) return res.status(404).json({ error: `no full load node '${req.params.nodeId}' is running` });
+  RED.httpAdmin.post('/oicp/dead-letters/send', write, (req: Req, res: Res) => {
+    const body = req.body as DeadLetterBody | undefined;
+    const key = body?.lane ?? req.query?.lane;
+    const l = key ? findLane(String(key)) : undefined;
+    if (!l) return res.status(404).json({ error: `no OICP lane '${key ?? ''}': see GET /oicp/state for the keys` });
+    const keys = Array.isArray(body?.keys) ? body.keys.map(String) : undefined;
+    const sent = l.source?.sendDeadLettersAgain?.(keys) ?? 0;
+    RED.log.info(`OICP: ${sent} dead letter(s) of ${l.labels.operator} ${l.labels.operation} queued again`);
+    res.json({ sent });
+  });
+
+  RED.httpAdmin.post('/oicp/fullload/:nodeId', write, (req: Req, res: Res) => {
+    const nodeId = String(req.params.nodeId);
+    const src = findFullLoad(nodeId);
+    if (!src) return res.status(404).json({ error: `no full load node '${nodeId}' is running` });
     src.fullLoadNow().then(
       (result) => res.json({ result }),
       (err) => res.status(409).json({ error: (err as Error)?.message ?? String(err) }),

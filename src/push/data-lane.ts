@@ -20,7 +20,7 @@ export function asItems(records: readonly EvseStatusRecord[]): DataItem[] {
   return records as unknown as DataItem[];
 }
 
-/** The data lane's BodyBuilder: a DataRequest, which HubjectClient.pushEvseData serialises in pieces. */
+/** The data lane's BodyBuilder: a DataRequest, which the data call site serialises in pieces (client.call with serialiseDataRequest). */
 export const dataBody: BodyBuilder = (action: ActionType, records: EvseStatusRecord[], operatorId: string, operatorName?: string): DataRequest => {
   const items = asItems(records);
   return {

@@ -2,7 +2,7 @@
 // Hubject lists an EVSE to e-mobility providers only once its data is on the platform; a status sent before that
 // is not shown. No Node-RED import: the config node builds one per operator and the push and data nodes use it.
 import { EventEmitter } from 'node:events';
-import { evseKey } from '../oicp/ids';
+import { WireSpelling, evseKey } from '../oicp/ids';
 import type { ActionType, EvseStatusRecord } from '../oicp/schemas';
 import { PushRejectedError, type Owner, type PushQueue } from './queue';
 import { MemoryGateStore, type GateStore, type HeldEntry } from './gate-store';
@@ -15,6 +15,8 @@ export const GATE_MODES: readonly GateMode[] = ['auto', 'on', 'off'];
 /** What a data node tells the gate: whether Hubject has acknowledged an EVSE's data (or it was marked known). */
 export interface DataSource {
   isAcknowledged(evseId: string): boolean;
+  /** The EvseID as Hubject acknowledged its data: statuses go out in that spelling. */
+  acknowledgedId?(evseId: string): string | undefined;
 }
 
 /** The error a held input fails with: its EVSE's data was rejected, or it waited longer than holdMaxHours. */
@@ -67,6 +69,7 @@ export class StatusGate extends EventEmitter {
   /** The sources as an array: admit() walks it per record without allocating an iterator. */
   private sourceList: DataSource[] = [];
   private held = new Map<string, Held>();
+  private readonly spelling = new WireSpelling();
   private seq = 0;
   private queue: PushQueue | null = null;
   private sweepTimer: NodeJS.Timeout | null = null;
@@ -166,14 +169,20 @@ export class StatusGate extends EventEmitter {
     this.release(hits);
   }
 
-  /** These EVSEs' data was rejected for good: their held inputs fail. */
-  dataRejected(failures: readonly { EvseID: string; reason: string }[]): void {
+  /**
+   * These EVSEs' data was rejected for good: their held inputs fail. A failure that says Hubject holds the EVSE
+   * (an insert answered 022) releases the held status instead: the status has data to belong to.
+   */
+  dataRejected(failures: readonly { EvseID: string; reason: string; exists?: boolean }[]): void {
     if (!this.held.size) return;
     const hits: Array<{ h: Held; reason: string }> = [];
+    const exists: Held[] = [];
     for (const f of failures) {
       const h = this.held.get(evseKey(f.EvseID));
-      if (h) hits.push({ h, reason: `EVSE data rejected: ${f.reason}` });
+      if (h && f.exists) exists.push(h);
+      else if (h) hits.push({ h, reason: `EVSE data rejected: ${f.reason}` });
     }
+    this.release(exists);
     this.fail(hits);
   }
 
@@ -181,7 +190,8 @@ export class StatusGate extends EventEmitter {
    * The push node's hot path: returns the records to queue now (the same array when none is held). Held records
    * count as pending for `owner`; a fullLoad's held records have no owner (the fullLoad completes on its own answer).
    */
-  admit(action: ActionType, records: EvseStatusRecord[], owner: Owner | null): EvseStatusRecord[] {
+  admit(action: ActionType, input: EvseStatusRecord[], owner: Owner | null): EvseStatusRecord[] {
+    const records = this.respell(input);
     if (!this.active || action === 'delete') {
       if (this.held.size) for (const r of records) this.overtake(evseKey(r.EvseID));
       return records;
@@ -203,6 +213,25 @@ export class StatusGate extends EventEmitter {
     if (!out) return records;
     this.changed();
     return out;
+  }
+
+  /** The records in the spelling Hubject acknowledged their EVSE's data under (the same array when none differs). */
+  private respell(records: EvseStatusRecord[]): EvseStatusRecord[] {
+    const sources = this.sourceList;
+    if (!sources.length) return records;
+    let out: EvseStatusRecord[] | null = null;
+    for (let i = 0; i < records.length; i++) {
+      const r = records[i]!;
+      let ack: string | undefined;
+      for (let s = 0; s < sources.length && ack === undefined; s++) ack = sources[s]!.acknowledgedId?.(r.EvseID);
+      if (ack === undefined || ack === r.EvseID) continue;
+      const res = this.spelling.apply(r.EvseID, ack);
+      if (res.id === r.EvseID) continue;
+      out ??= records.slice();
+      out[i] = { ...r, EvseID: res.id };
+      if (res.warning) this.emit('warn', res.warning);
+    }
+    return out ?? records;
   }
 
   /** Fails held statuses that waited longer than holdMaxHours (run every minute; tests pass a later time). */

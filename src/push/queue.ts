@@ -3,6 +3,8 @@ import { evseKey } from '../oicp/ids';
 import type { ActionType, EvseStatusRecord, PushEvseStatusRequest } from '../oicp/schemas';
 import type { PushResult } from '../oicp/client';
 import { KeyIndex } from './keyindex';
+import type { DeadLetter, DeadLetters } from './dead-letters';
+import { rejectedText } from './rejection';
 import { MemoryOutbox, type OutboxSegment, type OutboxStore } from './outbox';
 import { RollingRateLimiter, backoffDelay } from './ratelimit';
 import { afterProbeSuccess, planRejection, positionsFromFieldReferences, type Attempt, type ProbeState } from './rejection';
@@ -11,7 +13,8 @@ import type { Lane } from '../ops/stats';
 export type Transport = (body: PushEvseStatusRequest, signal: AbortSignal) => Promise<PushResult>;
 
 /** The operation a queue carries: one sequential lane per operator per operation. */
-export type Operation = 'status' | 'data';
+export type { Operation } from '../oicp/operations';
+import type { Operation } from '../oicp/operations';
 
 /**
  * Builds a lane's request body from a batch. The default builds eRoamingPushEvseStatus; a data lane builds
@@ -39,18 +42,38 @@ export interface RecordFailure {
   code?: string;
   httpStatus?: number;
   additionalInfo?: string;
+  /** Hubject answered 022 to an insert of this EVSE: it holds the EVSE's data although this change failed. */
+  exists?: boolean;
 }
 
-/** Error given to an input message whose records Hubject rejected for good. */
+/**
+ * Error given to an input message whose records Hubject rejected for good. The message names the first and the count
+ * and lists the others; the full list is `failures`, and `cause.rejected` for a Catch node (Node-RED copies an
+ * error's message, code, stack and cause into msg.error).
+ */
 export class PushRejectedError extends Error {
   readonly code?: string;
+  override readonly cause: { rejected: RecordFailure[] };
   constructor(readonly failures: RecordFailure[]) {
-    const f = failures[0]!;
-    const more = failures.length > 1 ? ` (and ${failures.length - 1} more)` : '';
-    super(`Hubject rejected ${f.action} of EvseID ${f.EvseID}: ${f.reason}${more}`);
+    super(
+      rejectedText(
+        failures.map((f) => ({ id: f.EvseID, action: f.action, reason: f.reason })),
+        'Hubject rejected',
+      ),
+    );
     this.name = 'PushRejectedError';
-    this.code = f.code;
+    this.code = failures[0]!.code;
+    this.cause = { rejected: failures };
   }
+}
+
+/** Records Hubject refused for good with no input message waiting for them: a dead letter each. */
+export interface DeadLetterEvent {
+  operation: Operation;
+  action: ActionType;
+  failures: RecordFailure[];
+  /** Nodes whose owners these records had (empty for records restored from the outbox). */
+  nodeIds: string[];
 }
 
 /** One input message waiting for its records to settle. */
@@ -59,6 +82,8 @@ export interface Owner {
   pending: number;
   failures: RecordFailure[];
   settle: ((err?: Error) => void) | null;
+  /** No input message waits (a scheduled push, one from the sidebar): a refusal is a dead letter. */
+  noInput?: boolean;
 }
 
 interface Entry {
@@ -116,6 +141,10 @@ export interface Batch extends Part {
   attempts: number;
   /** An update re-sent as insert after Hubject refused it (insertMissing). */
   fromUpdate?: boolean;
+  /** An insert re-sent as update after Hubject answered 022 (it holds the EVSE). */
+  fromInsert?: boolean;
+  /** Requests spent on these records before this batch (the refused try a fallback came from). */
+  prior?: number;
   /** Part of a bisection of a refused bundle. */
   bisect?: boolean;
   /** A single record probing a refused bundle; holds the bundle's other records until the verdict. */
@@ -138,17 +167,24 @@ export interface QueueOptions {
   insertMissing?: boolean;
   /** The configured request timeout (before it grows with the body), for the wait after an aborted request. */
   requestTimeoutMs?: number;
+  /** Where records refused with no input message waiting go (default: a list in memory). */
+  deadLetters?: DeadLetters<EvseStatusRecord>;
   random?: () => number;
   now?: () => number;
 }
 
-/** Emitted when Hubject answers again after a transient failure that lasted RECOVERED_AFTER_ATTEMPTS or more. */
+/**
+ * Emitted when Hubject answers again after a transient failure that lasted RECOVERED_AFTER_ATTEMPTS or more, once the
+ * backlog found at that moment is delivered (or Hubject fails again): `delivered` counts every record of that drain.
+ */
 export interface RecoveredEvent {
   afterMs: number;
   delivered: number;
 }
 
 export const RECOVERED_AFTER_ATTEMPTS = 3;
+/** setTimeout's longest delay (about 24.8 days). */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 /** Unreadable 2xx answers in a row before the queue reports a configuration error. */
 export const UNREADABLE_LIMIT = 3;
 /** Timeout codes of a request that reached Hubject, which may still be working on it. */
@@ -159,7 +195,10 @@ export interface BatchResultEvent {
   records: EvseStatusRecord[];
   nodeIds: string[];
   result: PushResult;
+  /** Requests these records took, a refused try before a 022 fallback included. */
   attempts: number;
+  /** The action the records were queued with, when a 022 fallback sent them as another. */
+  queuedAs?: ActionType;
 }
 
 export interface QueueStatus {
@@ -219,6 +258,8 @@ export class PushQueue extends EventEmitter {
   private requestTimeoutMs: number;
   private lastTimeoutMs = 0;
   private outage: { since: number; attempts: number } | null = null;
+  /** After an outage: what the recovery delivered so far, reported once the backlog it found (`upTo`) is out. */
+  private recovery: { afterMs: number; delivered: number; upTo: number } | null = null;
   private unreadable = 0;
 
   private seq = 0;
@@ -233,6 +274,8 @@ export class PushQueue extends EventEmitter {
   private last: { code?: string; reason?: string; class?: string } = {};
   /** Operations counters (src/ops); null when nobody attached them. */
   stats: Lane | null = null;
+  /** Records refused for good while no input message waited for them. */
+  readonly deadLetters: DeadLetters<EvseStatusRecord> | undefined;
 
   constructor(opts: QueueOptions) {
     super();
@@ -250,6 +293,7 @@ export class PushQueue extends EventEmitter {
     this.requestTimeoutMs = opts.requestTimeoutMs ?? 30_000;
     this.random = opts.random ?? Math.random;
     this.now = opts.now ?? Date.now;
+    this.deadLetters = opts.deadLetters;
     for (const s of this.outbox.load()) this.addSegment(s.action, s.records, null);
     this.durableSeq = this.seq;
   }
@@ -272,7 +316,29 @@ export class PushQueue extends EventEmitter {
   attachStats(lane: Lane, outboxBytes?: () => number): void {
     this.stats = lane;
     lane.rateLimit = this.limiter.limit;
-    lane.source = { pending: () => this.queued, retryNow: () => this.retryNow(), outboxBytes };
+    lane.source = {
+      pending: () => this.queued,
+      retryNow: () => this.retryNow(),
+      outboxBytes,
+      deadLetters: () => this.deadLetters?.count ?? 0,
+      deadLetterList: (limit: number) => this.deadLetters?.list(limit).map(({ record: _r, ...rest }) => rest) ?? [],
+      sendDeadLettersAgain: (keys?: string[]) => this.sendDeadLettersAgain(keys),
+    };
+  }
+
+  /**
+   * Queues dead letters again (all, or those with these keys) with no owner; returns how many. A fullLoad's records
+   * go as update: a fullLoad of only some EVSEs would delete the others at Hubject.
+   */
+  sendDeadLettersAgain(keys?: string[]): number {
+    const letters = this.deadLetters?.take(keys) ?? [];
+    const by = new Map<ActionType, EvseStatusRecord[]>();
+    for (const l of letters) {
+      const action = (l.action === 'fullLoad' ? 'update' : l.action) as ActionType;
+      by.set(action, [...(by.get(action) ?? []), l.record]);
+    }
+    for (const [action, records] of by) this.enqueue(action, records, null);
+    return letters.length;
   }
 
   /** Skips the current backoff: sends at once. False when no retry was waiting. */
@@ -302,6 +368,7 @@ export class PushQueue extends EventEmitter {
   /** Stops sending: aborts the request in flight (its batch goes back to the head) and writes the outbox synchronously. */
   stop(): void {
     this.running = false;
+    this.recovery = null;
     this.generation++;
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
@@ -332,6 +399,7 @@ export class PushQueue extends EventEmitter {
     } catch (err) {
       this.emit('warn', `outbox not written on stop: ${(err as Error).message}`);
     }
+    this.deadLetters?.close();
   }
 
   /** Forgets the callbacks of a closed node; its records stay queued. */
@@ -354,6 +422,7 @@ export class PushQueue extends EventEmitter {
 
   /** Queues records; `owner.settle` is called once all of them are acknowledged or rejected for good. */
   enqueue(action: ActionType, records: EvseStatusRecord[], owner: Owner | null): void {
+    this.clearDeadLetters(records);
     if (owner) owner.pending += records.length;
     this.stats?.enqueued(records.length, this.now());
     this.addSegment(action, records, owner);
@@ -368,6 +437,7 @@ export class PushQueue extends EventEmitter {
    */
   async enqueueSliced(action: ActionType, records: EvseStatusRecord[], owner: Owner | null, slice = 5000): Promise<void> {
     if (records.length <= slice) return this.enqueue(action, records, owner);
+    this.clearDeadLetters(records);
     if (owner) owner.pending += records.length;
     this.stats?.enqueued(records.length, this.now());
     const seg: Segment = action === 'fullLoad' ? newList(action, records.length, this.now()) : { kind: 'map', action, entries: new Map() };
@@ -387,6 +457,12 @@ export class PushQueue extends EventEmitter {
     }
     this.schedulePersist();
     this.emitStatusSoon();
+  }
+
+  /** A new record for an EVSE clears its dead letter. */
+  private clearDeadLetters(records: readonly EvseStatusRecord[]): void {
+    if (!this.deadLetters?.count) return;
+    this.deadLetters.clear(records.map((r) => evseKey(r.EvseID)));
   }
 
   private addSegment(action: ActionType, records: EvseStatusRecord[], owner: Owner | null): void {
@@ -453,6 +529,29 @@ export class PushQueue extends EventEmitter {
       n += b.records.length + (b.probe ? b.probe.next.length + b.probe.rest.length : 0);
     for (const s of this.segments) n += s.kind === 'list' ? s.records.length : s.entries.size;
     return n;
+  }
+
+  /**
+   * Identity keys (evseKey) of the EVSEs that pending changes with one of these actions carry: in flight, waiting to
+   * be sent again, queued, still being filled, or restored from the outbox. A data node in `auto` asks for insert and
+   * fullLoad: Hubject will hold those EVSEs, so a later change of one goes as update.
+   */
+  pendingKeys(actions: readonly ActionType[]): Set<string> {
+    const out = new Set<string>();
+    const want = new Set(actions);
+    const add = (records: readonly EvseStatusRecord[]) => {
+      for (const r of records) out.add(evseKey(r.EvseID));
+    };
+    for (const b of this.inFlight ? [this.inFlight, ...this.head] : this.head) {
+      if (want.has(b.action)) add(b.records);
+      if (b.probe && want.has(baseAction(b))) add(heldBack(b).map((i) => i.record));
+    }
+    for (const seg of this.segments) {
+      if (!want.has(seg.action)) continue;
+      if (seg.kind === 'list') add(seg.records);
+      else for (const k of seg.entries.keys()) out.add(k);
+    }
+    return out;
   }
 
   status(): QueueStatus {
@@ -671,7 +770,8 @@ export class PushQueue extends EventEmitter {
     this.emit('result', {
       action: batch.action,
       records: batch.records,
-      attempts: batch.attempts,
+      attempts: batch.attempts + (batch.prior ?? 0),
+      queuedAs: batch.fromUpdate ? 'update' : batch.fromInsert ? 'insert' : undefined,
       nodeIds: ownerNodes(batch.owners),
       result,
     } satisfies BatchResultEvent);
@@ -680,9 +780,11 @@ export class PushQueue extends EventEmitter {
       const outage = this.outage;
       this.outage = null;
       if (outage && outage.attempts >= RECOVERED_AFTER_ATTEMPTS && result.class === 'success') {
-        this.emit('recovered', { afterMs: this.now() - outage.since, delivered: batch.records.length } satisfies RecoveredEvent);
+        // The first answer delivers one bundle of the backlog; the rest follows in further requests.
+        this.recovery = { afterMs: this.now() - outage.since, delivered: 0, upTo: batch.records.length + this.queued };
       }
     }
+    if (this.recovery && result.class === 'success') this.recovery.delivered += batch.records.length;
     switch (result.class) {
       case 'success':
         this.failures = 0;
@@ -703,6 +805,8 @@ export class PushQueue extends EventEmitter {
           result.class === 'config' ? this.backoffMaxMs : backoffDelay(this.failures, this.backoffBaseMs, this.backoffMaxMs, this.random, result.retryAfterMs);
         // A request that timed out may still be running at Hubject: a copy sent now could overlap it.
         if (result.errorCode && TIMED_OUT.has(result.errorCode)) delay = Math.max(delay, result.timeoutMs ?? this.requestTimeoutMs);
+        // 413: the same body is too large every time; it waits for a redeploy or "retry now", not for a timer.
+        if (result.httpStatus === 413) delay = MAX_TIMER_MS;
         this.failures++;
         this.arm(delay, true);
         this.stats?.backoff(delay, this.now());
@@ -715,24 +819,52 @@ export class PushQueue extends EventEmitter {
         this.schedulePersist();
         break;
     }
+    // Reported when the backlog is out, the queue is empty, or Hubject fails again.
+    const r = this.recovery;
+    if (r && (result.class === 'transient' || result.class === 'config' || r.delivered >= r.upTo || this.queued === 0)) {
+      this.recovery = null;
+      this.emit('recovered', { afterMs: r.afterMs, delivered: r.delivered } satisfies RecoveredEvent);
+    }
     this.emitStatusSoon();
     this.pump();
   }
+
+  /** The data lane's guard for a refused fullLoad sent again without its named records (see RejectionOptions). */
+  fullLoadRest: ((rest: number, refused: number) => boolean) | undefined;
 
   /** Permanent rejections: the policy in rejection.ts decides what fails and what goes again. */
   private onDataError(batch: Batch, result: PushResult): void {
     const n = batch.records.length;
     const named = new Set([...namedPositions(batch.records, result.statusCode?.AdditionalInfo), ...positionsFromFieldReferences(result.validationErrors, n)]);
-    const attempt: Attempt<Item> = { action: batch.action, items: toItems(batch), fromUpdate: batch.fromUpdate, bisect: batch.bisect, probe: batch.probe };
-    const plan = planRejection(attempt, { code: result.statusCode?.Code, httpStatus: result.httpStatus, named: [...named] }, this.insertMissing);
+    const attempt: Attempt<Item> = {
+      action: batch.action,
+      items: toItems(batch),
+      fromUpdate: batch.fromUpdate,
+      fromInsert: batch.fromInsert,
+      prior: batch.prior,
+      bisect: batch.bisect,
+      probe: batch.probe,
+    };
+    const plan = planRejection(
+      attempt,
+      { code: result.statusCode?.Code, httpStatus: result.httpStatus, named: [...named] },
+      // EVSE data always recovers from 022 both ways; for status the update-as-insert is the insertMissing option.
+      this.operation === 'data' || this.insertMissing,
+      { fullLoadRest: this.fullLoadRest },
+    );
     if (plan.fail.length) {
-      const why = plan.systematic ? { ...result, reason: `${result.reason} (every record probed was refused alike: the whole bundle is refused)` } : result;
-      this.failAll(fromItems(plan.fail), plan.failAction, why);
+      let why = plan.systematic ? { ...result, reason: `${result.reason} (every record probed was refused alike: the whole bundle is refused)` } : result;
+      if (plan.note) why = { ...why, reason: `${why.reason}; ${plan.note}` };
+      this.failAll(fromItems(plan.fail), plan.failAction, why, plan.exists);
     }
     this.head.unshift(...plan.resend.map(toBatch));
   }
 
-  private failAll(part: Part, action: ActionType, result: PushResult): void {
+  private failAll(part: Part, action: ActionType, result: PushResult, exists?: boolean): void {
+    const dead: RecordFailure[] = [];
+    const letters: DeadLetter<EvseStatusRecord>[] = [];
+    const deadNodes = new Set<string>();
+    const time = new Date(this.now()).toISOString();
     for (let i = 0; i < part.records.length; i++) {
       const owners = part.owners[i]!;
       const failure: RecordFailure = {
@@ -742,10 +874,30 @@ export class PushQueue extends EventEmitter {
         code: result.statusCode?.Code,
         httpStatus: result.httpStatus,
         additionalInfo: result.statusCode?.AdditionalInfo ?? undefined,
+        ...(exists ? { exists } : {}),
       };
       this.emit('rejected', { failure, nodeIds: ownerNodes([owners]) });
+      if (!owners.some((o) => o.settle && !o.noInput)) {
+        dead.push(failure);
+        for (const o of owners) deadNodes.add(o.nodeId);
+        const record = part.records[i]!;
+        letters.push({
+          key: evseKey(record.EvseID),
+          id: record.EvseID,
+          operation: this.operation,
+          action,
+          reason: result.reason,
+          code: failure.code,
+          time,
+          record,
+        });
+      }
       for (const o of owners) o.failures.push(failure);
       this.settleRecord(owners);
+    }
+    if (dead.length) {
+      this.deadLetters?.add(letters);
+      this.emit('dead-letter', { operation: this.operation, action, failures: dead, nodeIds: [...deadNodes] } satisfies DeadLetterEvent);
     }
   }
 
@@ -800,7 +952,16 @@ function fromItems(items: Item[]): Part {
 }
 
 function toBatch(a: Attempt<Item>): Batch {
-  return { ...fromItems(a.items), action: a.action, attempts: 0, fromUpdate: a.fromUpdate, bisect: a.bisect, probe: a.probe };
+  return {
+    ...fromItems(a.items),
+    action: a.action,
+    attempts: 0,
+    fromUpdate: a.fromUpdate,
+    fromInsert: a.fromInsert,
+    prior: a.prior,
+    bisect: a.bisect,
+    probe: a.probe,
+  };
 }
 
 function baseAction(b: Batch): ActionType {

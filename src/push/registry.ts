@@ -2,6 +2,8 @@ import * as path from 'node:path';
 import { createHash } from 'node:crypto';
 import { FileOutbox, MemoryOutbox, type OutboxStore } from './outbox';
 import { PushQueue, type Operation, type QueueOptions } from './queue';
+import { DeadLetters, FileKeyedStore, type DeadLetter } from './dead-letters';
+import type { EvseStatusRecord } from '../oicp/schemas';
 import { StatusGate, type GateOptions } from './gate';
 import { FileGateStore, MemoryGateStore } from './gate-store';
 
@@ -32,7 +34,13 @@ export function acquireQueue(operatorId: string, baseUrl: string, userDir: strin
     const outbox: OutboxStore = userDir
       ? new FileOutbox(outboxPath(userDir, operatorId, baseUrl, operation), operatorId, undefined, operation)
       : new MemoryOutbox();
-    q = new PushQueue({ ...opts, operatorId, outbox });
+    // Refused records with no input message waiting, beside the outbox (oicp/dead-letters).
+    const file = userDir ? path.join(userDir, 'oicp', 'dead-letters', path.basename(outboxPath(userDir, operatorId, baseUrl, operation))) : undefined;
+    const deadLetters = new DeadLetters<EvseStatusRecord>(
+      operation,
+      file ? new FileKeyedStore<DeadLetter<EvseStatusRecord>>(file, (err) => q?.emit('warn', `dead-letter list: ${err.message}`)) : undefined,
+    );
+    q = new PushQueue({ ...opts, operatorId, outbox, deadLetters });
     queues.set(key, q);
   } else {
     q.configure(opts);

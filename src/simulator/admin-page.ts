@@ -30,6 +30,8 @@ export interface AdminLogLine {
   startedAt: number;
   endedAt?: number;
   kind: string;
+  /** The OICP operation of a push (status, data, ...). */
+  operation?: string;
   operatorId?: string;
   action?: string;
   records?: number;
@@ -60,6 +62,21 @@ export const STATUS_COLOURS: Readonly<Record<string, string>> = {
   Unknown: '#757575',
   EvseNotFound: '#9e9e9e',
 };
+
+/** One colour per operation in the request log, so a data fullLoad never looks like a status fullLoad. */
+export const OPERATION_COLOURS: Readonly<Record<string, string>> = {
+  status: '#00796b',
+  data: '#6a1b9a',
+  authorizeStart: '#283593',
+  authorizeStop: '#283593',
+  chargeDetailRecord: '#4e342e',
+};
+
+/** The operation as a coloured label; empty for requests that are not pushes. */
+function operationLabel(op: string | undefined): string {
+  if (!op) return '';
+  return `<span class="op op-${esc(op)}" style="background:${OPERATION_COLOURS[op] ?? '#757575'}">${esc(op)}</span>`;
+}
 
 function esc(v: unknown): string {
   return String(v ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c);
@@ -97,10 +114,10 @@ function renderLog(lines: AdminLogLine[]): string {
     .reverse()
     .map(
       (l) =>
-        `<tr><td class="mono">${esc(time(l.startedAt))}</td><td>${esc(l.kind)}</td><td class="mono">${esc(l.operatorId)}</td><td>${esc(l.action)}</td><td>${esc(l.records)}</td><td>${esc(l.httpStatus)}</td><td>${esc(l.code)}</td><td>${l.endedAt !== undefined ? esc(l.endedAt - l.startedAt) : '&hellip;'}</td><td>${esc([l.overlapped ? 'OVERLAP' : '', l.fault ? 'fault:' + l.fault : '', l.note ?? ''].filter(Boolean).join(' '))}</td></tr>`,
+        `<tr><td class="mono">${esc(time(l.startedAt))}</td><td>${esc(l.kind)}</td><td>${operationLabel(l.operation)}</td><td class="mono">${esc(l.operatorId)}</td><td>${esc(l.action)}</td><td>${esc(l.records)}</td><td>${esc(l.httpStatus)}</td><td>${esc(l.code)}</td><td>${l.endedAt !== undefined ? esc(l.endedAt - l.startedAt) : '&hellip;'}</td><td>${esc([l.overlapped ? 'OVERLAP' : '', l.fault ? 'fault:' + l.fault : '', l.note ?? ''].filter(Boolean).join(' '))}</td></tr>`,
     )
     .join('');
-  return `<table><thead><tr><th>time</th><th>kind</th><th>OperatorID</th><th>ActionType</th><th>records</th><th>HTTP</th><th>code</th><th>ms</th><th>notes</th></tr></thead><tbody>${rows}</tbody></table>`;
+  return `<table><thead><tr><th>time</th><th>kind</th><th>operation</th><th>OperatorID</th><th>ActionType</th><th>records</th><th>HTTP</th><th>code</th><th>ms</th><th>notes</th></tr></thead><tbody>${rows}</tbody></table>`;
 }
 
 function renderCounters(v: AdminView): string {
@@ -223,8 +240,10 @@ function renderFaults(v: AdminView): string {
 const CLIENT_SCRIPT = `
 (function(){
   var C=${JSON.stringify(STATUS_COLOURS)};
+  var O=${JSON.stringify(OPERATION_COLOURS)};
   function esc(v){return String(v==null?'':v).replace(/[&<>"']/g,function(c){return {'&':'&amp;','<':'&lt;','>':'&gt;','"':'&quot;',"'":'&#39;'}[c];});}
   function t(ms){return ms==null?'':new Date(ms).toISOString().slice(11,23);}
+  function opl(op){return op?'<span class="op op-'+esc(op)+'" style="background:'+(O[op]||'#757575')+'">'+esc(op)+'</span>':'';}
   function ops(list){
     if(!list.length)return '<p class="muted">No EVSE status or data pushed yet.</p>';
     return list.map(function(op){
@@ -238,9 +257,9 @@ const CLIENT_SCRIPT = `
   function log(lines){
     var rows=lines.slice().reverse().map(function(l){
       var notes=[l.overlapped?'OVERLAP':'',l.fault?'fault:'+l.fault:'',l.note||''].filter(Boolean).join(' ');
-      return '<tr><td class="mono">'+esc(t(l.startedAt))+'</td><td>'+esc(l.kind)+'</td><td class="mono">'+esc(l.operatorId)+'</td><td>'+esc(l.action)+'</td><td>'+esc(l.records)+'</td><td>'+esc(l.httpStatus)+'</td><td>'+esc(l.code)+'</td><td>'+(l.endedAt!=null?esc(l.endedAt-l.startedAt):'&hellip;')+'</td><td>'+esc(notes)+'</td></tr>';
+      return '<tr><td class="mono">'+esc(t(l.startedAt))+'</td><td>'+esc(l.kind)+'</td><td>'+opl(l.operation)+'</td><td class="mono">'+esc(l.operatorId)+'</td><td>'+esc(l.action)+'</td><td>'+esc(l.records)+'</td><td>'+esc(l.httpStatus)+'</td><td>'+esc(l.code)+'</td><td>'+(l.endedAt!=null?esc(l.endedAt-l.startedAt):'&hellip;')+'</td><td>'+esc(notes)+'</td></tr>';
     }).join('');
-    return '<table><thead><tr><th>time</th><th>kind</th><th>OperatorID</th><th>ActionType</th><th>records</th><th>HTTP</th><th>code</th><th>ms</th><th>notes</th></tr></thead><tbody>'+rows+'</tbody></table>';
+    return '<table><thead><tr><th>time</th><th>kind</th><th>operation</th><th>OperatorID</th><th>ActionType</th><th>records</th><th>HTTP</th><th>code</th><th>ms</th><th>notes</th></tr></thead><tbody>'+rows+'</tbody></table>';
   }
   function counters(v){
     var c=v.counters;
@@ -300,7 +319,7 @@ export function renderAdminPage(v: AdminView): string {
 body{font-family:system-ui,sans-serif;margin:1.5em;color:#222}
 table{border-collapse:collapse;margin-bottom:1em}td,th{padding:2px 8px;border-bottom:1px solid #ddd;text-align:left;font-size:13px}
 .mono{font-family:ui-monospace,monospace}.muted{color:#888;font-weight:normal}
-.st{color:#fff;border-radius:3px;padding:1px 6px}
+.st,.op{color:#fff;border-radius:3px;padding:1px 6px}
 button{font:inherit;font-size:13px;padding:3px 10px;min-width:13em;text-align:left;cursor:pointer}
 .fault{background:#fff3e0;border:1px solid #ef6c00;border-radius:3px;padding:1px 6px;margin-right:4px}
 #log{max-height:24em;overflow:auto}

@@ -3,10 +3,9 @@
 // (fullLoad replaces, insert refuses known EVSEs with 022, update refuses unknown ones with 022, delete is lenient).
 // The simulator's server adds TLS, the client certificate check, faults, rate limit and statistics around it.
 import { codeInfo } from '../oicp/codes';
-import { evseBelongsToOperator, evseKey, operatorKey, OPERATOR_ID_PATTERN } from '../oicp/ids';
+import { evseKey, operatorKey, operatorMatcher, OPERATOR_ID_PATTERN } from '../oicp/ids';
 import { ACTION_TYPES, PushEvseStatusRequestSchema, type ActionType, type EvseStatus, type EvseStatusRecord } from '../oicp/schemas';
-import { normaliseEvseDataRecord, recordsEqual, type EvseDataRecord } from '../oicp/evse-data-normalise';
-import { operatorNameError } from '../oicp/evse-data';
+import { checkEvseDataRecord, checkOperatorName, type EvseDataRecord } from './evse-data-check';
 
 /** The EVSE data an operator pushed, as the simulator's page shows it. */
 export interface EvseDataEntry {
@@ -119,6 +118,29 @@ export class HubjectModel {
   readonly data = new Map<string, Map<string, EvseDataEntry>>();
   /** When on, a status push naming an EVSE without data is refused with 018 (Hubject lists only EVSEs with data). */
   requireData = false;
+  /** Sub-operators per hub operator identity: their EVSEs are the hub's to push (Hubject's "Sub-OperatorIDs"). */
+  private readonly subs = new Map<string, { operatorId: string; subOperatorIds: string[] }>();
+
+  subOperators(operatorId: string): string[] {
+    return [...(this.subs.get(opKeyOf(operatorId))?.subOperatorIds ?? [])];
+  }
+
+  setSubOperators(operatorId: string, subOperatorIds: readonly string[]): void {
+    const list = [...new Set(subOperatorIds)];
+    if (list.length) this.subs.set(opKeyOf(operatorId), { operatorId, subOperatorIds: list });
+    else this.subs.delete(opKeyOf(operatorId));
+  }
+
+  allSubOperators(): Record<string, string[]> {
+    const out: Record<string, string[]> = {};
+    for (const v of this.subs.values()) out[v.operatorId] = [...v.subOperatorIds];
+    return out;
+  }
+
+  /** The operator and its sub-operators: the namespaces its EvseIDs may lie in. */
+  private namespaces(operatorId: string): string[] {
+    return [operatorId, ...this.subOperators(operatorId)];
+  }
 
   /** Judges an eRoamingPushEvseData 2.3 body and applies it when Hubject would. */
   pushData(json: unknown, jsonError: string | undefined, urlOperatorId: string, now: number): Verdict {
@@ -132,28 +154,23 @@ export class HubjectModel {
     if (!op) errors.push({ fieldReference: 'operatorEvseData', errorMessage: 'is required' });
     const operatorId = typeof op?.OperatorID === 'string' ? op.OperatorID : '';
     if (op && !OPERATOR_ID_PATTERN.test(operatorId)) errors.push({ fieldReference: 'operatorEvseData.operatorID', errorMessage: 'must be an OperatorID' });
-    const nameError = op ? operatorNameError(op.OperatorName) : undefined;
+    const nameError = op ? checkOperatorName(op.OperatorName) : undefined;
     if (op && nameError) errors.push({ fieldReference: 'operatorEvseData.operatorName', errorMessage: nameError });
     const list = op && Array.isArray(op.EvseDataRecord) ? (op.EvseDataRecord as unknown[]) : null;
     if (op && !list) errors.push({ fieldReference: 'operatorEvseData.evseDataRecord', errorMessage: 'must be an array' });
     const records: EvseDataRecord[] = [];
     (list ?? []).forEach((x, i) => {
-      // The same rules as the client's validation; a record that it would still change is not in the schema's form.
-      const r = normaliseEvseDataRecord(x);
-      if (!r.record) {
-        for (const issue of r.issues) errors.push({ fieldReference: dataFieldReference(i, issue.field), errorMessage: issue.reason });
-      } else if (!recordsEqual(r.record, x)) {
-        errors.push({
-          fieldReference: dataFieldReference(i, ''),
-          errorMessage: 'is not in the form the schema requires (e.g. alpha-3 country, +phone, one coordinate format)',
-        });
-      } else records.push(r.record);
+      // The simulator's own reading of the schema and the spec, never the client's: the record is taken as sent or refused.
+      const issues = checkEvseDataRecord(x);
+      for (const issue of issues) errors.push({ fieldReference: dataFieldReference(i, issue.field), errorMessage: issue.reason });
+      if (!issues.length) records.push(x as EvseDataRecord);
     });
     if (errors.length) return { httpStatus: 400, body: faultBody(errors) };
     if (!sameText(operatorId, urlOperatorId)) {
       return { httpStatus: 401, body: { StatusCode: STATUS_017 }, code: '017', note: `body OperatorID ${operatorId} differs from URL ${urlOperatorId}` };
     }
-    const foreign = records.filter((r) => !evseBelongsToOperator(r.EvseID, operatorId)).map((r) => r.EvseID);
+    const mine = operatorMatcher(this.namespaces(operatorId));
+    const foreign = records.filter((r) => !mine(r.EvseID)).map((r) => r.EvseID);
     const seen = new Set<string>();
     const dups: string[] = [];
     for (const r of records) {
@@ -219,7 +236,8 @@ export class HubjectModel {
       return { httpStatus: 401, body: { StatusCode: STATUS_017 }, code: '017', note: `body OperatorID ${op.OperatorID} differs from URL ${urlOperatorId}` };
     }
     // 018: every EvseID inside the operator's namespace, none twice in one request.
-    const foreign = op.EvseStatusRecord.filter((r) => !evseBelongsToOperator(r.EvseID, op.OperatorID)).map((r) => r.EvseID);
+    const mine = operatorMatcher(this.namespaces(op.OperatorID));
+    const foreign = op.EvseStatusRecord.filter((r) => !mine(r.EvseID)).map((r) => r.EvseID);
     const seen = new Set<string>();
     const dups: string[] = [];
     for (const r of op.EvseStatusRecord) {
@@ -294,6 +312,7 @@ export class HubjectModel {
     for (const r of records) this.setEvse(st, r, now);
   }
 
+  /** Forgets status and data; sub-operators are set-up, not state, and stay. */
   clear(): void {
     this.state.clear();
     this.data.clear();

@@ -1,44 +1,40 @@
-// A local stand-in for Hubject's OICP 2.3 EVSE status service, for tests, benchmarks and demos.
+// A local stand-in for Hubject's OICP 2.3 EVSE status and data services, for tests, benchmarks and demos.
 //
 // Two servers:
-// - the OICP API on node:https with mutual TLS (requestCert + rejectUnauthorized, the demo CA as trust anchor),
-//   so a client certificate from another CA fails in the handshake, as with the real Hubject;
-// - the admin page and admin API on a second, plain-HTTP server bound to the same host (loopback by default),
-//   because a browser has no client certificate. It has no authentication: keep it on loopback.
+// - the OICP API on the package's mutual-TLS server foundation (src/oicp/server: requestCert + rejectUnauthorized,
+//   the demo CA as trust anchor), so a client certificate from another CA fails in the handshake, as with the real
+//   Hubject. Its routes come from the client's operation table, one per push operation, plus the EMP pulls;
+// - the admin page and admin API (admin-api.ts) on a second, plain-HTTP server bound to the same host (loopback by
+//   default), because a browser has no client certificate. It has no authentication: keep it on loopback.
 //
 // No Node-RED import here: the simulator is plain TypeScript.
 
 import { randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
-import * as https from 'node:https';
 import * as net from 'node:net';
 import type { AddressInfo, Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
-import { z } from 'zod';
 import { codeInfo } from '../oicp/codes';
-import { evseKey } from '../oicp/ids';
-import { EvseIDSchema, EvseStatusSchema, OperatorIDSchema, type ActionType, type EvseStatus, type EvseStatusRecord } from '../oicp/schemas';
-import {
-  HubjectModel,
-  STATUS_017,
-  ackBody,
-  faultBody,
-  fieldReference,
-  opKeyOf,
-  sameText,
-  validationErrors,
-  type EvseState,
-  type Verdict,
-  type ZodIssueLike,
-} from './model';
-import { renderAdminPage, type AdminView, type AdminEvseData } from './admin-page';
-import type { EvseDataRecord } from '../oicp/evse-data-normalise';
-import { readCertOperatorId, type CertPaths } from './certs';
+import { OPERATOR_ID_PATTERN } from '../oicp/ids';
+import { matchOperationPath, type Operation } from '../oicp/operations';
+import { HttpError, MtlsServer, Router, answerError, clientIdentity, readBody, sendJson, type RequestContext } from '../oicp/server';
+import type { ActionType, EvseStatus, EvseStatusRecord } from '../oicp/schemas';
+import { HubjectModel, STATUS_017, ackBody, faultBody, opKeyOf, sameText, type EvseState, type Verdict } from './model';
+import { type AdminView, type AdminEvseData } from './admin-page';
+import { adminHandler } from './admin-api';
+import type { EvseDataRecord } from './evse-data-check';
+import type { CertPaths } from './certs';
 import { TlsRefusal } from './tls-refusal';
 import { RollingWindow } from '../push/window';
+import { FaultBook, type ActiveFault, type Fault } from './faults';
+import { PULL_PATH, answerPull } from './pull';
 
 export type { EvseState } from './model';
+export { FaultSchema, type Fault, type ActiveFault } from './faults';
+
+/** The operation of a push: status and data are separate lanes at Hubject, so overlaps and rates count per operation. */
+export type PushOperation = Operation;
 
 export type PemInput = string | Buffer;
 
@@ -82,67 +78,6 @@ export interface SimulatorOptions {
    * benchmarks timestamp here when Hubject starts holding a status.
    */
   onApplied?: (operatorId: string, records: EvseStatusRecord[], now: number, action: ActionType) => void;
-}
-
-const CommonFaultFields = {
-  /** Applies to the next N push requests (that match). */
-  count: z.number().int().positive().optional(),
-  /** Applies for this long after injection. */
-  durationMs: z.number().int().positive().optional(),
-  /** Only push requests containing this EvseID (compared by identity: case and optional '*' ignored). */
-  evseId: z.string().min(1).optional(),
-  /** Only push requests for this OperatorID (by identity). */
-  operatorId: z.string().min(1).optional(),
-};
-
-export const FaultSchema = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('latency'), ms: z.number().int().min(0).max(600_000), ...CommonFaultFields }),
-  z.object({
-    kind: z.literal('http'),
-    status: z.number().int().min(200).max(599),
-    /** Retry-After header in seconds. */
-    retryAfter: z.number().min(0).optional(),
-    /** Response body; a plausible default per status otherwise. */
-    body: z.unknown().optional(),
-    /** Without body: answer with an OICP body {StatusCode: {Code: code}} (e.g. 500 with code 500). */
-    code: z
-      .string()
-      .regex(/^[0-9]{3}$/)
-      .optional(),
-    /** Without body, for 400: a FaultBody naming the record at this index of the request (its EvseStatus, or for data its Address.Country). */
-    index: z.number().int().min(0).optional(),
-    ...CommonFaultFields,
-  }),
-  /** Destroys the connection without an answer. */
-  z.object({ kind: z.literal('reset'), ...CommonFaultFields }),
-  /** Never answers; the client must time out. */
-  z.object({ kind: z.literal('hang'), ...CommonFaultFields }),
-  /**
-   * Refuses the client certificate in the TLS handshake of new connections as if it came from an unknown CA (alert 48;
-   * under TLS 1.3 the client sees it only after its handshake). Open connections are dropped; count counts connections.
-   */
-  z.object({ kind: z.literal('refuse-certificate'), ...CommonFaultFields }),
-  /** HTTP 200 with Result:false (or `result`, which may be null) and this StatusCode. */
-  z.object({
-    kind: z.literal('result'),
-    code: z.string().regex(/^[0-9]{3}$/),
-    result: z.boolean().nullable().optional(),
-    description: z.string().optional(),
-    additionalInfo: z.string().optional(),
-    ...CommonFaultFields,
-  }),
-]);
-export type Fault = z.infer<typeof FaultSchema>;
-
-export interface ActiveFault {
-  id: number;
-  fault: Fault;
-  injectedAt: number;
-  /** Uses left when `count` was given. */
-  remaining?: number;
-  /** End of the window when `durationMs` was given (ms since epoch). */
-  until?: number;
-  hits: number;
 }
 
 export interface OperatorStats {
@@ -202,27 +137,6 @@ interface Ctx {
   left: boolean;
 }
 
-const WINDOW_MS = 60_000;
-const PUSH_PATH = /^\/api\/oicp\/evsepush\/v21\/operators\/([^/]+)\/status-records\/?$/;
-const DATA_PATH = /^\/api\/oicp\/evsepush\/v23\/operators\/([^/]+)\/data-records\/?$/;
-
-/** The operation of a push: status and data are separate lanes at Hubject, so overlaps and rates count per operation. */
-export type PushOperation = 'status' | 'data';
-const laneKey = (opKey: string, operation: PushOperation) => (operation === 'status' ? opKey : `${opKey}|data`);
-const PULL_PATH = /^\/api\/oicp\/evsepull\/v21\/providers\/([^/]+)\/(status-records|status-records-by-id|status-records-by-operator-id)\/?$/;
-
-// EMP pull bodies (emp-2.3-openapi.yaml). src/oicp/schemas.ts only covers the CPO side.
-const ProviderIDSchema = z.string().regex(/^([A-Za-z]{2}-?[A-Za-z0-9]{3}|[A-Za-z]{2}[*|-]?[A-Za-z0-9]{3})$/);
-const PullByIdSchema = z.object({ ProviderID: ProviderIDSchema, EvseID: z.array(EvseIDSchema).max(100) });
-const PullByOperatorIdSchema = z.object({ ProviderID: ProviderIDSchema, OperatorID: z.array(OperatorIDSchema) });
-// The OpenAPI names the filter EVSEStatus while its example says EvseStatus: accept both.
-const PullSchema = z.object({
-  ProviderID: ProviderIDSchema,
-  EvseStatus: EvseStatusSchema.optional(),
-  EVSEStatus: EvseStatusSchema.optional(),
-  SearchCenter: z.unknown().optional(),
-});
-
 class RingBuffer<T> {
   private items: T[] = [];
   private next = 0;
@@ -239,52 +153,6 @@ class RingBuffer<T> {
     this.items = [];
     this.next = 0;
   }
-}
-
-class HttpError extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
-function readPem(v: PemInput): Buffer {
-  return Buffer.isBuffer(v) ? v : Buffer.from(v);
-}
-
-function isCertPaths(c: CertPaths | SimulatorTlsMaterial): c is CertPaths {
-  return typeof (c as CertPaths).caCert === 'string';
-}
-
-function sendJson(res: http.ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
-  if (res.headersSent || res.destroyed) return;
-  const s = JSON.stringify(body);
-  res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': String(Buffer.byteLength(s)), ...headers });
-  res.end(s);
-}
-
-function readBody(req: http.IncomingMessage, limit: number): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (c: Buffer) => {
-      size += c.length;
-      if (size > limit) {
-        reject(new HttpError(413, `request body larger than ${limit} bytes`));
-        req.destroy();
-        return;
-      }
-      chunks.push(c);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks)));
-    req.on('error', reject);
-    // A client that gives up mid-body must not leave the handler waiting forever.
-    req.on('close', () => {
-      if (!req.complete) reject(new HttpError(499, 'client closed the request'));
-    });
-  });
 }
 
 /** Pulls the EvseIDs out of a body that may not validate, for fault matching and the log. */
@@ -313,28 +181,48 @@ function dataSummary(r: EvseDataRecord): AdminEvseData {
   return { name, address, plugs: [...(r.Plugs ?? [])], powerKw: power };
 }
 
-function isLoopback(host: string): boolean {
-  return host === 'localhost' || host === '::1' || host.startsWith('127.');
+const WINDOW_MS = 60_000;
+const laneKey = (opKey: string, operation: PushOperation) => (operation === 'status' ? opKey : `${opKey}|${operation}`);
+/** The push operations the simulator answers, each on its own route. */
+const PUSH_OPERATIONS: readonly PushOperation[] = ['status', 'data'];
+
+function readPem(v: PemInput): Buffer {
+  return Buffer.isBuffer(v) ? v : Buffer.from(v);
+}
+
+function isCertPaths(c: CertPaths | SimulatorTlsMaterial): c is CertPaths {
+  return typeof (c as CertPaths).caCert === 'string';
+}
+
+/** A route matcher for one operation's path: its raw {operatorID}. */
+function operationRoute(operation: Operation): (pathname: string) => string[] | null {
+  return (pathname) => {
+    const m = matchOperationPath(operation, pathname);
+    return m === null ? null : [m];
+  };
+}
+
+/** What a simulator request carries beside the foundation's context: its log entry. */
+interface SimContext extends RequestContext {
+  entry: RequestLogEntry;
 }
 
 export class HubjectSimulator {
-  private readonly host: string;
+  readonly host: string;
   private readonly requestedPort: number;
   private readonly requestedAdminPort: number | false;
   private readonly rateLimit: number;
   private readonly dataRateLimit: number;
   private readonly requireClientCert: boolean;
-  private readonly maxBodyBytes: number;
   private latency: number;
   onPush?: (body: unknown, urlOperatorId: string, operation: PushOperation) => void;
   onApplied?: (operatorId: string, records: EvseStatusRecord[], now: number, action: ActionType) => void;
 
-  private readonly api: https.Server;
+  private readonly api: MtlsServer;
   private readonly admin?: http.Server;
   private readonly apiSockets = new Set<Socket>();
   private readonly adminSockets = new Set<Socket>();
   private readonly timers = new Set<NodeJS.Timeout>();
-  private readonly certIds = new WeakMap<TLSSocket, string | undefined>();
   private readonly exchanges = new WeakMap<http.ServerResponse, { entry: RequestLogEntry; onReply?: () => void }>();
   private boundPort = 0;
   private boundAdminPort = 0;
@@ -343,12 +231,11 @@ export class HubjectSimulator {
   private readonly front: net.Server;
   private readonly refusal: TlsRefusal;
 
-  /** Hubject's rules and the EVSE status it holds. */
+  /** Hubject's rules and the EVSE status and data it holds. */
   readonly model = new HubjectModel();
-  private faultList: ActiveFault[] = [];
-  private nextFaultId = 1;
+  private readonly faultBook = new FaultBook();
 
-  private counters = { requests: 0, pushes: 0, pulls: 0, faultsApplied: 0 };
+  private counters = { requests: 0, pushes: 0, pulls: 0 };
   private byStatus: Record<number, number> = {};
   private opStats = new Map<string, OperatorStats>();
   private inFlight = new Map<string, Set<Ctx>>();
@@ -368,7 +255,6 @@ export class HubjectSimulator {
     this.dataRateLimit = drl > 0 && Number.isFinite(drl) ? drl : Infinity;
     this.model.requireData = opts.requireData === true;
     this.requireClientCert = opts.requireClientCert ?? true;
-    this.maxBodyBytes = opts.maxBodyBytes ?? 64 * 1024 * 1024;
     this.onPush = opts.onPush;
     this.onApplied = opts.onApplied;
     this.log = new RingBuffer(Math.max(1, opts.requestLogSize ?? 1000));
@@ -378,18 +264,34 @@ export class HubjectSimulator {
       ? { ca: fs.readFileSync(c.caCert), cert: fs.readFileSync(c.serverCert), key: fs.readFileSync(c.serverKey) }
       : { ca: Array.isArray(c.ca) ? c.ca.map(readPem) : readPem(c.ca), cert: readPem(c.cert), key: readPem(c.key) };
     this.refusal = new TlsRefusal(tls.cert, tls.key);
-    this.api = https.createServer({ ...tls, requestCert: true, rejectUnauthorized: this.requireClientCert }, (req, res) => this.onApiRequest(req, res));
+
+    const router = new Router<RequestContext>();
+    for (const operation of PUSH_OPERATIONS)
+      router.post(operationRoute(operation), (ctx, [id]) => this.withOperatorId(ctx, id!, (op) => this.handlePush(ctx as SimContext, op, operation)));
+    router.post(PULL_PATH, (ctx, [id, op]) => this.withOperatorId(ctx, id!, (provider) => this.handlePull(ctx as SimContext, provider, op!)));
+    this.api = new MtlsServer({
+      tls,
+      router,
+      requireClientCert: this.requireClientCert,
+      maxBodyBytes: opts.maxBodyBytes ?? 64 * 1024 * 1024,
+      // Node's own defaults: a 100,000-EVSE fullLoad from a slow client must still arrive.
+      handshakeTimeoutMs: 120_000,
+      headersTimeoutMs: 60_000,
+      requestTimeoutMs: 300_000,
+      // No deadline: the hang fault never answers, on purpose.
+      onRequest: (ctx) => this.onApiRequest(ctx as SimContext),
+      onUnrouted: (ctx, status, _message, headers) => this.unrouted(ctx as SimContext, status, headers),
+      onError: (err, ctx) => this.failed(err, ctx as SimContext),
+    });
     // The port belongs to a plain TCP server that hands each connection to the TLS server, or, while a
     // refuse-certificate fault is active, to an endpoint that refuses the client certificate.
     this.front = net.createServer((s: Socket) => {
       this.track(this.apiSockets, s);
-      if (this.takeCertificateRefusal()) this.refusal.pipe(s);
-      else this.api.emit('connection', s);
+      if (this.faultBook.takeCertificateRefusal()) this.refusal.pipe(s);
+      else this.api.accept(s);
     });
-    // Handshake failures (wrong CA, expired, no cert) are the expected outcome of negative tests, not errors.
-    this.api.on('tlsClientError', () => undefined);
     if (this.requestedAdminPort !== false) {
-      this.admin = http.createServer((req, res) => this.onAdminRequest(req, res));
+      this.admin = http.createServer(adminHandler(this));
       this.admin.on('connection', (s: Socket) => this.track(this.adminSockets, s));
     }
   }
@@ -421,7 +323,11 @@ export class HubjectSimulator {
     for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
     this.refusal.stop();
-    await Promise.all([this.closeServer(this.front, this.apiSockets), this.admin ? this.closeServer(this.admin, this.adminSockets) : Promise.resolve()]);
+    await Promise.all([
+      this.closeServer(this.front, this.apiSockets),
+      this.api.close(),
+      this.admin ? this.closeServer(this.admin, this.adminSockets) : Promise.resolve(),
+    ]);
   }
 
   /**
@@ -437,6 +343,10 @@ export class HubjectSimulator {
       await this.listen(this.front, this.boundPort);
       this.refusing = false;
     }
+  }
+
+  get refusingConnections(): boolean {
+    return this.refusing;
   }
 
   get port(): number {
@@ -513,68 +423,37 @@ export class HubjectSimulator {
 
   /** Adds a fault; returns its id. Throws on an invalid fault. Several faults may be active: latency faults add up, then the first other matching fault applies. */
   injectFault(f: Fault): number {
-    const parsed = FaultSchema.safeParse(f);
-    if (!parsed.success) throw new Error(`invalid fault: ${parsed.error.issues.map((i) => `${fieldReference(i.path) || 'fault'}: ${i.message}`).join('; ')}`);
-    const fault = parsed.data;
-    const now = Date.now();
-    const id = this.nextFaultId++;
+    const { id, fault } = this.faultBook.inject(f);
     if (fault.kind === 'refuse-certificate') for (const sock of this.apiSockets) sock.destroy();
-    this.faultList.push({
-      id,
-      fault,
-      injectedAt: now,
-      remaining: fault.count,
-      until: fault.durationMs !== undefined ? now + fault.durationMs : undefined,
-      hits: 0,
-    });
     return id;
   }
 
   clearFaults(): void {
-    this.faultList = [];
+    this.faultBook.clear();
   }
 
   /** Active faults (expired and used-up ones are dropped). */
   get faults(): ActiveFault[] {
-    this.pruneFaults(Date.now());
-    return this.faultList.map((f) => ({ ...f }));
+    return this.faultBook.active();
   }
 
-  private pruneFaults(now: number): void {
-    this.faultList = this.faultList.filter((f) => (f.remaining === undefined || f.remaining > 0) && (f.until === undefined || now < f.until));
+  // ---------------------------------------------------------------- sub-operators
+
+  /** The sub-operators Hubject has on file for a hub operator (by identity), as set. */
+  subOperators(operatorId: string): string[] {
+    return this.model.subOperators(operatorId);
   }
 
-  /** On a new connection: whether a refuse-certificate fault takes it (one use of its count). */
-  private takeCertificateRefusal(): boolean {
-    this.pruneFaults(Date.now());
-    const a = this.faultList.find((f) => f.fault.kind === 'refuse-certificate');
-    if (!a) return false;
-    a.hits++;
-    if (a.remaining !== undefined) a.remaining--;
-    this.counters.faultsApplied++;
-    return true;
+  /** Sets the sub-operators of a hub operator: their EVSEs are then the hub's to push (no 018). An empty list clears them. */
+  setSubOperators(operatorId: string, subOperatorIds: string[]): void {
+    const bad = [operatorId, ...subOperatorIds].filter((o) => !OPERATOR_ID_PATTERN.test(o));
+    if (bad.length) throw new Error(`setSubOperators: not an OperatorID: ${bad.join(', ')}`);
+    this.model.setSubOperators(operatorId, subOperatorIds);
   }
 
-  /** Consumes the faults that apply to this push: every matching latency fault plus the first other one. */
-  private takeFaults(opKey: string, evseIds: string[], now: number): { latencyMs: number; fault?: Fault } {
-    this.pruneFaults(now);
-    const keys = new Set(evseIds.map(evseKey));
-    let latencyMs = 0;
-    let chosen: Fault | undefined;
-    for (const a of this.faultList) {
-      const f = a.fault;
-      if (f.evseId !== undefined && !keys.has(evseKey(f.evseId))) continue;
-      if (f.operatorId !== undefined && opKeyOf(f.operatorId) !== opKey) continue;
-      if (f.kind === 'refuse-certificate') continue;
-      if (f.kind === 'latency') latencyMs += f.ms;
-      else if (!chosen) chosen = f;
-      else continue;
-      a.hits++;
-      if (a.remaining !== undefined) a.remaining--;
-      this.counters.faultsApplied++;
-    }
-    this.pruneFaults(now);
-    return { latencyMs, fault: chosen };
+  /** Every hub operator's sub-operators, keyed by the hub's OperatorID as set. */
+  allSubOperators(): Record<string, string[]> {
+    return this.model.allSubOperators();
   }
 
   // ---------------------------------------------------------------- state
@@ -616,7 +495,7 @@ export class HubjectSimulator {
       rateLimited += s.rateLimited;
       maxInFlight = Math.max(maxInFlight, s.maxInFlight);
     }
-    return { ...this.counters, overlaps, maxInFlight, rateLimited, byStatus: { ...this.byStatus }, byOperator };
+    return { ...this.counters, faultsApplied: this.faultBook.applied, overlaps, maxInFlight, rateLimited, byStatus: { ...this.byStatus }, byOperator };
   }
 
   /** Request log, oldest first (a copy; bounded by requestLogSize). */
@@ -645,7 +524,8 @@ export class HubjectSimulator {
 
   /** Zeroes counters, the request log, peak and rate-limit windows. State and faults stay. */
   resetStats(): void {
-    this.counters = { requests: 0, pushes: 0, pulls: 0, faultsApplied: 0 };
+    this.counters = { requests: 0, pushes: 0, pulls: 0 };
+    this.faultBook.applied = 0;
     this.byStatus = {};
     this.opStats.clear();
     this.admitted.clear();
@@ -720,11 +600,13 @@ export class HubjectSimulator {
 
   // ---------------------------------------------------------------- OICP API
 
-  private onApiRequest(req: http.IncomingMessage, res: http.ServerResponse): void {
+  /** Every request: a log entry, a Process-ID, and an entry closed with status 0 when the client leaves unanswered. */
+  private onApiRequest(ctx: SimContext): void {
+    const { res } = ctx;
     this.counters.requests++;
     const processId = randomUUID();
-    const pathname = (req.url ?? '/').split('?')[0];
-    const entry: RequestLogEntry = { startedAt: Date.now(), kind: 'other', method: req.method ?? '', path: pathname, processId };
+    const entry: RequestLogEntry = { startedAt: Date.now(), kind: 'other', method: ctx.req.method ?? '', path: ctx.pathname, processId };
+    ctx.entry = entry;
     this.log.push(entry);
     res.setHeader('Process-ID', processId);
     this.exchanges.set(res, { entry });
@@ -734,24 +616,46 @@ export class HubjectSimulator {
         entry.httpStatus = 0;
       }
     });
-    this.routeApi(req, res, entry, pathname).catch((err: unknown) => {
-      if (err instanceof HttpError) {
-        entry.note = err.message;
-        this.send(res, err.status, { message: err.message });
-        if (err.status === 413) res.once('finish', () => req.socket.destroy());
-      } else {
-        entry.note = 'simulator error';
-        this.send(res, 500, { message: 'simulator internal error' });
-      }
-    });
+    // Every answer goes through send(), so the log and counters see it.
+    ctx.send = (status, body, headers) => this.send(res, status, body, headers);
+  }
+
+  /** 404 after the usual latency, as a slow gateway would; 405 at once. */
+  private async unrouted(ctx: SimContext, status: 404 | 405, headers: Record<string, string>): Promise<void> {
+    if (status === 405) {
+      ctx.send(405, { message: 'Only POST is supported' }, headers);
+      return;
+    }
+    await this.sleep(this.latency);
+    ctx.send(404, { message: `No OICP operation at ${ctx.pathname}` });
+  }
+
+  private failed(err: unknown, ctx: SimContext): void {
+    if (err instanceof HttpError) {
+      ctx.entry.note = err.message;
+      answerError(err, ctx);
+      return;
+    }
+    ctx.entry.note = 'simulator error';
+    ctx.send(500, { message: 'simulator internal error' });
+  }
+
+  private withOperatorId(ctx: RequestContext, raw: string, then: (id: string) => Promise<void>): Promise<void> {
+    let id: string;
+    try {
+      id = decodeURIComponent(raw);
+    } catch {
+      throw new HttpError(400, 'malformed percent-encoding in the URL');
+    }
+    return then(id);
   }
 
   /**
    * Every OICP answer goes through here, so log, byStatus and the in-flight set are updated before the client
    * can see the answer (a client's next request must not count as overlapping with one it already has an answer to).
    */
-  private send(res: http.ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
-    if (res.headersSent || res.destroyed) return;
+  private send(res: http.ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): boolean {
+    if (res.headersSent || res.destroyed) return false;
     const x = this.exchanges.get(res);
     if (x) {
       x.entry.endedAt = Date.now();
@@ -759,53 +663,18 @@ export class HubjectSimulator {
       x.onReply?.();
     }
     this.byStatus[status] = (this.byStatus[status] ?? 0) + 1;
-    sendJson(res, status, body, headers);
-  }
-
-  private async routeApi(req: http.IncomingMessage, res: http.ServerResponse, entry: RequestLogEntry, pathname: string): Promise<void> {
-    const data = DATA_PATH.exec(pathname);
-    const push = data ?? PUSH_PATH.exec(pathname);
-    const pull = push ? null : PULL_PATH.exec(pathname);
-    const match = push ?? pull;
-    if (!match) {
-      await this.sleep(this.latency);
-      this.send(res, 404, { message: `No OICP operation at ${pathname}` });
-      return;
-    }
-    if (req.method !== 'POST') {
-      this.send(res, 405, { message: 'Only POST is supported' }, { Allow: 'POST' });
-      return;
-    }
-    let param: string;
-    try {
-      param = decodeURIComponent(match[1]);
-    } catch {
-      throw new HttpError(400, 'malformed percent-encoding in the URL');
-    }
-    if (push) await this.handlePush(req, res, entry, param, data ? 'data' : 'status');
-    else await this.handlePull(req, res, entry, param, match[2]);
+    return sendJson(res, status, body, headers);
   }
 
   /** OperatorID of the TLS client certificate; undefined without certificate, null for a certificate the CA did not sign. */
   private clientOperatorId(socket: TLSSocket): string | undefined | null {
-    if (!socket.authorized) {
-      const peer = typeof socket.getPeerCertificate === 'function' ? socket.getPeerCertificate() : undefined;
-      return peer && peer.raw ? null : undefined;
-    }
-    if (this.certIds.has(socket)) return this.certIds.get(socket);
-    const peer = socket.getPeerCertificate();
-    const id = peer && peer.raw ? readCertOperatorId(peer.raw) : undefined;
-    this.certIds.set(socket, id);
-    return id;
+    const id = clientIdentity(socket);
+    if (!id.authorized) return id.presented ? null : undefined;
+    return id.subject;
   }
 
-  private async handlePush(
-    req: http.IncomingMessage,
-    res: http.ServerResponse,
-    entry: RequestLogEntry,
-    urlOperatorId: string,
-    operation: PushOperation = 'status',
-  ): Promise<void> {
+  private async handlePush(ctx: SimContext, urlOperatorId: string, operation: PushOperation): Promise<void> {
+    const { req, res, entry } = ctx;
     const now = Date.now();
     // Status and data are separate lanes: in-flight overlaps, rate windows and statistics count per operation.
     const opKey = laneKey(opKeyOf(urlOperatorId), operation);
@@ -817,15 +686,15 @@ export class HubjectSimulator {
     s.pushes++;
     this.window(this.arrivals, opKey).add(now);
     this.allArrivals.add(now);
-    const ctx: Ctx = { entry, overlapped: false, left: false };
-    this.enterInFlight(opKey, ctx, s);
-    const leave = (): void => this.leaveInFlight(opKey, ctx);
+    const inflight: Ctx = { entry, overlapped: false, left: false };
+    this.enterInFlight(opKey, inflight, s);
+    const leave = (): void => this.leaveInFlight(opKey, inflight);
     res.on('close', leave);
     const x = this.exchanges.get(res);
     if (x) x.onReply = leave;
     const retryAfter = this.rateCheck(opKey, now, operation === 'data' ? this.dataRateLimit : this.rateLimit);
 
-    const raw = await readBody(req, this.maxBodyBytes);
+    const raw = await ctx.body();
     let json: unknown;
     let jsonError: string | undefined;
     try {
@@ -856,7 +725,8 @@ export class HubjectSimulator {
       return;
     }
 
-    const { latencyMs, fault } = this.takeFaults(opKey, loose.evseIds, now);
+    // Matched by lane key, as before the split: a fault scoped by operatorId only hits status pushes.
+    const { latencyMs, fault } = this.faultBook.take(opKey, loose.evseIds, now);
     const delay = this.latency + latencyMs;
     if (delay > 0) await this.sleep(delay);
     if (res.destroyed) return; // the client gave up while we were "processing"
@@ -947,11 +817,12 @@ export class HubjectSimulator {
     this.send(res, 200, ackBody(result, code, additionalInfo, description));
   }
 
-  private async handlePull(req: http.IncomingMessage, res: http.ServerResponse, entry: RequestLogEntry, providerId: string, op: string): Promise<void> {
+  private async handlePull(ctx: SimContext, providerId: string, op: string): Promise<void> {
+    const { req, res, entry } = ctx;
     entry.kind = 'pull';
     entry.operatorId = providerId;
     this.counters.pulls++;
-    const raw = await readBody(req, this.maxBodyBytes);
+    const raw = await readBody(req, 1024 * 1024);
     if (this.latency > 0) await this.sleep(this.latency);
     if (res.destroyed) return;
     // Pulls accept any client certificate the demo CA signed (the TLS layer checked that); only a foreign one is refused.
@@ -967,61 +838,14 @@ export class HubjectSimulator {
       this.send(res, 400, faultBody([{ fieldReference: '', errorMessage: `malformed JSON: ${err instanceof Error ? err.message : 'parse error'}` }]));
       return;
     }
-    // The official OpenAPI has one path with three body shapes; Hubject also serves -by-id and -by-operator-id paths.
-    const obj = json && typeof json === 'object' ? (json as Record<string, unknown>) : {};
-    const variant =
-      op === 'status-records-by-id'
-        ? 'byId'
-        : op === 'status-records-by-operator-id'
-          ? 'byOperatorId'
-          : 'EvseID' in obj
-            ? 'byId'
-            : 'OperatorID' in obj
-              ? 'byOperatorId'
-              : 'all';
-    entry.action = variant;
-    const success = { Code: '000', Description: 'Success' };
-
-    if (variant === 'byId') {
-      const p = PullByIdSchema.safeParse(json);
-      if (!p.success) return this.send(res, 400, faultBody(validationErrors(p.error.issues as ReadonlyArray<ZodIssueLike>)));
-      entry.records = p.data.EvseID.length;
-      const records = p.data.EvseID.map((id) => {
-        const found = this.model.findEvse(id);
-        // Hubject answers unknown EVSEs with the status EvseNotFound.
-        return found ? { EvseID: found.EvseID, EvseStatus: found.EvseStatus } : { EvseID: id, EvseStatus: 'EvseNotFound' as EvseStatus };
-      });
-      entry.code = '000';
-      return this.send(res, 200, { EVSEStatusRecords: { EvseStatusRecord: records }, StatusCode: success });
-    }
-
-    let keys: Set<string> | undefined;
-    let filter: EvseStatus | undefined;
-    if (variant === 'byOperatorId') {
-      const p = PullByOperatorIdSchema.safeParse(json);
-      if (!p.success) return this.send(res, 400, faultBody(validationErrors(p.error.issues as ReadonlyArray<ZodIssueLike>)));
-      keys = new Set(p.data.OperatorID.map(opKeyOf));
-    } else {
-      const p = PullSchema.safeParse(json);
-      if (!p.success) return this.send(res, 400, faultBody(validationErrors(p.error.issues as ReadonlyArray<ZodIssueLike>)));
-      // SearchCenter is ignored: the simulator holds no EVSE locations.
-      filter = p.data.EVSEStatus ?? p.data.EvseStatus;
-    }
-    const blocks: Array<{ OperatorID: string; OperatorName?: string; EvseStatusRecord: Array<{ EvseID: string; EvseStatus: EvseStatus }> }> = [];
-    let count = 0;
-    for (const [k, st] of this.model.state) {
-      if (keys && !keys.has(k)) continue;
-      const recs = [...st.evses.values()].filter((e) => !filter || e.EvseStatus === filter).map((e) => ({ EvseID: e.EvseID, EvseStatus: e.EvseStatus }));
-      if (recs.length === 0) continue;
-      count += recs.length;
-      blocks.push({ OperatorID: st.OperatorID, ...(st.OperatorName !== undefined ? { OperatorName: st.OperatorName } : {}), EvseStatusRecord: recs });
-    }
-    entry.records = count;
-    entry.code = '000';
-    this.send(res, 200, { EvseStatuses: { OperatorEvseStatus: blocks }, StatusCode: success });
+    const a = answerPull(this.model, json, op);
+    entry.action = a.variant;
+    if (a.records !== undefined) entry.records = a.records;
+    if (a.code) entry.code = a.code;
+    this.send(res, a.status, a.body);
   }
 
-  // ---------------------------------------------------------------- admin server (plain HTTP)
+  // ---------------------------------------------------------------- admin view
 
   /** What GET /admin/state returns and the admin page shows. */
   adminView(logLines = 50): AdminView {
@@ -1066,92 +890,5 @@ export class HubjectSimulator {
         .slice(-logLines)
         .map((e) => ({ ...e })),
     };
-  }
-
-  private onAdminRequest(req: http.IncomingMessage, res: http.ServerResponse): void {
-    this.routeAdmin(req, res).catch((err: unknown) => {
-      const status = err instanceof HttpError ? err.status : 500;
-      sendJson(res, status, { message: err instanceof Error ? err.message : 'error' });
-    });
-  }
-
-  private async routeAdmin(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
-    // No authentication, so refuse what a hostile web page could send: foreign Host headers (DNS rebinding)
-    // and non-JSON POSTs (JSON forces a CORS preflight, which this server never grants).
-    if (isLoopback(this.host)) {
-      const hostName = (req.headers.host ?? '').replace(/:\d+$/, '');
-      if (!['127.0.0.1', 'localhost', '[::1]'].includes(hostName) && !hostName.startsWith('127.')) throw new HttpError(403, 'unexpected Host header');
-    }
-    const pathname = (req.url ?? '/').split('?')[0];
-    const method = req.method ?? 'GET';
-    const jsonBody = async (): Promise<unknown> => {
-      if (!/^application\/json\b/i.test(req.headers['content-type'] ?? '')) throw new HttpError(415, 'Content-Type must be application/json');
-      const raw = await readBody(req, 1024 * 1024);
-      try {
-        return JSON.parse(raw.toString('utf8'));
-      } catch {
-        throw new HttpError(400, 'malformed JSON');
-      }
-    };
-
-    if (pathname === '/' && method === 'GET') {
-      const html = renderAdminPage(this.adminView());
-      res.writeHead(200, {
-        'Content-Type': 'text/html; charset=utf-8',
-        'Cache-Control': 'no-store',
-        'Content-Security-Policy': "default-src 'self'; script-src 'unsafe-inline'; style-src 'unsafe-inline'",
-      });
-      res.end(html);
-      return;
-    }
-    if (pathname === '/admin/state' && method === 'GET') return sendJson(res, 200, this.adminView(), { 'Cache-Control': 'no-store' });
-    if (pathname === '/admin/state' && method === 'DELETE') {
-      this.clearState();
-      return sendJson(res, 200, { ok: true });
-    }
-    if (pathname === '/admin/stats' && method === 'DELETE') {
-      this.resetStats();
-      return sendJson(res, 200, { ok: true });
-    }
-    if (pathname === '/admin/faults') {
-      if (method === 'GET') return sendJson(res, 200, { faults: this.faults });
-      if (method === 'DELETE') {
-        this.clearFaults();
-        return sendJson(res, 200, { faults: [] });
-      }
-      if (method === 'POST') {
-        const body = await jsonBody();
-        const list = Array.isArray(body) ? body : [body];
-        // Validate all before injecting any, so a bad list changes nothing.
-        const faults: Fault[] = [];
-        for (const f of list) {
-          const p = FaultSchema.safeParse(f);
-          if (!p.success)
-            throw new HttpError(400, `invalid fault: ${p.error.issues.map((i) => `${fieldReference(i.path) || 'fault'}: ${i.message}`).join('; ')}`);
-          faults.push(p.data);
-        }
-        const ids = faults.map((f) => this.injectFault(f));
-        return sendJson(res, 201, { ids, faults: this.faults });
-      }
-    }
-    if (pathname === '/admin/latency' && method === 'POST') {
-      const p = z.object({ ms: z.number().min(0).max(600_000) }).safeParse(await jsonBody());
-      if (!p.success) throw new HttpError(400, 'expected {"ms": number}');
-      this.setLatency(p.data.ms);
-      return sendJson(res, 200, { latencyMs: this.latency });
-    }
-    if (pathname === '/admin/require-data' && method === 'POST') {
-      const p = z.object({ on: z.boolean() }).safeParse(await jsonBody());
-      if (!p.success) throw new HttpError(400, 'expected {"on": boolean}');
-      this.setRequireData(p.data.on);
-      return sendJson(res, 200, { requireData: this.requireData });
-    }
-    if (pathname === '/admin/refuse' && method === 'POST') {
-      const p = z.object({ on: z.boolean() }).safeParse(await jsonBody());
-      if (!p.success) throw new HttpError(400, 'expected {"on": boolean}');
-      await this.refuseConnections(p.data.on);
-      return sendJson(res, 200, { refusingConnections: this.refusing });
-    }
-    sendJson(res, 404, { message: 'not found' });
   }
 }

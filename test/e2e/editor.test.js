@@ -332,14 +332,20 @@ describe('e2e: the Node-RED editor in chromium', function () {
     await tray.waitFor({ state: 'visible' });
     // The choices come from the runtime's enums (node settings), not from a copy in the editor.
     const choices = await page.evaluate(() => RED.settings.oicpPushEvseDataChoices);
-    const pay = tray.locator('#node-input-def-PaymentOptions input[type=checkbox]');
-    assert.deepStrictEqual(await pay.evaluateAll((els) => els.map((e) => e.value)), choices.PaymentOptions);
+    // A list is a typedInput with multiple choices: its dropdown offers the OpenAPI's values.
+    const payField = tray.locator('.form-row', { has: page.locator('#node-input-def-PaymentOptions') }).locator('.red-ui-typedInput-container');
+    assert.strictEqual((await payField.locator('.red-ui-typedInput-option-label').innerText()).trim(), 'Contract', "the demo's defaults are shown");
+    await payField.locator('.red-ui-typedInput-option-trigger').click();
+    const menu = page.locator('.red-ui-typedInput-options:visible');
+    await menu.waitFor({ state: 'visible' });
+    assert.deepStrictEqual(await menu.locator('a').evaluateAll((as) => as.map((a) => a.textContent.trim())), choices.PaymentOptions);
     assert.ok(choices.PaymentOptions.includes('No Payment') && choices.AuthenticationModes.includes('PnC'), JSON.stringify(choices));
+    // Change two and save.
+    await menu.locator('a', { hasText: /^Direct$/ }).click();
+    await page.keyboard.press('Escape');
+    await menu.waitFor({ state: 'hidden' });
     const access = tray.locator('#node-input-def-Accessibility option');
     assert.deepStrictEqual((await access.evaluateAll((els) => els.map((e) => e.value))).slice(1), choices.Accessibility);
-    // The demo's defaults are shown; change two and save.
-    assert.strictEqual(await tray.locator('#node-input-def-PaymentOptions input[value="Contract"]').isChecked(), true);
-    await tray.locator('#node-input-def-PaymentOptions input[value="Direct"]').check();
     await tray.locator('#node-input-def-AccessibilityLocation').selectOption('ParkingGarage');
     await shot('8-data-node-dialog');
     await tray.locator('#node-dialog-ok').click();

@@ -181,6 +181,50 @@ describe('e2e: the first hour of an integrator', function () {
       assert.deepStrictEqual(overlaps, []);
     });
 
+    it('fits a 1366 x 768 laptop: every node, "push to Hubject" included, in view, and the OICP sidebar tab open once', async function () {
+      const laptop = await browser.newContext({ viewport: { width: 1366, height: 768 } });
+      laptop.setDefaultTimeout(20000);
+      const page = await laptop.newPage();
+      page.on('pageerror', (e) => pageErrors.push(e.message));
+      try {
+        await editorReady(page, `http://127.0.0.1:${ports.PORT}/`);
+        await page.waitForTimeout(1500); // the page script's moment to open the OICP tab
+        fs.mkdirSync(SHOTS, { recursive: true });
+        await page.screenshot({ path: path.join(SHOTS, 'first-hour-1366x768-first-screen.png') });
+        const chart = await page.locator('#red-ui-workspace-chart').boundingBox();
+        const ids = await page.evaluate(() => RED.nodes.filterNodes({ z: RED.workspaces.active() }).map((n) => [n.id, n.name || n.type]));
+        assert.ok(ids.length >= 10, `${ids.length} nodes on the demo tab`);
+        for (const [id, name] of ids) {
+          const b = await page.locator(`#red-ui-workspace-chart g.red-ui-flow-node[id="${id}"]`).boundingBox();
+          assert.ok(
+            b && b.x >= chart.x && b.y >= chart.y && b.x + b.width <= chart.x + chart.width && b.y + b.height <= chart.y + chart.height,
+            `'${name}' at ${JSON.stringify(b)} outside the visible chart ${JSON.stringify(chart)} at 1366 x 768`,
+          );
+        }
+        assert.ok(
+          ids.some(([, name]) => name === 'push to Hubject'),
+          'the demo has its "push to Hubject" node',
+        );
+        // The demo's page script opens the OICP tab after Node-RED showed its first tab.
+        const oicpTab = page.locator('#red-ui-tab-oicp');
+        await until(async () => (await oicpTab.getAttribute('class')).includes('active'), 10000, 'the OICP sidebar tab active');
+        assert.ok(await oicpTab.isVisible(), 'the OICP tab shows as a tab, not only in the sidebar menu');
+        assert.strictEqual((await oicpTab.innerText()).trim(), 'OICP');
+        await page.locator('.oicp-ops').waitFor({ state: 'visible' });
+        await page.waitForTimeout(500);
+        await page.screenshot({ path: path.join(SHOTS, 'first-hour-1366x768.png') });
+
+        // Once: back on the info tab, a reload leaves the sidebar as Node-RED opens it.
+        await page.locator('#red-ui-tab-info-link-button').click();
+        await page.reload({ waitUntil: 'domcontentloaded' });
+        await editorReady(page, page.url());
+        await page.waitForTimeout(1500);
+        assert.ok(!(await oicpTab.getAttribute('class')).includes('active'), 'the OICP tab is opened once, not on every load');
+      } finally {
+        await laptop.close();
+      }
+    });
+
     it("the simulator page's buttons drive the push node: 503 storm -> yellow, 017 -> red, heal -> green 000", async function () {
       this.timeout(240000);
       const pushId = await editor.evaluate(() => RED.nodes.filterNodes({ type: 'oicp-push-evse-status', z: RED.workspaces.active() })[0].id);

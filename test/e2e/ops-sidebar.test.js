@@ -34,7 +34,7 @@ const METRICS = [
   'oicp_outbox_bytes',
   'oicp_evse_status',
   'oicp_fullload_last_timestamp_seconds',
-  'oicp_fullload_last_count',
+  'oicp_fullload_last_evses',
 ];
 
 async function getText(url) {
@@ -189,7 +189,7 @@ describe('e2e: the OICP sidebar in chromium', function () {
       const fl = page.locator('.oicp-ops-fullload[data-node="demo-fullload"]');
       const flText = reader(page, '.oicp-ops-fullload[data-node="demo-fullload"]');
       await until(async () => /^6 \(/.test(await flText('evses')), 30000, 'six EVSEs on the full load card');
-      assert.match(await flText('last'), /^(sent|acknowledged by Hubject \(000\)) · 6 · /);
+      assert.match(await flText('last'), /^(sent|acknowledged by Hubject \(000\)) · 6 EVSEs · /);
       assert.strictEqual(await fl.locator('.oicp-ops-env').innerText(), 'CUSTOM');
     });
 
@@ -293,7 +293,7 @@ describe('e2e: the OICP sidebar in chromium', function () {
       const held = sim.operators.find((o) => o.OperatorID === 'DE*ABC').evses.length;
       const known = m.oicp_evse_status.samples.filter((s) => s.labels.node === 'demo-fullload').reduce((n, s) => n + s.value, 0);
       assert.strictEqual(known, held);
-      assert.strictEqual(v('oicp_fullload_last_count', { node: 'demo-fullload' }), 6);
+      assert.strictEqual(v('oicp_fullload_last_evses', { node: 'demo-fullload' }), 6);
       assert.ok(v('oicp_fullload_last_timestamp_seconds', { node: 'demo-fullload' }) > 0);
     });
   });
@@ -358,6 +358,24 @@ describe('e2e: the OICP sidebar in chromium', function () {
       assert.strictEqual(await page.locator('.oicp-ops-lane').count(), 2);
       fs.mkdirSync(SHOTS, { recursive: true });
       await page.screenshot({ path: path.join(SHOTS, 'ops-sidebar-data-lane.png') });
+      assert.deepStrictEqual(pageErrors, []);
+    });
+
+    it('lists the records refused with no input waiting, counts them in oicp_dead_letters, and sends them again on request', async function () {
+      await openTab(page, DATA_CARD);
+      const text = reader(page, DATA_CARD);
+      const card = page.locator(DATA_CARD);
+      const m = parsePrometheusText((await red.http('GET', '/oicp/metrics')).text);
+      assert.strictEqual(valueOf(m, 'oicp_dead_letters', 'oicp_dead_letters', { operator: 'DE*ABC', operation: 'data' }), DATA_LANE.dead);
+      await until(async () => (await text('dead')) === String(DATA_LANE.dead), 30000, 'the dead-letter count');
+      assert.match(await card.locator('.oicp-ops-dead').innerText(), /DE\*ABC\*E0011 · insert · 019 not allowed/);
+      await card.locator('.oicp-ops-resend').click();
+      const dialog = page.locator('.red-ui-notification', { hasText: /Queue every refused record.*CUSTOM/ });
+      await dialog.waitFor({ state: 'visible' });
+      await dialog.locator('button', { hasText: 'Confirm' }).click();
+      await page.locator('.red-ui-notification', { hasText: /^Done: 2$/ }).waitFor({ state: 'visible' });
+      await until(async () => (await text('dead')) === '0', 30000, 'the list emptied');
+      assert.strictEqual(await card.locator('.oicp-ops-resend').isVisible(), false);
       assert.deepStrictEqual(pageErrors, []);
     });
 

@@ -148,19 +148,20 @@ function trackQueue(queue) {
 /**
  * Sees every request of a Hubject config node from the client side, also those the simulator cannot log because
  * the connection was refused: start/end times, outcome, and how many ran at once. The queue calls
- * client.pushEvseStatus through the instance, so wrapping the instance method is enough.
+ * client.call through the instance, so wrapping the instance method is enough.
  */
 function trackClient(hubNode) {
   const t = { attempts: [], inFlight: 0, maxInFlight: 0 };
   const client = hubNode.client;
-  const orig = client.pushEvseStatus;
-  client.pushEvseStatus = async function (body, signal) {
+  const orig = client.call;
+  client.call = async function (operation, operatorId, body, signal) {
+    if (operation !== 'status') return orig.call(this, operation, operatorId, body, signal);
     const a = { start: Date.now(), records: body.OperatorEvseStatus.EvseStatusRecord.length, action: body.ActionType };
     t.attempts.push(a);
     t.inFlight++;
     t.maxInFlight = Math.max(t.maxInFlight, t.inFlight);
     try {
-      const r = await orig.call(this, body, signal);
+      const r = await orig.call(this, operation, operatorId, body, signal);
       Object.assign(a, {
         end: Date.now(),
         class: r.class,

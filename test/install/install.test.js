@@ -14,6 +14,7 @@ const os = require('os');
 const path = require('path');
 const assert = require('assert');
 const { builtinModules } = require('module');
+const { execFileSync } = require('child_process');
 const semver = require('semver');
 const { RedProcess } = require('../support/red-process');
 const { startSim } = require('../support/sim');
@@ -67,7 +68,7 @@ describe('installed from the npm tarball, as users install it', function () {
   before(async function () {
     assert.ok(fs.existsSync(path.join(ROOT, 'nodes', 'oicp-push-evse-status.js')), 'nodes/*.js missing: run `npm run build` (npm run test:install does)');
     packDir = fs.mkdtempSync(path.join(os.tmpdir(), 'oicp-pack-'));
-    // --ignore-scripts: `npm run test:install` has just built; prepare would build again and mix its output into --json.
+    // --ignore-scripts: `npm run test:install` has just built; prepack would build again and mix its output into --json.
     const { stdout } = await npm(['pack', '--json', '--ignore-scripts', '--pack-destination', packDir], { cwd: ROOT, timeoutMs: 120000 });
     const [info] = JSON.parse(stdout);
     packed = info;
@@ -95,9 +96,9 @@ describe('installed from the npm tarball, as users install it', function () {
           assert.ok(files.includes(f), `${f} missing`);
       }
       for (const i of ICONS) assert.ok(files.includes(`nodes/icons/${i}`), `nodes/icons/${i} missing`);
-      assert.strictEqual(files.filter((f) => f.startsWith('examples/') && f.endsWith('.json')).length, 6);
-      // The CSV example's sample file, where its tab info says it is.
-      assert.ok(files.includes('examples/evse-data-sample.csv'), 'examples/evse-data-sample.csv missing');
+      assert.strictEqual(files.filter((f) => f.startsWith('examples/') && f.endsWith('.json')).length, 7);
+      // The CSV examples' sample files, where their tab infos say they are.
+      for (const csv of ['evse-data-sample.csv', 'ladesaeulenregister-sample.csv']) assert.ok(files.includes(`examples/${csv}`), `examples/${csv} missing`);
     });
 
     it('holds no tests, sources, source maps, type declarations, scripts, benchmarks, CI files, simulator or duplicate icons', function () {
@@ -113,6 +114,21 @@ describe('installed from the npm tarball, as users install it', function () {
       assert.deepStrictEqual(bad, []);
       assert.strictEqual(packed.name, NAME);
       assert.strictEqual(packed.version, PKG.version);
+    });
+
+    it('runs no script on install: its package.json has no preinstall, install, postinstall or prepare, nor a binding.gyp', function () {
+      // Some Node-RED installs run npm with scripts off; the tarball ships compiled files, so nothing needs to run.
+      const dir = fs.mkdtempSync(path.join(packDir, 'unpacked-'));
+      execFileSync('tar', ['-xzf', tgz, '-C', dir, 'package/package.json']);
+      const scripts = JSON.parse(fs.readFileSync(path.join(dir, 'package', 'package.json'), 'utf8')).scripts || {};
+      const atInstall = ['preinstall', 'install', 'postinstall', 'prepare'].filter((s) => s in scripts);
+      assert.deepStrictEqual(atInstall, [], `install-time scripts: ${atInstall.map((s) => `${s}: ${scripts[s]}`).join('; ')}`);
+      // npm adds `node-gyp rebuild` as the install script of a package with a binding.gyp.
+      assert.ok(!packed.files.some((f) => /(^|\/)binding\.gyp$/.test(f.path)), 'binding.gyp in the tarball');
+      assert.ok(
+        packed.files.some((f) => f.path === 'nodes/oicp-push-evse-status.js'),
+        'compiled files in the tarball',
+      );
     });
 
     it('has no stale build output: every packed module is compiled from a current src/ file', function () {
@@ -265,14 +281,14 @@ describe('installed from the npm tarball, as users install it', function () {
         assert.ok(helpEn.text.includes('Sends eRoamingPushEvseStatus to Hubject'));
       });
 
-      it('offers the six examples under Import > Examples', async function () {
+      it('offers the seven examples under Import > Examples', async function () {
         const list = await red.http('GET', `/library/examples/flows/${NAME}`, undefined, { accept: 'application/json' });
         assert.strictEqual(list.status, 200);
         const names = fs
           .readdirSync(path.join(userDir, 'node_modules', NAME, 'examples'))
           .filter((f) => f.endsWith('.json'))
           .sort();
-        assert.strictEqual(names.length, 6);
+        assert.strictEqual(names.length, 7);
         assert.deepStrictEqual(
           list.json.map((e) => e.fn),
           names.map((f) => f.replace(/\.json$/, '')),
@@ -317,7 +333,7 @@ describe('installed from the npm tarball, as users install it', function () {
         );
         // The acknowledgements reach the debug node: the push node saw Hubject's (the simulator's) 000.
         await until(
-          () => /\[debug:Hubject acknowledgements\][\s\S]*statusCode: '000'|"statusCode":"000"/.test(red.log.slice(from)),
+          () => /\[debug:answers\][\s\S]*statusCode: '000'|"statusCode":"000"/.test(red.log.slice(from)),
           15000,
           'an acknowledgement with 000 in the debug output',
           () => red.log.slice(from),

@@ -18,4 +18,21 @@ lane.ackedBatch(now - 1500, 3, now - 300);
 lane.held(2);
 lane.outboxBytes(123);
 
-module.exports = { DATA_LANE: { pending: 1, held: 2, success: 1, data: 1, records: 3, outbox: 123 } };
+// 2 records refused for good with no input message waiting (the dead-letter list), as the queue lends them; "send
+// again" takes them out of the list.
+let dead = [
+  { key: 'DEABCE0011', id: 'DE*ABC*E0011', operation: 'data', action: 'insert', reason: 'not allowed', code: '019', time: new Date(now - 1000).toISOString() },
+  { key: 'DEABCE0012', id: 'DE*ABC*E0012', operation: 'data', action: 'insert', reason: 'not allowed', code: '019', time: new Date(now - 1000).toISOString() },
+];
+lane.source = {
+  pending: () => 1,
+  deadLetters: () => dead.length,
+  deadLetterList: (limit) => dead.slice(0, limit),
+  sendDeadLettersAgain: () => {
+    const n = dead.length;
+    dead = [];
+    return n;
+  },
+};
+
+module.exports = { DATA_LANE: { pending: 1, held: 2, success: 1, data: 1, records: 3, outbox: 123, dead: 2 } };
