@@ -81,11 +81,11 @@ function cut(file, frac) {
   fs.writeFileSync(file, buf.subarray(0, Math.floor(buf.length * frac)));
 }
 
-/** Names of the data node's store files, largest first. */
+/** Names of the operator's EVSE data store files (one store per operator, under oicp/evse-data/<operator>-<hash>). */
 function storeFiles(userDir) {
-  const dir = path.join(userDir, 'oicp', 'evse-data-d1');
+  const base = path.join(userDir, 'oicp', 'evse-data');
   try {
-    return fs.readdirSync(dir).map((n) => path.join(dir, n));
+    return fs.readdirSync(base).flatMap((d) => fs.readdirSync(path.join(base, d)).map((n) => path.join(base, d, n)));
   } catch {
     return [];
   }
