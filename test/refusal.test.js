@@ -125,7 +125,7 @@ describe('every refusal heard, 022 recovery, one spelling per EVSE (real runtime
       s1.receive({ payload: { EvseID: id(1), EvseStatus: 'Occupied' } });
       await until(() => gate.heldCount === 1, 5000, 'status held');
       w.node.receive({ payload: [record(1, { ChargingStationNames: [{ lang: 'de', value: 'Neu' }] }), record(2)] });
-      await until(() => w.completed.length === 1, 10000, 'data input completed');
+      await until(() => w.completed.length === 1, 30000, 'data input completed');
       w.caught.should.have.length(0);
       // insert of both (022 names E0001), then update of E0001 and insert of E0002.
       dataActions().slice(0, 1).should.eql(['insert']);
@@ -144,7 +144,7 @@ describe('every refusal heard, 022 recovery, one spelling per EVSE (real runtime
       const w = await load();
       sim.injectFault({ kind: 'result', code: '022', count: 1 });
       w.node.receive({ payload: [record(3, { HotlinePhoneNumber: '+4930999' }), record(4, { HotlinePhoneNumber: '+4930999' })] });
-      await until(() => w.completed.length === 1, 10000, 'completed');
+      await until(() => w.completed.length === 1, 30000, 'completed');
       w.caught.should.have.length(0);
       dataActions().should.eql(['insert', 'update']);
       sim.getData('DE*ABC').get(id(4)).HotlinePhoneNumber.should.equal('+4930999');
@@ -153,7 +153,7 @@ describe('every refusal heard, 022 recovery, one spelling per EVSE (real runtime
     it('an update answered 022 goes once as insert, for data even with insertMissing off', async function () {
       const w = await load({ data: { action: 'update' }, hub: { insertMissing: false } });
       w.node.receive({ payload: [record(5)] });
-      await until(() => w.completed.length === 1, 10000, 'completed');
+      await until(() => w.completed.length === 1, 30000, 'completed');
       w.caught.should.have.length(0);
       dataActions().should.eql(['update', 'insert']);
       w.out[0].oicp.should.match({ action: 'insert', queuedAs: 'update', attempts: 2 });
