@@ -10,28 +10,16 @@ const { OperatorEvseData, afterPendingInserts, RejectedNotes } = require('../nod
 const { planRejection } = require('../nodes/push/rejection');
 const { StatusGate } = require('../nodes/push/gate');
 const { classifyHttpStatus } = require('../nodes/oicp/codes');
+const { evseDataRecord } = require('./support/evse-data-record');
 
 const OP = 'DE*ABC';
 const NAME = 'ABC Charging';
 const id = (i) => `DE*ABC*E${String(i).padStart(4, '0')}*1`;
-const rec = (i) => ({
-  EvseID: id(i),
-  ChargingStationNames: [{ lang: 'de', value: `S ${i}` }],
-  Address: { Country: 'DEU', City: 'Berlin', Street: 'Main Street', PostalCode: '10829', HouseNum: '1' },
-  GeoCoordinates: { Google: { Coordinates: '52.480495 13.356465' } },
-  Plugs: ['Type 2 Outlet'],
-  ChargingFacilities: [{ PowerType: 'AC_3_PHASE', Power: 22 }],
-  RenewableEnergy: false,
-  CalibrationLawDataAvailability: 'Not Available',
-  AuthenticationModes: ['REMOTE'],
-  PaymentOptions: ['Contract'],
-  ValueAddedServices: ['None'],
-  Accessibility: 'Free publicly accessible',
-  HotlinePhoneNumber: '+4930123456',
-  IsOpen24Hours: true,
-  IsHubjectCompatible: true,
-  DynamicInfoAvailable: 'false',
-});
+const rec = (i) =>
+  evseDataRecord(id(i), {
+    ChargingStationNames: [{ lang: 'de', value: `S ${i}` }],
+    Address: { Country: 'DEU', City: 'Berlin', Street: 'Main Street', PostalCode: '10829', HouseNum: '1' },
+  });
 const range = (a, b) => Array.from({ length: b - a + 1 }, (_, k) => a + k);
 const plan = (items, action, store, opts = {}) =>
   data.planDataPush(items, { action, operatorIds: OP, operatorId: OP, operatorName: NAME, store, minRatio: 0.5, ...opts });

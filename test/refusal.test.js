@@ -16,30 +16,16 @@ const { createMetrics } = require('../nodes/ops/metrics');
 helper.init(require.resolve('node-red'));
 
 const dataNode = require('../nodes/oicp-push-evse-data.js');
+const { evseDataRecord } = require('./support/evse-data-record');
 const NODES = [nodeFiles.tls, nodeFiles.config, nodeFiles.push, dataNode, nodeFiles.catch, nodeFiles.complete];
 
 const id = (i) => `DE*ABC*E${String(i).padStart(4, '0')}*1`;
-function record(i, over = {}) {
-  return {
-    EvseID: id(i),
+const record = (i, over = {}) =>
+  evseDataRecord(id(i), {
     ChargingStationNames: [{ lang: 'de', value: `Ladestation ${i}` }],
     Address: { Country: 'DEU', City: 'Berlin', Street: 'EUREF Campus', PostalCode: '10829', HouseNum: String(i) },
-    GeoCoordinates: { Google: { Coordinates: '52.480495 13.356465' } },
-    Plugs: ['Type 2 Outlet'],
-    ChargingFacilities: [{ PowerType: 'AC_3_PHASE', Power: 22 }],
-    RenewableEnergy: false,
-    CalibrationLawDataAvailability: 'Not Available',
-    AuthenticationModes: ['REMOTE'],
-    PaymentOptions: ['Contract'],
-    ValueAddedServices: ['None'],
-    Accessibility: 'Free publicly accessible',
-    HotlinePhoneNumber: '+4930123456',
-    IsOpen24Hours: true,
-    IsHubjectCompatible: true,
-    DynamicInfoAvailable: 'false',
     ...over,
-  };
-}
+  });
 
 describe('every refusal heard, 022 recovery, one spelling per EVSE (real runtime, simulator over mutual TLS)', function () {
   this.timeout(60000);

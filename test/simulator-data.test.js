@@ -3,30 +3,11 @@ require('should');
 const { request } = require('undici');
 const { HubjectModel } = require('../nodes/simulator/model');
 const { startSim } = require('./support/sim');
+const { evseDataRecord } = require('./support/evse-data-record');
 
 const OP = 'DE*ABC';
 const id = (i) => `DE*ABC*E${i}*1`;
-function record(i, over = {}) {
-  return {
-    EvseID: id(i),
-    ChargingStationNames: [{ lang: 'de', value: `Station ${i}` }],
-    Address: { Country: 'DEU', City: 'Berlin', Street: 'EUREF Campus', PostalCode: '10829', HouseNum: '22' },
-    GeoCoordinates: { Google: { Coordinates: '52.480495 13.356465' } },
-    Plugs: ['Type 2 Outlet'],
-    ChargingFacilities: [{ PowerType: 'AC_3_PHASE', Power: 22 }],
-    RenewableEnergy: false,
-    CalibrationLawDataAvailability: 'Not Available',
-    AuthenticationModes: ['REMOTE'],
-    PaymentOptions: ['Contract'],
-    ValueAddedServices: ['None'],
-    Accessibility: 'Free publicly accessible',
-    HotlinePhoneNumber: '+4930123456',
-    IsOpen24Hours: true,
-    IsHubjectCompatible: true,
-    DynamicInfoAvailable: 'false',
-    ...over,
-  };
-}
+const record = (i, over = {}) => evseDataRecord(id(i), { ChargingStationNames: [{ lang: 'de', value: `Station ${i}` }], ...over });
 const body = (action, records, over = {}) => ({
   ActionType: action,
   OperatorEvseData: { OperatorID: OP, OperatorName: 'ABC', EvseDataRecord: records, ...over },
