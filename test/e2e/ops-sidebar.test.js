@@ -193,6 +193,14 @@ describe('e2e: the OICP sidebar in chromium', function () {
       assert.strictEqual(await fl.locator('.oicp-ops-env').innerText(), 'CUSTOM');
     });
 
+    /** How many status changes Hubject acknowledged more than 5 s after they entered the push node. */
+    async function slowLagSamples() {
+      const m = parsePrometheusText(await getText(`http://127.0.0.1:${ports.PORT}/oicp/metrics`));
+      const lane = { operator: 'DE*ABC', operation: 'status', environment: 'custom' };
+      const count = valueOf(m, 'oicp_push_lag_seconds', 'oicp_push_lag_seconds_count', lane);
+      return count - valueOf(m, 'oicp_push_lag_seconds', 'oicp_push_lag_seconds_bucket', { ...lane, le: '5' });
+    }
+
     it('shows a 503 storm from the simulator page as the error, the backoff and pending changes, and recovers after heal and "retry now"', async function () {
       this.timeout(240000);
       simPage = await page.context().newPage();
@@ -202,6 +210,7 @@ describe('e2e: the OICP sidebar in chromium', function () {
         await until(async () => /done/.test((await simPage.locator('#fault-result').textContent()) || ''), 10000, `${label} done`);
       };
       const ackBefore = await text('lastAck');
+      const slowBefore = await slowLagSamples();
       await press(/503 storm/);
       await page.bringToFront();
       let seen = {};
@@ -240,9 +249,11 @@ describe('e2e: the OICP sidebar in chromium', function () {
         'the waiting changes acknowledged after heal and retry now',
         () => JSON.stringify(seen),
       );
-      // The changes held back by the storm count in the lag of the last 5 minutes.
-      const lagAfter = ms((await text('lag')).split(' / ')[1]);
-      assert.ok(lagAfter > lagBefore, `p99 lag after the storm ${lagAfter} ms, before ${lagBefore} ms`);
+      // The changes held back by the storm count in the lag: acknowledged more than 5 s after they came in. (The card's
+      // p99 over 5 minutes moves only when they are more than 1 % of the samples, which depends on the demo's pace.)
+      const slowAfter = await slowLagSamples();
+      assert.ok(slowAfter > slowBefore, `lag samples above 5 s: ${slowBefore} before the storm, ${slowAfter} after`);
+      assert.ok(ms((await text('lag')).split(' / ')[1]) >= lagBefore, 'the p99 on the card does not fall');
       assert.match(await text('lastError'), /^503 /);
       const file = path.join(SHOTS, 'ops-sidebar.png');
       // No tooltip over the card: the OICP tab's shows until the pointer has entered and left the tab.
