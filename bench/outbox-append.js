@@ -42,11 +42,13 @@ Object.defineProperty(fs.write, require('util').promisify.custom, { value: undef
   };
 
   const { PushQueue } = require('../nodes/push/queue');
+
+  const { statusPolicy } = require('../nodes/push/status-lane');
   const { FileOutbox } = require('../nodes/push/outbox');
   const total = Number(process.argv[2] || 100000);
   const every = Number(process.argv[3] || 1000);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'oicp-outbox-append-'));
-  const q = new PushQueue({ operatorId: 'DE*ABC', outbox: new FileOutbox(path.join(dir, 'outbox.json'), 'DE*ABC') });
+  const q = new PushQueue({ policy: statusPolicy, operatorId: 'DE*ABC', outbox: new FileOutbox(path.join(dir, 'outbox.json'), 'DE*ABC') });
   const started = Date.now();
   bytes = 0;
   for (let i = 0; i < total; i++) {

@@ -8,6 +8,7 @@ const fs = require('fs');
 const os = require('os');
 const path = require('path');
 const { PushQueue } = require('../nodes/push/queue');
+const { statusPolicy } = require('../nodes/push/status-lane');
 const { FileOutbox } = require('../nodes/push/outbox');
 
 const withFullLoad = process.argv[2] === 'full';
@@ -30,7 +31,7 @@ box.save = async (segments) => {
     bytes += size;
   }
 };
-const q = new PushQueue({ operatorId: 'DE*ABC', outbox: box, backoffBaseMs: 1000, backoffMaxMs: 300000 });
+const q = new PushQueue({ policy: statusPolicy, operatorId: 'DE*ABC', outbox: box, backoffBaseMs: 1000, backoffMaxMs: 300000 });
 q.start(async () => ({ class: 'transient', reason: 'connection refused', durationMs: 1 }));
 if (withFullLoad) q.enqueue('fullLoad', Array.from({ length: 100000 }, (_, i) => ({ EvseID: `DE*ABC*E${i}`, EvseStatus: 'Available' })), null);
 let changes = 0;

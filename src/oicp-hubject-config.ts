@@ -6,10 +6,12 @@ import { certOperatorId, clientCertificateProblem } from './oicp/certificate';
 import { ENVIRONMENTS, HubjectClient, type Environment, type TlsOptions } from './oicp/client';
 import { acquireGate, acquireQueue, outboxPath } from './push/registry';
 import { GATE_MODES, type GateMode, type StatusGate } from './push/gate';
-import { lane } from './ops/stats';
+import { lane as opsLane } from './ops/stats';
 import { outboxSizeProbe } from './ops/outbox-size';
-import type { PushQueue } from './push/queue';
-import { dataBody } from './push/data-lane';
+import type { LanePolicy, PushQueue } from './push/queue';
+import { statusPolicy } from './push/status-lane';
+import { dataPolicy, type DataItem } from './push/data-lane';
+import type { EvseStatusRecord } from './oicp/schemas';
 import { operatorNameError, serialiseDataRequest, type DataRequest } from './oicp/evse-data';
 import { acquireOperatorEvseData, type OperatorEvseData } from './push/data-operator';
 import {
@@ -123,10 +125,10 @@ export = function (RED: NodeAPI) {
     if (insertMissing.migrated) warnings.push(t('warnings.insertMissingMigrated'));
 
     // ---- build the core ----
-    let queue: PushQueue | null = null;
+    let queue: PushQueue<EvseStatusRecord> | null = null;
     let gate: StatusGate | null = null;
-    let dataQueue: PushQueue | null = null;
-    let makeDataQueue: (() => PushQueue) | null = null;
+    let dataQueue: PushQueue<DataItem> | null = null;
+    let makeDataQueue: (() => PushQueue<DataItem>) | null = null;
     let evseData: OperatorEvseData | null = null;
     let makeEvseData: (() => OperatorEvseData) | null = null;
     const dataConfigError = operatorNameError(operatorName);
@@ -147,17 +149,15 @@ export = function (RED: NodeAPI) {
       operatorIds: op.ok ? [op.value, ...subs] : [],
       maxRecords: optionalEditorNumber(def.maxRecords, LIMITS.maxRecords),
       insertMissing: insertMissing.value,
-      get queue() {
-        return queue;
-      },
+      lane: ((operation: 'status' | 'data') => {
+        if (operation === 'status') return queue;
+        if (!dataQueue && makeDataQueue && !dataConfigError) dataQueue = makeDataQueue();
+        return dataQueue;
+      }) as HubjectConfig['lane'],
       get gate() {
         return gate;
       },
       dataConfigError,
-      dataQueue: () => {
-        if (!dataQueue && makeDataQueue && !dataConfigError) dataQueue = makeDataQueue();
-        return dataQueue;
-      },
       maxBodyBytes: editorNumber(def.maxBodyMB, LIMITS.maxBodyMB) * 1_000_000,
       evseData: () => {
         if (!evseData && makeEvseData && !dataConfigError) evseData = makeEvseData();
@@ -186,27 +186,31 @@ export = function (RED: NodeAPI) {
 
     const timeoutMs = editorNumber(def.timeout, LIMITS.timeout) * 1000;
     client = new HubjectClient({ baseUrl, operatorId: op.value, tls, timeoutMs });
-    queue = acquireQueue(op.value, baseUrl, RED.settings?.userDir, {
-      operatorName,
-      requestTimeoutMs: timeoutMs,
-      ratePerMinute: editorNumber(def.rateLimit, LIMITS.rateLimit),
-      backoffBaseMs: editorNumber(def.retryBase, LIMITS.retryBase) * 1000,
-      backoffMaxMs: editorNumber(def.retryMax, LIMITS.retryMax) * 1000,
-    });
+    const c = client;
+    const userDir: string | undefined = RED.settings?.userDir;
+    // ---- the lanes: one per operation, each with its policy, rate and outbox; the ops view observes each ----
+    const openLane = <T>(policy: LanePolicy<T>, ratePerMinute: number, maxRecords: number | undefined): PushQueue<T> => {
+      const l = acquireQueue<T>(op.value, baseUrl, userDir, {
+        policy,
+        operatorName,
+        requestTimeoutMs: timeoutMs,
+        ratePerMinute,
+        maxRecords,
+        backoffBaseMs: editorNumber(def.retryBase, LIMITS.retryBase) * 1000,
+        backoffMaxMs: editorNumber(def.retryMax, LIMITS.retryMax) * 1000,
+      });
+      const observer = opsLane({ operator: op.value, operation: policy.operation, environment, url: baseUrl });
+      observer.source = l.source(userDir ? outboxSizeProbe(outboxPath(userDir, op.value, baseUrl, policy.operation)) : undefined);
+      l.observe(observer);
+      return l;
+    };
+    queue = openLane(statusPolicy, editorNumber(def.rateLimit, LIMITS.rateLimit), undefined);
     // The operator's queue settings; a push node still carrying its own applies them only when these are unset.
     queue.configure({ maxRecords: hubject.maxRecords, insertMissing: hubject.insertMissing });
     const q = queue;
-    const c = client;
-    const g = acquireGate(op.value, baseUrl, RED.settings?.userDir, { mode: gateMode, holdMaxHours: editorNumber(def.holdMaxHours, LIMITS.holdMaxHours) });
+    const g = acquireGate(op.value, baseUrl, userDir, { mode: gateMode, holdMaxHours: editorNumber(def.holdMaxHours, LIMITS.holdMaxHours) });
     gate = g;
-    const userDir: string | undefined = RED.settings?.userDir;
-    q.attachStats(
-      lane({ operator: op.value, operation: 'status', environment, url: baseUrl }),
-      userDir ? outboxSizeProbe(outboxPath(userDir, op.value, baseUrl)) : undefined,
-    );
 
-    // The data lane: its own queue, outbox and rate, made when the first data node asks (most flows push status only).
-    const retry = { backoffBaseMs: editorNumber(def.retryBase, LIMITS.retryBase) * 1000, backoffMaxMs: editorNumber(def.retryMax, LIMITS.retryMax) * 1000 };
     // The operator's EVSE data store, shared by its data nodes; per-node stores of earlier versions are merged into it.
     makeEvseData = () => {
       const oicpDir = userDir ? path.join(userDir, 'oicp') : undefined;
@@ -226,26 +230,14 @@ export = function (RED: NodeAPI) {
         log: { log: (x) => node.log(x), warn: (x) => node.warn(x), error: (x) => node.error(x) },
       });
     };
+    // The data lane: its own queue, outbox and rate, made when the first data node asks (most flows push status only).
     makeDataQueue = () => {
-      const dq = acquireQueue(op.value, baseUrl, userDir, {
-        operation: 'data',
-        buildBody: dataBody,
-        operatorName,
-        requestTimeoutMs: timeoutMs,
-        ratePerMinute: editorNumber(def.dataRateLimit, LIMITS.dataRateLimit),
-        maxRecords: hubject.maxRecords ?? LIMITS.maxRecords.default,
-        ...retry,
-      });
-      dq.attachStats(
-        lane({ operator: op.value, operation: 'data', environment, url: baseUrl }),
-        userDir ? outboxSizeProbe(outboxPath(userDir, op.value, baseUrl, 'data')) : undefined,
-      );
+      const dq = openLane(dataPolicy, editorNumber(def.dataRateLimit, LIMITS.dataRateLimit), hubject.maxRecords ?? LIMITS.maxRecords.default);
       // Answers are acknowledged into the store: the lane sends once the store is read, never into an unread one.
       const data = hubject.evseData()!;
       data.attachQueue(dq);
       void data.ready.then(() => {
-        if (!blocked && makeDataQueue)
-          dq.startLane((body: DataRequest, signal: AbortSignal) => c.call('data', op.value, () => serialiseDataRequest(body), signal));
+        if (!blocked && makeDataQueue) dq.start((body: DataRequest, signal: AbortSignal) => c.call('data', op.value, () => serialiseDataRequest(body), signal));
       });
       return dq;
     };

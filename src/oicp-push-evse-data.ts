@@ -14,14 +14,16 @@ import {
 import { WireSpelling } from './oicp/ids';
 import { respellRequests } from './push/spelling';
 import { Scheduler, scheduleError } from './fullload/schedule';
-import { asItems, asQueued, itemsOf } from './push/data-lane';
-import { RejectedNotes, dataOutput, type OperatorEvseData, type RejectedOut } from './push/data-operator';
-import type { BatchResultEvent, DeadLetterEvent, Owner, PushQueue, QueueStatus, RecordFailure } from './push/queue';
-import { refusalReport } from './push/dead-letters';
-import { listRejected, rejectedText } from './push/rejection';
+import { itemsOf, type DataItem } from './push/data-lane';
+import { RejectedNotes, type OperatorEvseData, type RejectedOut } from './push/data-operator';
+import type { Owner, QueueStatus } from './push/queue';
+import { listRejected } from './push/rejection';
 import { stateStatus, watchState, type StateMatch } from './node-red/state';
 import { outboxPath } from './push/registry';
 import {
+  LaneBinding,
+  ackOutput,
+  laneStatus as kitLaneStatus,
   LIMITS,
   NODE_SETTINGS,
   StatusView,
@@ -49,24 +51,11 @@ interface DataDef extends NodeDef {
 
 type DataMsg = NodeMessageInFlow & { action?: unknown; force?: unknown };
 
-// Which data node speaks for records restored from the outbox (they have no input message).
-const attached = new Map<PushQueue, Set<string>>();
-
 const fmt = (n: number) => n.toLocaleString('en-US');
 
 function laneStatus(s: QueueStatus, held: number, t: Translate): Status {
-  const counts = { sent: fmt(s.sent), queued: fmt(s.queued), held: fmt(held) };
-  const tail = ` · ${t('status.counts', counts)}`;
-  if (s.state === 'config-error') return { fill: 'red', shape: 'ring', text: s.lastReason ?? t('status.configError'), tail };
-  if (s.state === 'retrying') {
-    const secs = Math.max(1, Math.round((s.retryInMs ?? 0) / 1000));
-    return { fill: 'yellow', shape: 'ring', text: t('status.retrying', { secs, code: s.lastCode ?? 'error' }), tail };
-  }
-  if (s.state === 'stopped') return { fill: 'grey', shape: 'ring', text: t('status.stopped'), tail };
-  if (s.lastClass === 'data') return { fill: 'yellow', shape: 'dot', text: t('status.rejected', { code: s.lastCode ?? '' }).trim(), tail };
-  if (!s.lastCode)
-    return { fill: 'grey', shape: s.state === 'sending' ? 'ring' : 'dot', text: t(s.state === 'sending' ? 'status.sending' : 'status.ready'), tail };
-  return { fill: 'green', shape: s.state === 'sending' ? 'ring' : 'dot', text: s.lastCode, tail };
+  const counts = t('status.counts', { sent: fmt(s.sent), queued: fmt(s.queued), held: fmt(held) });
+  return kitLaneStatus(s, t, { short: counts, full: counts, ready: counts });
 }
 
 export = function (RED: NodeAPI) {
@@ -98,7 +87,7 @@ export = function (RED: NodeAPI) {
                 : timeError
                   ? t('errors.time', { time, error: timeError })
                   : undefined;
-    const queue = setupError || !hubject ? null : hubject.dataQueue();
+    const queue = setupError || !hubject ? null : hubject.lane('data');
 
     // ---- status ----
     let heldBack: string | undefined;
@@ -139,41 +128,27 @@ export = function (RED: NodeAPI) {
     const st = data.store;
     held.data = data;
     data.attach(node.id, minRatio);
-    if (!attached.has(q)) attached.set(q, new Set());
-    attached.get(q)!.add(node.id);
-    const first = () => attached.get(q)?.values().next().value === node.id;
-    const speaksFor = (ids: string[]) => ids.includes(node.id) || (ids.length === 0 && first());
     const spelling = new WireSpelling(); // one spelling per EVSE on the wire
     let scheduler: Scheduler | undefined;
     const notes = new RejectedNotes<RejectedOut>();
 
     // ---- wire the lane's events: the operator's store hears every answer; this node reports its own ----
-    const onResult = (ev: BatchResultEvent) => {
-      if (ev.result.class !== 'success' || !speaksFor(ev.nodeIds)) return;
-      if (ev.action === 'fullLoad') heldBack = undefined;
-      const ids = asItems(ev.records).map((i) => i.EvseID);
-      node.send(dataOutput(ev, ids, notes.take(ids), MAX_LISTED_IDS));
-      view.refresh();
-    };
-    const onRejected = (ev: { failure: RecordFailure; nodeIds: string[] }) => {
-      if (speaksFor(ev.nodeIds)) notes.forget(ev.failure.EvseID);
-    };
-    const onConfigError = (ev: { result: { reason: string } }) => {
-      if (first()) node.warn(t('kit.log.hubject', { text: ev.result.reason }));
-    };
-    const onWarn = (text: string) => {
-      if (first()) node.warn(text);
-    };
+    const lane: LaneBinding<DataItem> = new LaneBinding(node, q, view, t, {
+      on: {
+        result: (ev) => {
+          if (ev.result.class !== 'success' || !lane.speaksFor(ev.nodeIds)) return;
+          if (ev.action === 'fullLoad') heldBack = undefined;
+          const ids = ev.records.map((i) => i.EvseID);
+          // The action the records were queued with, when a 022 recovery sent them as another.
+          node.send(ackOutput(ev, () => ids, MAX_LISTED_IDS, { operation: 'data', queuedAs: ev.queuedAs, rejected: notes.take(ids) }));
+          view.refresh();
+        },
+        rejected: (ev) => {
+          if (lane.speaksFor(ev.nodeIds)) notes.forget(ev.failure.EvseID);
+        },
+      },
+    });
     const onStatus = () => view.show();
-    // records refused with no input message waiting go to a Catch node as node.error(err, msg).
-    const onDeadLetter = (ev: DeadLetterEvent) => {
-      if (!speaksFor(ev.nodeIds)) return;
-      const report = refusalReport(ev, (list) => rejectedText(list, t('errors.deadLetter')));
-      view.flash(report.error.message);
-      node.error(report.error, report.msg);
-    };
-    const events = { status: onStatus, result: onResult, rejected: onRejected, 'config-error': onConfigError, warn: onWarn, 'dead-letter': onDeadLetter };
-    for (const [name, fn] of Object.entries(events)) q.on(name, fn as (...args: unknown[]) => void);
     const offChange = hub.onChange(() => view.show());
     const offState = watchState(node, t, ownState, () => view.refresh());
     data.on('change', onStatus);
@@ -223,7 +198,7 @@ export = function (RED: NodeAPI) {
       };
       // The owner settles only after all requests are queued: sending is asynchronous.
       for (const r of requests) {
-        q.enqueue(r.ActionType, asQueued(itemsOf(r)), owner);
+        q.enqueue(r.ActionType, itemsOf(r), owner);
       }
       if (hub.blocked()) view.show();
     };
@@ -301,11 +276,9 @@ export = function (RED: NodeAPI) {
       scheduler?.stop();
       data.detach(node.id);
       data.off('change', onStatus);
-      for (const [name, fn] of Object.entries(events)) q.off(name, fn as (...args: unknown[]) => void);
+      lane.close();
       offChange();
       offState();
-      q.detach(node.id);
-      attached.get(q)?.delete(node.id);
       view.close();
       // Acknowledged records are written within 250 ms; the config node's close flushes the operator's store.
       st.flush().then(

@@ -1,12 +1,13 @@
 import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
 import { SLICE_RECORDS, parsePushInputSliced, pushEnvelope, validateRecords } from './push/input';
 import { isActionType, type ActionType, type EvseStatusRecord } from './oicp/schemas';
-import type { BatchResultEvent, DeadLetterEvent, Owner, PushQueue, QueueStatus, RecordFailure } from './push/queue';
+import type { Owner, QueueStatus, RecordFailure, RecoveredEvent } from './push/queue';
 import { stateStatus, watchState, type StateMatch } from './node-red/state';
 import { gatePath, outboxPath } from './push/registry';
-import { refusalReport } from './push/dead-letters';
-import { rejectedText } from './push/rejection';
 import {
+  LaneBinding,
+  ackOutput,
+  laneStatus,
   LIMITS,
   NODE_SETTINGS,
   StatusView,
@@ -37,35 +38,12 @@ const MAX_LISTED_IDS = 1000;
 // Consecutive transient failures before their reason is logged, and before a recovery is: a single blip stays quiet.
 const RETRY_WARN_AFTER = 3;
 
-// Which push node speaks for records restored from the outbox (they have no input message).
-const attached = new Map<PushQueue, Set<string>>();
-
-/** Recovery after an outage, as the queue reports it (or as this adapter works it out from retry and result events). */
-interface RecoveredEvent {
-  afterMs: number;
-  delivered: number;
-}
-
 const fmt = (n: number) => n.toLocaleString('en-US');
 
 /** What a push node shows for its operator's queue, e.g. "000 · 1,204 sent · 0 queued". */
 function queueStatus(s: QueueStatus, t: Translate): Status {
   const counts = { sent: fmt(s.sent), queued: fmt(s.queued) };
-  const queued = t('status.queued', counts);
-  if (s.state === 'config-error') return { fill: 'red', shape: 'ring', text: s.lastReason ?? t('status.configError'), tail: ` · ${queued}` };
-  if (s.state === 'retrying') {
-    const secs = Math.max(1, Math.round((s.retryInMs ?? 0) / 1000));
-    return { fill: 'yellow', shape: 'ring', text: t('status.retrying', { secs, code: s.lastCode ?? 'error' }), tail: ` · ${queued}` };
-  }
-  if (s.state === 'stopped') return { fill: 'grey', shape: 'ring', text: t('status.stopped'), tail: ` · ${queued}` };
-  const tail = ` · ${t('status.sentQueued', counts)}`;
-  if (s.lastClass === 'data') return { fill: 'yellow', shape: 'dot', text: t('status.rejected', { code: s.lastCode ?? '' }).trim(), tail };
-  if (!s.lastCode) {
-    return s.state === 'sending'
-      ? { fill: 'grey', shape: 'ring', text: t('status.sending'), tail: ` · ${queued}` }
-      : { fill: 'grey', shape: 'dot', text: t('status.ready') };
-  }
-  return { fill: 'green', shape: s.state === 'sending' ? 'ring' : 'dot', text: s.lastCode, tail };
+  return laneStatus(s, t, { short: t('status.queued', counts), full: t('status.sentQueued', counts) });
 }
 
 export = function (RED: NodeAPI) {
@@ -79,7 +57,7 @@ export = function (RED: NodeAPI) {
     const action: ActionType = isActionType(def.action) ? def.action : 'update';
     const link = linkedHubject(RED, def.hubject);
     const hubject = link.hubject;
-    const queue = hubject?.queue ?? null;
+    const queue = hubject?.lane('status') ?? null;
     const setupError: string | undefined =
       link.problem === 'none'
         ? t('errors.noConfig')
@@ -131,10 +109,6 @@ export = function (RED: NodeAPI) {
       maxRecords: hub.maxRecords ?? ownMax ?? LIMITS.maxRecords.default,
       insertMissing: hub.insertMissing ?? ownInsert ?? true,
     });
-    if (!attached.has(q)) attached.set(q, new Set());
-    attached.get(q)!.add(node.id);
-    const first = () => attached.get(q)?.values().next().value === node.id;
-    const speaksFor = (ids: string[]) => ids.includes(node.id) || (ids.length === 0 && first());
 
     // ---- the status gate: statuses for EVSEs without acknowledged data wait in it ----
     // Per fullLoad this node queued while the gate was on: its record count and how many EVSEs it left out.
@@ -169,79 +143,40 @@ export = function (RED: NodeAPI) {
       return pass;
     };
 
-    // ---- wire the queue's events ----
-    let lastWarned = '';
+    // ---- wire the lane's events (status, warnings, dead letters: the kit's binding) ----
     let failing = 0;
     let retryWarned = '';
-
-    const onRecovered = (ev: RecoveredEvent) => {
-      if (first()) node.log(t('log.recovered', { secs: Math.round(ev.afterMs / 1000), delivered: fmt(ev.delivered) }));
-    };
-    const onStatus = () => view.show();
-    const onResult = (ev: BatchResultEvent) => {
-      if (ev.result.class !== 'transient') {
-        failing = 0;
-        retryWarned = '';
-      }
-      // Rejections reach the input messages through done(err); the output carries acknowledgements.
-      if (ev.result.class !== 'success' || !speaksFor(ev.nodeIds)) return;
-      const r = ev.result;
-      const heldForData = ev.action === 'fullLoad' ? leftOut(ev.records.length) : undefined;
-      node.send({
-        topic: ev.action,
-        payload: r.ack ?? null,
-        oicp: {
-          action: ev.action,
-          records: ev.records.length,
-          // A 100,000-record fullLoad would make every debug node downstream serialise the whole list.
-          EvseIDs: ev.records.length <= MAX_LISTED_IDS ? ev.records.map((x) => x.EvseID) : undefined,
-          httpStatus: r.httpStatus,
-          statusCode: r.statusCode?.Code,
-          description: r.statusCode?.Description ?? undefined,
-          additionalInfo: r.statusCode?.AdditionalInfo ?? undefined,
-          processId: r.processId,
-          attempts: ev.attempts,
-          durationMs: r.durationMs,
-          ...(heldForData !== undefined ? { heldForData } : {}),
+    const lane: LaneBinding<EvseStatusRecord> = new LaneBinding(node, q, view, t, {
+      configErrorOnce: true,
+      on: {
+        recovered: (ev: RecoveredEvent) => {
+          if (lane.first()) node.log(t('log.recovered', { secs: Math.round(ev.afterMs / 1000), delivered: fmt(ev.delivered) }));
         },
-      });
-    };
-    const onConfigError = (ev: { result: { reason: string } }) => {
-      // Said once per distinct reason: the queue keeps retrying slowly, the log must not flood.
-      if (ev.result.reason !== lastWarned && first()) {
-        lastWarned = ev.result.reason;
-        node.warn(t('kit.log.hubject', { text: ev.result.reason }));
-      }
-    };
-    // The status only names the code ("retrying in 8 s (UND_ERR_SOCKET)"); once a transient fault persists, its
-    // readable reason goes to the log, once per distinct reason until a request succeeds again.
-    const onRetry = (ev: { result: { reason: string } }) => {
-      failing++;
-      if (failing >= RETRY_WARN_AFTER && ev.result.reason !== retryWarned && first()) {
-        retryWarned = ev.result.reason;
-        node.warn(t('log.retrying', { text: ev.result.reason }));
-      }
-    };
+        result: (ev) => {
+          if (ev.result.class !== 'transient') {
+            failing = 0;
+            retryWarned = '';
+          }
+          // Rejections reach the input messages through done(err); the output carries acknowledgements.
+          if (ev.result.class !== 'success' || !lane.speaksFor(ev.nodeIds)) return;
+          const heldForData = ev.action === 'fullLoad' ? leftOut(ev.records.length) : undefined;
+          const ids = () => ev.records.map((x) => x.EvseID);
+          node.send(ackOutput(ev, ids, MAX_LISTED_IDS, heldForData !== undefined ? { heldForData } : {}));
+        },
+        // The status only names the code ("retrying in 8 s (UND_ERR_SOCKET)"); once a transient fault persists, its
+        // readable reason goes to the log, once per distinct reason until a request succeeds again.
+        retry: (ev) => {
+          failing++;
+          if (failing >= RETRY_WARN_AFTER && ev.result.reason !== retryWarned && lane.first()) {
+            retryWarned = ev.result.reason;
+            node.warn(t('log.retrying', { text: ev.result.reason }));
+          }
+        },
+      },
+    });
     const onWarn = (text: string) => {
-      if (first()) node.warn(text);
+      if (lane.first()) node.warn(text);
     };
-    // statuses refused with no input message waiting (restored, fullLoad held by the gate) reach a Catch node.
-    const onDeadLetter = (ev: DeadLetterEvent) => {
-      if (!speaksFor(ev.nodeIds)) return;
-      const report = refusalReport(ev, (list) => rejectedText(list, t('errors.deadLetter')));
-      view.flash(report.error.message);
-      node.error(report.error, report.msg);
-    };
-    const events = {
-      status: onStatus,
-      result: onResult,
-      'config-error': onConfigError,
-      retry: onRetry,
-      warn: onWarn,
-      recovered: onRecovered,
-      'dead-letter': onDeadLetter,
-    };
-    for (const [name, fn] of Object.entries(events)) q.on(name, fn as (...args: unknown[]) => void);
     const offChange = hub.onChange(() => view.show());
     const offState = watchState(node, t, ownState, () => view.refresh());
     const gate = hub.gate;
@@ -251,14 +186,12 @@ export = function (RED: NodeAPI) {
     for (const w of hub.warnings) node.status({ fill: 'yellow', shape: 'ring', text: truncate(w) });
 
     node.on('close', (done: () => void) => {
-      for (const [name, fn] of Object.entries(events)) q.off(name, fn as (...args: unknown[]) => void);
       offChange();
       offState();
       gate?.off('change', onGateChange);
       gate?.off('warn', onWarn);
       gate?.detach(node.id);
-      q.detach(node.id);
-      attached.get(q)?.delete(node.id);
+      lane.close();
       view.close();
       done();
     });

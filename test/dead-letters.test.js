@@ -7,6 +7,7 @@ const os = require('os');
 const path = require('path');
 const { DeadLetters, FileKeyedStore, refusalReport } = require('../nodes/push/dead-letters');
 const { PushQueue } = require('../nodes/push/queue');
+const { statusPolicy } = require('../nodes/push/status-lane');
 const { until } = require('./support/until');
 
 const rec = (n, EvseStatus = 'Available') => ({ EvseID: `DE*ABC*E${n}*1`, EvseStatus });
@@ -55,7 +56,7 @@ describe('dead-letter list', function () {
 
   it('the queue lists records refused with no owner or no input waiting, not those an input waits for, and a new record clears its entry', async function () {
     const deadLetters = new DeadLetters('status');
-    const q = new PushQueue({ operatorId: 'DE*ABC', deadLetters, backoffBaseMs: 1, insertMissing: false });
+    const q = new PushQueue({ policy: statusPolicy, operatorId: 'DE*ABC', deadLetters, backoffBaseMs: 1, insertMissing: false });
     const events = [];
     q.on('dead-letter', (ev) => events.push(ev));
     q.enqueue('update', [rec(1), rec(2)], null); // as restored from the outbox

@@ -7,6 +7,7 @@ const { spawn } = require('child_process');
 const { fsyncDir, fsyncDirSync, writeAtomic, writeAtomicSync } = require('../nodes/oicp/durable');
 const { FileOutbox, LIST_FILE_RECORDS } = require('../nodes/push/outbox');
 const { PushQueue } = require('../nodes/push/queue');
+const { statusPolicy } = require('../nodes/push/status-lane');
 const { refuseDirectoryOpens } = require('./fixtures/durable/no-dir-open');
 
 const OP = 'DE*ABC';
@@ -135,7 +136,7 @@ describe('durable writes (atomic write, file and directory fsync)', function () 
       const dir = tmpDir(t);
       const file = path.join(dir, 'outbox.json');
       t.restore.push(refuseDirectoryOpens('EISDIR'));
-      const q1 = new PushQueue({ operatorId: OP, backoffBaseMs: 50, backoffMaxMs: 200, outbox: new FileOutbox(file, OP) });
+      const q1 = new PushQueue({ policy: statusPolicy, operatorId: OP, backoffBaseMs: 50, backoffMaxMs: 200, outbox: new FileOutbox(file, OP) });
       const warnings = [];
       q1.on?.('warning', (w) => warnings.push(w));
       q1.start(async () => {
@@ -144,7 +145,7 @@ describe('durable writes (atomic write, file and directory fsync)', function () 
       q1.enqueue('fullLoad', records(1500), null);
       await q1.flush();
       // No q1.stop(): its synchronous save would hide a failed asynchronous one, as kill -9 would not.
-      const q2 = new PushQueue({ operatorId: OP, outbox: new FileOutbox(file, OP) });
+      const q2 = new PushQueue({ policy: statusPolicy, operatorId: OP, outbox: new FileOutbox(file, OP) });
       try {
         q2.queued.should.equal(1500);
       } finally {

@@ -6,6 +6,7 @@ const os = require('os');
 const path = require('path');
 const { StatusGate, FileGateStore, NoEvseDataError } = require('../nodes/push/gate');
 const { PushQueue } = require('../nodes/push/queue');
+const { statusPolicy } = require('../nodes/push/status-lane');
 const { until } = require('./support/until');
 
 const rec = (n, EvseStatus = 'Available') => ({ EvseID: `DE*ABC*E${n}*1`, EvseStatus });
@@ -27,7 +28,7 @@ function owner(nodeId = 'p1') {
 
 /** A stopped queue: what the gate releases stays in it, readable with snapshot(). */
 function setup(opts = {}) {
-  const queue = new PushQueue({ operatorId: 'DE*ABC' });
+  const queue = new PushQueue({ policy: statusPolicy, operatorId: 'DE*ABC' });
   const gate = new StatusGate('DE*ABC', opts);
   gate.attach(queue);
   return { queue, gate };
@@ -224,14 +225,14 @@ describe('status gate (core)', function () {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'oicp-gate-'));
     try {
       const file = path.join(dir, 'gate', 'DE_ABC.json');
-      const q1 = new PushQueue({ operatorId: 'DE*ABC' });
+      const q1 = new PushQueue({ policy: statusPolicy, operatorId: 'DE*ABC' });
       const g1 = new StatusGate('DE*ABC', { store: new FileGateStore(file, 'DE*ABC') });
       g1.attach(q1);
       g1.registerDataSource('d1', source());
       input(g1, q1, 'update', [rec(1, 'Occupied'), rec(2, 'Reserved')], owner());
       await g1.flush();
       // No stop(): as after kill -9, only what was flushed is there.
-      const q2 = new PushQueue({ operatorId: 'DE*ABC' });
+      const q2 = new PushQueue({ policy: statusPolicy, operatorId: 'DE*ABC' });
       const g2 = new StatusGate('DE*ABC', { store: new FileGateStore(file, 'DE*ABC') });
       gates.push(g1, g2);
       g2.attach(q2);
@@ -251,7 +252,7 @@ describe('status gate (core)', function () {
     try {
       const file = path.join(dir, 'gate', 'DE_ABC.json');
       const g = new StatusGate('DE*ABC', { store: new FileGateStore(file, 'DE*ABC') });
-      g.attach(new PushQueue({ operatorId: 'DE*ABC' }));
+      g.attach(new PushQueue({ policy: statusPolicy, operatorId: 'DE*ABC' }));
       g.admit('update', [rec(1)], owner());
       g.stop();
       fs.existsSync(file).should.be.false();

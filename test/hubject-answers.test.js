@@ -3,6 +3,7 @@
 require('should');
 const fs = require('fs');
 const { PushQueue, PushRejectedError } = require('../nodes/push/queue');
+const { statusPolicy } = require('../nodes/push/status-lane');
 const { HubjectClient, effectiveTimeoutMs } = require('../nodes/oicp/client');
 const { queueStatusText } = require('../nodes/push/status');
 const { startSim } = require('./support/sim');
@@ -51,7 +52,7 @@ describe('Hubject answers, read by the push queue over mutual TLS', function () 
   /** A queue sending through a real client; `outcome` collects each input's settle. */
   function queue(opts = {}, timeoutMs) {
     const c = client(timeoutMs);
-    const q = new PushQueue({ operatorId: OP, backoffBaseMs: 20, backoffMaxMs: 60000, ratePerMinute: 100000, ...opts });
+    const q = new PushQueue({ policy: statusPolicy, operatorId: OP, backoffBaseMs: 20, backoffMaxMs: 60000, ratePerMinute: 100000, ...opts });
     queues.push(q);
     q.go = () => q.start((b, s) => c.call('status', OP, b, s));
     return q;

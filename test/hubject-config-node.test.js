@@ -78,7 +78,7 @@ describe('Hubject config node contract (real runtime, simulator over mutual TLS)
     p1.receive({ payload: rec('DE*XYZ*E1') });
     await until(() => errors.length === 1 && statuses.some((s) => /2 queued/.test(s.text)), 5000, 'two sub-operator changes queued, one foreign refused');
     errors[0].should.match(/DE\*XYZ\*E1.*does not belong to operator DE\*ABC or its sub-operators DE\*SUB, \+49\*536/);
-    helper.getNode('hub1').hubject.queue.queued.should.equal(2);
+    helper.getNode('hub1').hubject.lane('status').queued.should.equal(2);
   });
 
   it('refuses a sub-OperatorID that is not one, naming it, on the nodes that use the config', async function () {
@@ -213,7 +213,8 @@ describe('Hubject config node contract (real runtime, simulator over mutual TLS)
     await helper.load(NODES, f);
     const hub = helper.getNode('hub1').hubject;
     should(hub.configError).match(/client certificate and key from Hubject onboarding are missing/);
-    should(hub.queue).be.null();
+    should(hub.lane('status')).be.null();
+    should(hub.lane('data')).be.null();
     for (const id of ['p1', 'm1', 'fl1']) {
       const node = helper.getNode(id);
       await until(

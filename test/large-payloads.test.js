@@ -9,6 +9,7 @@ const { KeyIndex } = require('../nodes/push/keyindex');
 const { arrayItemChunks, pushBodyChunks, pushRequestBody, STREAM_ABOVE_RECORDS, RECORDS_PER_CHUNK } = require('../nodes/oicp/body');
 const { FileOutbox, LIST_FILE_RECORDS } = require('../nodes/push/outbox');
 const { PushQueue, OUTAGE_SAVE_INTERVAL_MS } = require('../nodes/push/queue');
+const { statusPolicy } = require('../nodes/push/status-lane');
 const { HubjectClient } = require('../nodes/oicp/client');
 const { StatusStore, FileJournal } = require('../nodes/fullload');
 const { startSim } = require('./support/sim');
@@ -259,7 +260,7 @@ describe('large payloads', function () {
       for (const q of queues.splice(0)) q.stop();
     });
     const make = (opts = {}) => {
-      const q = new PushQueue({ operatorId: OP, backoffBaseMs: 5, backoffMaxMs: 50, ...opts });
+      const q = new PushQueue({ policy: statusPolicy, operatorId: OP, backoffBaseMs: 5, backoffMaxMs: 50, ...opts });
       queues.push(q);
       return q;
     };

@@ -204,7 +204,7 @@ describe('push evse data node (real runtime, simulator over mutual TLS)', functi
     await sleep(1000);
     dataPushes().length.should.equal(375);
     sim.peakPerMinute('DE*ABC', 'data').should.equal(375);
-    helper.getNode('hub1').hubject.dataQueue().queued.should.equal(25);
+    helper.getNode('hub1').hubject.lane('data').queued.should.equal(25);
     w.caught.length.should.equal(0);
   });
 

@@ -4,6 +4,8 @@ const fs = require('fs');
 const os = require('os');
 const path = require('path');
 const { PushQueue, PushRejectedError } = require('../nodes/push/queue');
+const { statusPolicy } = require('../nodes/push/status-lane');
+const { dataPolicy } = require('../nodes/push/data-lane');
 const { FileOutbox } = require('../nodes/push/outbox');
 const { RollingRateLimiter, backoffDelay } = require('../nodes/push/ratelimit');
 const { parsePushInput } = require('../nodes/push/input');
@@ -80,7 +82,7 @@ const until = (pred, ms = 5000) => shared.until(pred, ms, 'condition', { every: 
 describe('push queue (core)', function () {
   const queues = [];
   const make = (opts) => {
-    const q = new PushQueue({ operatorId: OP, backoffBaseMs: 5, backoffMaxMs: 50, ...opts });
+    const q = new PushQueue({ policy: statusPolicy, operatorId: OP, backoffBaseMs: 5, backoffMaxMs: 50, ...opts });
     queues.push(q);
     return q;
   };
@@ -433,10 +435,10 @@ describe('one lane per operator per operation', function () {
     const status = outboxPath('/u', OP, url);
     status.should.match(/DE_ABC-[0-9a-f]{10}\.json$/);
     outboxPath('/u', OP, url, 'data').should.equal(status.replace(/\.json$/, '-data.json'));
-    const s = acquireQueue(OP, url, undefined, {});
-    const d = acquireQueue(OP, url, undefined, { operation: 'data', ratePerMinute: 375 });
+    const s = acquireQueue(OP, url, undefined, { policy: statusPolicy });
+    const d = acquireQueue(OP, url, undefined, { policy: dataPolicy, ratePerMinute: 375 });
     s.should.not.equal(d);
-    acquireQueue(OP, url, undefined, { operation: 'data' }).should.equal(d);
+    acquireQueue(OP, url, undefined, { policy: dataPolicy }).should.equal(d);
     s.operation.should.equal('status');
     d.operation.should.equal('data');
     s.status().ratePerMinute.should.equal(2000);
@@ -461,10 +463,10 @@ describe('one lane per operator per operation', function () {
       ActionType: action,
       OperatorEvseData: { OperatorID: operatorId, OperatorName: operatorName, EvseDataRecord: records },
     });
-    const s = new PushQueue({ operatorId: OP });
-    const d = new PushQueue({ operatorId: OP, operatorName: 'Demo CPO', operation: 'data', buildBody });
+    const s = new PushQueue({ policy: statusPolicy, operatorId: OP });
+    const d = new PushQueue({ policy: statusPolicy, operatorId: OP, operatorName: 'Demo CPO', operation: 'data', buildBody });
     s.start(transport('status'));
-    d.startLane(transport('data'));
+    d.start(transport('data'));
     for (let i = 0; i < 20; i++) {
       s.enqueue('update', [rec(i, 'Occupied')], null);
       d.enqueue('insert', [{ EvseID: `DE*ABC*E${i}`, EvseStatus: 'Available' }], null);

@@ -76,7 +76,7 @@ describe('every refusal heard, 022 recovery, one spelling per EVSE (real runtime
   /** As a restart: unload, forget the queues and gates, and let the last writes land. */
   async function restart() {
     const hub = helper.getNode('hub1');
-    const queues = hub ? [hub.queue, hub.hubject?.dataQueue?.()].filter(Boolean) : [];
+    const queues = hub ? [hub.queue, hub.hubject?.lane?.('data')].filter(Boolean) : [];
     await helper.unload();
     forgetQueues();
     for (const q of queues) {
@@ -203,7 +203,7 @@ describe('every refusal heard, 022 recovery, one spelling per EVSE (real runtime
       await until(() => lane.state(Date.now()).deadLetters.count === 2, 5000, 'dead letters');
       lane.state(Date.now()).deadLetters.items[0].should.match({ id: id(11), operation: 'data', action: 'insert', code: '019' });
       (await createMetrics().text()).should.match(/oicp_dead_letters\{operator="DE\*ABC",operation="data"\} 2/);
-      await helper.getNode('hub1').hubject.dataQueue().deadLetters.flush();
+      await helper.getNode('hub1').hubject.lane('data').deadLetters.flush();
       const dir = path.join(userDir, 'oicp', 'dead-letters');
       const file = path.join(
         dir,

@@ -1,10 +1,18 @@
 import type { NodeAPI, Node } from 'node-red';
 import type { Environment } from '../oicp/client';
 import type { PushQueue } from '../push/queue';
+import type { EvseStatusRecord } from '../oicp/schemas';
+import type { DataItem } from '../push/data-lane';
 import type { StatusGate } from '../push/gate';
 import type { OperatorEvseData } from '../push/data-operator';
 
 export const HUBJECT_CONFIG_TYPE = 'oicp-hubject-config';
+
+/** What each operation's lane carries. */
+export interface LaneItems {
+  status: EvseStatusRecord;
+  data: DataItem;
+}
 
 /**
  * What the Hubject config node offers the nodes that use it. One per operator and environment; the other nodes
@@ -28,18 +36,17 @@ export interface HubjectConfig {
   readonly caution: string | undefined;
   /** Why changes are held locally right now (e.g. the client certificate expired); may change while running. */
   blocked(): string | undefined;
-  /** The operator's push queue; null when configError is set. */
-  readonly queue: PushQueue | null;
+  /**
+   * The operator's lane of an operation: status is made at deploy; data when the first data node asks (most flows push
+   * status only). Each lane's requests are strictly sequential among themselves, independent of the other lanes.
+   * Null when configError is set (and, for data, when dataConfigError is).
+   */
+  lane<O extends keyof LaneItems>(operation: O): PushQueue<LaneItems[O]> | null;
   /** Holds statuses for EVSEs whose data Hubject has not acknowledged; data nodes register with it. Null when configError is set. */
   readonly gate: StatusGate | null;
   /** The operator's largest bundle and insert-on-update setting, when the config node sets them. */
   readonly maxRecords: number | undefined;
   readonly insertMissing: boolean | undefined;
-  /**
-   * The operator's EVSE data lane (eRoamingPushEvseData), created when the first data node asks for it; null when
-   * configError is set. Its requests are strictly sequential among themselves, independent of the status queue.
-   */
-  dataQueue(): PushQueue | null;
   /** The operator's EVSE data store and its planning, shared by every data node on this config; null when configError or dataConfigError is set. */
   evseData(): OperatorEvseData | null;
   /** A data fullLoad body larger than this is not sent (maxBodyMB, an assumption until Hubject states a limit). */

@@ -4,3 +4,4 @@ export * from './i18n';
 export * from './limits';
 export * from './status';
 export * from './settings';
+export * from './lane-binding';

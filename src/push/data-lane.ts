@@ -1,6 +1,7 @@
-import type { ActionType, EvseStatusRecord } from '../oicp/schemas';
+import type { ActionType } from '../oicp/schemas';
+import { evseKey } from '../oicp/ids';
 import type { DataRequest } from '../oicp/evse-data';
-import type { BodyBuilder } from './queue';
+import type { LanePolicy } from './queue';
 
 /**
  * What the data lane queues per EVSE: the EvseID (all the queue reads) and the normalised record's JSON text, so a
@@ -11,18 +12,8 @@ export interface DataItem {
   text: string;
 }
 
-/** The queue's records type is the status record; a data item has the EvseID it reads, nothing else of it. */
-export function asQueued(items: DataItem[]): EvseStatusRecord[] {
-  return items as unknown as EvseStatusRecord[];
-}
-
-export function asItems(records: readonly EvseStatusRecord[]): DataItem[] {
-  return records as unknown as DataItem[];
-}
-
 /** The data lane's BodyBuilder: a DataRequest, which the data call site serialises in pieces (client.call with serialiseDataRequest). */
-export const dataBody: BodyBuilder = (action: ActionType, records: EvseStatusRecord[], operatorId: string, operatorName?: string): DataRequest => {
-  const items = asItems(records);
+export const dataBody = (action: ActionType, items: DataItem[], operatorId: string, operatorName?: string): DataRequest => {
   return {
     ActionType: action,
     OperatorID: operatorId,
@@ -37,3 +28,13 @@ export const dataBody: BodyBuilder = (action: ActionType, records: EvseStatusRec
 export function itemsOf(req: Pick<DataRequest, 'EvseIDs' | 'texts'>): DataItem[] {
   return req.EvseIDs.map((EvseID, i) => ({ EvseID, text: req.texts[i]! }));
 }
+
+/** eRoamingPushEvseData: the latest data per EVSE wins, bundled; 022 is recovered both ways. */
+export const dataPolicy: LanePolicy<DataItem> = {
+  operation: 'data',
+  key: (i) => evseKey(i.EvseID),
+  id: (i) => i.EvseID,
+  body: dataBody,
+  rejection: { updateAsInsert: 'always' },
+  ratePerMinute: 2000,
+};

@@ -6,7 +6,7 @@ import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import { evseKey } from '../oicp/ids';
 import { EvseDataStore, heldAtHubject, type DataRequest } from '../oicp/evse-data';
-import { asItems } from './data-lane';
+import type { DataItem } from './data-lane';
 import type { StatusGate } from './gate';
 import type { BatchResultEvent, PushQueue, RecordFailure } from './queue';
 
@@ -60,8 +60,8 @@ export class OperatorEvseData extends EventEmitter {
   private readonly defaultRatio: number;
   private readonly ratios = new Map<string, number>();
   private unregisterGate: (() => void) | undefined;
-  private queue: PushQueue | null = null;
-  private readonly onResult = (ev: BatchResultEvent) => this.result(ev);
+  private queue: PushQueue<DataItem> | null = null;
+  private readonly onResult = (ev: BatchResultEvent<DataItem>) => this.result(ev);
   private readonly onRejected = (ev: { failure: RecordFailure }) => this.rejected(ev.failure);
   /** Config nodes sharing this store (two config nodes of one operator and environment open its directory once). */
   refs = 1;
@@ -157,11 +157,11 @@ export class OperatorEvseData extends EventEmitter {
   }
 
   /** Listens to the operator's data lane: acknowledgements go to the store and the gate, once. */
-  attachQueue(q: PushQueue): void {
+  attachQueue(q: PushQueue<DataItem>): void {
     if (this.queue === q) return;
     this.queue = q;
-    q.on('result', this.onResult as (...args: unknown[]) => void);
-    q.on('rejected', this.onRejected as (...args: unknown[]) => void);
+    q.on('result', this.onResult);
+    q.on('rejected', this.onRejected);
     q.fullLoadRest = (rest, refused) => this.refusedFullLoadMayGo(rest, refused);
   }
 
@@ -177,9 +177,9 @@ export class OperatorEvseData extends EventEmitter {
     return true;
   }
 
-  private result(ev: BatchResultEvent): void {
+  private result(ev: BatchResultEvent<DataItem>): void {
     if (ev.result.class !== 'success') return;
-    const items = asItems(ev.records);
+    const items = ev.records;
     const ids = items.map((i) => i.EvseID);
     this.store.acknowledgeTexts(
       ev.action,
@@ -221,8 +221,8 @@ export class OperatorEvseData extends EventEmitter {
     const dir = this.opts.dir;
     if (dir && open.get(dir) === this) open.delete(dir);
     if (this.queue) {
-      this.queue.off('result', this.onResult as (...args: unknown[]) => void);
-      this.queue.off('rejected', this.onRejected as (...args: unknown[]) => void);
+      this.queue.off('result', this.onResult);
+      this.queue.off('rejected', this.onRejected);
       this.queue.fullLoadRest = undefined;
     }
     this.unregisterGate?.();
@@ -298,29 +298,4 @@ export class RejectedNotes<T> {
   forget(evseId: string): void {
     this.byEvse.delete(evseKey(evseId));
   }
-}
-
-/** The data node's output for an acknowledged request: Hubject's answer, with this message's validation rejections. */
-export function dataOutput(ev: BatchResultEvent, ids: string[], rejected: RejectedOut[], maxListed: number) {
-  const r = ev.result;
-  return {
-    topic: ev.action,
-    payload: r.ack ?? null,
-    oicp: {
-      operation: 'data',
-      action: ev.action,
-      records: ev.records.length,
-      EvseIDs: ids.length <= maxListed ? ids : undefined,
-      httpStatus: r.httpStatus,
-      statusCode: r.statusCode?.Code,
-      description: r.statusCode?.Description ?? undefined,
-      additionalInfo: r.statusCode?.AdditionalInfo ?? undefined,
-      processId: r.processId,
-      attempts: ev.attempts,
-      // The action the records were queued with, when a 022 recovery sent them as another.
-      queuedAs: ev.queuedAs,
-      durationMs: r.durationMs,
-      rejected,
-    },
-  };
 }

@@ -71,7 +71,7 @@ export class StatusGate extends EventEmitter {
   private held = new Map<string, Held>();
   private readonly spelling = new WireSpelling();
   private seq = 0;
-  private queue: PushQueue | null = null;
+  private queue: PushQueue<EvseStatusRecord> | null = null;
   private sweepTimer: NodeJS.Timeout | null = null;
   private offTimer: NodeJS.Timeout | null = null;
   private saveTimer: NodeJS.Timeout | null = null;
@@ -105,7 +105,7 @@ export class StatusGate extends EventEmitter {
   }
 
   /** Where released statuses go (the operator's status queue); starts the holdMaxHours sweep. */
-  attach(queue: PushQueue): void {
+  attach(queue: PushQueue<EvseStatusRecord>): void {
     this.queue = queue;
     this.sweepTimer ??= setInterval(() => this.sweep(), SWEEP_MS);
     this.sweepTimer.unref?.();

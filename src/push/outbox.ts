@@ -1,11 +1,12 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { ActionType, EvseStatusRecord } from '../oicp/schemas';
+import type { ActionType } from '../oicp/schemas';
 import { Journal, stateHealth, type JournalIo, type JournalLoadReport } from '../journal';
 
-export interface OutboxSegment {
+/** Pending items of one action, in send order; the outbox names no record type (a lane's policy does). */
+export interface OutboxSegment<R = unknown> {
   action: ActionType;
-  records: EvseStatusRecord[];
+  records: R[];
 }
 
 export interface OutboxSnapshot {
@@ -38,8 +39,8 @@ export class MemoryStore<T> implements ListStore<T> {
 }
 
 /** Where pending changes wait for Hubject. */
-export type OutboxStore = ListStore<OutboxSegment>;
-export class MemoryOutbox extends MemoryStore<OutboxSegment> {}
+export type OutboxStore<R = unknown> = ListStore<OutboxSegment<R>>;
+export class MemoryOutbox<R = unknown> extends MemoryStore<OutboxSegment<R>> {}
 
 /** Kept for callers of the old list-file layout: a fullLoad this large was written to a file of its own. */
 export const LIST_FILE_RECORDS = 1000;
@@ -48,13 +49,14 @@ export const LIST_FILE_RECORDS = 1000;
 interface Slot {
   g: number;
   a: ActionType;
-  r: EvseStatusRecord | null;
+  r: unknown;
 }
 
 function decodeSlot(raw: unknown): Slot | undefined {
   const s = raw as Partial<Slot> | null;
   if (!s || typeof s.g !== 'number' || typeof s.a !== 'string') return undefined;
-  if (s.r !== null && typeof s.r?.EvseID !== 'string') return undefined;
+  // Every lane's items carry a string id field today (EvseID); a slot without one is damage.
+  if (s.r !== null && typeof (s.r as { EvseID?: unknown } | undefined)?.EvseID !== 'string') return undefined;
   return s as Slot;
 }
 
@@ -66,12 +68,12 @@ const damagedName = (file: string): string => `${file}.damaged-${new Date().toIS
  * by identity (the queue never changes a queued record object); each carries its segment's ordinal so a restart
  * rebuilds the segments in order. `<file>` (the old JSON snapshot and its list files) is read once and migrated.
  */
-export class FileOutbox implements OutboxStore {
+export class FileOutbox<R = unknown> implements OutboxStore<R> {
   readonly journal: Journal<Slot>;
   report: JournalLoadReport | undefined;
-  private readonly keyOf = new Map<EvseStatusRecord, string>();
+  private readonly keyOf = new Map<R, string>();
   /** Ordinal of the segment an empty fullLoad marker stands for -> its key. */
-  private readonly emptyKeys = new Map<OutboxSegment, string>();
+  private readonly emptyKeys = new Map<OutboxSegment<R>, string>();
   private nextKey = 0;
   private legacyMovedTo: string | undefined;
   private maxG = 0;
@@ -95,7 +97,7 @@ export class FileOutbox implements OutboxStore {
     return new FileOutbox(file, '').load({ readOnly: true });
   }
 
-  load(opts: { readOnly?: boolean } = {}): OutboxSegment[] {
+  load(opts: { readOnly?: boolean } = {}): OutboxSegment<R>[] {
     let legacyLost = 0;
     const report = this.journal.load(() => {
       const old = this.readLegacy();
@@ -130,8 +132,8 @@ export class FileOutbox implements OutboxStore {
     const order = new Map<string, number>();
     slots.forEach(([k], i) => order.set(k, i));
     slots.sort((x, y) => x[1].g - y[1].g || order.get(x[0])! - order.get(y[0])!);
-    const out: OutboxSegment[] = [];
-    let last: { g: number; seg: OutboxSegment } | null = null;
+    const out: OutboxSegment<R>[] = [];
+    let last: { g: number; seg: OutboxSegment<R> } | null = null;
     for (const [key, slot] of slots) {
       const n = parseInt(key, 36);
       if (n >= this.nextKey) this.nextKey = n + 1;
@@ -141,15 +143,15 @@ export class FileOutbox implements OutboxStore {
         out.push(last.seg);
       }
       if (slot.r) {
-        last.seg.records.push(slot.r);
-        this.keyOf.set(slot.r, key);
+        last.seg.records.push(slot.r as R);
+        this.keyOf.set(slot.r as R, key);
       }
     }
     return out;
   }
 
   /** The old single-file outbox: undefined when there is none, null when it cannot be read (renamed aside). */
-  private readLegacy(): { segments: OutboxSegment[]; listFiles: string[] } | null | undefined {
+  private readLegacy(): { segments: OutboxSegment<R>[]; listFiles: string[] } | null | undefined {
     let text: string;
     try {
       text = fs.readFileSync(this.file, 'utf8');
@@ -159,15 +161,15 @@ export class FileOutbox implements OutboxStore {
     try {
       const snap = JSON.parse(text) as Partial<OutboxSnapshot>;
       if (snap.version !== 1 || !Array.isArray(snap.segments)) throw new Error('unknown format');
-      const segments: OutboxSegment[] = [];
+      const segments: OutboxSegment<R>[] = [];
       // Every list file goes with the old snapshot, also one a save left behind before naming it.
       const listFiles = fs.readdirSync(this.dir).filter((n) => n.startsWith(`${path.basename(this.file)}.list-`));
-      for (const s of snap.segments as Array<OutboxSegment & { recordsFile?: unknown }>) {
+      for (const s of snap.segments as Array<OutboxSegment<R> & { recordsFile?: unknown }>) {
         if (!s || typeof s.action !== 'string') continue;
         if (typeof s.recordsFile === 'string' && /^[^/\\]+$/.test(s.recordsFile)) {
           const list = JSON.parse(fs.readFileSync(path.join(this.dir, s.recordsFile), 'utf8')) as unknown;
           if (!Array.isArray(list)) throw new Error('list file of unknown format');
-          segments.push({ action: s.action, records: list as EvseStatusRecord[] });
+          segments.push({ action: s.action, records: list as R[] });
         } else if (Array.isArray(s.records)) segments.push({ action: s.action, records: s.records });
       }
       return { segments, listFiles };
@@ -187,7 +189,7 @@ export class FileOutbox implements OutboxStore {
    * Journals the difference to the last save: records that joined (one line each) and records that left (one
    * line each). A segment keeps the ordinal of the first record it shares with the last save; a new one gets the next.
    */
-  private apply(segments: OutboxSegment[]): void {
+  private apply(segments: OutboxSegment<R>[]): void {
     const j = this.journal;
     const sizeBefore = j.size;
     // Records that were journalled before this save; when all of them are still here, none left (no second pass).
@@ -243,18 +245,18 @@ export class FileOutbox implements OutboxStore {
     for (const k of j.keys()) if (!seen.has(k)) gone.push(k);
     for (const k of gone) {
       const slot = j.get(k)!;
-      if (slot.r) this.keyOf.delete(slot.r);
+      if (slot.r) this.keyOf.delete(slot.r as R);
       j.delete(k);
     }
     if (this.emptyKeys.size) for (const [seg, k] of this.emptyKeys) if (!j.has(k)) this.emptyKeys.delete(seg);
   }
 
-  async save(segments: OutboxSegment[]): Promise<void> {
+  async save(segments: OutboxSegment<R>[]): Promise<void> {
     this.apply(segments);
     await this.journal.flush();
   }
 
-  saveSync(segments: OutboxSegment[]): void {
+  saveSync(segments: OutboxSegment<R>[]): void {
     this.apply(segments);
     this.journal.flushSync();
   }

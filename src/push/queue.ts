@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { evseKey } from '../oicp/ids';
-import type { ActionType, EvseStatusRecord, PushEvseStatusRequest } from '../oicp/schemas';
+import type { ActionType } from '../oicp/schemas';
 import type { PushResult } from '../oicp/client';
 import { KeyIndex } from './keyindex';
 import type { DeadLetter, DeadLetters } from './dead-letters';
@@ -8,32 +8,64 @@ import { rejectedText } from './rejection';
 import { MemoryOutbox, type OutboxSegment, type OutboxStore } from './outbox';
 import { RollingRateLimiter, backoffDelay } from './ratelimit';
 import { afterProbeSuccess, planRejection, positionsFromFieldReferences, type Attempt, type ProbeState } from './rejection';
-import type { Lane } from '../ops/stats';
-
-export type Transport = (body: PushEvseStatusRequest, signal: AbortSignal) => Promise<PushResult>;
 
 /** The operation a queue carries: one sequential lane per operator per operation. */
 export type { Operation } from '../oicp/operations';
 import type { Operation } from '../oicp/operations';
 
+/** Builds a lane's request body from a batch of its items. */
+export type BodyBuilder<T> = (action: ActionType, items: T[], operatorId: string, operatorName?: string) => unknown;
+
+/** A lane's transport: receives what its policy's body builder built. */
+export type Transport = (body: never, signal: AbortSignal) => Promise<PushResult>;
+
+/** How a lane recovers from Hubject's answers that refuse records (the plan itself is rejection.ts). */
+export interface RejectionPolicy {
+  /** An update Hubject refused because it does not hold the item goes again as insert: always, or per insertMissing. */
+  updateAsInsert: 'always' | 'insertMissing';
+}
+
 /**
- * Builds a lane's request body from a batch. The default builds eRoamingPushEvseStatus; a data lane builds
- * eRoamingPushEvseData (its records have an EvseID too, which is all the queue reads of them).
+ * What makes a lane one operation's lane. The queue reads items only through it: it names no record type.
  */
-export type BodyBuilder = (action: ActionType, records: EvseStatusRecord[], operatorId: string, operatorName?: string) => unknown;
+export interface LanePolicy<T> {
+  readonly operation: Operation;
+  /** The coalescing key: a later item with the same key replaces the pending one. null: every item is sent, never merged (CDRs). */
+  readonly key: ((item: T) => string) | null;
+  /** The id a refusal and a dead letter name (the EvseID). */
+  readonly id: (item: T) => string;
+  /** Items per request at most, whatever maxRecords says; 1 sends one item per request. Unset: maxRecords. */
+  readonly bundle?: number;
+  readonly body: BodyBuilder<T>;
+  readonly rejection: RejectionPolicy;
+  /** Requests per rolling minute unless the config node sets another. */
+  readonly ratePerMinute: number;
+}
 
-/** A lane's transport: receives what its BodyBuilder built. */
-export type LaneTransport = (body: never, signal: AbortSignal) => Promise<PushResult>;
+/**
+ * What the queue tells an observer (the operations view) as it works. Handed in by whoever builds the lane, so the
+ * queue imports no view.
+ */
+export interface LaneObserver {
+  rateLimit: number;
+  enqueued(n: number, now: number): void;
+  requestStarted(now: number): void;
+  requestEnded(end: { class: PushResult['class']; httpStatus?: number; code?: string; reason: string; records: number; now: number }): void;
+  ackedBatch(at: number[] | number, records: number, now: number): void;
+  backoff(delayMs: number, now: number): void;
+  /** Statuses the gate holds for this lane's operator. */
+  held(n: number): void;
+}
 
-export const statusBody: BodyBuilder = (action, records, operatorId, operatorName) =>
-  ({
-    ActionType: action,
-    OperatorEvseStatus: {
-      OperatorID: operatorId,
-      ...(operatorName ? { OperatorName: operatorName } : {}),
-      EvseStatusRecord: records,
-    },
-  }) satisfies PushEvseStatusRequest;
+/** What an observer may read and do on the lane (the sidebar's pending count, "retry now", dead letters). */
+export interface LaneSourceOf {
+  pending(): number;
+  retryNow(): boolean;
+  outboxBytes?: () => number;
+  deadLetters(): number;
+  deadLetterList(limit: number): Array<Omit<DeadLetter, 'record'>>;
+  sendDeadLettersAgain(keys?: string[]): number;
+}
 
 export interface RecordFailure {
   EvseID: string;
@@ -86,8 +118,8 @@ export interface Owner {
   noInput?: boolean;
 }
 
-interface Entry {
-  record: EvseStatusRecord;
+interface Entry<T> {
+  record: T;
   owners: Owner[];
   seq: number;
   /** When the oldest change this entry stands for was enqueued (push lag). */
@@ -95,18 +127,18 @@ interface Entry {
 }
 
 /** Records with, per record, the input messages waiting for it. Owner lists are shared and never changed in place. */
-interface Part {
-  records: EvseStatusRecord[];
+interface Part<T> {
+  records: T[];
   owners: Owner[][];
   /** Enqueue time per record, or one time for all (a fullLoad list). */
   at: number[] | number;
 }
 
 /** update, insert or delete changes, coalesced per EVSE. */
-interface MapSegment {
+interface MapSegment<T> {
   kind: 'map';
   action: ActionType;
-  entries: Map<string, Entry>;
+  entries: Map<string, Entry<T>>;
   /** Being filled by enqueueSliced: a barrier that is not sent or saved until complete. */
   building?: boolean;
 }
@@ -115,7 +147,7 @@ interface MapSegment {
  * A fullLoad: one list, sent whole. Plain arrays rather than per-record entries in a Map, which at
  * 100,000 EVSEs would cost tens of MB for a list that is only ever sent and saved as a whole.
  */
-interface ListSegment extends Part {
+interface ListSegment<T> extends Part<T> {
   at: number;
   kind: 'list';
   action: ActionType;
@@ -126,17 +158,17 @@ interface ListSegment extends Part {
   building?: boolean;
 }
 
-type Segment = MapSegment | ListSegment;
+type Segment<T> = MapSegment<T> | ListSegment<T>;
 
 /** One record with the input messages waiting for it, as the rejection policy moves records around. */
-interface Item {
-  record: EvseStatusRecord;
+interface Item<T> {
+  record: T;
   owners: Owner[];
   /** When the change entered the queue (lag for the operations view). */
   at: number;
 }
 
-export interface Batch extends Part {
+export interface Batch<T> extends Part<T> {
   action: ActionType;
   attempts: number;
   /** An update re-sent as insert after Hubject refused it (insertMissing). */
@@ -148,18 +180,15 @@ export interface Batch extends Part {
   /** Part of a bisection of a refused bundle. */
   bisect?: boolean;
   /** A single record probing a refused bundle; holds the bundle's other records until the verdict. */
-  probe?: ProbeState<Item>;
+  probe?: ProbeState<Item<T>>;
 }
 
-export interface QueueOptions {
+export interface QueueOptions<T> {
   operatorId: string;
   operatorName?: string;
-  /** Default 'status'. */
-  operation?: Operation;
-  /** Default statusBody. */
-  buildBody?: BodyBuilder;
-  transport?: Transport | LaneTransport;
-  outbox?: OutboxStore;
+  policy: LanePolicy<T>;
+  transport?: Transport;
+  outbox?: OutboxStore<T>;
   maxRecords?: number;
   ratePerMinute?: number;
   backoffBaseMs?: number;
@@ -168,7 +197,7 @@ export interface QueueOptions {
   /** The configured request timeout (before it grows with the body), for the wait after an aborted request. */
   requestTimeoutMs?: number;
   /** Where records refused with no input message waiting go (default: a list in memory). */
-  deadLetters?: DeadLetters<EvseStatusRecord>;
+  deadLetters?: DeadLetters<T>;
   random?: () => number;
   now?: () => number;
 }
@@ -190,9 +219,9 @@ export const UNREADABLE_LIMIT = 3;
 /** Timeout codes of a request that reached Hubject, which may still be working on it. */
 const TIMED_OUT = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'TIMEOUT']);
 
-export interface BatchResultEvent {
+export interface BatchResultEvent<T> {
   action: ActionType;
-  records: EvseStatusRecord[];
+  records: T[];
   nodeIds: string[];
   result: PushResult;
   /** Requests these records took, a refused try before a 022 fallback included. */
@@ -227,7 +256,32 @@ export const OUTAGE_SAVE_INTERVAL_MS = 250;
  * The per-operator push queue: strictly one request in flight, coalescing per EVSE, adaptive bundling,
  * fullLoad as an ordering barrier sent whole, retries with backoff, and an outbox that is durable before sending.
  */
-export class PushQueue extends EventEmitter {
+/** A failed request the queue waits to send again. */
+export interface RetryEvent {
+  result: PushResult;
+  delayMs: number;
+  /** Records in the batch. */
+  batch: number;
+}
+
+export interface RejectedEvent {
+  failure: RecordFailure;
+  nodeIds: string[];
+}
+
+/** The queue's events, typed: listeners need no casts. */
+export interface LaneEvents<T> {
+  status: [QueueStatus];
+  result: [BatchResultEvent<T>];
+  rejected: [RejectedEvent];
+  'dead-letter': [DeadLetterEvent];
+  retry: [RetryEvent];
+  'config-error': [RetryEvent];
+  recovered: [RecoveredEvent];
+  warn: [string];
+}
+
+export class PushQueue<T = unknown> extends EventEmitter<LaneEvents<T>> {
   readonly operatorId: string;
   operatorName?: string;
   maxRecords: number;
@@ -237,14 +291,16 @@ export class PushQueue extends EventEmitter {
   private limiter: RollingRateLimiter;
   private transport?: (body: unknown, signal: AbortSignal) => Promise<PushResult>;
   readonly operation: Operation;
-  private readonly buildBody: BodyBuilder;
-  private readonly outbox: OutboxStore;
+  /** The policy's coalescing key; null: never merged. */
+  private readonly keyOf: ((item: T) => string) | null;
+  readonly policy: LanePolicy<T>;
+  private readonly outbox: OutboxStore<T>;
   private readonly random: () => number;
   private readonly now: () => number;
 
-  private segments: Segment[] = [];
-  private head: Batch[] = [];
-  private inFlight: Batch | null = null;
+  private segments: Segment<T>[] = [];
+  private head: Batch<T>[] = [];
+  private inFlight: Batch<T> | null = null;
   private abort: AbortController | null = null;
   private generation = 0;
   private timer: NodeJS.Timeout | null = null;
@@ -272,21 +328,22 @@ export class PushQueue extends EventEmitter {
   private statusTimer: NodeJS.Timeout | null = null;
   private counters = { sent: 0, requests: 0 };
   private last: { code?: string; reason?: string; class?: string } = {};
-  /** Operations counters (src/ops); null when nobody attached them. */
-  stats: Lane | null = null;
+  /** The operations view's counters, handed in by the config node; null when nobody observes. */
+  stats: LaneObserver | null = null;
   /** Records refused for good while no input message waited for them. */
-  readonly deadLetters: DeadLetters<EvseStatusRecord> | undefined;
+  readonly deadLetters: DeadLetters<T> | undefined;
 
-  constructor(opts: QueueOptions) {
+  constructor(opts: QueueOptions<T>) {
     super();
     this.operatorId = opts.operatorId;
     this.operatorName = opts.operatorName;
     this.transport = opts.transport as typeof this.transport;
-    this.operation = opts.operation ?? 'status';
-    this.buildBody = opts.buildBody ?? statusBody;
-    this.outbox = opts.outbox ?? new MemoryOutbox();
+    this.policy = opts.policy;
+    this.operation = opts.policy.operation;
+    this.keyOf = opts.policy.key;
+    this.outbox = opts.outbox ?? new MemoryOutbox<T>();
     this.maxRecords = opts.maxRecords ?? 500;
-    this.limiter = new RollingRateLimiter(opts.ratePerMinute ?? 2000);
+    this.limiter = new RollingRateLimiter(opts.ratePerMinute ?? opts.policy.ratePerMinute);
     this.backoffBaseMs = opts.backoffBaseMs ?? 1000;
     this.backoffMaxMs = opts.backoffMaxMs ?? 300_000;
     this.insertMissing = opts.insertMissing ?? true;
@@ -300,7 +357,7 @@ export class PushQueue extends EventEmitter {
 
   /** Applies settings of a (re)deployed config node; keeps the pending changes. */
   configure(
-    opts: Pick<QueueOptions, 'operatorName' | 'maxRecords' | 'ratePerMinute' | 'backoffBaseMs' | 'backoffMaxMs' | 'insertMissing' | 'requestTimeoutMs'>,
+    opts: Pick<QueueOptions<T>, 'operatorName' | 'maxRecords' | 'ratePerMinute' | 'backoffBaseMs' | 'backoffMaxMs' | 'insertMissing' | 'requestTimeoutMs'>,
   ): void {
     if (opts.requestTimeoutMs) this.requestTimeoutMs = opts.requestTimeoutMs;
     if (opts.operatorName !== undefined) this.operatorName = opts.operatorName;
@@ -312,11 +369,15 @@ export class PushQueue extends EventEmitter {
     if (opts.insertMissing !== undefined) this.insertMissing = opts.insertMissing;
   }
 
-  /** Feeds a stats lane: it reads the pending count and can skip the backoff ("retry now"). */
-  attachStats(lane: Lane, outboxBytes?: () => number): void {
-    this.stats = lane;
-    lane.rateLimit = this.limiter.limit;
-    lane.source = {
+  /** Hands the queue an observer (the ops view's counters); it reports to it as it works. */
+  observe(observer: LaneObserver | null): void {
+    this.stats = observer;
+    if (observer) observer.rateLimit = this.limiter.limit;
+  }
+
+  /** What an observer may read and do here: the pending count, "retry now", the dead letters. */
+  source(outboxBytes?: () => number): LaneSourceOf {
+    return {
       pending: () => this.queued,
       retryNow: () => this.retryNow(),
       outboxBytes,
@@ -332,7 +393,7 @@ export class PushQueue extends EventEmitter {
    */
   sendDeadLettersAgain(keys?: string[]): number {
     const letters = this.deadLetters?.take(keys) ?? [];
-    const by = new Map<ActionType, EvseStatusRecord[]>();
+    const by = new Map<ActionType, T[]>();
     for (const l of letters) {
       const action = (l.action === 'fullLoad' ? 'update' : l.action) as ActionType;
       by.set(action, [...(by.get(action) ?? []), l.record]);
@@ -352,12 +413,8 @@ export class PushQueue extends EventEmitter {
     return true;
   }
 
+  /** Starts sending with a transport that takes what the policy's body builder builds. */
   start(transport: Transport): void {
-    this.startLane(transport);
-  }
-
-  /** As start, for a lane whose transport takes what its BodyBuilder builds. */
-  startLane(transport: Transport | LaneTransport): void {
     this.transport = transport as typeof this.transport;
     this.running = true;
     this.failures = 0;
@@ -421,7 +478,7 @@ export class PushQueue extends EventEmitter {
   }
 
   /** Queues records; `owner.settle` is called once all of them are acknowledged or rejected for good. */
-  enqueue(action: ActionType, records: EvseStatusRecord[], owner: Owner | null): void {
+  enqueue(action: ActionType, records: T[], owner: Owner | null): void {
     this.clearDeadLetters(records);
     if (owner) owner.pending += records.length;
     this.stats?.enqueued(records.length, this.now());
@@ -435,12 +492,12 @@ export class PushQueue extends EventEmitter {
    * As enqueue, for large inputs: the segment takes its place in the queue at once (so later changes stay behind it)
    * but is filled in slices, and is neither sent nor written to the outbox until it is complete.
    */
-  async enqueueSliced(action: ActionType, records: EvseStatusRecord[], owner: Owner | null, slice = 5000): Promise<void> {
+  async enqueueSliced(action: ActionType, records: T[], owner: Owner | null, slice = 5000): Promise<void> {
     if (records.length <= slice) return this.enqueue(action, records, owner);
     this.clearDeadLetters(records);
     if (owner) owner.pending += records.length;
     this.stats?.enqueued(records.length, this.now());
-    const seg: Segment = action === 'fullLoad' ? newList(action, records.length, this.now()) : { kind: 'map', action, entries: new Map() };
+    const seg: Segment<T> = action === 'fullLoad' ? newList<T>(action, records.length, this.now()) : { kind: 'map', action, entries: new Map() };
     seg.building = true;
     const solo = owner ? [owner] : NO_OWNERS;
     this.segments.push(seg);
@@ -460,16 +517,16 @@ export class PushQueue extends EventEmitter {
   }
 
   /** A new record for an EVSE clears its dead letter. */
-  private clearDeadLetters(records: readonly EvseStatusRecord[]): void {
+  private clearDeadLetters(records: readonly T[]): void {
     if (!this.deadLetters?.count) return;
-    this.deadLetters.clear(records.map((r) => evseKey(r.EvseID)));
+    this.deadLetters.clear(records.map((r) => this.identity(r)));
   }
 
-  private addSegment(action: ActionType, records: EvseStatusRecord[], owner: Owner | null): void {
+  private addSegment(action: ActionType, records: T[], owner: Owner | null): void {
     const solo = owner ? [owner] : NO_OWNERS;
     // fullLoad is a barrier: it is never merged with anything, and later updates queue behind it.
     if (action === 'fullLoad') {
-      const list = newList(action, records.length, this.now());
+      const list = newList<T>(action, records.length, this.now());
       this.segments.push(list);
       this.fill(list, records, 0, records.length, owner, solo);
       this.complete(list);
@@ -484,13 +541,19 @@ export class PushQueue extends EventEmitter {
   }
 
   /** Appends records [from, to) to a fullLoad list; a repeated EVSE keeps its place, takes the later record and counts once. */
-  private fill(seg: ListSegment, records: EvseStatusRecord[], from: number, to: number, owner: Owner | null, solo: Owner[]): void {
+  private fill(seg: ListSegment<T>, records: T[], from: number, to: number, owner: Owner | null, solo: Owner[]): void {
     const index = seg.index!;
     const list = seg.records;
+    const keyOf = this.keyOf;
     for (let i = from; i < to; i++) {
       const record = records[i]!;
-      const key = evseKey(record.EvseID);
-      const at = index.find(key, (pos) => evseKey(list[pos]!.EvseID) === key);
+      if (!keyOf) {
+        list.push(record);
+        seg.owners.push(solo);
+        continue;
+      }
+      const key = keyOf(record);
+      const at = index.find(key, (pos) => keyOf(list[pos]!) === key);
       if (at < 0) {
         index.add(key, list.length);
         list.push(record);
@@ -502,14 +565,15 @@ export class PushQueue extends EventEmitter {
     }
   }
 
-  private complete(seg: ListSegment): void {
+  private complete(seg: ListSegment<T>): void {
     seg.index = undefined;
     seg.seq = ++this.seq;
   }
 
   /** `solo` is the shared `[owner]` of one enqueue call: owner lists are never changed in place, so records share it. */
-  private put(seg: MapSegment, record: EvseStatusRecord, owner: Owner | null, solo: Owner[]): void {
-    const key = evseKey(record.EvseID);
+  private put(seg: MapSegment<T>, record: T, owner: Owner | null, solo: Owner[]): void {
+    // Without a key every item is an entry of its own: two CDRs of one EVSE are two CDRs.
+    const key = this.keyOf ? this.keyOf(record) : `\0${this.seq + 1}`;
     const prev = seg.entries.get(key);
     let owners = prev ? prev.owners : solo;
     if (prev) {
@@ -539,8 +603,8 @@ export class PushQueue extends EventEmitter {
   pendingKeys(actions: readonly ActionType[]): Set<string> {
     const out = new Set<string>();
     const want = new Set(actions);
-    const add = (records: readonly EvseStatusRecord[]) => {
-      for (const r of records) out.add(evseKey(r.EvseID));
+    const add = (records: readonly T[]) => {
+      for (const r of records) out.add(this.identity(r));
     };
     for (const b of this.inFlight ? [this.inFlight, ...this.head] : this.head) {
       if (want.has(b.action)) add(b.records);
@@ -549,7 +613,8 @@ export class PushQueue extends EventEmitter {
     for (const seg of this.segments) {
       if (!want.has(seg.action)) continue;
       if (seg.kind === 'list') add(seg.records);
-      else for (const k of seg.entries.keys()) out.add(k);
+      else if (this.keyOf) for (const k of seg.entries.keys()) out.add(k);
+      else for (const e of seg.entries.values()) out.add(this.identity(e.record));
     }
     return out;
   }
@@ -579,10 +644,10 @@ export class PushQueue extends EventEmitter {
   }
 
   /** Pending changes in send order, as written to the outbox. */
-  snapshot(): OutboxSegment[] {
-    const out: OutboxSegment[] = [];
+  snapshot(): OutboxSegment<T>[] {
+    const out: OutboxSegment<T>[] = [];
     // The lists are never changed in place once queued, so they are shared, not copied.
-    const push = (action: ActionType, records: EvseStatusRecord[]) => {
+    const push = (action: ActionType, records: T[]) => {
       if (records.length || action === 'fullLoad') out.push({ action, records });
     };
     for (const b of this.inFlight ? [this.inFlight, ...this.head] : this.head) {
@@ -644,7 +709,12 @@ export class PushQueue extends EventEmitter {
     while (this.persisting) await this.persisting;
   }
 
-  private takeBatch(): Batch | null {
+  /** The key a dead letter and pendingKeys use: the coalescing key, or the id for a lane without one. */
+  private identity(item: T): string {
+    return this.keyOf ? this.keyOf(item) : this.policy.id(item);
+  }
+
+  private takeBatch(): Batch<T> | null {
     if (this.head.length) return this.head.shift()!;
     const seg = this.segments[0];
     if (!seg || seg.building) return null;
@@ -653,17 +723,20 @@ export class PushQueue extends EventEmitter {
       this.segments.shift();
       return { action: seg.action, records: seg.records, owners: seg.owners, at: seg.at, attempts: 0 };
     }
-    const records: EvseStatusRecord[] = [];
+    const records: T[] = [];
     const owners: Owner[][] = [];
     const at: number[] = [];
-    for (const e of seg.entries.values()) {
-      if (e.seq > this.durableSeq || records.length >= this.maxRecords) break;
+    const keys: string[] = [];
+    const max = this.policy.bundle ? Math.min(this.policy.bundle, this.maxRecords) : this.maxRecords;
+    for (const [k, e] of seg.entries) {
+      if (e.seq > this.durableSeq || records.length >= max) break;
       records.push(e.record);
       owners.push(e.owners);
       at.push(e.at);
+      keys.push(k);
     }
     if (!records.length) return null;
-    for (const r of records) seg.entries.delete(evseKey(r.EvseID));
+    for (const k of keys) seg.entries.delete(k);
     if (!seg.entries.size) this.segments.shift();
     return { action: seg.action, records, owners, at, attempts: 0 };
   }
@@ -699,13 +772,13 @@ export class PushQueue extends EventEmitter {
     }, ms);
   }
 
-  private send(batch: Batch): void {
+  private send(batch: Batch<T>): void {
     this.inFlight = batch;
     batch.attempts++;
     this.counters.requests++;
     this.limiter.record(this.now());
     this.stats?.requestStarted(this.now());
-    const body = this.buildBody(batch.action, batch.records, this.operatorId, this.operatorName);
+    const body = this.policy.body(batch.action, batch.records, this.operatorId, this.operatorName);
     const gen = this.generation;
     const abort = new AbortController();
     this.abort = abort;
@@ -733,7 +806,7 @@ export class PushQueue extends EventEmitter {
     }
   }
 
-  private onResult(batch: Batch, original: PushResult): void {
+  private onResult(batch: Batch<T>, original: PushResult): void {
     this.inFlight = null;
     this.abort = null;
     let result = original;
@@ -774,7 +847,7 @@ export class PushQueue extends EventEmitter {
       queuedAs: batch.fromUpdate ? 'update' : batch.fromInsert ? 'insert' : undefined,
       nodeIds: ownerNodes(batch.owners),
       result,
-    } satisfies BatchResultEvent);
+    } satisfies BatchResultEvent<T>);
 
     if (result.class !== 'transient') {
       const outage = this.outage;
@@ -833,10 +906,13 @@ export class PushQueue extends EventEmitter {
   fullLoadRest: ((rest: number, refused: number) => boolean) | undefined;
 
   /** Permanent rejections: the policy in rejection.ts decides what fails and what goes again. */
-  private onDataError(batch: Batch, result: PushResult): void {
+  private onDataError(batch: Batch<T>, result: PushResult): void {
     const n = batch.records.length;
-    const named = new Set([...namedPositions(batch.records, result.statusCode?.AdditionalInfo), ...positionsFromFieldReferences(result.validationErrors, n)]);
-    const attempt: Attempt<Item> = {
+    const named = new Set([
+      ...namedPositions(batch.records, this.policy.id, result.statusCode?.AdditionalInfo),
+      ...positionsFromFieldReferences(result.validationErrors, n),
+    ]);
+    const attempt: Attempt<Item<T>> = {
       action: batch.action,
       items: toItems(batch),
       fromUpdate: batch.fromUpdate,
@@ -848,8 +924,8 @@ export class PushQueue extends EventEmitter {
     const plan = planRejection(
       attempt,
       { code: result.statusCode?.Code, httpStatus: result.httpStatus, named: [...named] },
-      // EVSE data always recovers from 022 both ways; for status the update-as-insert is the insertMissing option.
-      this.operation === 'data' || this.insertMissing,
+      // The policy says whether an update Hubject does not hold goes again as insert (data: always; status: insertMissing).
+      this.policy.rejection.updateAsInsert === 'always' || this.insertMissing,
       { fullLoadRest: this.fullLoadRest },
     );
     if (plan.fail.length) {
@@ -860,15 +936,15 @@ export class PushQueue extends EventEmitter {
     this.head.unshift(...plan.resend.map(toBatch));
   }
 
-  private failAll(part: Part, action: ActionType, result: PushResult, exists?: boolean): void {
+  private failAll(part: Part<T>, action: ActionType, result: PushResult, exists?: boolean): void {
     const dead: RecordFailure[] = [];
-    const letters: DeadLetter<EvseStatusRecord>[] = [];
+    const letters: DeadLetter<T>[] = [];
     const deadNodes = new Set<string>();
     const time = new Date(this.now()).toISOString();
     for (let i = 0; i < part.records.length; i++) {
       const owners = part.owners[i]!;
       const failure: RecordFailure = {
-        EvseID: part.records[i]!.EvseID,
+        EvseID: this.policy.id(part.records[i]!),
         action,
         reason: result.reason,
         code: result.statusCode?.Code,
@@ -882,8 +958,8 @@ export class PushQueue extends EventEmitter {
         for (const o of owners) deadNodes.add(o.nodeId);
         const record = part.records[i]!;
         letters.push({
-          key: evseKey(record.EvseID),
-          id: record.EvseID,
+          key: this.identity(record),
+          id: failure.EvseID,
           operation: this.operation,
           action,
           reason: result.reason,
@@ -938,20 +1014,20 @@ function ownerNodes(lists: Owner[][]): string[] {
   return [...ids];
 }
 
-function newList(action: ActionType, capacity: number, at: number): ListSegment {
+function newList<T>(action: ActionType, capacity: number, at: number): ListSegment<T> {
   return { kind: 'list', action, records: [], owners: [], seq: 0, index: new KeyIndex(capacity), at };
 }
 
-function toItems(part: Part): Item[] {
+function toItems<T>(part: Part<T>): Item<T>[] {
   const at = part.at;
   return part.records.map((record, i) => ({ record, owners: part.owners[i]!, at: typeof at === 'number' ? at : at[i]! }));
 }
 
-function fromItems(items: Item[]): Part {
+function fromItems<T>(items: Item<T>[]): Part<T> {
   return { records: items.map((i) => i.record), owners: items.map((i) => i.owners), at: items.map((i) => i.at) };
 }
 
-function toBatch(a: Attempt<Item>): Batch {
+function toBatch<T>(a: Attempt<Item<T>>): Batch<T> {
   return {
     ...fromItems(a.items),
     action: a.action,
@@ -964,17 +1040,17 @@ function toBatch(a: Attempt<Item>): Batch {
   };
 }
 
-function baseAction(b: Batch): ActionType {
+function baseAction<T>(b: Batch<T>): ActionType {
   return b.fromUpdate ? 'update' : b.action;
 }
 
 /** Records a probe batch holds back for its verdict (queued, saved and detached like any other). */
-function heldBack(b: Batch): Item[] {
+function heldBack<T>(b: Batch<T>): Item<T>[] {
   return b.probe ? [...b.probe.next, ...b.probe.rest] : [];
 }
 
 /** Positions of the records whose EvseID Hubject named in AdditionalInfo (the simulator and some Hubject answers do). */
-function namedPositions(records: EvseStatusRecord[], info: string | null | undefined): Set<number> {
+function namedPositions<T>(records: T[], id: (item: T) => string, info: string | null | undefined): Set<number> {
   const out = new Set<number>();
   if (!info) return out;
   const tokens = new Set(
@@ -984,6 +1060,6 @@ function namedPositions(records: EvseStatusRecord[], info: string | null | undef
       .filter(Boolean)
       .map((t) => evseKey(t)),
   );
-  for (let i = 0; i < records.length; i++) if (tokens.has(evseKey(records[i]!.EvseID))) out.add(i);
+  for (let i = 0; i < records.length; i++) if (tokens.has(evseKey(id(records[i]!)))) out.add(i);
   return out;
 }

@@ -3,12 +3,12 @@ import { createHash } from 'node:crypto';
 import { FileOutbox, MemoryOutbox, type OutboxStore } from './outbox';
 import { PushQueue, type Operation, type QueueOptions } from './queue';
 import { DeadLetters, FileKeyedStore, type DeadLetter } from './dead-letters';
-import type { EvseStatusRecord } from '../oicp/schemas';
 import { StatusGate, type GateOptions } from './gate';
 import { FileGateStore, MemoryGateStore } from './gate-store';
 
 // Queues outlive config node instances, so a redeploy hands pending changes to the new instance in memory.
-const queues = new Map<string, PushQueue>();
+// Keyed by operation, whose policy fixes the item type: the cast on the way out is safe.
+const queues = new Map<string, { stop(): void }>();
 
 /** One queue (lane) per operator, environment and operation; the status lane keeps its original key and file name. */
 export function queueKey(operatorId: string, baseUrl: string, operation: Operation = 'status'): string {
@@ -26,21 +26,26 @@ export function outboxPath(userDir: string, operatorId: string, baseUrl: string,
   return path.join(userDir, 'oicp', 'outbox', `${safe}-${h}${suffix}.json`);
 }
 
-export function acquireQueue(operatorId: string, baseUrl: string, userDir: string | undefined, opts: Omit<QueueOptions, 'operatorId' | 'outbox'>): PushQueue {
-  const operation = opts.operation ?? 'status';
+export function acquireQueue<T>(
+  operatorId: string,
+  baseUrl: string,
+  userDir: string | undefined,
+  opts: Omit<QueueOptions<T>, 'operatorId' | 'outbox'>,
+): PushQueue<T> {
+  const operation = opts.policy.operation;
   const key = queueKey(operatorId, baseUrl, operation);
-  let q = queues.get(key);
+  let q = queues.get(key) as PushQueue<T> | undefined;
   if (!q) {
-    const outbox: OutboxStore = userDir
-      ? new FileOutbox(outboxPath(userDir, operatorId, baseUrl, operation), operatorId, undefined, operation)
-      : new MemoryOutbox();
+    const outbox: OutboxStore<T> = userDir
+      ? new FileOutbox<T>(outboxPath(userDir, operatorId, baseUrl, operation), operatorId, undefined, operation)
+      : new MemoryOutbox<T>();
     // Refused records with no input message waiting, beside the outbox (oicp/dead-letters).
     const file = userDir ? path.join(userDir, 'oicp', 'dead-letters', path.basename(outboxPath(userDir, operatorId, baseUrl, operation))) : undefined;
-    const deadLetters = new DeadLetters<EvseStatusRecord>(
+    const deadLetters = new DeadLetters<T>(
       operation,
-      file ? new FileKeyedStore<DeadLetter<EvseStatusRecord>>(file, (err) => q?.emit('warn', `dead-letter list: ${err.message}`)) : undefined,
+      file ? new FileKeyedStore<DeadLetter<T>>(file, (err) => q?.emit('warn', `dead-letter list: ${err.message}`)) : undefined,
     );
-    q = new PushQueue({ ...opts, operatorId, outbox, deadLetters });
+    q = new PushQueue<T>({ ...opts, operatorId, outbox, deadLetters });
     queues.set(key, q);
   } else {
     q.configure(opts);
