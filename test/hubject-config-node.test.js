@@ -81,6 +81,19 @@ describe('Hubject config node contract (real runtime, simulator over mutual TLS)
     helper.getNode('hub1').hubject.lane('status').queued.should.equal(2);
   });
 
+  it("offers each operation's lane through lane(operation); the kit's binding removes the node's listeners on close", async function () {
+    await helper.load(NODES, flow({}));
+    const hub = helper.getNode('hub1').hubject;
+    const status = hub.lane('status');
+    status.operation.should.equal('status');
+    hub.lane('status').should.equal(status);
+    status.listenerCount('result').should.be.above(0);
+    status.listenerCount('dead-letter').should.be.above(0);
+    await helper.unload();
+    // The lane outlives the node (a redeploy hands it over); the closed node listens no more.
+    for (const name of ['status', 'result', 'retry', 'config-error', 'warn', 'recovered', 'dead-letter']) status.listenerCount(name).should.equal(0);
+  });
+
   it('refuses a sub-OperatorID that is not one, naming it, on the nodes that use the config', async function () {
     await helper.load(NODES, flow({ subOperatorIds: 'DE*SUB, D-E-X' }));
     const hub = helper.getNode('hub1').hubject;
