@@ -111,7 +111,19 @@ describe('every refusal heard, 022 recovery, one spelling per EVSE (real runtime
       s1.receive({ payload: { EvseID: id(1), EvseStatus: 'Occupied' } });
       await until(() => gate.heldCount === 1, 5000, 'status held');
       w.node.receive({ payload: [record(1, { ChargingStationNames: [{ lang: 'de', value: 'Neu' }] }), record(2)] });
-      await until(() => w.completed.length === 1, 30000, 'data input completed');
+      await until(() => w.completed.length === 1, 30000, 'data input completed', {
+        describe: () =>
+          JSON.stringify({
+            bodies: bodies.map(([op, b]) => [
+              op,
+              b.ActionType,
+              (b.OperatorEvseData?.EvseDataRecord ?? b.OperatorEvseStatus?.EvseStatusRecord ?? []).map((r) => r.EvseID),
+            ]),
+            status: w.statuses.slice(-3),
+            caught: w.caught.map((m) => m.error?.message),
+            warns: w.warns,
+          }),
+      });
       w.caught.should.have.length(0);
       // insert of both (022 names E0001), then update of E0001 and insert of E0002.
       dataActions().slice(0, 1).should.eql(['insert']);
