@@ -6,7 +6,7 @@ import { certOperatorId, clientCertificateProblem } from './oicp/certificate';
 import { ENVIRONMENTS, HubjectClient, type Environment, type TlsOptions } from './oicp/client';
 import { acquireGate, acquireQueue, outboxPath } from './push/registry';
 import { GATE_MODES, type GateMode, type StatusGate } from './push/gate';
-import { lane } from './ops/stats';
+import { laneStats } from './ops/stats';
 import { outboxSizeProbe } from './ops/outbox-size';
 import type { PushQueue } from './push/queue';
 import { dataBody } from './push/data-lane';
@@ -201,7 +201,7 @@ export = function (RED: NodeAPI) {
     gate = g;
     const userDir: string | undefined = RED.settings?.userDir;
     q.attachStats(
-      lane({ operator: op.value, operation: 'status', environment, url: baseUrl }),
+      laneStats({ operator: op.value, operation: 'status', environment, url: baseUrl }),
       userDir ? outboxSizeProbe(outboxPath(userDir, op.value, baseUrl)) : undefined,
     );
 
@@ -237,7 +237,7 @@ export = function (RED: NodeAPI) {
         ...retry,
       });
       dq.attachStats(
-        lane({ operator: op.value, operation: 'data', environment, url: baseUrl }),
+        laneStats({ operator: op.value, operation: 'data', environment, url: baseUrl }),
         userDir ? outboxSizeProbe(outboxPath(userDir, op.value, baseUrl, 'data')) : undefined,
       );
       // Answers are acknowledged into the store: the lane sends once the store is read, never into an unread one.
