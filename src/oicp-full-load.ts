@@ -15,7 +15,20 @@ import {
   type PersistenceBackend,
   type Schedule,
 } from './fullload';
-import { LIMITS, NODE_SETTINGS, StatusView, editorBoolean, editorNumber, failInput, linkedHubject, translator, type Done, type Status } from './node-red';
+import {
+  LIMITS,
+  NUMBER_VALIDATOR_SOURCE,
+  StatusView,
+  exported,
+  limits,
+  editorBoolean,
+  editorNumber,
+  failInput,
+  linkedHubject,
+  translator,
+  type Done,
+  type Status,
+} from './node-red';
 import { EVSE_STATUSES } from './oicp/schemas';
 import { countStatuses, registerFullLoad, type FullLoadSnapshot } from './ops/stats';
 
@@ -53,6 +66,12 @@ function journalDir(userDir: string | undefined, nodeId: string): string {
   const base = userDir || path.join(os.homedir(), '.node-red');
   return path.join(base, 'oicp', `fullload-${String(nodeId).replace(/[^A-Za-z0-9._-]/g, '_')}`);
 }
+
+/** The dialog's node settings (RED.settings.<name>): its number limits and the runtime's number check. */
+const SETTINGS = {
+  oicpFullLoadLimits: exported(limits('onStartDelay', 'staleDays', 'minRatio')),
+  oicpFullLoadNumberValidator: exported(NUMBER_VALIDATOR_SOURCE),
+};
 
 export = function (RED: NodeAPI) {
   const t = translator(RED, TYPE);
@@ -336,5 +355,5 @@ export = function (RED: NodeAPI) {
     });
   }
 
-  RED.nodes.registerType(TYPE, FullLoadNode, { settings: NODE_SETTINGS[TYPE] });
+  RED.nodes.registerType(TYPE, FullLoadNode, { settings: SETTINGS });
 };

@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Node, NodeAPI, NodeDef } from 'node-red';
-import { parseOperatorId, OPERATOR_NAME_MAX_LENGTH } from './oicp/ids';
+import { idRules, parseOperatorId, OPERATOR_NAME_MAX_LENGTH } from './oicp/ids';
 import { certOperatorId, clientCertificateProblem } from './oicp/certificate';
 import { ENVIRONMENTS, HubjectClient, type Environment, type TlsOptions } from './oicp/client';
 import { acquireGate, acquireQueue, outboxPath } from './push/registry';
@@ -15,7 +15,9 @@ import { acquireOperatorEvseData, type OperatorEvseData } from './push/data-oper
 import {
   HUBJECT_CONFIG_TYPE,
   LIMITS,
-  NODE_SETTINGS,
+  NUMBER_VALIDATOR_SOURCE,
+  exported,
+  limits,
   splitOperatorIds,
   editorNumber,
   optionalEditorBoolean,
@@ -62,6 +64,13 @@ interface TlsConfigNode extends Node {
   valid?: boolean;
   addTLSOptions(opts: TlsOptions): void;
 }
+
+/** The dialog's node settings (RED.settings.<name>): the id rules, its number limits and the runtime's number check. */
+const SETTINGS = {
+  oicpHubjectConfigIdRules: exported(idRules()),
+  oicpHubjectConfigLimits: exported(limits('timeout', 'rateLimit', 'dataRateLimit', 'retryBase', 'retryMax', 'maxRecords', 'holdMaxHours', 'maxBodyMB')),
+  oicpHubjectConfigNumberValidator: exported(NUMBER_VALIDATOR_SOURCE),
+};
 
 export = function (RED: NodeAPI) {
   const t = translator(RED, HUBJECT_CONFIG_TYPE);
@@ -293,5 +302,5 @@ export = function (RED: NodeAPI) {
     });
   }
 
-  RED.nodes.registerType(HUBJECT_CONFIG_TYPE, HubjectConfigNode, { settings: NODE_SETTINGS[HUBJECT_CONFIG_TYPE] });
+  RED.nodes.registerType(HUBJECT_CONFIG_TYPE, HubjectConfigNode, { settings: SETTINGS });
 };

@@ -335,14 +335,14 @@ describe('adapter kit: editor values and status text', function () {
   const vm = require('vm');
   const { LIMITS, editorNumber, editorBoolean, optionalEditorNumber } = require('../nodes/node-red/limits');
   const { truncate, STATUS_MAX_CHARS } = require('../nodes/node-red/status');
-  const { NODE_SETTINGS } = require('../nodes/node-red/settings');
+  const { nodeSettings } = require('./support/node-settings');
   const { message } = require('../nodes/node-red/i18n');
 
   /** A node's editor definition, run against the runtime's node settings and the en-US catalogue. */
   function editorDefinition(type) {
     const html = fs.readFileSync(path.join(__dirname, '..', 'nodes', `${type}.html`), 'utf8');
     const script = /<script type="text\/javascript">([\s\S]*?)<\/script>/.exec(html)[1];
-    const settings = Object.fromEntries(Object.entries(NODE_SETTINGS[type]).map(([k, v]) => [k, v.value]));
+    const settings = Object.fromEntries(Object.entries(nodeSettings(type)).map(([k, v]) => [k, v.value]));
     const _ = (id, values) => message('en-US', id.split(':')[0].split('/')[1], id.split(':')[1], values) ?? id;
     let def;
     vm.runInNewContext(script, {

@@ -383,9 +383,9 @@ describe('ocpp status editor files', function () {
     const script = /<script type="text\/javascript">([\s\S]*?)<\/script>/.exec(html)[1];
     let def;
     // The editor gets its rules from the runtime's node settings (RED.settings), and its texts from the catalogue.
-    const { NODE_SETTINGS } = require('../nodes/node-red/settings');
+    const { nodeSettings } = require('./support/node-settings');
     const { message } = require('../nodes/node-red/i18n');
-    const settings = Object.fromEntries(Object.entries(NODE_SETTINGS['oicp-ocpp-status']).map(([k, v]) => [k, v.value]));
+    const settings = Object.fromEntries(Object.entries(nodeSettings('oicp-ocpp-status')).map(([k, v]) => [k, v.value]));
     const _ = (id, values) => {
       const [ns, key] = id.split(':');
       return message('en-US', ns.split('/')[1], key, values) ?? id;
