@@ -165,7 +165,7 @@ export = function (RED: NodeAPI) {
             ? t('status.invalidTime')
             : t('status.noSchedule');
         if (agg.restoreError) return { fill: 'red', shape: 'ring', text: t('status.notRestored'), tail: ` · ${count}` };
-        if (agg.heldBack) return { fill: 'yellow', shape: 'ring', text: t('status.heldBack', { reason: agg.heldBack }), tail: ` · ${count} · ${next}` };
+        if (agg.guarded) return { fill: 'yellow', shape: 'ring', text: t('status.heldBack', { reason: agg.guarded }), tail: ` · ${count} · ${next}` };
         return { fill: 'green', shape: 'dot', text: count, tail: ` · ${next}` };
       },
     });
@@ -183,7 +183,7 @@ export = function (RED: NodeAPI) {
           lastRun =
             'sent' in outcome
               ? { at: Date.now(), count: outcome.sent.fullLoad.count, result: 'sent' }
-              : { at: Date.now(), result: 'held back', reason: outcome.heldBack.reason };
+              : { at: Date.now(), result: 'held back', reason: outcome.guarded.reason };
           for (const w of outcome.warnings) node.warn(w);
           if ('sent' in outcome) send(fullLoadMessage(outcome.sent, msg) as NodeMessage);
           showStatus();

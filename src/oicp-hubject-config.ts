@@ -27,6 +27,7 @@ import {
   type HubjectConfigNode,
 } from './node-red';
 import { CERT_WARN_DAYS, DAY_MS, certificateValidTo } from './node-red/certificate';
+import { lendToTests } from './node-red/test-hooks';
 
 interface ConfigDef extends NodeDef {
   environment?: string;
@@ -179,13 +180,8 @@ export = function (RED: NodeAPI) {
       },
     };
     node.hubject = hubject;
-    // Read-only views for the fault suites and benches that look inside the runtime; nodes use node.hubject only.
-    Object.defineProperties(node, {
-      queue: { get: () => queue, configurable: true },
-      client: { get: () => client, configurable: true },
-      operatorId: { get: () => hubject.operatorId, configurable: true },
-      configError: { get: () => configError, configurable: true },
-    });
+    // The fault suites wrap the client (test-only, see node-red/test-hooks); nodes use node.hubject only.
+    lendToTests(node, { client: () => client });
 
     if (configError || !op.ok) {
       node.error(t('log.prefix', { text: configError ?? '' }));

@@ -81,6 +81,15 @@ describe('Hubject config node contract (real runtime, simulator over mutual TLS)
     helper.getNode('hub1').hubject.queue.queued.should.equal(2);
   });
 
+  it('carries no test properties: the client is lent to tests through the one test-only entry', async function () {
+    const { testView } = require('../nodes/node-red/test-hooks');
+    await helper.load(NODES, flow());
+    const hub = helper.getNode('hub1');
+    for (const name of ['queue', 'client', 'operatorId', 'configError']) should(Object.getOwnPropertyDescriptor(hub, name)).be.undefined();
+    testView(hub).client.should.have.property('call');
+    testView(helper.getNode('p1')).should.eql({});
+  });
+
   it('refuses a sub-OperatorID that is not one, naming it, on the nodes that use the config', async function () {
     await helper.load(NODES, flow({ subOperatorIds: 'DE*SUB, D-E-X' }));
     const hub = helper.getNode('hub1').hubject;

@@ -329,7 +329,7 @@ describe('ocpp status node (test helper runtime)', function () {
   it('checks EvseIDs against the operator of the linked Hubject config', async function () {
     await helper.load([statusNode, hubjectNode], flow({ hubject: 'h1' }, [HUBJECT]));
     const w = watch();
-    helper.getNode('h1').operatorId.should.equal('DE*ABC');
+    helper.getNode('h1').hubject.operatorId.should.equal('DE*ABC');
     await w.send([S.nrcLines()[3], { evseId: 'DE*XYZ*E1*1', payload: { status: 'Available' } }, { evseId: 'DEABCE9', payload: { status: 'Reserved' } }]);
     pairs(validate(w.out)).should.eql([
       ['DE*ABC*ECP*E2E*1', 'Available'],

@@ -76,7 +76,7 @@ describe('every refusal heard, 022 recovery, one spelling per EVSE (real runtime
   /** As a restart: unload, forget the queues and gates, and let the last writes land. */
   async function restart() {
     const hub = helper.getNode('hub1');
-    const queues = hub ? [hub.queue, hub.hubject?.dataQueue?.()].filter(Boolean) : [];
+    const queues = hub ? [hub.hubject?.queue, hub.hubject?.dataQueue?.()].filter(Boolean) : [];
     await helper.unload();
     forgetQueues();
     for (const q of queues) {

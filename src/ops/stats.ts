@@ -228,7 +228,7 @@ export class LaneStats {
     this.outbox = n;
   }
 
-  /** Statuses held back for missing EVSE data (once that exists). */
+  /** Statuses the gate holds until Hubject has acknowledged their EVSE's data. */
   held(n: number): void {
     this.heldN = n;
   }
