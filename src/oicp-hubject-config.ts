@@ -1,12 +1,12 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Node, NodeAPI, NodeDef } from 'node-red';
-import { parseOperatorId, OPERATOR_NAME_MAX_LENGTH } from './oicp/ids';
+import { idRules, parseOperatorId, OPERATOR_NAME_MAX_LENGTH } from './oicp/ids';
 import { certOperatorId, clientCertificateProblem } from './oicp/certificate';
 import { ENVIRONMENTS, HubjectClient, type Environment, type TlsOptions } from './oicp/client';
 import { acquireGate, acquireQueue, outboxPath } from './push/registry';
 import { GATE_MODES, type GateMode, type StatusGate } from './push/gate';
-import { lane } from './ops/stats';
+import { laneStats } from './ops/stats';
 import { outboxSizeProbe } from './ops/outbox-size';
 import type { PushQueue } from './push/queue';
 import { dataBody } from './push/data-lane';
@@ -15,7 +15,9 @@ import { acquireOperatorEvseData, type OperatorEvseData } from './push/data-oper
 import {
   HUBJECT_CONFIG_TYPE,
   LIMITS,
-  NODE_SETTINGS,
+  NUMBER_VALIDATOR_SOURCE,
+  exported,
+  limits,
   splitOperatorIds,
   editorNumber,
   optionalEditorBoolean,
@@ -25,6 +27,7 @@ import {
   type HubjectConfigNode,
 } from './node-red';
 import { CERT_WARN_DAYS, DAY_MS, certificateValidTo } from './node-red/certificate';
+import { lendToTests } from './node-red/test-hooks';
 
 interface ConfigDef extends NodeDef {
   environment?: string;
@@ -62,6 +65,13 @@ interface TlsConfigNode extends Node {
   valid?: boolean;
   addTLSOptions(opts: TlsOptions): void;
 }
+
+/** The dialog's node settings (RED.settings.<name>): the id rules, its number limits and the runtime's number check. */
+const SETTINGS = {
+  oicpHubjectConfigIdRules: exported(idRules()),
+  oicpHubjectConfigLimits: exported(limits('timeout', 'rateLimit', 'dataRateLimit', 'retryBase', 'retryMax', 'maxRecords', 'holdMaxHours', 'maxBodyMB')),
+  oicpHubjectConfigNumberValidator: exported(NUMBER_VALIDATOR_SOURCE),
+};
 
 export = function (RED: NodeAPI) {
   const t = translator(RED, HUBJECT_CONFIG_TYPE);
@@ -170,13 +180,8 @@ export = function (RED: NodeAPI) {
       },
     };
     node.hubject = hubject;
-    // Read-only views for the fault suites and benches that look inside the runtime; nodes use node.hubject only.
-    Object.defineProperties(node, {
-      queue: { get: () => queue, configurable: true },
-      client: { get: () => client, configurable: true },
-      operatorId: { get: () => hubject.operatorId, configurable: true },
-      configError: { get: () => configError, configurable: true },
-    });
+    // The fault suites wrap the client (test-only, see node-red/test-hooks); nodes use node.hubject only.
+    lendToTests(node, { client: () => client });
 
     if (configError || !op.ok) {
       node.error(t('log.prefix', { text: configError ?? '' }));
@@ -201,7 +206,7 @@ export = function (RED: NodeAPI) {
     gate = g;
     const userDir: string | undefined = RED.settings?.userDir;
     q.attachStats(
-      lane({ operator: op.value, operation: 'status', environment, url: baseUrl }),
+      laneStats({ operator: op.value, operation: 'status', environment, url: baseUrl }),
       userDir ? outboxSizeProbe(outboxPath(userDir, op.value, baseUrl)) : undefined,
     );
 
@@ -237,7 +242,7 @@ export = function (RED: NodeAPI) {
         ...retry,
       });
       dq.attachStats(
-        lane({ operator: op.value, operation: 'data', environment, url: baseUrl }),
+        laneStats({ operator: op.value, operation: 'data', environment, url: baseUrl }),
         userDir ? outboxSizeProbe(outboxPath(userDir, op.value, baseUrl, 'data')) : undefined,
       );
       // Answers are acknowledged into the store: the lane sends once the store is read, never into an unread one.
@@ -293,5 +298,5 @@ export = function (RED: NodeAPI) {
     });
   }
 
-  RED.nodes.registerType(HUBJECT_CONFIG_TYPE, HubjectConfigNode, { settings: NODE_SETTINGS[HUBJECT_CONFIG_TYPE] });
+  RED.nodes.registerType(HUBJECT_CONFIG_TYPE, HubjectConfigNode, { settings: SETTINGS });
 };

@@ -12,6 +12,17 @@ import {
   type RejectedRecord,
 } from './oicp/evse-data';
 import { WireSpelling } from './oicp/ids';
+import {
+  ACCESSIBILITY,
+  ACCESSIBILITY_LOCATIONS,
+  AUTHENTICATION_MODES,
+  CALIBRATION_LAW_DATA_AVAILABILITY,
+  DYNAMIC_INFO_AVAILABLE,
+  ENERGY_TYPES,
+  PAYMENT_OPTIONS,
+  VALUE_ADDED_SERVICES,
+} from './oicp/evse-data-enums';
+import { HOTLINE_PHONE_PATTERN } from './oicp/evse-data-normalise';
 import { respellRequests } from './push/spelling';
 import { Scheduler, scheduleError } from './fullload/schedule';
 import { asItems, asQueued, itemsOf } from './push/data-lane';
@@ -23,7 +34,9 @@ import { stateStatus, watchState, type StateMatch } from './node-red/state';
 import { outboxPath } from './push/registry';
 import {
   LIMITS,
-  NODE_SETTINGS,
+  NUMBER_VALIDATOR_SOURCE,
+  exported,
+  limits,
   StatusView,
   editorNumber,
   failInput,
@@ -68,6 +81,23 @@ function laneStatus(s: QueueStatus, held: number, t: Translate): Status {
     return { fill: 'grey', shape: s.state === 'sending' ? 'ring' : 'dot', text: t(s.state === 'sending' ? 'status.sending' : 'status.ready'), tail };
   return { fill: 'green', shape: s.state === 'sending' ? 'ring' : 'dot', text: s.lastCode, tail };
 }
+
+/** The dialog's node settings (RED.settings.<name>): its limits, and the OpenAPI enums it offers for the defaults. */
+const SETTINGS = {
+  oicpPushEvseDataLimits: exported(limits('minRatio')),
+  oicpPushEvseDataNumberValidator: exported(NUMBER_VALIDATOR_SOURCE),
+  oicpPushEvseDataChoices: exported({
+    AuthenticationModes: [...AUTHENTICATION_MODES] as string[],
+    PaymentOptions: [...PAYMENT_OPTIONS] as string[],
+    ValueAddedServices: [...VALUE_ADDED_SERVICES] as string[],
+    Accessibility: [...ACCESSIBILITY] as string[],
+    AccessibilityLocation: [...ACCESSIBILITY_LOCATIONS] as string[],
+    CalibrationLawDataAvailability: [...CALIBRATION_LAW_DATA_AVAILABILITY] as string[],
+    DynamicInfoAvailable: [...DYNAMIC_INFO_AVAILABLE] as string[],
+    EnergyTypes: [...ENERGY_TYPES] as string[],
+    hotlinePhonePattern: HOTLINE_PHONE_PATTERN.source,
+  }),
+};
 
 export = function (RED: NodeAPI) {
   const t = translator(RED, TYPE);
@@ -315,5 +345,5 @@ export = function (RED: NodeAPI) {
     });
   }
 
-  RED.nodes.registerType(TYPE, PushEvseDataNode, { settings: NODE_SETTINGS[TYPE] });
+  RED.nodes.registerType(TYPE, PushEvseDataNode, { settings: SETTINGS });
 };

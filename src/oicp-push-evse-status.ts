@@ -8,7 +8,9 @@ import { refusalReport } from './push/dead-letters';
 import { rejectedText } from './push/rejection';
 import {
   LIMITS,
-  NODE_SETTINGS,
+  NUMBER_VALIDATOR_SOURCE,
+  exported,
+  limits,
   StatusView,
   failInput,
   refuseInputs,
@@ -67,6 +69,12 @@ function queueStatus(s: QueueStatus, t: Translate): Status {
   }
   return { fill: 'green', shape: s.state === 'sending' ? 'ring' : 'dot', text: s.lastCode, tail };
 }
+
+/** The dialog's node settings (RED.settings.<name>): its number limits and the runtime's number check. */
+const SETTINGS = {
+  oicpPushEvseStatusLimits: exported(limits('maxRecords')),
+  oicpPushEvseStatusNumberValidator: exported(NUMBER_VALIDATOR_SOURCE),
+};
 
 export = function (RED: NodeAPI) {
   const t = translator(RED, TYPE);
@@ -312,5 +320,5 @@ export = function (RED: NodeAPI) {
     });
   }
 
-  RED.nodes.registerType(TYPE, PushEvseStatusNode, { settings: NODE_SETTINGS[TYPE] });
+  RED.nodes.registerType(TYPE, PushEvseStatusNode, { settings: SETTINGS });
 };

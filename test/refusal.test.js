@@ -10,7 +10,7 @@ const { startSim } = require('./support/sim');
 const { nodeFiles, hubjectNodes, tmpUserDir, until, observers, watchNode } = require('./support/flows');
 const { sleep } = require('./support/until');
 const { forgetQueues } = require('../nodes/push/registry');
-const { allLanes, resetStats } = require('../nodes/ops/stats');
+const { allLaneStats, resetStats } = require('../nodes/ops/stats');
 const { createMetrics } = require('../nodes/ops/metrics');
 
 helper.init(require.resolve('node-red'));
@@ -76,7 +76,7 @@ describe('every refusal heard, 022 recovery, one spelling per EVSE (real runtime
   /** As a restart: unload, forget the queues and gates, and let the last writes land. */
   async function restart() {
     const hub = helper.getNode('hub1');
-    const queues = hub ? [hub.queue, hub.hubject?.dataQueue?.()].filter(Boolean) : [];
+    const queues = hub ? [hub.hubject?.queue, hub.hubject?.dataQueue?.()].filter(Boolean) : [];
     await helper.unload();
     forgetQueues();
     for (const q of queues) {
@@ -88,7 +88,7 @@ describe('every refusal heard, 022 recovery, one spelling per EVSE (real runtime
   }
   const dataBodies = () => bodies.filter(([op]) => op === 'data').map(([, b]) => b);
   const dataActions = () => dataBodies().map((b) => b.ActionType);
-  const dataLane = () => allLanes().find((l) => l.labels.operation === 'data');
+  const dataLane = () => allLaneStats().find((l) => l.labels.operation === 'data');
 
   /** Hubject holds these records, but the node's store does not know them (a lost store, another tool). */
   async function hubjectHoldsAlready(records) {

@@ -49,7 +49,7 @@ describe('outage (60 s refused, then 30 s of 503)', function () {
     const client = trackClient(hub);
     const retries = [];
     // First in line, so the node's own listeners (its warning) do not delay the time taken here.
-    hub.queue.prependListener('retry', (ev) =>
+    hub.hubject.queue.prependListener('retry', (ev) =>
       retries.push({ at: Date.now(), delayMs: ev.delayMs, class: ev.result.class, code: ev.result.errorCode || ev.result.httpStatus }),
     );
 
