@@ -40,7 +40,7 @@ async function main() {
     { id: 'acks', type: 'bench-sink', wires: [] },
   ]);
   const first = red.node('map');
-  const queue = red.node('hub1').queue;
+  const queue = red.node('hub1').hubject.lane('status');
   await sleep(1000);
   const resStart = resources();
 

@@ -15,7 +15,20 @@ import {
   type PersistenceBackend,
   type Schedule,
 } from './fullload';
-import { LIMITS, NODE_SETTINGS, StatusView, editorBoolean, editorNumber, failInput, linkedHubject, translator, type Done, type Status } from './node-red';
+import {
+  LIMITS,
+  NUMBER_VALIDATOR_SOURCE,
+  StatusView,
+  exported,
+  limits,
+  editorBoolean,
+  editorNumber,
+  failInput,
+  linkedHubject,
+  translator,
+  type Done,
+  type Status,
+} from './node-red';
 import { EVSE_STATUSES } from './oicp/schemas';
 import { countStatuses, registerFullLoad, type FullLoadSnapshot } from './ops/stats';
 
@@ -53,6 +66,12 @@ function journalDir(userDir: string | undefined, nodeId: string): string {
   const base = userDir || path.join(os.homedir(), '.node-red');
   return path.join(base, 'oicp', `fullload-${String(nodeId).replace(/[^A-Za-z0-9._-]/g, '_')}`);
 }
+
+/** The dialog's node settings (RED.settings.<name>): its number limits and the runtime's number check. */
+const SETTINGS = {
+  oicpFullLoadLimits: exported(limits('onStartDelay', 'staleDays', 'minRatio')),
+  oicpFullLoadNumberValidator: exported(NUMBER_VALIDATOR_SOURCE),
+};
 
 export = function (RED: NodeAPI) {
   const t = translator(RED, TYPE);
@@ -146,7 +165,7 @@ export = function (RED: NodeAPI) {
             ? t('status.invalidTime')
             : t('status.noSchedule');
         if (agg.restoreError) return { fill: 'red', shape: 'ring', text: t('status.notRestored'), tail: ` · ${count}` };
-        if (agg.heldBack) return { fill: 'yellow', shape: 'ring', text: t('status.heldBack', { reason: agg.heldBack }), tail: ` · ${count} · ${next}` };
+        if (agg.guarded) return { fill: 'yellow', shape: 'ring', text: t('status.heldBack', { reason: agg.guarded }), tail: ` · ${count} · ${next}` };
         return { fill: 'green', shape: 'dot', text: count, tail: ` · ${next}` };
       },
     });
@@ -164,7 +183,7 @@ export = function (RED: NodeAPI) {
           lastRun =
             'sent' in outcome
               ? { at: Date.now(), count: outcome.sent.fullLoad.count, result: 'sent' }
-              : { at: Date.now(), result: 'held back', reason: outcome.heldBack.reason };
+              : { at: Date.now(), result: 'held back', reason: outcome.guarded.reason };
           for (const w of outcome.warnings) node.warn(w);
           if ('sent' in outcome) send(fullLoadMessage(outcome.sent, msg) as NodeMessage);
           showStatus();
@@ -336,5 +355,5 @@ export = function (RED: NodeAPI) {
     });
   }
 
-  RED.nodes.registerType(TYPE, FullLoadNode, { settings: NODE_SETTINGS[TYPE] });
+  RED.nodes.registerType(TYPE, FullLoadNode, { settings: SETTINGS });
 };

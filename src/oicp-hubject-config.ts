@@ -1,12 +1,12 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Node, NodeAPI, NodeDef } from 'node-red';
-import { parseOperatorId, OPERATOR_NAME_MAX_LENGTH } from './oicp/ids';
+import { idRules, parseOperatorId, OPERATOR_NAME_MAX_LENGTH } from './oicp/ids';
 import { certOperatorId, clientCertificateProblem } from './oicp/certificate';
 import { ENVIRONMENTS, HubjectClient, type Environment, type TlsOptions } from './oicp/client';
 import { acquireGate, acquireQueue, outboxPath } from './push/registry';
 import { GATE_MODES, type GateMode, type StatusGate } from './push/gate';
-import { lane as opsLane } from './ops/stats';
+import { laneStats } from './ops/stats';
 import { outboxSizeProbe } from './ops/outbox-size';
 import type { LanePolicy, PushQueue } from './push/queue';
 import { statusPolicy } from './push/status-lane';
@@ -17,7 +17,9 @@ import { acquireOperatorEvseData, type OperatorEvseData } from './push/data-oper
 import {
   HUBJECT_CONFIG_TYPE,
   LIMITS,
-  NODE_SETTINGS,
+  NUMBER_VALIDATOR_SOURCE,
+  exported,
+  limits,
   splitOperatorIds,
   editorNumber,
   optionalEditorBoolean,
@@ -27,6 +29,7 @@ import {
   type HubjectConfigNode,
 } from './node-red';
 import { CERT_WARN_DAYS, DAY_MS, certificateValidTo } from './node-red/certificate';
+import { lendToTests } from './node-red/test-hooks';
 
 interface ConfigDef extends NodeDef {
   environment?: string;
@@ -64,6 +67,13 @@ interface TlsConfigNode extends Node {
   valid?: boolean;
   addTLSOptions(opts: TlsOptions): void;
 }
+
+/** The dialog's node settings (RED.settings.<name>): the id rules, its number limits and the runtime's number check. */
+const SETTINGS = {
+  oicpHubjectConfigIdRules: exported(idRules()),
+  oicpHubjectConfigLimits: exported(limits('timeout', 'rateLimit', 'dataRateLimit', 'retryBase', 'retryMax', 'maxRecords', 'holdMaxHours', 'maxBodyMB')),
+  oicpHubjectConfigNumberValidator: exported(NUMBER_VALIDATOR_SOURCE),
+};
 
 export = function (RED: NodeAPI) {
   const t = translator(RED, HUBJECT_CONFIG_TYPE);
@@ -170,13 +180,8 @@ export = function (RED: NodeAPI) {
       },
     };
     node.hubject = hubject;
-    // Read-only views for the fault suites and benches that look inside the runtime; nodes use node.hubject only.
-    Object.defineProperties(node, {
-      queue: { get: () => queue, configurable: true },
-      client: { get: () => client, configurable: true },
-      operatorId: { get: () => hubject.operatorId, configurable: true },
-      configError: { get: () => configError, configurable: true },
-    });
+    // The fault suites wrap the client (test-only, see node-red/test-hooks); nodes use node.hubject only.
+    lendToTests(node, { client: () => client });
 
     if (configError || !op.ok) {
       node.error(t('log.prefix', { text: configError ?? '' }));
@@ -199,7 +204,7 @@ export = function (RED: NodeAPI) {
         backoffBaseMs: editorNumber(def.retryBase, LIMITS.retryBase) * 1000,
         backoffMaxMs: editorNumber(def.retryMax, LIMITS.retryMax) * 1000,
       });
-      const observer = opsLane({ operator: op.value, operation: policy.operation, environment, url: baseUrl });
+      const observer = laneStats({ operator: op.value, operation: policy.operation, environment, url: baseUrl });
       observer.source = l.source(userDir ? outboxSizeProbe(outboxPath(userDir, op.value, baseUrl, policy.operation)) : undefined);
       l.observe(observer);
       return l;
@@ -285,5 +290,5 @@ export = function (RED: NodeAPI) {
     });
   }
 
-  RED.nodes.registerType(HUBJECT_CONFIG_TYPE, HubjectConfigNode, { settings: NODE_SETTINGS[HUBJECT_CONFIG_TYPE] });
+  RED.nodes.registerType(HUBJECT_CONFIG_TYPE, HubjectConfigNode, { settings: SETTINGS });
 };

@@ -2,11 +2,22 @@
 // A thin adapter: all mapping lives in ./ocpp (plain TypeScript, tested on its own).
 
 import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
-import { StatusMapper } from './ocpp/mapper';
+import { DEFAULT_MAPPING, StatusMapper } from './ocpp/mapper';
+import { TEMPLATE_PLACEHOLDERS } from './ocpp/template';
+import { idRules } from './oicp/ids';
+import { EVSE_STATUSES } from './oicp/schemas';
 import type { MapperOptions, OutputRecord } from './ocpp/types';
-import { NODE_SETTINGS, StatusView, editorBoolean, failInput, linkedHubject, translator, type Done, type Status } from './node-red';
+import { StatusView, exported, editorBoolean, failInput, linkedHubject, translator, type Done, type Status } from './node-red';
 
 const TYPE = 'oicp-ocpp-status';
+
+/** The dialog's node settings (RED.settings.<name>): the id rules, the default mapping and the template's placeholders. */
+const SETTINGS = {
+  oicpOcppStatusIdRules: exported(idRules()),
+  oicpOcppStatusDefaultMapping: exported({ ...DEFAULT_MAPPING } as Record<string, string>),
+  oicpOcppStatusEvseStatuses: exported([...EVSE_STATUSES] as string[]),
+  oicpOcppStatusTemplatePlaceholders: exported([...TEMPLATE_PLACEHOLDERS] as string[]),
+};
 
 interface MapperDef extends NodeDef {
   hubject?: string;
@@ -151,5 +162,5 @@ export = function (RED: NodeAPI) {
     });
   }
 
-  RED.nodes.registerType(TYPE, OicpOcppStatusNode, { settings: NODE_SETTINGS[TYPE] });
+  RED.nodes.registerType(TYPE, OicpOcppStatusNode, { settings: SETTINGS });
 };

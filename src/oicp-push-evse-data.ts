@@ -12,6 +12,17 @@ import {
   type RejectedRecord,
 } from './oicp/evse-data';
 import { WireSpelling } from './oicp/ids';
+import {
+  ACCESSIBILITY,
+  ACCESSIBILITY_LOCATIONS,
+  AUTHENTICATION_MODES,
+  CALIBRATION_LAW_DATA_AVAILABILITY,
+  DYNAMIC_INFO_AVAILABLE,
+  ENERGY_TYPES,
+  PAYMENT_OPTIONS,
+  VALUE_ADDED_SERVICES,
+} from './oicp/evse-data-enums';
+import { HOTLINE_PHONE_PATTERN } from './oicp/evse-data-normalise';
 import { respellRequests } from './push/spelling';
 import { Scheduler, scheduleError } from './fullload/schedule';
 import { itemsOf, type DataItem } from './push/data-lane';
@@ -25,7 +36,9 @@ import {
   ackOutput,
   laneStatus as kitLaneStatus,
   LIMITS,
-  NODE_SETTINGS,
+  NUMBER_VALIDATOR_SOURCE,
+  exported,
+  limits,
   StatusView,
   editorNumber,
   failInput,
@@ -57,6 +70,23 @@ function laneStatus(s: QueueStatus, held: number, t: Translate): Status {
   const counts = t('status.counts', { sent: fmt(s.sent), queued: fmt(s.queued), held: fmt(held) });
   return kitLaneStatus(s, t, { short: counts, full: counts, ready: counts });
 }
+
+/** The dialog's node settings (RED.settings.<name>): its limits, and the OpenAPI enums it offers for the defaults. */
+const SETTINGS = {
+  oicpPushEvseDataLimits: exported(limits('minRatio')),
+  oicpPushEvseDataNumberValidator: exported(NUMBER_VALIDATOR_SOURCE),
+  oicpPushEvseDataChoices: exported({
+    AuthenticationModes: [...AUTHENTICATION_MODES] as string[],
+    PaymentOptions: [...PAYMENT_OPTIONS] as string[],
+    ValueAddedServices: [...VALUE_ADDED_SERVICES] as string[],
+    Accessibility: [...ACCESSIBILITY] as string[],
+    AccessibilityLocation: [...ACCESSIBILITY_LOCATIONS] as string[],
+    CalibrationLawDataAvailability: [...CALIBRATION_LAW_DATA_AVAILABILITY] as string[],
+    DynamicInfoAvailable: [...DYNAMIC_INFO_AVAILABLE] as string[],
+    EnergyTypes: [...ENERGY_TYPES] as string[],
+    hotlinePhonePattern: HOTLINE_PHONE_PATTERN.source,
+  }),
+};
 
 export = function (RED: NodeAPI) {
   const t = translator(RED, TYPE);
@@ -288,5 +318,5 @@ export = function (RED: NodeAPI) {
     });
   }
 
-  RED.nodes.registerType(TYPE, PushEvseDataNode, { settings: NODE_SETTINGS[TYPE] });
+  RED.nodes.registerType(TYPE, PushEvseDataNode, { settings: SETTINGS });
 };

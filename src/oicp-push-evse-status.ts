@@ -9,7 +9,9 @@ import {
   ackOutput,
   laneStatus,
   LIMITS,
-  NODE_SETTINGS,
+  NUMBER_VALIDATOR_SOURCE,
+  exported,
+  limits,
   StatusView,
   failInput,
   refuseInputs,
@@ -45,6 +47,12 @@ function queueStatus(s: QueueStatus, t: Translate): Status {
   const counts = { sent: fmt(s.sent), queued: fmt(s.queued) };
   return laneStatus(s, t, { short: t('status.queued', counts), full: t('status.sentQueued', counts) });
 }
+
+/** The dialog's node settings (RED.settings.<name>): its number limits and the runtime's number check. */
+const SETTINGS = {
+  oicpPushEvseStatusLimits: exported(limits('maxRecords')),
+  oicpPushEvseStatusNumberValidator: exported(NUMBER_VALIDATOR_SOURCE),
+};
 
 export = function (RED: NodeAPI) {
   const t = translator(RED, TYPE);
@@ -245,5 +253,5 @@ export = function (RED: NodeAPI) {
     });
   }
 
-  RED.nodes.registerType(TYPE, PushEvseStatusNode, { settings: NODE_SETTINGS[TYPE] });
+  RED.nodes.registerType(TYPE, PushEvseStatusNode, { settings: SETTINGS });
 };

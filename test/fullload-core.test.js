@@ -155,7 +155,7 @@ describe('fullload core', function () {
       s.set('DE*ABC*E1', 'Available', T0);
       s.set('DEABCE2', 'OutOfService', T0);
       const r = buildFullLoad(s, { now: T0 });
-      should(r.heldBack).be.undefined();
+      should(r.guarded).be.undefined();
       r.records.map((x) => x.EvseID).should.eql(['DE*ABC*E1', 'DE*ABC*E3', 'DEABCE2']);
       r.count.should.equal(3);
       r.staleDropped.should.eql([]);
@@ -182,14 +182,14 @@ describe('fullload core', function () {
     it('holds back an empty list unless allowEmpty or force', function () {
       const s = new StatusStore();
       let r = buildFullLoad(s, { now: T0 });
-      r.heldBackCode.should.equal('empty');
-      r.heldBack.should.match(/empty.*delete every EVSE/);
-      should(buildFullLoad(s, { now: T0, allowEmpty: true }).heldBack).be.undefined();
-      should(buildFullLoad(s, { now: T0, force: true }).heldBack).be.undefined();
+      r.guardCode.should.equal('empty');
+      r.guarded.should.match(/empty.*delete every EVSE/);
+      should(buildFullLoad(s, { now: T0, allowEmpty: true }).guarded).be.undefined();
+      should(buildFullLoad(s, { now: T0, force: true }).guarded).be.undefined();
       // All stale is empty too.
       s.set('DE*ABC*E1', 'Available', T0);
       r = buildFullLoad(s, { now: T0 + 8 * DAY, staleDays: 7 });
-      r.heldBackCode.should.equal('empty');
+      r.guardCode.should.equal('empty');
       r.staleDropped.should.eql(['DE*ABC*E1']);
     });
 
@@ -197,14 +197,14 @@ describe('fullload core', function () {
       const s = new StatusStore();
       fillStore(s, 49, T0);
       let r = buildFullLoad(s, { now: T0, minRatio: 0.5, lastSuccessfulCount: 100 });
-      r.heldBackCode.should.equal('collapsed');
-      r.heldBack.should.match(/49 EVSEs, fewer than 0\.5 x 100/);
+      r.guardCode.should.equal('collapsed');
+      r.guarded.should.match(/49 EVSEs, fewer than 0\.5 x 100/);
       r.count.should.equal(49);
-      should(buildFullLoad(s, { now: T0, minRatio: 0.5, lastSuccessfulCount: 100, force: true }).heldBack).be.undefined();
-      should(buildFullLoad(s, { now: T0, minRatio: 0, lastSuccessfulCount: 100 }).heldBack).be.undefined();
-      should(buildFullLoad(s, { now: T0, minRatio: 0.5 }).heldBack).be.undefined();
+      should(buildFullLoad(s, { now: T0, minRatio: 0.5, lastSuccessfulCount: 100, force: true }).guarded).be.undefined();
+      should(buildFullLoad(s, { now: T0, minRatio: 0, lastSuccessfulCount: 100 }).guarded).be.undefined();
+      should(buildFullLoad(s, { now: T0, minRatio: 0.5 }).guarded).be.undefined();
       s.set('DE*ABC*E99', 'Available', T0);
-      should(buildFullLoad(s, { now: T0, minRatio: 0.5, lastSuccessfulCount: 100 }).heldBack).be.undefined();
+      should(buildFullLoad(s, { now: T0, minRatio: 0.5, lastSuccessfulCount: 100 }).guarded).be.undefined();
     });
 
     it('leaves out EVSEs of another operator', function () {
@@ -230,7 +230,7 @@ describe('fullload core', function () {
       s.set('DEABCE71', 'Unknown', T0); // re-spelled, same EVSE as DE*ABC*E7*1, and no longer stale
       const sync = buildFullLoad(s, { now: T0, staleDays: 7, minRatio: 0.5, lastSuccessfulCount: n });
       const sliced = await buildFullLoadAsync(s, { now: T0, staleDays: 7, minRatio: 0.5, lastSuccessfulCount: n });
-      should(sync.heldBack).be.undefined();
+      should(sync.guarded).be.undefined();
       sync.count.should.equal(n - 1000 + 1);
       sync.staleDropped.length.should.equal(998);
       sliced.records.should.eql(sync.records);
@@ -734,27 +734,27 @@ describe('fullload core', function () {
         fullLoad: { count: 3, staleDropped: [], generatedAt: iso(T0), trigger: 'manual' },
       });
       agg.store.meta.should.eql({ lastSuccessfulCount: 3, lastFullLoadAt: T0 });
-      should(agg.heldBack).be.undefined();
+      should(agg.guarded).be.undefined();
       agg.handle({ action: 'delete', payload: ['DE*ABC*E1', 'DE*ABC*E2'] });
       clock.now += 1000;
-      const held = await agg.fullLoad('schedule');
-      held.heldBack.should.eql({
+      const outcome = await agg.fullLoad('schedule');
+      outcome.guarded.should.eql({
         reason: 'the list has 1 EVSEs, fewer than 0.5 x 3 of the last successful fullLoad (send msg.force = true to send it anyway)',
         short: 'list collapsed',
       });
-      held.warnings.should.eql([`schedule fullLoad held back: ${held.heldBack.reason}`]);
-      agg.heldBack.should.equal('list collapsed');
+      outcome.warnings.should.eql([`schedule fullLoad held back: ${outcome.guarded.reason}`]);
+      agg.guarded.should.equal('list collapsed');
       agg.store.meta.lastFullLoadAt.should.equal(T0); // nothing sent, nothing recorded
       const forced = await agg.fullLoad('manual', true);
       forced.sent.fullLoad.count.should.equal(1);
       agg.store.meta.should.eql({ lastSuccessfulCount: 1, lastFullLoadAt: T0 + 1000 });
-      should(agg.heldBack).be.undefined();
+      should(agg.guarded).be.undefined();
     });
 
     it('holds back an empty list unless allowed or forced', async function () {
       const { agg } = await aggregator();
       const o = await agg.fullLoad('start');
-      o.heldBack.short.should.equal('empty list');
+      o.guarded.short.should.equal('empty list');
       o.warnings[0].should.match(/^start fullLoad held back: the list is empty/);
       (await agg.fullLoad('start', true)).sent.payload.should.eql([]);
       const { agg: allowed } = await aggregator({ allowEmpty: true });
@@ -786,7 +786,7 @@ describe('fullload core', function () {
       (await agg.fullLoad('manual')).sent.fullLoad.count.should.equal(10);
       agg.store.meta.should.eql({ lastSuccessfulCount: 12, feedback: true, lastFullLoadAt: T0 });
       agg.handle({ action: 'delete', payload: recs(0, 5).map((r) => r.EvseID) });
-      (await agg.fullLoad('manual')).heldBack.reason.should.match(/5 EVSEs, fewer than 0.5 x 12/);
+      (await agg.fullLoad('manual')).guarded.reason.should.match(/5 EVSEs, fewer than 0.5 x 12/);
 
       const { agg: fresh } = await aggregator();
       fresh
@@ -830,7 +830,7 @@ describe('fullload core', function () {
       const old = T0 - 10 * DAY;
       const entries = [{ ...rec(7), lastSeen: old }, { ...rec(8), lastSeen: old }, ...recs(0, 3).map((r) => ({ ...r, lastSeen: T0 }))];
       const { agg } = await aggregator({ store }, { entries, meta: { lastSuccessfulCount: 100 } });
-      (await agg.fullLoad('schedule')).heldBack.short.should.equal('list collapsed');
+      (await agg.fullLoad('schedule')).guarded.short.should.equal('list collapsed');
       agg.size.should.equal(5);
       // E7 reports again after the list was copied: it is left out of this fullLoad but not forgotten.
       store.afterCopy = () => agg.handle({ payload: rec(7, 'Occupied') });
@@ -869,11 +869,11 @@ describe('fullload core', function () {
       agg.restoreError.should.equal('snapshot.jsonl has no valid header line');
       agg.handle({ payload: recs(0, 2) });
       const o = await agg.fullLoad('manual');
-      o.heldBack.should.eql({
+      o.guarded.should.eql({
         reason: 'the saved state could not be restored (snapshot.jsonl has no valid header line); send msg.force = true to send the 2 EVSEs this node has',
         short: 'state not restored',
       });
-      o.warnings.should.eql([`manual fullLoad held back: ${o.heldBack.reason}`]);
+      o.warnings.should.eql([`manual fullLoad held back: ${o.guarded.reason}`]);
       (await agg.fullLoad('manual', true)).sent.payload.should.eql(recs(0, 2));
     });
 
@@ -891,7 +891,7 @@ describe('fullload core', function () {
       order.should.eql([1, 2]);
       a.sent.fullLoad.count.should.equal(10);
       // Built together, both would see 10 EVSEs and the baseline 3; one after the other, the second sees 2 against 10.
-      b.heldBack.reason.should.match(/the list has 2 EVSEs, fewer than 0.5 x 10/);
+      b.guarded.reason.should.match(/the list has 2 EVSEs, fewer than 0.5 x 10/);
       b.warnings[0].should.match(/^schedule fullLoad held back/);
     });
 

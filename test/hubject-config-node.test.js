@@ -94,6 +94,15 @@ describe('Hubject config node contract (real runtime, simulator over mutual TLS)
     for (const name of ['status', 'result', 'retry', 'config-error', 'warn', 'recovered', 'dead-letter']) status.listenerCount(name).should.equal(0);
   });
 
+  it('carries no test properties: the client is lent to tests through the one test-only entry', async function () {
+    const { testView } = require('../nodes/node-red/test-hooks');
+    await helper.load(NODES, flow());
+    const hub = helper.getNode('hub1');
+    for (const name of ['queue', 'client', 'operatorId', 'configError']) should(Object.getOwnPropertyDescriptor(hub, name)).be.undefined();
+    testView(hub).client.should.have.property('call');
+    testView(helper.getNode('p1')).should.eql({});
+  });
+
   it('refuses a sub-OperatorID that is not one, naming it, on the nodes that use the config', async function () {
     await helper.load(NODES, flow({ subOperatorIds: 'DE*SUB, D-E-X' }));
     const hub = helper.getNode('hub1').hubject;
@@ -349,14 +358,14 @@ describe('adapter kit: editor values and status text', function () {
   const vm = require('vm');
   const { LIMITS, editorNumber, editorBoolean, optionalEditorNumber } = require('../nodes/node-red/limits');
   const { truncate, STATUS_MAX_CHARS } = require('../nodes/node-red/status');
-  const { NODE_SETTINGS } = require('../nodes/node-red/settings');
+  const { nodeSettings } = require('./support/node-settings');
   const { message } = require('../nodes/node-red/i18n');
 
   /** A node's editor definition, run against the runtime's node settings and the en-US catalogue. */
   function editorDefinition(type) {
     const html = fs.readFileSync(path.join(__dirname, '..', 'nodes', `${type}.html`), 'utf8');
     const script = /<script type="text\/javascript">([\s\S]*?)<\/script>/.exec(html)[1];
-    const settings = Object.fromEntries(Object.entries(NODE_SETTINGS[type]).map(([k, v]) => [k, v.value]));
+    const settings = Object.fromEntries(Object.entries(nodeSettings(type)).map(([k, v]) => [k, v.value]));
     const _ = (id, values) => message('en-US', id.split(':')[0].split('/')[1], id.split(':')[1], values) ?? id;
     let def;
     vm.runInNewContext(script, {

@@ -8,7 +8,8 @@ const fs = require('fs');
 const path = require('path');
 const vm = require('vm');
 const { LIMITS, numberProblem } = require('../nodes/node-red/limits');
-const { NODE_SETTINGS, NUMBER_VALIDATOR_SOURCE } = require('../nodes/node-red/settings');
+const { NUMBER_VALIDATOR_SOURCE } = require('../nodes/node-red/settings');
+const { nodeSettings } = require('./support/node-settings');
 const { message } = require('../nodes/node-red/i18n');
 const { RedProcess } = require('./support/red-process');
 const { inputs, runsAsTyped } = require('./support/number-inputs');
@@ -28,7 +29,7 @@ const translate = (id, values) => message('en-US', id.split(':')[0].split('/')[1
 function dialog(type) {
   const html = fs.readFileSync(path.join(__dirname, '..', 'nodes', `${type}.html`), 'utf8');
   const script = /<script type="text\/javascript">([\s\S]*?)<\/script>/.exec(html)[1];
-  const settings = Object.fromEntries(Object.entries(NODE_SETTINGS[type]).map(([k, v]) => [k, v.value]));
+  const settings = Object.fromEntries(Object.entries(nodeSettings(type)).map(([k, v]) => [k, v.value]));
   let def;
   vm.runInNewContext(script, {
     RED: { settings, _: translate, nodes: { registerType: (_t, d) => (def = d), node: () => null } },
@@ -45,7 +46,7 @@ describe('one number validator for the runtime and every dialog', function () {
 
   it('exports the validator through the node settings of every dialog with number fields', function () {
     for (const [type, prefix] of Object.entries(DIALOGS)) {
-      const setting = NODE_SETTINGS[type][`${prefix}NumberValidator`];
+      const setting = nodeSettings(type)[`${prefix}NumberValidator`];
       assert.ok(setting, `${type}: ${prefix}NumberValidator`);
       assert.strictEqual(setting.exportable, true);
       assert.strictEqual(setting.value, NUMBER_VALIDATOR_SOURCE);
@@ -69,7 +70,7 @@ describe('one number validator for the runtime and every dialog', function () {
   for (const [type, prefix] of Object.entries(DIALOGS)) {
     it(`${type}: each number field of the dialog gives the runtime parser's verdict on the same inputs`, function () {
       const def = dialog(type);
-      const limits = NODE_SETTINGS[type][`${prefix}Limits`].value;
+      const limits = nodeSettings(type)[`${prefix}Limits`].value;
       assert.ok(Object.keys(limits).length > 0);
       for (const [field, l] of Object.entries(limits)) {
         const validate = def.defaults[field] && def.defaults[field].validate;

@@ -329,7 +329,7 @@ describe('ocpp status node (test helper runtime)', function () {
   it('checks EvseIDs against the operator of the linked Hubject config', async function () {
     await helper.load([statusNode, hubjectNode], flow({ hubject: 'h1' }, [HUBJECT]));
     const w = watch();
-    helper.getNode('h1').operatorId.should.equal('DE*ABC');
+    helper.getNode('h1').hubject.operatorId.should.equal('DE*ABC');
     await w.send([S.nrcLines()[3], { evseId: 'DE*XYZ*E1*1', payload: { status: 'Available' } }, { evseId: 'DEABCE9', payload: { status: 'Reserved' } }]);
     pairs(validate(w.out)).should.eql([
       ['DE*ABC*ECP*E2E*1', 'Available'],
@@ -383,9 +383,9 @@ describe('ocpp status editor files', function () {
     const script = /<script type="text\/javascript">([\s\S]*?)<\/script>/.exec(html)[1];
     let def;
     // The editor gets its rules from the runtime's node settings (RED.settings), and its texts from the catalogue.
-    const { NODE_SETTINGS } = require('../nodes/node-red/settings');
+    const { nodeSettings } = require('./support/node-settings');
     const { message } = require('../nodes/node-red/i18n');
-    const settings = Object.fromEntries(Object.entries(NODE_SETTINGS['oicp-ocpp-status']).map(([k, v]) => [k, v.value]));
+    const settings = Object.fromEntries(Object.entries(nodeSettings('oicp-ocpp-status')).map(([k, v]) => [k, v.value]));
     const _ = (id, values) => {
       const [ns, key] = id.split(':');
       return message('en-US', ns.split('/')[1], key, values) ?? id;

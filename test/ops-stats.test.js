@@ -3,7 +3,7 @@ require('should');
 const stats = require('../nodes/ops/stats');
 const { createMetrics } = require('../nodes/ops/metrics');
 const { parsePrometheusText, valueOf } = require('./support/prom-text');
-const { Lane, LAG_SLOTS, SLOT_MS, HISTORY_SLOTS, fineBucket, fineUpper, countStatuses } = stats;
+const { LaneStats, LAG_SLOTS, SLOT_MS, HISTORY_SLOTS, fineBucket, fineUpper, countStatuses } = stats;
 
 const labels = { operator: 'DE*ABC', operation: 'status', environment: 'qa', url: 'https://qa.example/' };
 const T0 = 1_800_000_000_000;
@@ -28,7 +28,7 @@ describe('ops stats core', function () {
   });
 
   it('p50 and p99 over 5 minutes match a sorted reference within one bucket', function () {
-    const lane = new Lane(labels);
+    const lane = new LaneStats(labels);
     const r = rng(7);
     const lags = [];
     for (let i = 0; i < 20_000; i++) {
@@ -49,7 +49,7 @@ describe('ops stats core', function () {
   });
 
   it('the lag window forgets samples older than 5 minutes when its ring wraps', function () {
-    const lane = new Lane(labels);
+    const lane = new LaneStats(labels);
     // Old, slow samples, then only fast ones 5 minutes later.
     for (let i = 0; i < 100; i++) lane.acked(T0 - 100_000, T0);
     const later = T0 + LAG_SLOTS * SLOT_MS + SLOT_MS;
@@ -62,7 +62,7 @@ describe('ops stats core', function () {
   });
 
   it('a fullLoad acknowledged at once counts each record with one enqueue time', function () {
-    const lane = new Lane(labels);
+    const lane = new LaneStats(labels);
     lane.ackedBatch(T0 - 2000, 5000, T0);
     lane.ackedBatch([T0 - 100, T0 - 300], 2, T0);
     lane.promCount.should.equal(5002);
@@ -71,7 +71,7 @@ describe('ops stats core', function () {
   });
 
   it('requests in the last minute count a 60 s window as the per-second ring wraps', function () {
-    const lane = new Lane(labels);
+    const lane = new LaneStats(labels);
     for (let s = 0; s < 150; s++) lane.requestStarted(T0 + s * 1000);
     // Seconds 90..149 are inside the window ending at second 149.
     lane.requestsLastMinute(T0 + 149_000).should.equal(60);
@@ -80,7 +80,7 @@ describe('ops stats core', function () {
   });
 
   it('requestEnded keeps counts, the last acknowledgement and error, 429s and backoff', function () {
-    const lane = new Lane(labels);
+    const lane = new LaneStats(labels);
     lane.requestStarted(T0);
     lane.inFlight().should.equal(1);
     lane.requestEnded({ class: 'transient', httpStatus: 429, code: '429', reason: 'Too Many Requests', records: 3, now: T0 + 10 });
@@ -101,7 +101,7 @@ describe('ops stats core', function () {
   });
 
   it('history keeps 30 minutes, oldest first, and wraps without growing', function () {
-    const lane = new Lane(labels);
+    const lane = new LaneStats(labels);
     let pending = 0;
     lane.source = { pending: () => pending };
     for (let k = 0; k < 3 * HISTORY_SLOTS; k++) {
@@ -116,14 +116,14 @@ describe('ops stats core', function () {
   });
 
   it('a long silence fills the history gap with at most 30 minutes of samples', function () {
-    const lane = new Lane(labels);
+    const lane = new LaneStats(labels);
     lane.tick(T0);
     lane.tick(T0 + 24 * 3600_000);
     lane.state(T0 + 24 * 3600_000).history.t.length.should.equal(HISTORY_SLOTS);
   });
 
   it('memory does not grow with many samples', function () {
-    const lane = new Lane(labels);
+    const lane = new LaneStats(labels);
     const warm = () => {
       for (let i = 0; i < 200_000; i++) lane.acked(T0 + i - 500, T0 + i);
     };
@@ -156,10 +156,10 @@ describe('ops stats core', function () {
 
   it('the registry hands out one lane per operator, URL and operation', function () {
     stats.resetStats();
-    const a = stats.lane(labels);
-    stats.lane({ ...labels, url: 'https://qa.example' }).should.equal(a);
-    stats.lane({ ...labels, operation: 'data' }).should.not.equal(a);
-    stats.allLanes().length.should.equal(2);
+    const a = stats.laneStats(labels);
+    stats.laneStats({ ...labels, url: 'https://qa.example' }).should.equal(a);
+    stats.laneStats({ ...labels, operation: 'data' }).should.not.equal(a);
+    stats.allLaneStats().length.should.equal(2);
     const off = stats.registerFullLoad('n1', { snapshot: () => ({ byStatus: {}, total: 0, stale: 0 }), fullLoadNow: async () => 'sent' });
     stats
       .opsState(T0)
@@ -173,8 +173,8 @@ describe('ops stats core', function () {
   it('an EVSE data lane shows in the state and the metrics under operation "data", with its held statuses', async function () {
     stats.resetStats();
     try {
-      const status = stats.lane(labels);
-      const data = stats.lane({ ...labels, operation: 'data' });
+      const status = stats.laneStats(labels);
+      const data = stats.laneStats({ ...labels, operation: 'data' });
       data.should.not.equal(status);
       const now = Date.now();
       // Two data pushes: one refused for a bad record (data), one acknowledged with 2 records after 1.5 s.

@@ -35,7 +35,7 @@ describe('push evse status node (real runtime, simulator over mutual TLS)', func
     helper.startServer(done);
   });
   afterEach(async function () {
-    const queue = helper.getNode('hub1')?.queue;
+    const queue = helper.getNode('hub1')?.hubject.lane('status');
     await helper.unload();
     forgetQueues();
     // The stopped queue's last outbox write lands before its directory goes.

@@ -10,7 +10,7 @@ const { startSim } = require('./support/sim');
 const { nodeFiles, hubjectNodes, tmpUserDir, until, observers, watchNode } = require('./support/flows');
 const { sleep } = require('./support/until');
 const { forgetQueues } = require('../nodes/push/registry');
-const { allLanes, resetStats } = require('../nodes/ops/stats');
+const { allLaneStats, resetStats } = require('../nodes/ops/stats');
 const { createMetrics } = require('../nodes/ops/metrics');
 
 helper.init(require.resolve('node-red'));
@@ -76,7 +76,7 @@ describe('every refusal heard, 022 recovery, one spelling per EVSE (real runtime
   /** As a restart: unload, forget the queues and gates, and let the last writes land. */
   async function restart() {
     const hub = helper.getNode('hub1');
-    const queues = hub ? [hub.queue, hub.hubject?.lane?.('data')].filter(Boolean) : [];
+    const queues = hub ? [hub.hubject?.lane?.('status'), hub.hubject?.lane?.('data')].filter(Boolean) : [];
     await helper.unload();
     forgetQueues();
     for (const q of queues) {
@@ -88,7 +88,7 @@ describe('every refusal heard, 022 recovery, one spelling per EVSE (real runtime
   }
   const dataBodies = () => bodies.filter(([op]) => op === 'data').map(([, b]) => b);
   const dataActions = () => dataBodies().map((b) => b.ActionType);
-  const dataLane = () => allLanes().find((l) => l.labels.operation === 'data');
+  const dataLane = () => allLaneStats().find((l) => l.labels.operation === 'data');
 
   /** Hubject holds these records, but the node's store does not know them (a lost store, another tool). */
   async function hubjectHoldsAlready(records) {
@@ -111,7 +111,19 @@ describe('every refusal heard, 022 recovery, one spelling per EVSE (real runtime
       s1.receive({ payload: { EvseID: id(1), EvseStatus: 'Occupied' } });
       await until(() => gate.heldCount === 1, 5000, 'status held');
       w.node.receive({ payload: [record(1, { ChargingStationNames: [{ lang: 'de', value: 'Neu' }] }), record(2)] });
-      await until(() => w.completed.length === 1, 30000, 'data input completed');
+      await until(() => w.completed.length === 1, 30000, 'data input completed', {
+        describe: () =>
+          JSON.stringify({
+            bodies: bodies.map(([op, b]) => [
+              op,
+              b.ActionType,
+              (b.OperatorEvseData?.EvseDataRecord ?? b.OperatorEvseStatus?.EvseStatusRecord ?? []).map((r) => r.EvseID),
+            ]),
+            status: w.statuses.slice(-3),
+            caught: w.caught.map((m) => m.error?.message),
+            warns: w.warns,
+          }),
+      });
       w.caught.should.have.length(0);
       // insert of both (022 names E0001), then update of E0001 and insert of E0002.
       dataActions().slice(0, 1).should.eql(['insert']);

@@ -54,7 +54,7 @@ describe('simulator: sub-operators of a hub CPO', function () {
       helper.startServer(done);
     });
     afterEach(async function () {
-      const queue = helper.getNode('hub1')?.queue;
+      const queue = helper.getNode('hub1')?.hubject.lane('status');
       await helper.unload();
       forgetQueues();
       if (queue) await queue.flush();

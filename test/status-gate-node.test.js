@@ -55,7 +55,7 @@ describe('status gate (push evse status node, simulator over mutual TLS)', funct
     helper.startServer(done);
   });
   afterEach(async function () {
-    const queue = helper.getNode('hub1')?.queue;
+    const queue = helper.getNode('hub1')?.hubject.lane('status');
     const gate = helper.getNode('hub1')?.hubject.gate;
     await helper.unload();
     forgetQueues();
@@ -83,7 +83,8 @@ describe('status gate (push evse status node, simulator over mutual TLS)', funct
   }
   /** As a restart: unload, forget the queues and gates, and let the last outbox write land before the next load. */
   async function restart() {
-    const { queue, hubject } = helper.getNode('hub1');
+    const { hubject } = helper.getNode('hub1');
+    const queue = hubject.lane('status');
     await helper.unload();
     forgetQueues();
     await queue.flush();
@@ -102,7 +103,7 @@ describe('status gate (push evse status node, simulator over mutual TLS)', funct
     pullStatuses(sim).should.eql({ [id(9)]: 'Occupied' });
     gate.heldCount.should.equal(2);
     await until(() => /· 2 held for data/.test(w.lastStatus().text || ''), 5000, 'status shows the held count');
-    helper.getNode('hub1').queue.stats.state(Date.now()).held.should.equal(2);
+    helper.getNode('hub1').hubject.lane('status').stats.state(Date.now()).held.should.equal(2);
 
     // Acknowledged in the other order: sent in the order held.
     data.acknowledge([id(2), id(1)]);

@@ -49,7 +49,7 @@ export interface SentFullLoad {
   fullLoad: { count: number; staleDropped: string[]; generatedAt: string; trigger: FullLoadTrigger };
 }
 
-export interface HeldBack {
+export interface Guarded {
   /** Full reason, for the warning. */
   reason: string;
   /** A few words, for the node status. */
@@ -58,7 +58,7 @@ export interface HeldBack {
 
 export type FullLoadOutcome =
   | { sent: SentFullLoad; warnings: string[] }
-  | { heldBack: HeldBack; warnings: string[] }
+  | { guarded: Guarded; warnings: string[] }
   /** close() was called before or during the build: nothing was sent and the state is unchanged. */
   | { stopped: true; warnings: string[] };
 
@@ -101,7 +101,7 @@ export class FullLoadAggregator {
   private chain: Promise<void> = Promise.resolve();
   private closed = false;
   private restoreFailed: string | undefined;
-  private heldBackShort: string | undefined;
+  private guardedShort: string | undefined;
 
   constructor(options: FullLoadAggregatorOptions) {
     this.options = options;
@@ -121,8 +121,8 @@ export class FullLoadAggregator {
   }
 
   /** Short reason the last fullLoad was held back; undefined once one was sent. */
-  get heldBack(): string | undefined {
-    return this.heldBackShort;
+  get guarded(): string | undefined {
+    return this.guardedShort;
   }
 
   get isClosed(): boolean {
@@ -230,15 +230,15 @@ export class FullLoadAggregator {
       { aborted: () => this.closed },
     );
     if (this.closed) return { stopped: true, warnings: [] };
-    let reason = result.heldBack;
-    let short = result.heldBackCode === 'collapsed' ? 'list collapsed' : result.heldBackCode === 'empty' ? 'empty list' : '';
+    let reason = result.guarded;
+    let short = result.guardCode === 'collapsed' ? 'list collapsed' : result.guardCode === 'empty' ? 'empty list' : '';
     if (!reason && this.restoreFailed && !force) {
       reason = `the saved state could not be restored (${this.restoreFailed}); send msg.force = true to send the ${result.count} EVSEs this node has`;
       short = 'state not restored';
     }
     if (reason) {
-      this.heldBackShort = short;
-      return { heldBack: { reason, short }, warnings: [`${trigger} fullLoad held back: ${reason}`] };
+      this.guardedShort = short;
+      return { guarded: { reason, short }, warnings: [`${trigger} fullLoad held back: ${reason}`] };
     }
     const warnings: string[] = [];
     if (result.foreignDropped.length) {
@@ -258,7 +258,7 @@ export class FullLoadAggregator {
       }
     }
     store.setMeta(store.meta.feedback ? { lastFullLoadAt: now } : { lastSuccessfulCount: result.count, lastFullLoadAt: now });
-    this.heldBackShort = undefined;
+    this.guardedShort = undefined;
     return {
       sent: {
         payload: result.records,

@@ -20,7 +20,7 @@ export interface BuildOptions {
   operatorId?: Operators;
 }
 
-export type HeldBackCode = 'empty' | 'collapsed';
+export type GuardCode = 'empty' | 'collapsed';
 
 export interface FullLoadRecord {
   EvseID: string;
@@ -34,8 +34,8 @@ export interface FullLoadResult {
   staleDropped: string[];
   foreignDropped: string[];
   /** Human-readable reason when a guard holds the fullLoad back. */
-  heldBack?: string;
-  heldBackCode?: HeldBackCode;
+  guarded?: string;
+  guardCode?: GuardCode;
 }
 
 type Source = StatusStore | Iterable<EvseEntry>;
@@ -113,14 +113,14 @@ function* buildSteps(source: Source, opts: BuildOptions): Generator<void, FullLo
   const result: FullLoadResult = { records: sorted, count: sorted.length, staleDropped, foreignDropped };
   const guard = checkGuards(result.count, opts);
   if (guard) {
-    result.heldBack = guard.reason;
-    result.heldBackCode = guard.code;
+    result.guarded = guard.reason;
+    result.guardCode = guard.code;
   }
   return result;
 }
 
 /** The safety guards. Returns why the list must be held back, or undefined to send it. */
-export function checkGuards(count: number, opts: BuildOptions): { code: HeldBackCode; reason: string } | undefined {
+export function checkGuards(count: number, opts: BuildOptions): { code: GuardCode; reason: string } | undefined {
   if (opts.force) return undefined;
   if (count === 0 && !opts.allowEmpty) {
     return {

@@ -19,7 +19,7 @@ export {
   type BuildOptions,
   type FullLoadResult,
   type FullLoadRecord,
-  type HeldBackCode,
+  type GuardCode,
   type SliceOptions,
 } from './builder';
 export {
@@ -45,7 +45,7 @@ export {
   type FullLoadOutcome,
   type FullLoadTrigger,
   type HandleResult,
-  type HeldBack,
+  type Guarded,
   type RestoreOutcome,
   type SentFullLoad,
 } from './aggregator';

@@ -8,6 +8,19 @@ export const EVSE_ID_MAX_LENGTH = 41;
 export const OPERATOR_ID_MAX_LENGTH = 8;
 export const OPERATOR_NAME_MAX_LENGTH = 100;
 
+/** The id rules as plain data, for the editor to check with the runtime's own (exported as node settings). */
+export function idRules() {
+  return {
+    operatorIdPattern: OPERATOR_ID_PATTERN.source,
+    operatorIdMaxLength: OPERATOR_ID_MAX_LENGTH,
+    operatorNameMaxLength: OPERATOR_NAME_MAX_LENGTH,
+    evseIdPattern: EVSE_ID_PATTERN.source,
+    evseIdMaxLength: EVSE_ID_MAX_LENGTH,
+  };
+}
+
+export type IdRules = ReturnType<typeof idRules>;
+
 export type IdResult = { ok: true; value: string } | { ok: false; error: string };
 
 /** Validates and upper-cases an OperatorID. The '*' is kept exactly as given: Hubject compares it with the certificate as text. */

@@ -5,7 +5,7 @@
  */
 import { Gauge, Registry } from 'prom-client';
 import { stateHealth } from '../journal/health';
-import { LAG_BUCKETS_S, OUTCOMES, allFullLoads, allLanes, type FullLoadSnapshot, type Lane } from './stats';
+import { LAG_BUCKETS_S, OUTCOMES, allFullLoads, allLaneStats, type FullLoadSnapshot, type LaneStats } from './stats';
 
 type Labels = Record<string, string>;
 interface Value {
@@ -14,7 +14,7 @@ interface Value {
   metricName?: string;
 }
 
-const laneLabels = (l: Lane): Labels => ({ operator: l.labels.operator, operation: l.labels.operation, environment: l.labels.environment });
+const laneLabels = (l: LaneStats): Labels => ({ operator: l.labels.operator, operation: l.labels.operation, environment: l.labels.environment });
 
 /** A metric whose values are computed by `values` when scraped (prom-client formats and escapes them). */
 function computed(registry: Registry, name: string, help: string, type: 'counter' | 'histogram', values: () => Value[]): void {
@@ -60,14 +60,14 @@ export function createMetrics(now: () => number = Date.now): OpsMetrics {
   const LANE = ['operator', 'operation', 'environment'];
 
   computed(registry, 'oicp_requests_total', 'Requests to Hubject by outcome (success, transient, data, config).', 'counter', () =>
-    allLanes().flatMap((l) => OUTCOMES.map((o) => ({ labels: { ...laneLabels(l), outcome: o }, value: l.requestsTotal(o) }))),
+    allLaneStats().flatMap((l) => OUTCOMES.map((o) => ({ labels: { ...laneLabels(l), outcome: o }, value: l.requestsTotal(o) }))),
   );
   computed(registry, 'oicp_records_total', 'Records in requests to Hubject by outcome of the request.', 'counter', () =>
-    allLanes().flatMap((l) => OUTCOMES.map((o) => ({ labels: { ...laneLabels(l), outcome: o }, value: l.recordsTotal(o) }))),
+    allLaneStats().flatMap((l) => OUTCOMES.map((o) => ({ labels: { ...laneLabels(l), outcome: o }, value: l.recordsTotal(o) }))),
   );
   computed(registry, 'oicp_push_lag_seconds', 'Time from a change entering the push node to Hubject acknowledging it with 000.', 'histogram', () => {
     const out: Value[] = [];
-    for (const l of allLanes()) {
+    for (const l of allLaneStats()) {
       const labels = laneLabels(l);
       let cum = 0;
       LAG_BUCKETS_S.forEach((le, i) => {
@@ -82,17 +82,17 @@ export function createMetrics(now: () => number = Date.now): OpsMetrics {
   });
 
   gauge(registry, 'oicp_queue_pending', 'Changes waiting to be acknowledged by Hubject.', LANE, (set) => {
-    for (const l of allLanes()) set(laneLabels(l), l.pending());
+    for (const l of allLaneStats()) set(laneLabels(l), l.pending());
   });
   gauge(registry, 'oicp_in_flight', 'Requests to Hubject in flight.', LANE, (set) => {
-    for (const l of allLanes()) set(laneLabels(l), l.inFlight());
+    for (const l of allLaneStats()) set(laneLabels(l), l.inFlight());
   });
   gauge(registry, 'oicp_last_success_timestamp_seconds', 'When Hubject last answered a request with success (0: never).', LANE, (set) => {
-    for (const l of allLanes()) set(laneLabels(l), l.lastSuccessAt() / 1000);
+    for (const l of allLaneStats()) set(laneLabels(l), l.lastSuccessAt() / 1000);
   });
   gauge(registry, 'oicp_backoff_seconds', 'Time until the next retry after a failed request (0: not backing off).', LANE, (set) => {
     const t = now();
-    for (const l of allLanes()) set(laneLabels(l), l.backoffMs(t) / 1000);
+    for (const l of allLaneStats()) set(laneLabels(l), l.backoffMs(t) / 1000);
   });
   gauge(
     registry,
@@ -102,7 +102,7 @@ export function createMetrics(now: () => number = Date.now): OpsMetrics {
     (set) => {
       // Each lane (operation) keeps its own outbox file; the metric is per operator, so they add up.
       const sums = new Map<string, { labels: Labels; bytes: number }>();
-      for (const l of allLanes()) {
+      for (const l of allLaneStats()) {
         const key = `${l.labels.operator}|${l.labels.environment}`;
         const s = sums.get(key) ?? { labels: { operator: l.labels.operator, environment: l.labels.environment }, bytes: 0 };
         s.bytes += l.outboxSize();
@@ -118,7 +118,7 @@ export function createMetrics(now: () => number = Date.now): OpsMetrics {
     'Records Hubject refused for good while no input message waited for them (restored, scheduled or sidebar pushes).',
     ['operator', 'operation'],
     (set) => {
-      for (const l of allLanes()) set({ operator: l.labels.operator, operation: l.labels.operation }, l.source?.deadLetters?.() ?? 0);
+      for (const l of allLaneStats()) set({ operator: l.labels.operator, operation: l.labels.operation }, l.source?.deadLetters?.() ?? 0);
     },
   );
 

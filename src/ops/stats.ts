@@ -1,7 +1,7 @@
 /**
  * Operations counters for the OICP sidebar and /oicp/metrics. No Node-RED import.
  *
- * One Lane per operator, environment and operation. The push queue calls its hooks; everything is kept in
+ * One LaneStats (the counters of one lane) per operator, environment and operation. The push queue calls its hooks; everything is kept in
  * fixed-size typed-array rings, so the hot path (enqueued, acked) allocates nothing and memory does not grow
  * with traffic. Reading (state(), the metrics) does the summing.
  */
@@ -115,7 +115,7 @@ export interface LaneState {
   history: { slotMs: number; t: number[]; pending: number[]; lagP99Ms: number[]; requestsPerMinute: number[] };
 }
 
-export class Lane {
+export class LaneStats {
   readonly key: string;
   readonly labels: LaneLabels;
   source: LaneSource | undefined;
@@ -228,7 +228,7 @@ export class Lane {
     this.outbox = n;
   }
 
-  /** Statuses held back for missing EVSE data (once that exists). */
+  /** Statuses the gate holds until Hubject has acknowledged their EVSE's data. */
   held(n: number): void {
     this.heldN = n;
   }
@@ -459,17 +459,20 @@ export function countStatuses(
   return { byStatus, total, stale };
 }
 
+/** @deprecated The old name, kept only while push/queue.ts still imports it (the lane rework drops that import). */
+export type Lane = LaneStats;
+
 // ---- registry the endpoints read ----
 
-const lanes = new Map<string, Lane>();
+const lanes = new Map<string, LaneStats>();
 const fullLoads = new Map<string, FullLoadSource>();
 
-/** The lane of an operator, environment and operation: created once, kept across redeploys like the queue. */
-export function lane(labels: LaneLabels): Lane {
+/** The counters of an operator's lane for one environment and operation: created once, kept across redeploys like the queue. */
+export function laneStats(labels: LaneLabels): LaneStats {
   const key = laneKey(labels);
   let l = lanes.get(key);
   if (!l) {
-    l = new Lane(labels);
+    l = new LaneStats(labels);
     lanes.set(key, l);
   } else if (l.labels.environment !== labels.environment) {
     (l.labels as LaneLabels).environment = labels.environment;
@@ -477,15 +480,15 @@ export function lane(labels: LaneLabels): Lane {
   return l;
 }
 
-export function allLanes(): Lane[] {
+export function allLaneStats(): LaneStats[] {
   return [...lanes.values()];
 }
 
-export function findLane(key: string): Lane | undefined {
+export function findLaneStats(key: string): LaneStats | undefined {
   return lanes.get(key);
 }
 
-export function dropLane(key: string): void {
+export function dropLaneStats(key: string): void {
   lanes.delete(key);
 }
 

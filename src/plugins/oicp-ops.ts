@@ -10,7 +10,7 @@
  */
 import type { NodeAPI } from 'node-red';
 import { createMetrics } from '../ops/metrics';
-import { allLanes, findFullLoad, findLane, opsState } from '../ops/stats';
+import { allLaneStats, findFullLoad, findLaneStats, opsState } from '../ops/stats';
 
 // Express' request and response as @types/node-red hands them to admin routes (express itself is no dependency).
 type Middleware = ReturnType<NodeAPI['auth']['needsPermission']>;
@@ -59,7 +59,7 @@ export = function (RED: NodeAPI) {
 
   RED.httpAdmin.post('/oicp/retry', write, (req: Req, res: Res) => {
     const key = (req.body as RetryBody | undefined)?.lane ?? req.query?.lane;
-    const lanes = key ? [findLane(String(key))].filter(Boolean) : allLanes();
+    const lanes = key ? [findLaneStats(String(key))].filter(Boolean) : allLaneStats();
     if (key && !lanes.length) return res.status(404).json({ error: `no OICP lane '${key}': see GET /oicp/state for the keys` });
     let retried = 0;
     for (const l of lanes) if (l!.source?.retryNow?.()) retried++;
@@ -70,7 +70,7 @@ export = function (RED: NodeAPI) {
   RED.httpAdmin.post('/oicp/dead-letters/send', write, (req: Req, res: Res) => {
     const body = req.body as DeadLetterBody | undefined;
     const key = body?.lane ?? req.query?.lane;
-    const l = key ? findLane(String(key)) : undefined;
+    const l = key ? findLaneStats(String(key)) : undefined;
     if (!l) return res.status(404).json({ error: `no OICP lane '${key ?? ''}': see GET /oicp/state for the keys` });
     const keys = Array.isArray(body?.keys) ? body.keys.map(String) : undefined;
     const sent = l.source?.sendDeadLettersAgain?.(keys) ?? 0;

@@ -6,7 +6,7 @@ const assert = require('assert');
 const { chromium } = require('playwright-core');
 const { RedProcess } = require('../support/red-process');
 const { inputs, runsAsTyped } = require('../support/number-inputs');
-const { NODE_SETTINGS } = require('../../nodes/node-red/settings');
+const { nodeSettings } = require('../support/node-settings');
 const { numberProblem } = require('../../nodes/node-red/limits');
 const { message } = require('../../nodes/node-red/i18n');
 const { ensureChromium, CHROMIUM_ARGS, until } = require('./support');
@@ -70,7 +70,7 @@ describe('e2e: the number validator of every dialog in chromium', function () {
 
   for (const [type, limitsName] of Object.entries(DIALOGS)) {
     it(`${type}: every number field gives the runtime parser's verdict and text`, async function () {
-      const limits = NODE_SETTINGS[type][limitsName].value;
+      const limits = nodeSettings(type)[limitsName].value;
       // Values that survive the trip into the page as they are (strings and finite numbers).
       const cases = Object.entries(limits).flatMap(([field, l]) =>
         inputs(l)

@@ -169,7 +169,7 @@ describe('fuzzing every node with 10,000 messages', function () {
   it('push evse status: valid ones queued and landed, every other one a catchable error', async function () {
     await helper.load(ALL_NODES, [...hubjectNodes(certs, url, { retryBase: 0.05, retryMax: 1 }), pushNode(), ...observers(['p1'])]);
     const protoBefore = prototypeSnapshot();
-    const tracker = trackQueue(helper.getNode('hub1').queue);
+    const tracker = trackQueue(helper.getNode('hub1').hubject.lane('status'));
     const r = await run('push', 'p1', {
       // The push node queues large inputs in slices, and the messages behind one wait their turn: wait (by event-loop
       // turns, bounded) until this message was either queued or caught.
@@ -233,7 +233,7 @@ describe('fuzzing every node with 10,000 messages', function () {
       if (m.error.source.id === 'p1') pushCaught.push(m.error.message);
     });
     const protoBefore = prototypeSnapshot();
-    const tracker = trackQueue(helper.getNode('hub1').queue);
+    const tracker = trackQueue(helper.getNode('hub1').hubject.lane('status'));
     const r = await run('ocpp', 'o1');
     const counts = common(r, protoBefore);
     const wrong = [];
@@ -259,7 +259,7 @@ describe('fuzzing every node with 10,000 messages', function () {
     wrong.slice(0, 10).should.eql([]);
     await until(
       () => {
-        const s = helper.getNode('hub1').queue.status();
+        const s = helper.getNode('hub1').hubject.lane('status').status();
         return s.state === 'idle' && s.queued === 0;
       },
       30000,

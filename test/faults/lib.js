@@ -5,6 +5,7 @@ const { evseKey } = require('../../nodes/oicp/ids');
 const { forgetQueues } = require('../../nodes/push/registry');
 const { nodeFiles, fullLoadDef, tmpUserDir } = require('../support/flows');
 const { sleep } = require('../support/until');
+const { testView } = require('../../nodes/node-red/test-hooks');
 // The seeded PRNG lives with the fuzz corpus, which must replay without this file.
 const { mulberry32 } = require('../fixtures/fuzz/generator');
 
@@ -152,7 +153,7 @@ function trackQueue(queue) {
  */
 function trackClient(hubNode) {
   const t = { attempts: [], inFlight: 0, maxInFlight: 0 };
-  const client = hubNode.client;
+  const client = testView(hubNode).client;
   const orig = client.call;
   client.call = async function (operation, operatorId, body, signal) {
     if (operation !== 'status') return orig.call(this, operation, operatorId, body, signal);

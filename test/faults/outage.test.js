@@ -49,9 +49,11 @@ describe('outage (60 s refused, then 30 s of 503)', function () {
     const client = trackClient(hub);
     const retries = [];
     // First in line, so the node's own listeners (its warning) do not delay the time taken here.
-    hub.queue.prependListener('retry', (ev) =>
-      retries.push({ at: Date.now(), delayMs: ev.delayMs, class: ev.result.class, code: ev.result.errorCode || ev.result.httpStatus }),
-    );
+    hub.hubject
+      .lane('status')
+      .prependListener('retry', (ev) =>
+        retries.push({ at: Date.now(), delayMs: ev.delayMs, class: ev.result.class, code: ev.result.errorCode || ev.result.httpStatus }),
+      );
 
     // Hubject knows all 2,000 EVSEs from the last fullLoad.
     const truth = {};

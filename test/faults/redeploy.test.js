@@ -115,7 +115,7 @@ describe('50 redeploys under traffic', function () {
     );
     await helper.load(ALL_NODES, flow(0));
     attach();
-    const queue = helper.getNode('hub1').queue;
+    const queue = helper.getNode('hub1').hubject.lane('status');
     const tracker = trackQueue(queue);
 
     // Traffic: every 5 ms three changes, each EVSE stepping along CHAIN, to the push node and (as OCPP) the mapper.
@@ -178,7 +178,7 @@ describe('50 redeploys under traffic', function () {
       await helper.setFlows(flow(i, changed), type);
       deployTimes.push(performance.now() - t);
       attach();
-      helper.getNode('hub1').queue.should.equal(queue); // one queue per operator survives every deploy
+      helper.getNode('hub1').hubject.lane('status').should.equal(queue); // one queue per operator survives every deploy
       if (i === 2 || i === 26 || i === REDEPLOYS) {
         pause();
         const r = await quiet();

@@ -5,6 +5,7 @@ require('should');
 const fs = require('fs');
 const path = require('path');
 const { FileOutbox } = require('../../nodes/push/outbox');
+const { testView } = require('../../nodes/node-red/test-hooks');
 const helper = require('node-red-node-test-helper');
 const { startSim, pullViaHttp, statusesFromPull } = require('../support/sim');
 const { hubjectNodes, until, observers } = require('../support/flows');
@@ -111,9 +112,9 @@ describe('TLS and configuration faults', function () {
       const loadedAt = Date.now();
       const w = watch();
       const hub = helper.getNode('hub1');
-      const client = hub.client ? trackClient(hub) : { attempts: [] };
+      const client = testView(hub).client ? trackClient(hub) : { attempts: [] };
       const reasons = [];
-      hub.queue.on('result', (ev) => reasons.push(ev.result.reason));
+      hub.hubject.lane('status').on('result', (ev) => reasons.push(ev.result.reason));
 
       const truth = {};
       const send = (n, s) => {

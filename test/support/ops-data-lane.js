@@ -5,7 +5,7 @@
 const stats = require('../../nodes/ops/stats');
 
 const url = process.env.OICP_TEST_DATA_LANE_URL || 'https://127.0.0.1:1/api/oicp';
-const lane = stats.lane({ operator: 'DE*ABC', operation: 'data', environment: 'custom', url });
+const lane = stats.laneStats({ operator: 'DE*ABC', operation: 'data', environment: 'custom', url });
 const now = Date.now();
 // 5 EVSE data records: one request refused for one record (data), one acknowledged with 4 after 1.2 s; 2 statuses
 // held for missing data; 1 record still waiting.
