@@ -1,7 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { Journal, stateHealth, type JournalIo, type JournalOwner } from '../journal';
-import { evseKey } from '../oicp/ids';
+import { Journal, stateHealth, type JournalIo, type JournalLoadReport, type JournalOwner } from '../journal';
 import { EVSE_STATUSES } from '../oicp/schemas';
 import type { EvseEntry, StatusStore, StoreChange } from './store';
 import { errorOf, toEntry, type PersistenceBackend, type RestoreReport } from './persistence';
@@ -9,8 +8,8 @@ import { errorOf, toEntry, type PersistenceBackend, type RestoreReport } from '.
 // The full load node's state on the journal engine (src/journal): `fullload.jsonl` (snapshot) and `fullload.journal`
 // in the node's directory. The store keeps the values in its typed arrays; the engine keeps only the bookkeeping
 // (which EVSEs changed since the last write) and reads the store when it writes. A snapshot row is
-// [EvseID, [EvseStatus, lastSeen]]; a journal line is keyed by evseKey and carries the spelling:
-// ["s", key, [EvseStatus, lastSeen, EvseID]] or ["d", key].
+// [EvseID, [EvseStatus, lastSeen]]; a journal line is ["s", EvseID, [EvseStatus, lastSeen]] or ["d", EvseID], and
+// ["s", older spelling, [EvseStatus, lastSeen, EvseID]] when the EVSE was re-spelled since.
 // Before: snapshot.jsonl (header + [EvseID, status, lastSeen] rows) and journal-<seq>.jsonl files; read once and
 // migrated on the first start.
 
@@ -65,6 +64,8 @@ export class FileJournal implements PersistenceBackend {
   readonly dir: string;
   readonly file: string;
   private journal: Journal<EvseEntry> | undefined;
+  /** What the last restore found, also when it rejected (the contract suite, tools). */
+  loadReport: JournalLoadReport | undefined;
   private store: StatusStore | undefined;
   private closing: Promise<void> | undefined;
   private closed = false;
@@ -105,6 +106,7 @@ export class FileJournal implements PersistenceBackend {
     stateHealth.watch(j, this.file, owner);
     j.on('error', (e) => this.options.onError?.(e.error));
     const r = j.load(() => this.legacy(store, j));
+    this.loadReport = r;
     store.loadMeta(j.meta);
     this.journal = j;
     this.store = store;
@@ -207,8 +209,9 @@ export class FileJournal implements PersistenceBackend {
     const j = this.journal;
     if (this.closed || !j) return;
     if (change.type === 'meta') j.setMeta({ ...change.meta });
-    // One key per EVSE whatever its spelling: repeated changes cost one line, written from the store's state then.
-    else j.touch(evseKey(change.evseId));
+    // Keyed by the spelling the store holds (its own string: nothing is allocated per change). Repeated changes cost
+    // one line, written from the store's state then; a line under an older spelling carries the current one.
+    else j.touch(change.evseId);
   }
 
   flush(): Promise<void> {

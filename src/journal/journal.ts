@@ -571,30 +571,29 @@ export class Journal<V> {
     if (p.meta) this.pendingMeta = true;
   }
 
-  /** The journal lines for the pending changes, with their sequence numbers and checksums. */
-  private linesFor(p: { keys: Set<string>; clear: boolean; meta: boolean }): { chunks: string[]; lines: number } {
-    const chunks: string[] = [];
+  /**
+   * The journal lines for the pending changes, with their sequence numbers and checksums, a chunk at a time: a
+   * burst of 100,000 changes is never held as text at once. Values are read when their chunk is made; a key changed
+   * meanwhile is pending again and gets a later line.
+   */
+  private *linesFor(p: { keys: Set<string>; clear: boolean; meta: boolean }): Generator<string> {
     let text = '';
-    let lines = 0;
     let seq = this.seq;
-    const add = (json: string) => {
+    const line = (json: string) => {
       seq++;
-      const body = `${seq} ${json}`;
-      text += `${seq} ${crc32(body)} ${json}\n`;
-      lines++;
-      if (text.length >= CHUNK_CHARS) {
-        chunks.push(text);
-        text = '';
-      }
+      return `${seq} ${crc32(`${seq} ${json}`)} ${json}\n`;
     };
-    if (p.clear) add('["c"]');
+    if (p.clear) text += line('["c"]');
     for (const k of p.keys) {
       const v = this.map.get(k);
-      add(v === undefined ? `["d",${JSON.stringify(k)}]` : `["s",${JSON.stringify(k)},${this.encode(v, k)}]`);
+      text += line(v === undefined ? `["d",${JSON.stringify(k)}]` : `["s",${JSON.stringify(k)},${this.encode(v, k)}]`);
+      if (text.length >= CHUNK_CHARS) {
+        yield text;
+        text = '';
+      }
     }
-    if (p.meta) add(`["m",${JSON.stringify(this.metaValue)}]`);
-    if (text) chunks.push(text);
-    return { chunks, lines };
+    if (p.meta) text += line(`["m",${JSON.stringify(this.metaValue)}]`);
+    if (text) yield text;
   }
 
   private async writePending(): Promise<void> {
@@ -602,14 +601,15 @@ export class Journal<V> {
     if (this.rewrite) return this.compactAsync();
     if (!this.pendingKeys.size && !this.pendingClear && !this.pendingMeta) return;
     const p = this.takePending();
-    const { chunks, lines } = this.linesFor(p);
+    // One line per pending key (set or delete), one for a clear, one for meta: known before any is made.
+    const lines = p.keys.size + (p.clear ? 1 : 0) + (p.meta ? 1 : 0);
     let target = this.journalFile;
     this.inFlightLines = lines;
     try {
       const fh = await this.openJournal();
       target = this.journalFile;
       let at = this.offset;
-      for (const c of chunks) {
+      for (const c of this.linesFor(p)) {
         const buf = Buffer.from(c);
         await fh.write(buf, at);
         at += buf.length;

@@ -38,7 +38,9 @@ export function acquireQueue(operatorId: string, baseUrl: string, userDir: strin
     const file = userDir ? path.join(userDir, 'oicp', 'dead-letters', path.basename(outboxPath(userDir, operatorId, baseUrl, operation))) : undefined;
     const deadLetters = new DeadLetters<EvseStatusRecord>(
       operation,
-      file ? new FileKeyedStore<DeadLetter<EvseStatusRecord>>(file, (err) => q?.emit('warn', `dead-letter list: ${err.message}`)) : undefined,
+      file
+        ? new FileKeyedStore<DeadLetter<EvseStatusRecord>>(file, (err) => q?.emit('warn', `dead-letter list: ${err.message}`), { operatorId, operation })
+        : undefined,
     );
     q = new PushQueue({ ...opts, operatorId, outbox, deadLetters });
     queues.set(key, q);
