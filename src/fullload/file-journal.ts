@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { Journal, stateHealth, type JournalIo, type JournalLoadReport, type JournalOwner } from '../journal';
+import { findLegacyLayout, Journal, stateHealth, type JournalIo, type JournalLoadReport, type JournalOwner } from '../journal';
 import { EVSE_STATUSES } from '../oicp/schemas';
 import type { EvseEntry, StatusStore, StoreChange } from './store';
 import { errorOf, toEntry, type PersistenceBackend, type RestoreReport } from './persistence';
@@ -15,9 +15,7 @@ import { errorOf, toEntry, type PersistenceBackend, type RestoreReport } from '.
 
 const SNAPSHOT = 'fullload.jsonl';
 const FORMAT = 'oicp-fullload';
-const LEGACY_SNAPSHOT = 'snapshot.jsonl';
 const LEGACY_FORMAT = 'oicp-fullload-snapshot';
-const LEGACY_JOURNAL = /^journal-(\d+)\.jsonl$/;
 
 export interface FileJournalOptions {
   dir: string;
@@ -129,22 +127,12 @@ export class FileJournal implements PersistenceBackend {
     store: StatusStore,
     j: Journal<EvseEntry>,
   ): { entries: Iterable<[string, EvseEntry]>; meta?: Record<string, unknown>; files: string[] } | undefined {
-    let names: string[];
-    try {
-      names = fs.readdirSync(this.dir);
-    } catch {
-      return undefined;
-    }
-    const journals = names
-      .map((n) => LEGACY_JOURNAL.exec(n))
-      .filter((m): m is RegExpExecArray => m !== null)
-      .map((m) => ({ name: m[0], seq: Number(m[1]) }))
-      .sort((a, b) => a.seq - b.seq);
-    if (!names.includes(LEGACY_SNAPSHOT) && !journals.length) return undefined;
+    const old = findLegacyLayout(this.dir);
+    if (!old) return undefined;
     const files: string[] = [];
     let covered = -1;
-    if (names.includes(LEGACY_SNAPSHOT)) {
-      const file = path.join(this.dir, LEGACY_SNAPSHOT);
+    if (old.snapshot) {
+      const file = old.snapshot;
       const lines = fs.readFileSync(file, 'utf8').split('\n');
       let header: { format?: unknown; seq?: unknown; count?: unknown; meta?: unknown } | undefined;
       try {
@@ -180,8 +168,7 @@ export class FileJournal implements PersistenceBackend {
         if (bad || rows !== count) j.noteDamage(file, Math.max(bad, count - rows));
       }
     }
-    for (const { name, seq } of journals) {
-      const file = path.join(this.dir, name);
+    for (const { file, seq } of old.journals) {
       files.push(file);
       if (seq <= covered) continue;
       const lines = fs.readFileSync(file, 'utf8').split('\n');

@@ -10,3 +10,4 @@ export {
 export { nodeIo, type JournalIo, type JournalHandle } from './io';
 export { crc32 } from './crc32';
 export { stateHealth, describeProblem, type StateProblem, type StateKind, type StateOwner } from './health';
+export { findLegacyLayout, type LegacyLayout } from './legacy';

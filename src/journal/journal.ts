@@ -515,20 +515,19 @@ export class Journal<V> {
   // Write
 
   private arm(): void {
-    if (this.closed || this.timer !== undefined || this.flushInterval === undefined) return;
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      void this.flush().catch(() => undefined);
-    }, this.flushInterval);
-    this.timer.unref?.();
+    if (this.flushInterval !== undefined) this.flushAfter(this.flushInterval);
   }
 
   private armRetry(): void {
+    this.flushAfter(this.retryMs);
+  }
+
+  private flushAfter(ms: number): void {
     if (this.closed || this.timer !== undefined) return;
     this.timer = setTimeout(() => {
       this.timer = undefined;
       void this.flush().catch(() => undefined);
-    }, this.retryMs);
+    }, ms);
     this.timer.unref?.();
   }
 
