@@ -9,6 +9,7 @@ const { DeadLetters, FileKeyedStore, refusalReport } = require('../nodes/push/de
 const { PushQueue } = require('../nodes/push/queue');
 const { statusPolicy } = require('../nodes/push/status-lane');
 const { until } = require('./support/until');
+const { stateHealth } = require('../nodes/journal');
 
 const rec = (n, EvseStatus = 'Available') => ({ EvseID: `DE*ABC*E${n}*1`, EvseStatus });
 const refused = (code, info) => async () => ({
@@ -44,14 +45,74 @@ describe('dead-letter list', function () {
       .should.eql(['DE*ABC*E2']);
     b.count.should.equal(0);
 
-    fs.writeFileSync(file, '{"version":1,"items":[["K');
+    a.close();
+    b.close();
+    const d = new DeadLetters('data', new FileKeyedStore(file));
+    for (const n of [3, 4, 5]) {
+      d.add([letter(`K${n}`, `DE*ABC*E${n}`)]);
+      await d.flush();
+    }
+    d.close();
+    // Damage in the middle of the journal: what comes before it is kept, the file is renamed aside, and the state
+    // registry reports it for the operator and operation, as for every other store.
+    const journal = path.join(dir, 'dl', 'x-data.journal');
+    const lines = fs.readFileSync(journal, 'utf8').split('\n');
+    // The first flush after a restart writes a snapshot (K3); K4 and K5 are journal lines.
+    lines.length.should.equal(4);
+    lines[1] = 'garbage';
+    fs.writeFileSync(journal, lines.join('\n'));
+    stateHealth.reset();
     const errors = [];
-    const c = new DeadLetters('data', new FileKeyedStore(file, (e) => errors.push(e.message)));
-    c.count.should.equal(0);
+    const c = new DeadLetters('data', new FileKeyedStore(file, (e) => errors.push(e.message), { operatorId: 'DE*ABC', operation: 'data' }));
+    c.list()
+      .map((l) => l.id)
+      .should.eql(['DE*ABC*E3']);
     errors[0].should.match(/could not be read.*moved to .*damaged-/);
     fs.readdirSync(path.dirname(file))
       .some((f) => f.includes('.damaged-'))
       .should.be.true();
+    const problems = stateHealth.of((p) => p.kind === 'dead-letters');
+    problems.should.have.length(1);
+    problems[0].should.match({ operatorId: 'DE*ABC', operation: 'data', incomplete: true });
+    c.close();
+  });
+
+  it('migrates the one-file list of the format before the journal engine, and appends a line per change', async function () {
+    const file = path.join(dir, 'dl', 'y-status.json');
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    const letter = (key) => ({ key, id: key, operation: 'status', action: 'update', reason: 'r', time: new Date(0).toISOString(), record: { EvseID: key } });
+    fs.writeFileSync(
+      file,
+      JSON.stringify({
+        version: 1,
+        items: [
+          ['A', letter('A')],
+          ['B', letter('B')],
+        ],
+      }),
+    );
+    const store = new FileKeyedStore(file);
+    const a = new DeadLetters('status', store);
+    a.list()
+      .map((l) => l.key)
+      .should.eql(['A', 'B']);
+    fs.existsSync(file).should.be.false();
+    fs.existsSync(path.join(dir, 'dl', 'y-status.jsonl')).should.be.true();
+    const before = store.journal.stats.bytesWritten;
+    a.clear(['A']);
+    await a.flush();
+    const one = store.journal.stats.bytesWritten - before;
+    for (let i = 0; i < 200; i++) a.add([letter(`K${i}`)]);
+    await a.flush();
+    const mid = store.journal.stats.bytesWritten;
+    a.clear(['B']);
+    await a.flush();
+    // One change costs one line, whatever the length of the list.
+    (store.journal.stats.bytesWritten - mid).should.be.below(one * 2);
+    a.close();
+    const b = new DeadLetters('status', new FileKeyedStore(file));
+    b.count.should.equal(200);
+    b.close();
   });
 
   it('the queue lists records refused with no owner or no input waiting, not those an input waits for, and a new record clears its entry', async function () {

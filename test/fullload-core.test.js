@@ -439,18 +439,14 @@ describe('fullload core', function () {
       await j2.close();
     });
 
-    it('skips a last line cut short (kill -9 while writing) and writes a new journal file per start', async function () {
+    it('skips a last line cut short (kill -9 while writing), and is not damage', async function () {
       const j = journal();
       const s = new StatusStore();
       await j.restore(s);
       s.set('DE*ABC*E1', 'Available', T0);
       s.set('DE*ABC*E2', 'Available', T0);
       await j.flush();
-      const file = path.join(
-        j.dir,
-        listing(j).find((n) => n.startsWith('journal-')),
-      );
-      fs.appendFileSync(file, '["s","DE*ABC*E3","Occ');
+      fs.appendFileSync(path.join(j.dir, 'fullload.journal'), '9 0badc0de ["s","DEABCE3",["Occ');
       // no close: simulates the process dying
       const { j2, s2, report } = await reopen(j);
       report.truncated.should.be.true();
@@ -459,16 +455,72 @@ describe('fullload core', function () {
       s2.set('DE*ABC*E4', 'Available', T0);
       await j2.close();
       listing(j)
-        .filter((n) => n.startsWith('journal-'))
-        .length.should.equal(2);
+        .filter((n) => /journal/.test(n))
+        .should.eql(['fullload.journal']);
       const { j2: j3, s2: s3, report: r3 } = await reopen(j);
-      r3.truncated.should.be.true(); // still the last line of the old file, still harmless
+      r3.truncated.should.be.false();
       s3.snapshot()
         .map((e) => e.EvseID)
         .sort()
         .should.eql(['DE*ABC*E1', 'DE*ABC*E2', 'DE*ABC*E4']);
       await j3.close();
-      await j.close(); // the "dead" first journal still holds its file handle; nothing is pending in it
+      await j.close();
+    });
+
+    it('migrates the layout before the journal engine (snapshot.jsonl and journal-<seq>.jsonl) on the first start', async function () {
+      const j = journal();
+      fs.mkdirSync(j.dir, { recursive: true });
+      const rows = [
+        ['DE*ABC*E1', 'Available', T0],
+        ['DE*ABC*E2', 'Occupied', T0],
+        ['DEABCE3', 'Reserved', T0],
+      ];
+      fs.writeFileSync(
+        path.join(j.dir, 'snapshot.jsonl'),
+        [
+          JSON.stringify({ format: 'oicp-fullload-snapshot', version: 1, seq: 3, count: 3, meta: { lastSuccessfulCount: 3, feedback: true } }),
+          ...rows.map((r) => JSON.stringify(r)),
+        ].join('\n') + '\n',
+      );
+      // Covered by the snapshot (a compaction ended before its cleanup): not replayed.
+      fs.writeFileSync(path.join(j.dir, 'journal-3.jsonl'), JSON.stringify(['d', 'DE*ABC*E1']) + '\n');
+      fs.writeFileSync(
+        path.join(j.dir, 'journal-4.jsonl'),
+        [JSON.stringify(['s', 'DE*ABC*E2', 'OutOfService', T0 + 1]), JSON.stringify(['d', 'DE*ABC*E3'])].join('\n') + '\n',
+      );
+      // A later start's file, with the torn last line of a kill -9.
+      fs.writeFileSync(path.join(j.dir, 'journal-5.jsonl'), JSON.stringify(['s', 'DE*ABC*E9', 'Available', T0]) + '\n["s","DE*ABC*E1","Occ');
+      const s = new StatusStore();
+      const report = await j.restore(s);
+      report.warnings.join(' ').should.match(/migrated to fullload.jsonl/);
+      s.snapshot()
+        .sort((a, b) => (a.EvseID < b.EvseID ? -1 : 1))
+        .should.eql([
+          { EvseID: 'DE*ABC*E1', EvseStatus: 'Available', lastSeen: T0 },
+          { EvseID: 'DE*ABC*E2', EvseStatus: 'OutOfService', lastSeen: T0 + 1 },
+          { EvseID: 'DE*ABC*E9', EvseStatus: 'Available', lastSeen: T0 },
+        ]);
+      s.meta.should.eql({ lastSuccessfulCount: 3, feedback: true });
+      listing(j).should.eql(['fullload.jsonl']);
+      await j.close();
+      const { j2, s2 } = await reopen(j);
+      s2.size.should.equal(3);
+      s2.meta.lastSuccessfulCount.should.equal(3);
+      await j2.close();
+    });
+
+    it('a damaged snapshot of the old layout is renamed aside and the state is incomplete', async function () {
+      const j = journal();
+      fs.mkdirSync(j.dir, { recursive: true });
+      fs.writeFileSync(path.join(j.dir, 'snapshot.jsonl'), 'garbage\n');
+      fs.writeFileSync(path.join(j.dir, 'journal-4.jsonl'), JSON.stringify(['s', 'DE*ABC*E2', 'Available', T0]) + '\n');
+      const s = new StatusStore();
+      await j.restore(s).should.be.rejectedWith(/incomplete .*snapshot\.jsonl/);
+      s.size.should.equal(1);
+      listing(j)
+        .some((n) => /^snapshot\.jsonl\.damaged-/.test(n))
+        .should.be.true();
+      await j.close();
     });
 
     it('compacts into a snapshot when the journal outgrows the live count, and restores the same state', async function () {
@@ -483,7 +535,7 @@ describe('fullload core', function () {
         await j.flush();
       }
       j.stats.compactions.should.be.above(0);
-      listing(j).should.containEql('snapshot.jsonl');
+      listing(j).should.containEql('fullload.jsonl');
       s.delete('DE*ABC*E0');
       s.setMeta({ lastSuccessfulCount: 4 });
       await j.close();
@@ -505,26 +557,22 @@ describe('fullload core', function () {
       await j.flush();
       await j.close();
       // A later compaction died after writing part of its temp file.
-      fs.writeFileSync(path.join(j.dir, 'snapshot.jsonl.tmp'), '{"format":"oicp-fullload-snapshot","seq":9}\n["DE*ABC*E1"');
-      // And an older one died after the rename but before deleting the journals it covered.
-      const snap = fs.readFileSync(path.join(j.dir, 'snapshot.jsonl'), 'utf8');
-      const seq = JSON.parse(snap.split('\n')[0]).seq;
-      fs.writeFileSync(path.join(j.dir, `journal-${seq}.jsonl`), '["s","DE*ABC*E19","Unknown",1]\n');
+      fs.writeFileSync(path.join(j.dir, 'fullload.jsonl.tmp'), '{"format":"oicp-fullload","version":2,"seq":9}\n["DE*ABC*E1"');
       const { j2, s2, report } = await reopen(j);
       report.skipped.should.equal(0);
       s2.size.should.equal(20);
       s2.get('DE*ABC*E1').EvseStatus.should.equal('OutOfService');
       s2.get('DE*ABC*E19').EvseStatus.should.equal('Available');
-      listing(j).should.not.containEql('snapshot.jsonl.tmp');
-      listing(j).should.not.containEql(`journal-${seq}.jsonl`);
+      await j2.compact();
+      listing(j).should.not.containEql('fullload.jsonl.tmp');
       await j2.close();
     });
 
     it('refuses a snapshot that is not one, and destroy deletes the directory', async function () {
       const j = journal();
       fs.mkdirSync(j.dir, { recursive: true });
-      fs.writeFileSync(path.join(j.dir, 'snapshot.jsonl'), 'garbage\n');
-      await j.restore(new StatusStore()).should.be.rejectedWith(/no valid header/);
+      fs.writeFileSync(path.join(j.dir, 'fullload.jsonl'), 'garbage\n');
+      await j.restore(new StatusStore()).should.be.rejectedWith(/fullload.jsonl: no valid header line, moved aside/);
       await j.destroy();
       fs.existsSync(j.dir).should.be.false();
     });

@@ -259,6 +259,8 @@ export class FullLoadAggregator {
     }
     store.setMeta(store.meta.feedback ? { lastFullLoadAt: now } : { lastSuccessfulCount: result.count, lastFullLoadAt: now });
     this.guardedShort = undefined;
+    // A forced fullLoad is the user's word that this set is whole: damaged state stops holding the next ones back.
+    if (force) this.backend.markComplete?.();
     return {
       sent: {
         payload: result.records,

@@ -22,6 +22,8 @@ export interface PersistenceBackend {
   flush(): Promise<void>;
   /** Flushes and releases files and timers. Later changes are ignored. */
   close(): Promise<void>;
+  /** The state is whole again (a forced fullLoad went out): a mark of earlier damage goes. */
+  markComplete?(): void;
   /** Closes and deletes the saved state (the node was removed from the flow). */
   destroy(): Promise<void>;
 }

@@ -10,8 +10,20 @@ const TABLE = (() => {
 })();
 
 export function crc32(text: string): string {
-  const buf = Buffer.from(text, 'utf8');
+  // ASCII (nearly every journal line) is hashed from the string itself: no Buffer per line.
+  let c = -1;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text.charCodeAt(i);
+    if (ch >= 0x80) return crc32Bytes(Buffer.from(text, 'utf8'));
+    c = TABLE[(c ^ ch) & 0xff]! ^ (c >>> 8);
+  }
+  return hex(c);
+}
+
+function crc32Bytes(buf: Buffer): string {
   let c = -1;
   for (let i = 0; i < buf.length; i++) c = TABLE[(c ^ buf[i]!) & 0xff]! ^ (c >>> 8);
-  return ((c ^ -1) >>> 0).toString(16).padStart(8, '0');
+  return hex(c);
 }
+
+const hex = (c: number): string => ((c ^ -1) >>> 0).toString(16).padStart(8, '0');

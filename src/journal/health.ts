@@ -4,7 +4,7 @@ import { EventEmitter } from 'node:events';
 import * as path from 'node:path';
 import type { IncompleteMark, Journal, JournalLoadReport, JournalWriteError } from './journal';
 
-export type StateKind = 'gate' | 'outbox' | 'evse-data' | 'fullload';
+export type StateKind = 'gate' | 'outbox' | 'evse-data' | 'fullload' | 'dead-letters';
 
 export interface StateProblem {
   file: string;

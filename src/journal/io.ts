@@ -33,7 +33,9 @@ const pWrite = promisify(fs.write);
 const pDatasync = promisify(fs.fdatasync);
 const pTruncate = promisify(fs.ftruncate);
 const pClose = promisify(fs.close);
-const pOpen = promisify(fs.open);
+// fs.open looked up per call, so a test can hold a store's open (a save that outlasts a deploy).
+const pOpen = (file: string, flags: string): Promise<number> =>
+  new Promise((resolve, reject) => fs.open(file, flags, (err, fd) => (err ? reject(err) : resolve(fd))));
 
 // A raw descriptor rather than a FileHandle: a store dropped without close() (a config node replaced) must not
 // trip Node's FileHandle-closed-on-GC warning, and the sync calls of a close handler share it.

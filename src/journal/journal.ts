@@ -15,7 +15,23 @@ import { nodeIo, type JournalHandle, type JournalIo } from './io';
 
 const JOURNAL_MAGIC = 'oicp-journal 2 synced=';
 const HEADER_LEN = JOURNAL_MAGIC.length + 16 + 1;
-const CHUNK_CHARS = 256 * 1024;
+// Under 128 kB: pieces stay out of V8's large-object space.
+const CHUNK_CHARS = 48 * 1024;
+
+/**
+ * The values held by their owner instead of the engine (a store with its own compact layout, e.g. typed arrays):
+ * the engine keeps only journal bookkeeping and asks the owner for a value when it writes, and for a consistent
+ * copy of every entry when it compacts. A load hands what it reads to the owner.
+ */
+export interface JournalOwner<V> {
+  readonly size: number;
+  get(key: string): V | undefined;
+  /** Every entry as it is now; iterated later, while the store keeps changing, so it must be a copy. */
+  snapshot(): Iterable<[string, V]>;
+  loadSet(key: string, value: V): void;
+  loadDelete(key: string): void;
+  loadClear(): void;
+}
 
 export interface JournalOptions<V> {
   /** The snapshot file; the journal is `<snapshot without .jsonl>.journal`, unless `journal` names it. */
@@ -25,8 +41,10 @@ export interface JournalOptions<V> {
   format: string;
   /** A stored value back from its parsed JSON, or undefined when unusable (damage inside a line that parses). */
   decode?: (raw: unknown, key: string) => V | undefined;
-  /** A value as JSON text (default JSON.stringify). */
-  encode?: (value: V) => string;
+  /** A value as JSON text (default JSON.stringify); the key is the one it is written under. */
+  encode?: (value: V, key: string) => string;
+  /** The owner of the values (see JournalOwner); without one the engine keeps its own copy. */
+  owner?: JournalOwner<V>;
   /** Compact when the journal holds more than compactFactor x size lines, and at least compactMinLines. */
   compactFactor?: number;
   compactMinLines?: number;
@@ -94,14 +112,14 @@ export class Journal<V> {
   readonly dir: string;
   private readonly format: string;
   private readonly decode: (raw: unknown, key: string) => V | undefined;
-  private readonly encode: (value: V) => string;
+  private readonly encode: (value: V, key: string) => string;
   private readonly compactFactor: number;
   private readonly compactMin: number;
   private readonly flushInterval: number | undefined;
   private readonly retryMs: number;
   private readonly io: JournalIo;
   private readonly now: () => number;
-  private readonly map = new Map<string, V>();
+  private readonly map: JournalOwner<V>;
   private metaValue: Record<string, unknown> = {};
   private incompleteMark: IncompleteMark | null = null;
 
@@ -140,6 +158,7 @@ export class Journal<V> {
     this.retryMs = options.retryMs ?? 1000;
     this.io = options.io ?? nodeIo;
     this.now = options.now ?? Date.now;
+    this.map = options.owner ?? ownMap<V>();
   }
 
   on<K extends keyof JournalEvents>(event: K, fn: (...a: JournalEvents[K]) => void): this {
@@ -161,16 +180,21 @@ export class Journal<V> {
     return this.map.get(key);
   }
   has(key: string): boolean {
-    return this.map.has(key);
+    return this.map.get(key) !== undefined;
   }
   keys(): IterableIterator<string> {
-    return this.map.keys();
+    return this.own().keys();
   }
   values(): IterableIterator<V> {
-    return this.map.values();
+    return this.own().values();
   }
   entries(): IterableIterator<[string, V]> {
-    return this.map.entries();
+    return this.own().entries();
+  }
+  private own(): Map<string, V> {
+    const m = (this.map as OwnMap<V>).m;
+    if (!m) throw new Error('the values of this journal are held by its owner');
+    return m;
   }
   get meta(): Readonly<Record<string, unknown>> {
     return this.metaValue;
@@ -181,21 +205,28 @@ export class Journal<V> {
   }
 
   set(key: string, value: V): void {
-    this.map.set(key, value);
+    this.map.loadSet(key, value);
     this.pendingKeys.add(key);
     this.arm();
   }
 
   delete(key: string): boolean {
-    if (!this.map.delete(key)) return false;
+    if (this.map.get(key) === undefined) return false;
+    this.map.loadDelete(key);
     this.pendingKeys.add(key);
     this.arm();
     return true;
   }
 
+  /** An owner's entry changed (set or deleted): it is written with the next flush, as the owner holds it then. */
+  touch(key: string): void {
+    this.pendingKeys.add(key);
+    this.arm();
+  }
+
   /** Drops every entry (one journal line). */
   clear(): void {
-    this.map.clear();
+    this.map.loadClear();
     this.pendingKeys.clear();
     this.pendingClear = true;
     this.arm();
@@ -250,7 +281,7 @@ export class Journal<V> {
     else if (legacy && !report.damaged.length) {
       const old = legacy();
       if (old) {
-        for (const [k, v] of old.entries) this.map.set(k, v);
+        for (const [k, v] of old.entries) this.map.loadSet(k, v);
         if (old.meta) this.metaValue = old.meta;
         report.migrated = true;
         this.rewrite = true;
@@ -349,7 +380,7 @@ export class Journal<V> {
         const a = JSON.parse(line) as unknown;
         const v = Array.isArray(a) && typeof a[0] === 'string' ? this.decode(a[1], a[0]) : undefined;
         if (v !== undefined) {
-          this.map.set((a as string[])[0]!, v);
+          this.map.loadSet((a as string[])[0]!, v);
           ok = true;
         }
       } catch {
@@ -456,9 +487,9 @@ export class Journal<V> {
     const kind = op[0];
     if (kind === 's' && typeof op[1] === 'string') {
       const v = this.decode(op[2], op[1]);
-      if (v !== undefined) this.map.set(op[1], v);
-    } else if (kind === 'd' && typeof op[1] === 'string') this.map.delete(op[1]);
-    else if (kind === 'c') this.map.clear();
+      if (v !== undefined) this.map.loadSet(op[1], v);
+    } else if (kind === 'd' && typeof op[1] === 'string') this.map.loadDelete(op[1]);
+    else if (kind === 'c') this.map.loadClear();
     else if (kind === 'm' && op[1] && typeof op[1] === 'object') this.metaValue = op[1] as Record<string, unknown>;
   }
 
@@ -484,20 +515,19 @@ export class Journal<V> {
   // Write
 
   private arm(): void {
-    if (this.closed || this.timer !== undefined || this.flushInterval === undefined) return;
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      void this.flush().catch(() => undefined);
-    }, this.flushInterval);
-    this.timer.unref?.();
+    if (this.flushInterval !== undefined) this.flushAfter(this.flushInterval);
   }
 
   private armRetry(): void {
+    this.flushAfter(this.retryMs);
+  }
+
+  private flushAfter(ms: number): void {
     if (this.closed || this.timer !== undefined) return;
     this.timer = setTimeout(() => {
       this.timer = undefined;
       void this.flush().catch(() => undefined);
-    }, this.retryMs);
+    }, ms);
     this.timer.unref?.();
   }
 
@@ -540,30 +570,29 @@ export class Journal<V> {
     if (p.meta) this.pendingMeta = true;
   }
 
-  /** The journal lines for the pending changes, with their sequence numbers and checksums. */
-  private linesFor(p: { keys: Set<string>; clear: boolean; meta: boolean }): { chunks: string[]; lines: number } {
-    const chunks: string[] = [];
+  /**
+   * The journal lines for the pending changes, with their sequence numbers and checksums, a chunk at a time: a
+   * burst of 100,000 changes is never held as text at once. Values are read when their chunk is made; a key changed
+   * meanwhile is pending again and gets a later line.
+   */
+  private *linesFor(p: { keys: Set<string>; clear: boolean; meta: boolean }): Generator<string> {
     let text = '';
-    let lines = 0;
     let seq = this.seq;
-    const add = (json: string) => {
+    const line = (json: string) => {
       seq++;
-      const body = `${seq} ${json}`;
-      text += `${seq} ${crc32(body)} ${json}\n`;
-      lines++;
-      if (text.length >= CHUNK_CHARS) {
-        chunks.push(text);
-        text = '';
-      }
+      return `${seq} ${crc32(`${seq} ${json}`)} ${json}\n`;
     };
-    if (p.clear) add('["c"]');
+    if (p.clear) text += line('["c"]');
     for (const k of p.keys) {
       const v = this.map.get(k);
-      add(v === undefined ? `["d",${JSON.stringify(k)}]` : `["s",${JSON.stringify(k)},${this.encode(v)}]`);
+      text += line(v === undefined ? `["d",${JSON.stringify(k)}]` : `["s",${JSON.stringify(k)},${this.encode(v, k)}]`);
+      if (text.length >= CHUNK_CHARS) {
+        yield text;
+        text = '';
+      }
     }
-    if (p.meta) add(`["m",${JSON.stringify(this.metaValue)}]`);
-    if (text) chunks.push(text);
-    return { chunks, lines };
+    if (p.meta) text += line(`["m",${JSON.stringify(this.metaValue)}]`);
+    if (text) yield text;
   }
 
   private async writePending(): Promise<void> {
@@ -571,14 +600,15 @@ export class Journal<V> {
     if (this.rewrite) return this.compactAsync();
     if (!this.pendingKeys.size && !this.pendingClear && !this.pendingMeta) return;
     const p = this.takePending();
-    const { chunks, lines } = this.linesFor(p);
+    // One line per pending key (set or delete), one for a clear, one for meta: known before any is made.
+    const lines = p.keys.size + (p.clear ? 1 : 0) + (p.meta ? 1 : 0);
     let target = this.journalFile;
     this.inFlightLines = lines;
     try {
       const fh = await this.openJournal();
       target = this.journalFile;
       let at = this.offset;
-      for (const c of chunks) {
+      for (const c of this.linesFor(p)) {
         const buf = Buffer.from(c);
         await fh.write(buf, at);
         at += buf.length;
@@ -647,14 +677,14 @@ export class Journal<V> {
       savedAt: this.now(),
     };
     if (this.incompleteMark) header.incomplete = this.incompleteMark;
-    const entries = [...this.map.entries()];
+    const entries = this.map.snapshot();
     const encode = this.encode;
     return {
       head: JSON.stringify(header) + '\n',
       *rows() {
         let text = '';
         for (const [k, v] of entries) {
-          text += `[${JSON.stringify(k)},${encode(v)}]\n`;
+          text += `[${JSON.stringify(k)},${encode(v, k)}]\n`;
           if (text.length >= CHUNK_CHARS) {
             yield text;
             text = '';
@@ -791,4 +821,22 @@ export class Journal<V> {
     this.fh = undefined;
     fh?.closeSync();
   }
+}
+
+type OwnMap<V> = JournalOwner<V> & { m: Map<string, V> };
+
+/** The engine's own copy, for stores that keep none. */
+function ownMap<V>(): OwnMap<V> {
+  const m = new Map<string, V>();
+  return {
+    m,
+    get size() {
+      return m.size;
+    },
+    get: (k) => m.get(k),
+    snapshot: () => [...m.entries()],
+    loadSet: (k, v) => void m.set(k, v),
+    loadDelete: (k) => void m.delete(k),
+    loadClear: () => m.clear(),
+  };
 }

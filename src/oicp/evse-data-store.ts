@@ -8,11 +8,10 @@ import * as path from 'path';
 import { evseKey, parseEvseId } from './ids';
 import type { ActionType } from './schemas';
 import { recordsEqual, type EvseDataRecord } from './evse-data-normalise';
-import { Journal, stateHealth, type IncompleteMark, type JournalIo, type JournalLoadReport } from '../journal';
+import { findLegacyLayout, Journal, stateHealth, type IncompleteMark, type JournalIo, type JournalLoadReport } from '../journal';
 
 const FILE = 'evse-data.jsonl';
 const LEGACY_SNAPSHOT = 'snapshot.jsonl';
-const LEGACY_JOURNAL = /^journal-(\d+)\.jsonl$/;
 const LEGACY_FORMAT = 'oicp-evse-data-snapshot';
 
 export interface EvseDataStoreMeta {
@@ -327,18 +326,8 @@ function readLegacy(
   | { entries: Array<[string, Entry]>; meta?: Record<string, unknown>; files: string[]; lost: number; snapshot: string }
   | { damaged: string; movedTo?: string }
   | undefined {
-  let names: string[];
-  try {
-    names = fs.readdirSync(dir);
-  } catch {
-    return undefined;
-  }
-  const journals = names
-    .map((n) => LEGACY_JOURNAL.exec(n))
-    .filter((m): m is RegExpExecArray => m !== null)
-    .map((m) => ({ name: m[0], seq: Number(m[1]) }))
-    .sort((a, b) => a.seq - b.seq);
-  if (!names.includes(LEGACY_SNAPSHOT) && !journals.length) return undefined;
+  const old = findLegacyLayout(dir);
+  if (!old) return undefined;
   const map = new Map<string, Entry>();
   let meta: Record<string, unknown> | undefined;
   let covered = -1;
@@ -363,8 +352,8 @@ function readLegacy(
   };
   const files: string[] = [];
   let lost = 0;
-  if (names.includes(LEGACY_SNAPSHOT)) {
-    const file = path.join(dir, LEGACY_SNAPSHOT);
+  if (old.snapshot) {
+    const file = old.snapshot;
     const lines = fs.readFileSync(file, 'utf8').split('\n');
     let header: { format?: unknown; seq?: unknown; meta?: unknown } | undefined;
     try {
@@ -390,8 +379,8 @@ function readLegacy(
     const count = (header as { count?: unknown }).count;
     if (typeof count === 'number' && count > map.size) lost = count - map.size;
   }
-  for (const j of journals) {
-    const file = path.join(dir, j.name);
+  for (const j of old.journals) {
+    const file = j.file;
     files.push(file);
     if (j.seq <= covered) continue;
     for (const line of fs.readFileSync(file, 'utf8').split('\n')) if (line) apply(line);

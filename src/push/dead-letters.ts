@@ -3,8 +3,7 @@
 // them again. Keyed by an item key (evseKey for EVSE data and status), so other record kinds (CDRs) can reuse it.
 import { EventEmitter } from 'node:events';
 import * as fs from 'node:fs';
-import * as path from 'node:path';
-import { writeAtomic, writeAtomicSync } from '../oicp/durable';
+import { Journal, stateHealth, type JournalIo, type JournalLoadReport, type StateOwner } from '../journal';
 
 export interface DeadLetter<R = unknown> {
   /** The item's identity key (evseKey for EVSEs). */
@@ -21,10 +20,7 @@ export interface DeadLetter<R = unknown> {
   record: R;
 }
 
-/**
- * Where a list lives: whole-list load, and put/delete per key. The file store below rewrites one JSON file; the
- * planned journal engine can implement the same four calls.
- */
+/** Where a list lives: whole-list load, and put/delete per key (one journal line each in the file store below). */
 export interface KeyedStore<V> {
   load(): Array<[string, V]>;
   put(key: string, value: V | undefined): void;
@@ -47,93 +43,95 @@ export class MemoryKeyedStore<V> implements KeyedStore<V> {
   close(): void {}
 }
 
-/** One JSON file, replaced atomically at most every `intervalMs` (the window kill -9 can lose). */
+export interface FileKeyedStoreOptions {
+  /** Changes are written (appended, fsync'ed) this long after they happen: the window kill -9 can lose. */
+  intervalMs?: number;
+  operatorId?: string;
+  operation?: string;
+  io?: JournalIo;
+}
+
+/**
+ * The list on the journal engine (src/journal): `<name>.jsonl` and `<name>.journal` beside the `<name>.json` of
+ * the format before it (one JSON file rewritten whole), which is migrated on the first load.
+ */
 export class FileKeyedStore<V> implements KeyedStore<V> {
-  private map = new Map<string, V>();
-  private timer: NodeJS.Timeout | null = null;
-  private writing: Promise<void> | null = null;
-  private dirty = false;
+  readonly journal: Journal<V>;
+  /** What the last load found. */
+  report: JournalLoadReport | undefined;
   constructor(
     readonly file: string,
     private readonly onError: (err: Error) => void = () => {},
-    private readonly intervalMs = 250,
-  ) {}
+    private readonly options: FileKeyedStoreOptions = {},
+  ) {
+    this.journal = new Journal<V>({
+      snapshot: file.replace(/\.json$/, '') + '.jsonl',
+      format: 'oicp-dead-letters',
+      flushIntervalMs: options.intervalMs ?? 250,
+      io: options.io,
+    });
+    stateHealth.watch(this.journal, this.journal.snapshotFile, this.owner());
+    this.journal.on('error', (e) => this.onError(new Error(`dead-letter list ${e.path} not written (${e.code}): ${e.message}`)));
+  }
+
+  private owner(): StateOwner {
+    return { kind: 'dead-letters', operatorId: this.options.operatorId, operation: this.options.operation };
+  }
 
   load(): Array<[string, V]> {
+    const j = this.journal;
+    const r = j.load(() => this.legacy());
+    this.report = r;
+    stateHealth.loaded(j.snapshotFile, this.owner(), r, j.incomplete);
+    for (const d of r.damaged) {
+      this.onError(
+        new Error(
+          `dead-letter list ${d.file} could not be read (${d.reason}); ${r.recovered} entries recovered, ${r.lost} lost${d.movedTo ? `; moved to ${d.movedTo}` : ''}`,
+        ),
+      );
+    }
+    return [...j.entries()];
+  }
+
+  /** The one JSON file of the format before the engine; a damaged one is set aside and the list is incomplete. */
+  private legacy(): { entries: Iterable<[string, V]>; files: string[] } | undefined {
     let text: string;
     try {
+      if (fs.existsSync(this.journal.journalFile)) return undefined;
       text = fs.readFileSync(this.file, 'utf8');
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') this.onError(err as Error);
-      return [];
+      return undefined;
     }
     try {
       const snap = JSON.parse(text) as { version?: number; items?: Array<[string, V]> };
       if (snap.version !== 1 || !Array.isArray(snap.items)) throw new Error('unknown format');
-      for (const [k, v] of snap.items) if (typeof k === 'string') this.map.set(k, v);
+      return { entries: snap.items.filter((it) => Array.isArray(it) && typeof it[0] === 'string'), files: [this.file] };
     } catch (err) {
-      // A damaged list must not keep the lane from starting: it is set aside and the lane starts with an empty one.
-      const aside = `${this.file}.damaged-${Date.now()}`;
+      const aside = `${this.file}.damaged-${new Date().toISOString().replace(/[:.]/g, '-')}`;
       try {
         fs.renameSync(this.file, aside);
       } catch {
-        // left in place; the next write replaces it
+        // left in place: read again (and set aside) on the next start
       }
+      this.journal.noteDamage(this.file, 1);
       this.onError(new Error(`dead-letter list ${this.file} could not be read (${(err as Error).message}); moved to ${aside}`));
+      return { entries: [], files: [] };
     }
-    return [...this.map];
   }
 
   put(key: string, value: V | undefined): void {
-    if (value === undefined) this.map.delete(key);
-    else this.map.set(key, value);
-    this.dirty = true;
-    if (!this.timer && !this.writing) {
-      this.timer = setTimeout(() => this.write(), this.intervalMs);
-      this.timer.unref?.();
-    }
+    if (value === undefined) this.journal.delete(key);
+    else this.journal.set(key, value);
   }
 
-  private text(): string {
-    return JSON.stringify({ version: 1, items: [...this.map] });
-  }
-
-  private write(): void {
-    this.timer = null;
-    if (this.writing) return;
-    this.writing = (async () => {
-      while (this.dirty) {
-        this.dirty = false;
-        try {
-          await fs.promises.mkdir(path.dirname(this.file), { recursive: true });
-          await writeAtomic(this.file, [this.text()]);
-        } catch (err) {
-          this.onError(err as Error);
-        }
-      }
-      this.writing = null;
-    })();
-  }
-
-  async flush(): Promise<void> {
-    if (this.timer) {
-      clearTimeout(this.timer);
-      this.write();
-    }
-    while (this.writing) await this.writing;
+  /** Resolves when every put so far is durable; a failed write is reported through onError and retried. */
+  flush(): Promise<void> {
+    return this.journal.flush().catch(() => undefined);
   }
 
   close(): void {
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = null;
-    if (!this.dirty) return;
-    try {
-      fs.mkdirSync(path.dirname(this.file), { recursive: true });
-      writeAtomicSync(this.file, [this.text()]);
-      this.dirty = false;
-    } catch (err) {
-      this.onError(err as Error);
-    }
+    this.journal.closeSync();
   }
 }
 

@@ -43,7 +43,7 @@ export function acquireQueue<T>(
     const file = userDir ? path.join(userDir, 'oicp', 'dead-letters', path.basename(outboxPath(userDir, operatorId, baseUrl, operation))) : undefined;
     const deadLetters = new DeadLetters<T>(
       operation,
-      file ? new FileKeyedStore<DeadLetter<T>>(file, (err) => q?.emit('warn', `dead-letter list: ${err.message}`)) : undefined,
+      file ? new FileKeyedStore<DeadLetter<T>>(file, (err) => q?.emit('warn', `dead-letter list: ${err.message}`), { operatorId, operation }) : undefined,
     );
     q = new PushQueue<T>({ ...opts, operatorId, outbox, deadLetters });
     queues.set(key, q);
