@@ -97,4 +97,8 @@ export const NODE_SETTINGS = {
     oicpFullLoadLimits: exported(limits('onStartDelay', 'staleDays', 'minRatio')),
     oicpFullLoadNumberValidator: exported(NUMBER_VALIDATOR_SOURCE),
   },
+  'oicp-authorize': {
+    oicpAuthorizeLimits: exported(limits('authorizeTimeout')),
+    oicpAuthorizeNumberValidator: exported(NUMBER_VALIDATOR_SOURCE),
+  },
 } as const;

@@ -8,7 +8,7 @@
 
 export { SessionInputError } from './errors';
 export * from './identification';
-export { readChargerRequest, SESSION_COMMANDS } from './envelope';
+export { evseNumberOf, ocppInt, readChargerRequest, SESSION_COMMANDS } from './envelope';
 export type { ChargerRequest, SessionCommand } from './envelope';
 export * from './authorize';
 export * from './answers';
@@ -17,3 +17,4 @@ export * from './energy';
 export { chargerTime, checkZone, formatWithOffset, parseTimestamp } from './time';
 export type { ChargerZone } from './time';
 export { TransactionIdAllocator, MAX_TRANSACTION_ID } from './transaction-ids';
+export { SessionStore, SESSION_STORE_FORMAT, type SessionRecord, type SessionStoreOptions } from './store';
