@@ -46,6 +46,8 @@ export class AuthorizeBook {
   readonly sessions = new Map<string, SimSession>();
   /** Every AuthorizeStart/Stop that reached the simulator (before latency and faults), by operation. */
   readonly received = { authorizeStart: 0, authorizeStop: 0 };
+  /** The last 1,000 bodies received, oldest first, so tests check what clients send. */
+  readonly bodies: Array<{ operation: 'authorizeStart' | 'authorizeStop'; body: unknown }> = [];
   /** Latency of every authorization answer, on top of the simulator's. */
   latencyMs = 0;
 
@@ -62,6 +64,7 @@ export class AuthorizeBook {
     this.rules.clear();
     this.sessions.clear();
     this.received.authorizeStart = this.received.authorizeStop = 0;
+    this.bodies.length = 0;
     this.latencyMs = 0;
   }
 
@@ -78,6 +81,8 @@ export class AuthorizeBook {
     urlOperatorId: string,
     now = Date.now(),
   ): { httpStatus: number; body: unknown; code: string } {
+    this.bodies.push({ operation, body });
+    if (this.bodies.length > 1000) this.bodies.shift();
     const b = (body && typeof body === 'object' ? body : {}) as Record<string, unknown>;
     const token = tokenOf(b.Identification);
     if (token === undefined || typeof b.OperatorID !== 'string' || (operation === 'authorizeStop' && typeof b.SessionID !== 'string')) {
