@@ -17,7 +17,12 @@ const UID = '04a1b2c3d4e5f6';
 
 /** An OCPP 1.6 request as node-red-contrib-ocpp's CS server node emits it. */
 function ocpp16(command, data, cb = 'CP1') {
-  return { topic: cb, ocpp: { chargeBoxIdentity: cb, command, MessageId: `m-${Math.random()}`, ocppVersion: '1.6j' }, msgId: 'route-1', payload: { command, data } };
+  return {
+    topic: cb,
+    ocpp: { chargeBoxIdentity: cb, command, MessageId: `m-${Math.random()}`, ocppVersion: '1.6j' },
+    msgId: 'route-1',
+    payload: { command, data },
+  };
 }
 
 describe('oicp-authorize node (real runtime, simulator over mutual TLS)', function () {
@@ -47,7 +52,16 @@ describe('oicp-authorize node (real runtime, simulator over mutual TLS)', functi
   async function load(props = {}) {
     await helper.load(NODES, [
       ...hubjectNodes(certs, url),
-      { id: 'a1', type: 'oicp-authorize', hubject: 'hub1', action: 'start', timeout: 5, evseIdTemplate: 'DE*ABC*E{chargeBoxId}*{connectorId}', wires: [['out'], ['reply']], ...props },
+      {
+        id: 'a1',
+        type: 'oicp-authorize',
+        hubject: 'hub1',
+        action: 'start',
+        timeout: 5,
+        evseIdTemplate: 'DE*ABC*E{chargeBoxId}*{connectorId}',
+        wires: [['out'], ['reply']],
+        ...props,
+      },
       { id: 'out', type: 'helper' },
       { id: 'reply', type: 'helper' },
       ...observers(['a1']),
@@ -150,7 +164,10 @@ describe('oicp-authorize node (real runtime, simulator over mutual TLS)', functi
     const w = await load();
     const started = await send(w, ocpp16('StartTransaction', { connectorId: 1, idTag: UID, meterStart: 100, timestamp: '2026-12-07T10:00:00+01:00' }));
     const sid = started.out.payload.SessionID;
-    const stopped = await send(w, { ...ocpp16('StopTransaction', { transactionId: 1, idTag: UID, meterStop: 5100, timestamp: '2026-12-07T11:00:00+01:00' }), action: 'stop' });
+    const stopped = await send(w, {
+      ...ocpp16('StopTransaction', { transactionId: 1, idTag: UID, meterStop: 5100, timestamp: '2026-12-07T11:00:00+01:00' }),
+      action: 'stop',
+    });
     stopped.out.payload.AuthorizationStatus.should.equal('Authorized');
     stopped.out.payload.SessionID.should.equal(sid);
     stopped.out.ocpp.should.eql({ idTagInfo: { status: 'Accepted' } });
@@ -159,7 +176,10 @@ describe('oicp-authorize node (real runtime, simulator over mutual TLS)', functi
     stopBody.Identification.should.eql({ RFIDMifareFamilyIdentification: { UID: UID.toUpperCase() } });
     should(sim.authorization.sessions.get(sid).stoppedAt).be.a.Number();
     helper.getNode('hub1').hubject.sessions().get(sid).stoppedAt.should.be.a.String();
-    const unknown = await send(w, { ...ocpp16('StopTransaction', { transactionId: 99, meterStop: 1, timestamp: '2026-12-07T11:00:00+01:00' }), action: 'stop' });
+    const unknown = await send(w, {
+      ...ocpp16('StopTransaction', { transactionId: 99, meterStop: 1, timestamp: '2026-12-07T11:00:00+01:00' }),
+      action: 'stop',
+    });
     unknown.caught.error.message.should.match(/transactionId 99/);
     sim.authorization.received.authorizeStop.should.equal(1);
   });
