@@ -28,6 +28,8 @@ function ocpp16(command, data, cb = 'CP1') {
 describe('oicp-authorize node (real runtime, simulator over mutual TLS)', function () {
   this.timeout(60000);
   let sim, certs, url, userDir;
+  // Every AuthorizeStart/Stop body and answer that went through the simulator, for the OpenAPI check at the end.
+  const seen = [];
 
   before(async function () {
     ({ sim, certs, url } = await startSim({ latencyMs: 1 }));
@@ -38,6 +40,7 @@ describe('oicp-authorize node (real runtime, simulator over mutual TLS)', functi
   beforeEach(function (done) {
     userDir = tmpUserDir('oicp-authorize-');
     helper.settings({ userDir });
+    seen.push(...sim.authorization.bodies);
     sim.authorization.clear();
     sim.clearFaults();
     helper.startServer(done);
@@ -47,6 +50,25 @@ describe('oicp-authorize node (real runtime, simulator over mutual TLS)', functi
     forgetQueues();
     await new Promise((r) => helper.stopServer(r));
     fs.rmSync(userDir, { recursive: true, force: true });
+  });
+
+  describe('bodies sent to the simulator', function () {
+    it("every AuthorizeStart/Stop validates against Hubject's OpenAPI file", function () {
+      openapi.requireOpenApi(this, 'the OpenAPI check of the authorization bodies');
+      seen.push(...sim.authorization.bodies);
+      const invalid = [];
+      for (const { operation, body } of seen) {
+        try {
+          if (operation === 'authorizeStart') openapi.assertAuthorizeStart(body);
+          else openapi.assertAuthorizeStop(body);
+        } catch (e) {
+          invalid.push(e.message);
+        }
+      }
+      invalid.should.eql([]);
+      seen.filter((b) => b.operation === 'authorizeStop').length.should.be.above(0);
+      seen.length.should.be.above(10);
+    });
   });
 
   async function load(props = {}) {
@@ -101,7 +123,6 @@ describe('oicp-authorize node (real runtime, simulator over mutual TLS)', functi
     // The next StartTransaction gets the next id.
     const second = await send(w, ocpp16('StartTransaction', { connectorId: 2, idTag: 'AABBCCDD', meterStart: 0, timestamp: '2026-12-07T10:01:00+01:00' }));
     second.out.ocpp.transactionId.should.equal(2);
-    openapi.assertAuthorizeStart?.(sent);
   });
 
   it('every NotAuthorized code gives the OCPP answer its table names, as a normal output (never red, never retried)', async function () {
