@@ -9,6 +9,8 @@ const { nodeFiles, hubjectNodes, tmpUserDir, observers, watchNode } = require('.
 const { until, sleep } = require('./support/until');
 const openapi = require('./support/openapi');
 const { forgetQueues } = require('../nodes/push/registry');
+const { createMetrics } = require('../nodes/ops/metrics');
+const { parsePrometheusText, valueOf } = require('./support/prom-text');
 
 helper.init(require.resolve('node-red'));
 
@@ -211,5 +213,34 @@ describe('oicp-authorize node (real runtime, simulator over mutual TLS)', functi
     r.caught.error.message.should.match(/localList/);
     await until(() => w.lastStatus().fill === 'red', 5000, 'a red status');
     sim.authorization.received.authorizeStart.should.equal(0);
+  });
+
+  it('metrics count each call by outcome, with its duration in the histogram', async function () {
+    const read = async () => parsePrometheusText(await createMetrics().text());
+    const labels = (outcome) => ({ operator: 'DE*ABC', operation: 'authorizeStart', outcome });
+    const value = (m, name, sample, l) => {
+      try {
+        return valueOf(m, name, sample, l);
+      } catch {
+        return 0;
+      }
+    };
+    const before = await read();
+    const w = await load({ timeout: 0.5 });
+    setRule('AABBCCDD', 'NotAuthorized', { code: '102' });
+    setRule('99887766', 'Authorized', { latencyMs: 1500 });
+    await send(w, ocpp16('Authorize', { idTag: 'aabbccdd' }));
+    await send(w, ocpp16('Authorize', { idTag: '99887766' }));
+    const after = await read();
+    for (const outcome of ['notAuthorized', 'fallback']) {
+      const d =
+        value(after, 'oicp_authorize_total', 'oicp_authorize_total', labels(outcome)) -
+        value(before, 'oicp_authorize_total', 'oicp_authorize_total', labels(outcome));
+      d.should.equal(1, outcome);
+    }
+    const count = (m) => value(m, 'oicp_authorize_duration_seconds', 'oicp_authorize_duration_seconds_count', labels('fallback'));
+    (count(after) - count(before)).should.equal(1);
+    const slow = (m) => value(m, 'oicp_authorize_duration_seconds', 'oicp_authorize_duration_seconds_bucket', { ...labels('fallback'), le: '0.25' });
+    (slow(after) - slow(before)).should.equal(0, 'a 0.5 s timeout is not under 0.25 s');
   });
 });
