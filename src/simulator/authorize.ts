@@ -41,6 +41,15 @@ export function tokenOf(identification: unknown): string | undefined {
 
 const PROVIDER_ID = 'DE-DCB';
 
+function withoutNulls(v: unknown): unknown {
+  if (!v || typeof v !== 'object' || Array.isArray(v)) return v;
+  return Object.fromEntries(
+    Object.entries(v as Record<string, unknown>)
+      .filter(([, x]) => x !== null && x !== undefined)
+      .map(([k, x]) => [k, withoutNulls(x)]),
+  );
+}
+
 export class AuthorizeBook {
   private readonly rules = new Map<string, TokenRule>();
   readonly sessions = new Map<string, SimSession>();
@@ -74,8 +83,18 @@ export class AuthorizeBook {
     return this.latencyMs + (this.rule(token).latencyMs ?? 0);
   }
 
-  /** The answer body (HTTP 200) to an AuthorizeStart or AuthorizeStop for urlOperatorId. */
+  /** The answer body (HTTP 200) to an AuthorizeStart or AuthorizeStop for urlOperatorId; absent fields left out, as the OpenAPI types them. */
   answer(
+    operation: 'authorizeStart' | 'authorizeStop',
+    body: unknown,
+    urlOperatorId: string,
+    now = Date.now(),
+  ): { httpStatus: number; body: unknown; code: string } {
+    const a = this.decide(operation, body, urlOperatorId, now);
+    return { ...a, body: withoutNulls(a.body) };
+  }
+
+  private decide(
     operation: 'authorizeStart' | 'authorizeStop',
     body: unknown,
     urlOperatorId: string,
