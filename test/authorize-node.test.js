@@ -207,6 +207,35 @@ describe('oicp-authorize node (real runtime, simulator over mutual TLS)', functi
     sim.authorization.received.authorizeStop.should.equal(1);
   });
 
+  it('OCPP 2.0.1: a TransactionEvent Started authorizes and links its transactionId; the Ended event stops that session', async function () {
+    const w = await load();
+    const ev = (eventType, extra = {}) => ({
+      ocpp: { cbId: 'CP9', ocppVersion: '2.0.1' },
+      payload: {
+        command: 'TransactionEvent',
+        MessageId: 'x',
+        data: {
+          eventType,
+          timestamp: '2026-12-07T10:00:00+01:00',
+          triggerReason: 'Authorized',
+          seqNo: 0,
+          transactionInfo: { transactionId: 'tx-9' },
+          evse: { id: 2 },
+          ...extra,
+        },
+      },
+    });
+    const started = await send(w, ev('Started', { idToken: { idToken: 'a1b2c3d4', type: 'ISO14443' } }));
+    started.out.ocpp.should.eql({ idTokenInfo: { status: 'Accepted' } });
+    const sid = started.out.payload.SessionID;
+    const store = helper.getNode('hub1').hubject.sessions();
+    store.byTransactionId('tx-9').should.containEql({ SessionID: sid, EvseID: 'DE*ABC*ECP9*2', transactionId: 'tx-9' });
+    const ended = await send(w, { ...ev('Ended'), action: 'stop' });
+    ended.out.payload.SessionID.should.equal(sid);
+    ended.out.ocpp.should.eql({ idTokenInfo: { status: 'Accepted' } });
+    sim.authorization.bodies.find((b) => b.operation === 'authorizeStop').body.SessionID.should.equal(sid);
+  });
+
   it('a deployed node without a Hubject config, or with a bad local list, is red at deploy', async function () {
     const w = await load({ localList: 'ABC' });
     const r = await send(w, ocpp16('Authorize', { idTag: UID }));
