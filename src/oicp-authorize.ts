@@ -198,7 +198,7 @@ export = function (RED: NodeAPI) {
       const m = msg as unknown as Obj;
       const p = isObj(m.payload) ? m.payload : undefined;
       // A plain stop may name only the SessionID; then the session's own token stops it.
-      const plainSessionOnly = p !== undefined && p.Identification === undefined && typeof (p.SessionID ?? m.SessionID) === 'string' && m.ocpp === undefined;
+      const plainSessionOnly = m.ocpp === undefined && p?.Identification === undefined && typeof (p?.SessionID ?? m.SessionID) === 'string';
       const charger = plainSessionOnly || (p && p.Identification !== undefined) ? undefined : readChargerRequest(msg);
       const session = sessionOf(m, charger, store);
       if (!session) throw new Error(t('errors.noSession'));

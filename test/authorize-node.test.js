@@ -205,6 +205,13 @@ describe('oicp-authorize node (real runtime, simulator over mutual TLS)', functi
     });
     unknown.caught.error.message.should.match(/transactionId 99/);
     sim.authorization.received.authorizeStop.should.equal(1);
+    // A plain stop naming only the SessionID stops with the session's own token.
+    const again = await send(w, { action: 'stop', SessionID: sid });
+    again.out.payload.SessionID.should.equal(sid);
+    sim.authorization.bodies
+      .filter((b) => b.operation === 'authorizeStop')
+      .map((b) => b.body.SessionID)
+      .should.eql([sid, sid]);
   });
 
   it('OCPP 2.0.1: a TransactionEvent Started authorizes and links its transactionId; the Ended event stops that session', async function () {
