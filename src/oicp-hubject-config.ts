@@ -30,6 +30,7 @@ import {
 } from './node-red';
 import { CERT_WARN_DAYS, DAY_MS, certificateValidTo } from './node-red/certificate';
 import { lendToTests } from './node-red/test-hooks';
+import { SessionStore } from './sessions/store';
 
 interface ConfigDef extends NodeDef {
   environment?: string;
@@ -146,6 +147,9 @@ export = function (RED: NodeAPI) {
     // Locally known problems block sending but not queueing, so a fix and redeploy loses nothing.
     let blocked = clientCertificateProblem(tls.cert);
     const listeners = new Set<() => void>();
+    // ---- roaming sessions (issue 22): the session store and the authorization calls ----
+    let sessions: SessionStore | null = null;
+    let makeSessions: (() => SessionStore) | null = null;
     const configError = errors.length ? errors.join('; ') : undefined;
     const hubject: HubjectConfig = {
       environment,
@@ -174,6 +178,17 @@ export = function (RED: NodeAPI) {
         return evseData;
       },
       blocked: () => blocked,
+      sessions: () => {
+        if (!sessions && makeSessions) sessions = makeSessions();
+        return sessions;
+      },
+      authorize: async (operation, body, ms) => {
+        if (!client || !op.ok) return { class: 'config', reason: configError ?? 'no Hubject configuration', durationMs: 0 };
+        if (blocked) return { class: 'config', reason: blocked, durationMs: 0 };
+        const signal = AbortSignal.timeout(ms);
+        const r = await client.call(operation, op.value, body, signal);
+        return signal.aborted && r.httpStatus === undefined ? { ...r, timedOut: true } : r;
+      },
       onChange(listener) {
         listeners.add(listener);
         return () => listeners.delete(listener);
@@ -247,6 +262,15 @@ export = function (RED: NodeAPI) {
       return dq;
     };
 
+    // The operator's session store: sessions and the last OCPP transactionId, one directory per operator.
+    makeSessions = () => {
+      const dir = userDir ? path.join(userDir, 'oicp', 'sessions', path.basename(outboxPath(userDir, op.value, baseUrl), '.json')) : undefined;
+      const store = new SessionStore({ dir });
+      const report = store.load();
+      for (const w of report?.warnings ?? []) node.warn(t('log.prefix', { text: w }));
+      return store;
+    };
+
     // ---- wire: send, and check the client certificate daily ----
     if (blocked) node.error(t('log.prefix', { text: blocked }));
     else q.start((body, signal) => c.call('status', op.value, body, signal));
@@ -282,8 +306,9 @@ export = function (RED: NodeAPI) {
       dataQueue?.stop();
       makeDataQueue = null;
       makeEvseData = null;
+      makeSessions = null;
       // destroy, not close: a hung request must not hold the close past 1 s. The store writes what is acknowledged.
-      Promise.all([c.destroy(), evseData?.close()]).then(
+      Promise.all([c.destroy(), evseData?.close(), sessions?.close()]).then(
         () => done(),
         () => done(),
       );

@@ -5,6 +5,8 @@ import type { EvseStatusRecord } from '../oicp/schemas';
 import type { DataItem } from '../push/data-lane';
 import type { StatusGate } from '../push/gate';
 import type { OperatorEvseData } from '../push/data-operator';
+import type { CallResult } from '../oicp/client';
+import type { SessionStore } from '../sessions/store';
 
 export const HUBJECT_CONFIG_TYPE = 'oicp-hubject-config';
 
@@ -53,6 +55,13 @@ export interface HubjectConfig {
   readonly maxBodyBytes: number;
   /** Why a data node cannot work with this config (OperatorName missing or too long); undefined when fine. */
   readonly dataConfigError: string | undefined;
+  /** The operator's roaming session store (<userDir>/oicp/sessions/...), opened when first asked; null when configError is set. */
+  sessions(): SessionStore | null;
+  /**
+   * One AuthorizeStart/Stop at once, on the operation's own connection, never queued and never retried. Resolves
+   * with the classified answer; `timedOut` when the signal's timeout ended it.
+   */
+  authorize(operation: 'authorizeStart' | 'authorizeStop', body: object, timeoutMs: number): Promise<CallResult & { timedOut?: boolean }>;
   /** Called when blocked() or caution may have changed; returns the unsubscribe function. */
   onChange(listener: () => void): () => void;
 }

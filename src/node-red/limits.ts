@@ -27,6 +27,8 @@ export const LIMITS = {
   onStartDelay: { min: 0, max: 86_400, default: 30 },
   staleDays: { min: 0, max: 36_500, default: 7 },
   minRatio: { min: 0, max: 1, default: 0.5 },
+  // Authorize node: seconds the charger waits for Hubject's answer before the fallback answers (never retried).
+  authorizeTimeout: { min: 0.5, max: 60, default: 5 },
 } as const satisfies Record<string, NumberLimit>;
 
 export type LimitName = keyof typeof LIMITS;

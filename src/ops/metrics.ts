@@ -6,6 +6,7 @@
 import { Gauge, Registry } from 'prom-client';
 import { stateHealth } from '../journal/health';
 import { LAG_BUCKETS_S, OUTCOMES, allFullLoads, allLaneStats, type FullLoadSnapshot, type LaneStats } from './stats';
+import { AUTHORIZE_BUCKETS_S, authorizeSeries } from '../sessions/stats';
 
 type Labels = Record<string, string>;
 interface Value {
@@ -153,6 +154,25 @@ export function createMetrics(now: () => number = Date.now): OpsMetrics {
     for (const p of stateHealth.problems.values()) if (p.incomplete || p.damage) by.set(p.kind, (by.get(p.kind) ?? 0) + 1);
     for (const [kind, n] of by) set({ kind }, n);
   });
+
+  // Authorization (oicp-authorize): each call by outcome, and its time from the request to the charger's answer.
+  computed(registry, 'oicp_authorize_total', 'AuthorizeStart/Stop calls by outcome (authorized, notAuthorized, fallback, refused).', 'counter', () =>
+    authorizeSeries().map((s) => ({ labels: { operator: s.operator, operation: s.operation, outcome: s.outcome }, value: s.count })),
+  );
+  computed(registry, 'oicp_authorize_duration_seconds', 'Time of an AuthorizeStart/Stop call, by outcome.', 'histogram', () =>
+    authorizeSeries().flatMap((s) => {
+      const labels = { operator: s.operator, operation: s.operation, outcome: s.outcome };
+      let cum = 0;
+      const out: Value[] = AUTHORIZE_BUCKETS_S.map((le, i) => {
+        cum += s.buckets[i]!;
+        return { metricName: 'oicp_authorize_duration_seconds_bucket', labels: { ...labels, le: String(le) }, value: cum };
+      });
+      out.push({ metricName: 'oicp_authorize_duration_seconds_bucket', labels: { ...labels, le: '+Inf' }, value: s.count });
+      out.push({ metricName: 'oicp_authorize_duration_seconds_sum', labels, value: s.sum });
+      out.push({ metricName: 'oicp_authorize_duration_seconds_count', labels, value: s.count });
+      return out;
+    }),
+  );
 
   return {
     registry,

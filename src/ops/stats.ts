@@ -459,9 +459,6 @@ export function countStatuses(
   return { byStatus, total, stale };
 }
 
-/** @deprecated The old name, kept only while push/queue.ts still imports it (the lane rework drops that import). */
-export type Lane = LaneStats;
-
 // ---- registry the endpoints read ----
 
 const lanes = new Map<string, LaneStats>();

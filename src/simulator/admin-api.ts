@@ -7,6 +7,7 @@ import { HttpError, Router, errorAnswer, pathnameOf, readJson, sendJson } from '
 import { OPERATOR_ID_PATTERN } from '../oicp/ids';
 import { FaultSchema, invalidFault, type ActiveFault, type Fault } from './faults';
 import { renderAdminPage, type AdminView } from './admin-page';
+import { SIM_NOT_AUTHORIZED_CODES, type AuthorizeBook } from './authorize';
 
 /** What the admin API needs of the simulator. */
 export interface AdminTarget {
@@ -26,6 +27,7 @@ export interface AdminTarget {
   subOperators(operatorId: string): string[];
   setSubOperators(operatorId: string, subOperatorIds: string[]): void;
   allSubOperators(): Record<string, string[]>;
+  readonly authorization: AuthorizeBook;
 }
 
 interface AdminContext {
@@ -53,63 +55,99 @@ const SubOperators = z.object({
   subOperatorIds: z.array(z.string().regex(OPERATOR_ID_PATTERN)).max(100),
 });
 
+const TokenRuleBody = z.object({
+  /** An RFID UID or an EvcoID, any case. */
+  token: z.string().min(1).max(100),
+  AuthorizationStatus: z.enum(['Authorized', 'NotAuthorized']),
+  code: z.enum(SIM_NOT_AUTHORIZED_CODES).optional(),
+  latencyMs: z.number().min(0).max(600_000).optional(),
+});
+
 export function adminRouter(sim: AdminTarget): Router<AdminContext> {
-  return new Router<AdminContext>()
-    .get('/', ({ res }) => {
-      const html = renderAdminPage(sim.adminView());
-      res.writeHead(200, {
-        'Content-Type': 'text/html; charset=utf-8',
-        'Cache-Control': 'no-store',
-        'Content-Security-Policy': "default-src 'self'; script-src 'unsafe-inline'; style-src 'unsafe-inline'",
-      });
-      res.end(html);
-    })
-    .get('/admin/state', (c) => void c.send(200, sim.adminView(), { 'Cache-Control': 'no-store' }))
-    .on('DELETE', '/admin/state', (c) => {
-      sim.clearState();
-      c.send(200, { ok: true });
-    })
-    .on('DELETE', '/admin/stats', (c) => {
-      sim.resetStats();
-      c.send(200, { ok: true });
-    })
-    .get('/admin/faults', (c) => void c.send(200, { faults: sim.faults }))
-    .on('DELETE', '/admin/faults', (c) => {
-      sim.clearFaults();
-      c.send(200, { faults: [] });
-    })
-    .post('/admin/faults', async (c) => {
-      const body = await c.json();
-      const list = Array.isArray(body) ? body : [body];
-      // Validate all before injecting any, so a bad list changes nothing.
-      const faults: Fault[] = [];
-      for (const f of list) {
-        const p = FaultSchema.safeParse(f);
-        if (!p.success) throw new HttpError(400, invalidFault(p.error.issues));
-        faults.push(p.data);
-      }
-      const ids = faults.map((f) => sim.injectFault(f));
-      c.send(201, { ids, faults: sim.faults });
-    })
-    .post('/admin/latency', async (c) => {
-      const p = parse(z.object({ ms: z.number().min(0).max(600_000) }), await c.json(), '{"ms": number}');
-      sim.setLatency(p.ms);
-      c.send(200, { latencyMs: sim.latencyMs });
-    })
-    .post('/admin/require-data', async (c) => {
-      sim.setRequireData(parse(OnOff, await c.json(), '{"on": boolean}').on);
-      c.send(200, { requireData: sim.requireData });
-    })
-    .post('/admin/refuse', async (c) => {
-      await sim.refuseConnections(parse(OnOff, await c.json(), '{"on": boolean}').on);
-      c.send(200, { refusingConnections: sim.refusingConnections });
-    })
-    .get('/admin/sub-operators', (c) => void c.send(200, { subOperators: sim.allSubOperators() }))
-    .post('/admin/sub-operators', async (c) => {
-      const p = parse(SubOperators, await c.json(), '{"operatorId": OperatorID, "subOperatorIds": [OperatorID, ...]}');
-      sim.setSubOperators(p.operatorId, p.subOperatorIds);
-      c.send(200, { operatorId: p.operatorId, subOperatorIds: sim.subOperators(p.operatorId) });
-    });
+  return (
+    new Router<AdminContext>()
+      .get('/', ({ res }) => {
+        const html = renderAdminPage(sim.adminView());
+        res.writeHead(200, {
+          'Content-Type': 'text/html; charset=utf-8',
+          'Cache-Control': 'no-store',
+          'Content-Security-Policy': "default-src 'self'; script-src 'unsafe-inline'; style-src 'unsafe-inline'",
+        });
+        res.end(html);
+      })
+      .get('/admin/state', (c) => void c.send(200, sim.adminView(), { 'Cache-Control': 'no-store' }))
+      .on('DELETE', '/admin/state', (c) => {
+        sim.clearState();
+        c.send(200, { ok: true });
+      })
+      .on('DELETE', '/admin/stats', (c) => {
+        sim.resetStats();
+        c.send(200, { ok: true });
+      })
+      .get('/admin/faults', (c) => void c.send(200, { faults: sim.faults }))
+      .on('DELETE', '/admin/faults', (c) => {
+        sim.clearFaults();
+        c.send(200, { faults: [] });
+      })
+      .post('/admin/faults', async (c) => {
+        const body = await c.json();
+        const list = Array.isArray(body) ? body : [body];
+        // Validate all before injecting any, so a bad list changes nothing.
+        const faults: Fault[] = [];
+        for (const f of list) {
+          const p = FaultSchema.safeParse(f);
+          if (!p.success) throw new HttpError(400, invalidFault(p.error.issues));
+          faults.push(p.data);
+        }
+        const ids = faults.map((f) => sim.injectFault(f));
+        c.send(201, { ids, faults: sim.faults });
+      })
+      .post('/admin/latency', async (c) => {
+        const p = parse(z.object({ ms: z.number().min(0).max(600_000) }), await c.json(), '{"ms": number}');
+        sim.setLatency(p.ms);
+        c.send(200, { latencyMs: sim.latencyMs });
+      })
+      .post('/admin/require-data', async (c) => {
+        sim.setRequireData(parse(OnOff, await c.json(), '{"on": boolean}').on);
+        c.send(200, { requireData: sim.requireData });
+      })
+      .post('/admin/refuse', async (c) => {
+        await sim.refuseConnections(parse(OnOff, await c.json(), '{"on": boolean}').on);
+        c.send(200, { refusingConnections: sim.refusingConnections });
+      })
+      .get('/admin/sub-operators', (c) => void c.send(200, { subOperators: sim.allSubOperators() }))
+      .post('/admin/sub-operators', async (c) => {
+        const p = parse(SubOperators, await c.json(), '{"operatorId": OperatorID, "subOperatorIds": [OperatorID, ...]}');
+        sim.setSubOperators(p.operatorId, p.subOperatorIds);
+        c.send(200, { operatorId: p.operatorId, subOperatorIds: sim.subOperators(p.operatorId) });
+      })
+      // AuthorizeStart/Stop: the answer per token, the sessions created, and a latency for every authorization.
+      .get('/admin/authorize', (c) => {
+        const a = sim.authorization;
+        c.send(
+          200,
+          { tokens: a.allRules(), latencyMs: a.latencyMs, received: a.received, sessions: [...a.sessions.values()] },
+          { 'Cache-Control': 'no-store' },
+        );
+      })
+      .post('/admin/authorize', async (c) => {
+        const p = parse(
+          TokenRuleBody,
+          await c.json(),
+          '{"token": UID|EvcoID, "AuthorizationStatus": "Authorized"|"NotAuthorized", "code"?: "102"|"210"|..., "latencyMs"?: number}',
+        );
+        sim.authorization.setRule(p.token, { AuthorizationStatus: p.AuthorizationStatus, code: p.code, latencyMs: p.latencyMs });
+        c.send(200, { tokens: sim.authorization.allRules() });
+      })
+      .post('/admin/authorize/latency', async (c) => {
+        sim.authorization.latencyMs = parse(z.object({ ms: z.number().min(0).max(600_000) }), await c.json(), '{"ms": number}').ms;
+        c.send(200, { latencyMs: sim.authorization.latencyMs });
+      })
+      .on('DELETE', '/admin/authorize', (c) => {
+        sim.authorization.clear();
+        c.send(200, { ok: true });
+      })
+  );
 }
 
 /** The request handler of the admin server. */

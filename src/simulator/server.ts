@@ -29,6 +29,7 @@ import { TlsRefusal } from './tls-refusal';
 import { RollingWindow } from '../push/window';
 import { FaultBook, type ActiveFault, type Fault } from './faults';
 import { PULL_PATH, answerPull } from './pull';
+import { AuthorizeBook } from './authorize';
 
 export type { EvseState } from './model';
 export { FaultSchema, type Fault, type ActiveFault } from './faults';
@@ -233,6 +234,8 @@ export class HubjectSimulator {
 
   /** Hubject's rules and the EVSE status and data it holds. */
   readonly model = new HubjectModel();
+  /** AuthorizeStart/Stop: the answer per token (admin API), the sessions it created. */
+  readonly authorization = new AuthorizeBook();
   private readonly faultBook = new FaultBook();
 
   private counters = { requests: 0, pushes: 0, pulls: 0 };
@@ -268,6 +271,8 @@ export class HubjectSimulator {
     const router = new Router<RequestContext>();
     for (const operation of PUSH_OPERATIONS)
       router.post(operationRoute(operation), (ctx, [id]) => this.withOperatorId(ctx, id!, (op) => this.handlePush(ctx as SimContext, op, operation)));
+    for (const operation of ['authorizeStart', 'authorizeStop'] as const)
+      router.post(operationRoute(operation), (ctx, [id]) => this.withOperatorId(ctx, id!, (op) => this.handleAuthorize(ctx as SimContext, op, operation)));
     router.post(PULL_PATH, (ctx, [id, op]) => this.withOperatorId(ctx, id!, (provider) => this.handlePull(ctx as SimContext, provider, op!)));
     this.api = new MtlsServer({
       tls,
@@ -746,6 +751,40 @@ export class HubjectSimulator {
 
     if (operation === 'data') this.answer(res, entry, this.model.pushData(json, jsonError, urlOperatorId, Date.now()));
     else this.answer(res, entry, this.model.push(json, jsonError, urlOperatorId, Date.now()));
+  }
+
+  /** eRoamingAuthorizeStart/Stop: latency (the simulator's, the book's, the token's, latency faults), faults, 017, then the book's answer. */
+  private async handleAuthorize(ctx: SimContext, urlOperatorId: string, operation: 'authorizeStart' | 'authorizeStop'): Promise<void> {
+    const { req, res, entry } = ctx;
+    entry.operatorId = urlOperatorId;
+    entry.note = operation;
+    this.authorization.received[operation]++;
+    const raw = await ctx.body();
+    let json: unknown;
+    try {
+      json = JSON.parse(raw.toString('utf8'));
+    } catch {
+      this.send(res, 400, { message: 'malformed JSON' });
+      return;
+    }
+    const evseId = (json as { EvseID?: unknown } | null)?.EvseID;
+    const { latencyMs, fault } = this.faultBook.take(`${opKeyOf(urlOperatorId)}|${operation}`, typeof evseId === 'string' ? [evseId] : [], Date.now());
+    const delay = this.latency + latencyMs + this.authorization.delayFor(json);
+    if (delay > 0) await this.sleep(delay);
+    if (res.destroyed) return;
+    if (fault) {
+      entry.fault = fault.kind;
+      if (this.applyFault(req, res, entry, fault)) return;
+    }
+    const certOp = this.clientOperatorId(req.socket as TLSSocket);
+    if (certOp === null || (certOp === undefined && this.requireClientCert) || (typeof certOp === 'string' && !sameText(certOp, urlOperatorId))) {
+      entry.code = '017';
+      this.send(res, 401, { StatusCode: STATUS_017 });
+      return;
+    }
+    const a = this.authorization.answer(operation, json, urlOperatorId);
+    if (a.code) entry.code = a.code;
+    this.send(res, a.httpStatus, a.body);
   }
 
   /** Sends the model's verdict; a push it applied is reported to onApplied first. */

@@ -117,9 +117,17 @@ function dataSchema(what) {
   return dataValidator;
 }
 
+/** The authorization schemas: their EvcoID patterns, like the data schema's, need the non-unicode validator. */
+const SESSION_SCHEMAS = { authorizeStart: 'eRoamingAuthorizeStart', authorizeStop: 'eRoamingAuthorizeStop', authorization: 'eRoamingAuthorizationStart' };
+function sessionSchema(which, what) {
+  const v = dataSchema(what);
+  if (!v[which]) v[which] = v.ajv.getSchema(`cpo-data.json#/components/schemas/${SESSION_SCHEMAS[which]}`);
+  return v;
+}
+
 function check(which, body, what) {
   if (!need(CPO_FILE, what, true)) return true;
-  const v = which === 'data' ? dataSchema(what) : cpo(what);
+  const v = which === 'data' ? dataSchema(what) : which in SESSION_SCHEMAS ? sessionSchema(which, what) : cpo(what);
   const validate = v[which];
   if (!validate(body)) {
     throw new Error(`${what} does not validate against cpo-2.3-openapi.yaml: ${v.ajv.errorsText(validate.errors)}\n${JSON.stringify(body).slice(0, 500)}`);
@@ -172,6 +180,11 @@ module.exports = {
   /** Throws unless record is a valid EvseStatusRecord. */
   assertEvseStatusRecord: (record) => check('record', record, 'EvseStatusRecord'),
   assertAcknowledgement: (body) => check('ack', body, 'eRoamingAcknowledgment'),
+  /** Throws unless body is a valid eRoamingAuthorizeStart / eRoamingAuthorizeStop request. */
+  assertAuthorizeStart: (body) => check('authorizeStart', body, 'eRoamingAuthorizeStart'),
+  assertAuthorizeStop: (body) => check('authorizeStop', body, 'eRoamingAuthorizeStop'),
+  /** Throws unless body is a valid eRoamingAuthorizationStart answer (the simulator's). */
+  assertAuthorizationStart: (body) => check('authorization', body, 'eRoamingAuthorizationStart'),
   /** Throws unless body is a valid eRoamingPushEvseData request. */
   assertPushEvseData: (body) => check('data', body, 'eRoamingPushEvseData'),
   /** Throws if body is a valid eRoamingPushEvseStatus request (a body meant to be refused). */
