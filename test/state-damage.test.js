@@ -7,6 +7,7 @@ const path = require('path');
 const { startSim, pullStatuses } = require('./support/sim');
 const { RedProcess, makeUserDir, simEnv, simConfigNodes } = require('./support/red-process');
 const { until } = require('./support/flows');
+const { sleep } = require('./support/until');
 const { readHeld } = require('./support/state');
 const { gatePath } = require('../nodes/push/registry');
 
@@ -143,6 +144,8 @@ describe('state files that are damaged or cannot be written (issue 19, rows 13-1
     (await r.http('POST', '/feed', feed)).status.should.equal(200);
     const gateDir = path.join(r.userDir, 'oicp', 'gate');
     await until(() => readHeld(gateDir).length === 300, 20000, '300 held statuses on disk');
+    // Let the write's fsync and synced-length header land: a cut past it would be a torn tail, not damage.
+    await sleep(700);
     await r.kill('SIGKILL');
     const journal = fs.readdirSync(gateDir).find((n) => n.endsWith('.journal'));
     const buf = fs.readFileSync(path.join(gateDir, journal));
@@ -174,13 +177,27 @@ describe('state files that are damaged or cannot be written (issue 19, rows 13-1
     };
     const size = () => dataFiles().reduce((a, n) => a + fs.statSync(path.join(outboxDir, n)).size, 0);
     await until(() => size() > 300 * 400, 20000, 'the 300 records in the data outbox');
+    // Killed once the outbox is synced: a cut inside what was synced is damage; a cut past it would be the torn tail
+    // of an interrupted write, which is dropped with a warning.
+    let last = -1;
+    await until(
+      async () => {
+        const now = size();
+        const still = now === last;
+        last = now;
+        if (!still) await sleep(700);
+        return still;
+      },
+      20000,
+      'the data outbox written and synced',
+    );
     await r.kill('SIGKILL');
     for (const n of dataFiles()) cut(path.join(outboxDir, n), 0.5);
     r.log = '';
     await r.start();
     await sim.refuseConnections(false);
     await until(() => sim.getData('DE*ABC').size >= 100, 30000, 'the readable records reach Hubject', { describe: () => r.log.slice(-1500) });
-    r.log.should.match(/\[error\].*-data\.json.*damaged/, { describe: () => fs.readdirSync(outboxDir).join(' ') });
+    r.log.should.match(/\[error\].*-data\.json.*damaged/, `${fs.readdirSync(outboxDir).join(' ')}\n${r.log.slice(-2000)}`);
     (await status(r)).fill.should.equal('yellow');
     // New input still works.
     (await r.http('POST', '/data', [record(2000, 'after')])).status.should.equal(200);
