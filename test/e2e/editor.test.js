@@ -20,6 +20,7 @@ const PALETTE = {
   'oicp-full-load': { label: 'full load', icon: 'icons/node-red-contrib-oicp/oicp-full-load.svg' },
   'oicp-push-evse-status': { label: 'push status', icon: 'icons/node-red-contrib-oicp/oicp-push-evse-status.svg' },
   'oicp-push-evse-data': { label: 'push data', icon: 'icons/node-red-contrib-oicp/oicp-push-evse-data.svg' },
+  'oicp-authorize': { label: 'authorize', icon: 'icons/node-red-contrib-oicp/oicp-authorize.svg' },
 };
 
 describe('e2e: the Node-RED editor in chromium', function () {
@@ -105,13 +106,13 @@ describe('e2e: the Node-RED editor in chromium', function () {
     if (sim) await sim.stop();
   });
 
-  it('shows the OICP palette category with its four nodes and their icons, and registers the config node', async function () {
+  it('shows the OICP palette category with its five nodes and their icons, and registers the config node', async function () {
     const category = page.locator('#red-ui-palette .red-ui-palette-category', { has: page.locator('.red-ui-palette-header', { hasText: /^\s*OICP\s*$/ }) });
     await category.scrollIntoViewIfNeeded();
     assert.strictEqual(await category.count(), 1, 'one palette category headed OICP');
     assert.strictEqual((await category.locator('.red-ui-palette-header').innerText()).trim(), 'OICP');
     const types = await category.locator('.red-ui-palette-node').evaluateAll((els) => els.map((e) => e.getAttribute('data-palette-type')).sort());
-    assert.deepStrictEqual(types, Object.keys(PALETTE).sort(), 'the OICP category holds exactly the four flow nodes');
+    assert.deepStrictEqual(types, Object.keys(PALETTE).sort(), 'the OICP category holds exactly the five flow nodes');
 
     for (const [type, want] of Object.entries(PALETTE)) {
       const node = category.locator(`.red-ui-palette-node[data-palette-type="${type}"]`);
