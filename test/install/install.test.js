@@ -24,7 +24,7 @@ const ROOT = path.resolve(__dirname, '..', '..');
 const PKG = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
 const NAME = PKG.name;
 const OP = 'DE*ABC';
-const ICONS = ['oicp-ocpp-status.svg', 'oicp-push-evse-status.svg', 'oicp-push-evse-data.svg', 'oicp-full-load.svg'];
+const ICONS = ['oicp-ocpp-status.svg', 'oicp-push-evse-status.svg', 'oicp-push-evse-data.svg', 'oicp-full-load.svg', 'oicp-authorize.svg'];
 const TYPES = Object.keys(PKG['node-red'].nodes);
 
 const TARGETS = [
@@ -247,7 +247,7 @@ describe('installed from the npm tarball, as users install it', function () {
         assert.match(red.log, /Started flows/);
       });
 
-      it('serves the editor definitions and the three node icons as SVG', async function () {
+      it('serves the editor definitions and the node icons as SVG', async function () {
         const html = await red.http('GET', '/nodes', undefined, { accept: 'text/html' });
         assert.strictEqual(html.status, 200);
         for (const t of TYPES) assert.ok(html.text.includes(`registerType("${t}"`), `${t} definition not served`);
