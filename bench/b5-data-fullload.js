@@ -22,7 +22,7 @@
 const { fork } = require('child_process');
 const { monitorEventLoopDelay } = require('perf_hooks');
 const { now, sleep, args, runMain, median } = require('./lib/util');
-const data = require('../nodes/oicp/evse-data');
+const data = require('../nodes/evse-data');
 
 const MB = 1024 * 1024;
 const OPERATOR_ID = 'DE*ABC';

@@ -10,10 +10,10 @@ import { laneStats } from './ops/stats';
 import { outboxSizeProbe } from './ops/outbox-size';
 import type { LanePolicy, PushQueue } from './push/queue';
 import { statusPolicy } from './push/status-lane';
-import { dataPolicy, type DataItem } from './push/data-lane';
+import { dataPolicy, type DataItem } from './evse-data/lane';
 import type { EvseStatusRecord } from './oicp/schemas';
-import { operatorNameError, serialiseDataRequest, type DataRequest } from './oicp/evse-data';
-import { acquireOperatorEvseData, type OperatorEvseData } from './push/data-operator';
+import { operatorNameError, serialiseDataRequest, type DataRequest } from './evse-data';
+import { acquireOperatorEvseData, type OperatorEvseData } from './evse-data/operator';
 import {
   HUBJECT_CONFIG_TYPE,
   LIMITS,

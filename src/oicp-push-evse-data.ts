@@ -10,7 +10,7 @@ import {
   type DataAction,
   type DataRequest,
   type RejectedRecord,
-} from './oicp/evse-data';
+} from './evse-data';
 import { WireSpelling } from './oicp/ids';
 import {
   ACCESSIBILITY,
@@ -21,12 +21,12 @@ import {
   ENERGY_TYPES,
   PAYMENT_OPTIONS,
   VALUE_ADDED_SERVICES,
-} from './oicp/evse-data-enums';
-import { HOTLINE_PHONE_PATTERN } from './oicp/evse-data-normalise';
+} from './evse-data/enums';
+import { HOTLINE_PHONE_PATTERN } from './evse-data/normalise';
 import { respellRequests } from './push/spelling';
 import { Scheduler, scheduleError } from './fullload/schedule';
-import { itemsOf, type DataItem } from './push/data-lane';
-import { RejectedNotes, type OperatorEvseData, type RejectedOut } from './push/data-operator';
+import { itemsOf, type DataItem } from './evse-data/lane';
+import { RejectedNotes, type OperatorEvseData, type RejectedOut } from './evse-data/operator';
 import type { Owner, QueueStatus } from './push/queue';
 import { listRejected } from './push/rejection';
 import { stateStatus, watchState, type StateMatch } from './node-red/state';

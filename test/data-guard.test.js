@@ -9,7 +9,7 @@ const { startSim } = require('./support/sim');
 const { nodeFiles, hubjectNodes, tmpUserDir, until, observers, watchNode } = require('./support/flows');
 const { sleep } = require('./support/until');
 const { forgetQueues, outboxPath } = require('../nodes/push/registry');
-const { EvseDataStore } = require('../nodes/oicp/evse-data-store');
+const { EvseDataStore } = require('../nodes/evse-data/store');
 
 helper.init(require.resolve('node-red'));
 

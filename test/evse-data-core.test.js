@@ -4,7 +4,7 @@ const fs = require('fs');
 const os = require('os');
 const path = require('path');
 const { fork } = require('child_process');
-const data = require('../nodes/oicp/evse-data');
+const data = require('../nodes/evse-data');
 
 let openapi;
 try {

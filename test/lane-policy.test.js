@@ -4,7 +4,7 @@ const fs = require('fs');
 const path = require('path');
 const { PushQueue } = require('../nodes/push/queue');
 const { statusPolicy } = require('../nodes/push/status-lane');
-const { dataPolicy } = require('../nodes/push/data-lane');
+const { dataPolicy } = require('../nodes/evse-data/lane');
 const { until } = require('./support/until');
 
 const OP = 'DE*ABC';

@@ -2,9 +2,9 @@ import type { NodeAPI, Node } from 'node-red';
 import type { Environment } from '../oicp/client';
 import type { PushQueue } from '../push/queue';
 import type { EvseStatusRecord } from '../oicp/schemas';
-import type { DataItem } from '../push/data-lane';
+import type { DataItem } from '../evse-data/lane';
 import type { StatusGate } from '../push/gate';
-import type { OperatorEvseData } from '../push/data-operator';
+import type { OperatorEvseData } from '../evse-data/operator';
 import type { CallResult } from '../oicp/client';
 import type { SessionStore } from '../sessions/store';
 

@@ -5,9 +5,9 @@
 // once and migrated. A damaged file is renamed aside and the store is `incomplete` until a full set is acknowledged.
 import * as fs from 'fs';
 import * as path from 'path';
-import { evseKey, parseEvseId } from './ids';
-import type { ActionType } from './schemas';
-import { recordsEqual, type EvseDataRecord } from './evse-data-normalise';
+import { evseKey, parseEvseId } from '../oicp/ids';
+import type { ActionType } from '../oicp/schemas';
+import { recordsEqual, type EvseDataRecord } from './normalise';
 import { findLegacyLayout, Journal, stateHealth, type IncompleteMark, type JournalIo, type JournalLoadReport } from '../journal';
 
 const FILE = 'evse-data.jsonl';

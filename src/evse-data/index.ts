@@ -31,12 +31,12 @@
  *   ChargingStationID, PostalCode (with a warning: leading zeros are lost), HouseNum, Floor and ParkingSpot;
  *   repeated values in enum lists sent once; fields in the schema's order.
  */
-import { evseKey, operatorMatcher, parseOperatorId, OPERATOR_NAME_MAX_LENGTH } from './ids';
-import { ACTION_TYPES, type ActionType } from './schemas';
-import { normaliseEvseDataRecord, validateDefaults, type EvseDataDefaults, type EvseDataRecord, type FieldIssue } from './evse-data-normalise';
-import type { EvseDataStore } from './evse-data-store';
+import { evseKey, operatorMatcher, parseOperatorId, OPERATOR_NAME_MAX_LENGTH } from '../oicp/ids';
+import { ACTION_TYPES, type ActionType } from '../oicp/schemas';
+import { normaliseEvseDataRecord, validateDefaults, type EvseDataDefaults, type EvseDataRecord, type FieldIssue } from './normalise';
+import type { EvseDataStore } from './store';
 
-export * from './evse-data-enums';
+export * from './enums';
 export {
   normaliseEvseDataRecord,
   recordsEqual,
@@ -58,7 +58,7 @@ export {
   type OpeningTimes,
   type NormaliseOptions,
   type NormaliseResult,
-} from './evse-data-normalise';
+} from './normalise';
 
 export interface PushEvseDataRequest {
   ActionType: ActionType;
@@ -764,4 +764,4 @@ export function evseIdsOf(payload: unknown): unknown[] {
   return [payload];
 }
 
-export { EvseDataStore, type EvseDataStoreMeta, type EvseDataStoreOptions, type EvseDataRestoreReport } from './evse-data-store';
+export { EvseDataStore, type EvseDataStoreMeta, type EvseDataStoreOptions, type EvseDataRestoreReport } from './store';

@@ -5,10 +5,10 @@ import { EventEmitter } from 'node:events';
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import { evseKey } from '../oicp/ids';
-import { EvseDataStore, heldAtHubject, type DataRequest } from '../oicp/evse-data';
-import type { DataItem } from './data-lane';
-import type { StatusGate } from './gate';
-import type { BatchResultEvent, PushQueue, RecordFailure } from './queue';
+import { EvseDataStore, heldAtHubject, type DataRequest } from './index';
+import type { DataItem } from './lane';
+import type { StatusGate } from '../push/gate';
+import type { BatchResultEvent, PushQueue, RecordFailure } from '../push/queue';
 
 /** A rejected record as the output and the error name it. */
 export interface RejectedOut {

@@ -1,7 +1,7 @@
 import type { ActionType } from '../oicp/schemas';
 import { evseKey } from '../oicp/ids';
-import type { DataRequest } from '../oicp/evse-data';
-import type { LanePolicy } from './queue';
+import type { DataRequest } from './index';
+import type { LanePolicy } from '../push/queue';
 
 /**
  * What the data lane queues per EVSE: the EvseID (all the queue reads) and the normalised record's JSON text, so a

@@ -1,6 +1,6 @@
 // Validation and normalisation of one EvseDataRecord (eRoamingPushEvseData 2.3). Hand-written checks: one pass
 // builds the record in the schema's field order, so JSON.stringify of two equal records gives equal text.
-import { EVSE_ID_PATTERN, EVSE_ID_MAX_LENGTH, OPERATOR_ID_PATTERN } from './ids';
+import { EVSE_ID_PATTERN, EVSE_ID_MAX_LENGTH, OPERATOR_ID_PATTERN } from '../oicp/ids';
 import {
   ACCESSIBILITY,
   ACCESSIBILITY_LOCATIONS,
@@ -30,7 +30,7 @@ import {
   type PlugType,
   type PowerType,
   type ValueAddedService,
-} from './evse-data-enums';
+} from './enums';
 
 export interface InfoText {
   lang: string;
