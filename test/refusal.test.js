@@ -108,11 +108,13 @@ describe('every refusal heard, 022 recovery, one spelling per EVSE (real runtime
       const w = await load({ status: true });
       const s1 = helper.getNode('s1');
       const gate = helper.getNode('hub1').hubject.gate;
+      // Complete watches d1 and s1: each input is tagged, so the wait below is for the data input itself.
+      const completed = (tag) => w.completed.filter((m) => m.tag === tag).length;
       // The store does not know E0001: its status is held for the data.
-      s1.receive({ payload: { EvseID: id(1), EvseStatus: 'Occupied' } });
+      s1.receive({ payload: { EvseID: id(1), EvseStatus: 'Occupied' }, tag: 'status' });
       await until(() => gate.heldCount === 1, 5000, 'status held');
-      w.node.receive({ payload: [record(1, { ChargingStationNames: [{ lang: 'de', value: 'Neu' }] }), record(2)] });
-      await until(() => w.completed.length === 1, 30000, 'data input completed', {
+      w.node.receive({ payload: [record(1, { ChargingStationNames: [{ lang: 'de', value: 'Neu' }] }), record(2)], tag: 'data' });
+      await until(() => completed('data') === 1, 30000, 'data input completed', {
         describe: () =>
           JSON.stringify({
             bodies: bodies.map(([op, b]) => [
@@ -136,6 +138,10 @@ describe('every refusal heard, 022 recovery, one spelling per EVSE (real runtime
       // The status was released, not failed with "no EVSE data".
       await until(() => sim.getStatus('DE*ABC', id(1)) === 'Occupied', 10000, 'status at Hubject');
       gate.heldCount.should.equal(0);
+      // Its input completes too, before or after the data input: the two lanes answer side by side.
+      await until(() => completed('status') === 1, 10000, 'status input completed');
+      w.completed.should.have.length(2);
+      w.caught.should.have.length(0);
     });
 
     it('an insert answered 022 naming nothing goes once as update, whole', async function () {
