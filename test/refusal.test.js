@@ -113,6 +113,8 @@ describe('every refusal heard, 022 recovery, one spelling per EVSE (real runtime
       // The store does not know E0001: its status is held for the data.
       s1.receive({ payload: { EvseID: id(1), EvseStatus: 'Occupied' }, tag: 'status' });
       await until(() => gate.heldCount === 1, 5000, 'status held');
+      // Answers to the requests carrying E0002 come late: the released status's input completes first, as under load.
+      sim.injectFault({ kind: 'latency', ms: 750, evseId: id(2), count: 2 });
       w.node.receive({ payload: [record(1, { ChargingStationNames: [{ lang: 'de', value: 'Neu' }] }), record(2)], tag: 'data' });
       await until(() => completed('data') === 1, 30000, 'data input completed', {
         describe: () =>
