@@ -3,7 +3,8 @@ import { SLICE_RECORDS, parsePushInputSliced, pushEnvelope, validateRecords } fr
 import { isActionType, type ActionType, type EvseStatusRecord } from './oicp/schemas';
 import type { Owner, QueueStatus, RecordFailure, RecoveredEvent } from './push/queue';
 import { stateStatus, watchState, type StateMatch } from './node-red/state';
-import { gatePath, outboxPath } from './push/registry';
+import { outboxPath } from './push/registry';
+import { gatePath } from './status/registry';
 import {
   LaneBinding,
   ackOutput,

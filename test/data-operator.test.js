@@ -8,7 +8,7 @@ const path = require('path');
 const data = require('../nodes/evse-data');
 const { OperatorEvseData, afterPendingInserts, RejectedNotes } = require('../nodes/evse-data/operator');
 const { planRejection } = require('../nodes/push/rejection');
-const { StatusGate } = require('../nodes/push/gate');
+const { StatusGate } = require('../nodes/status/gate');
 const { classifyHttpStatus } = require('../nodes/oicp/codes');
 const { evseDataRecord } = require('./support/evse-data-record');
 

@@ -9,7 +9,7 @@ const { RedProcess, makeUserDir, simEnv, simConfigNodes } = require('./support/r
 const { until } = require('./support/flows');
 const { sleep } = require('./support/until');
 const { readHeld } = require('./support/state');
-const { gatePath } = require('../nodes/push/registry');
+const { gatePath } = require('../nodes/status/registry');
 
 const id = (n) => `DE*ABC*E${n}*1`;
 

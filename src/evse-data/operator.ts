@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import { evseKey } from '../oicp/ids';
 import { EvseDataStore, heldAtHubject, type DataRequest } from './index';
 import type { DataItem } from './lane';
-import type { StatusGate } from '../push/gate';
+import type { StatusGate } from '../status/gate';
 import type { BatchResultEvent, PushQueue, RecordFailure } from '../push/queue';
 
 /** A rejected record as the output and the error name it. */
