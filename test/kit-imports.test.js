@@ -5,7 +5,6 @@ const fs = require('fs');
 const path = require('path');
 
 const SRC = path.join(__dirname, '..', 'src');
-const KIT = path.join(SRC, 'node-red');
 // The domains: each owns a folder; the wire (src/oicp), the lanes (src/push) and the kit may name none of them.
 const DOMAINS = ['evse-data', 'status', 'fullload', 'sessions', 'ocpp', 'remote', 'simulator'];
 // The generic lane is mechanism, not a domain: the kit's lane binding attaches nodes to it.
