@@ -73,8 +73,3 @@ export function linkedHubject(RED: Pick<NodeAPI, 'nodes'>, id: string | undefine
   if (!isHubjectConfigNode(n)) return { problem: 'missing' };
   return { hubject: n.hubject };
 }
-
-/** OperatorIDs written one after another, separated by commas or spaces (the config node's subOperatorIds). */
-export function splitOperatorIds(text: unknown): string[] {
-  return typeof text === 'string' ? text.split(/[\s,;]+/).filter((s) => s !== '') : [];
-}
