@@ -165,7 +165,7 @@ export = function (RED: NodeAPI) {
             ? t('status.invalidTime')
             : t('status.noSchedule');
         if (agg.restoreError) return { fill: 'red', shape: 'ring', text: t('status.notRestored'), tail: ` · ${count}` };
-        if (agg.guarded) return { fill: 'yellow', shape: 'ring', text: t('status.heldBack', { reason: agg.guarded }), tail: ` · ${count} · ${next}` };
+        if (agg.guarded) return { fill: 'yellow', shape: 'ring', text: t('status.guarded', { reason: agg.guarded }), tail: ` · ${count} · ${next}` };
         return { fill: 'green', shape: 'dot', text: count, tail: ` · ${next}` };
       },
     });
@@ -183,7 +183,7 @@ export = function (RED: NodeAPI) {
           lastRun =
             'sent' in outcome
               ? { at: Date.now(), count: outcome.sent.fullLoad.count, result: 'sent' }
-              : { at: Date.now(), result: 'held back', reason: outcome.guarded.reason };
+              : { at: Date.now(), result: 'guarded', reason: outcome.guarded.reason };
           for (const w of outcome.warnings) node.warn(w);
           if ('sent' in outcome) send(fullLoadMessage(outcome.sent, msg) as NodeMessage);
           showStatus();
@@ -201,7 +201,7 @@ export = function (RED: NodeAPI) {
 
     /** Hubject's answer to a fullLoad, from the push node's output wired back here: shown as the result of the last one. */
     const noteAnswer = (o: Record<string, unknown>) => {
-      if (!lastRun || lastRun.result === 'held back' || lastRun.result === 'failed') return;
+      if (!lastRun || lastRun.result === 'guarded' || lastRun.result === 'failed') return;
       const code = typeof o.statusCode === 'string' ? o.statusCode : undefined;
       lastRun = {
         ...lastRun,
@@ -285,7 +285,7 @@ export = function (RED: NodeAPI) {
             false,
             undefined,
             (m) => node.send(m),
-            (err) => (err ? reject(err) : resolve(lastRun?.result === 'held back' ? `held back: ${lastRun.reason}` : (lastRun?.result ?? 'done'))),
+            (err) => (err ? reject(err) : resolve(lastRun?.result === 'guarded' ? `guarded: ${lastRun.reason}` : (lastRun?.result ?? 'done'))),
           );
         }),
     });

@@ -66,8 +66,8 @@ type DataMsg = NodeMessageInFlow & { action?: unknown; force?: unknown };
 
 const fmt = (n: number) => n.toLocaleString('en-US');
 
-function laneStatus(s: QueueStatus, held: number, t: Translate): Status {
-  const counts = t('status.counts', { sent: fmt(s.sent), queued: fmt(s.queued), held: fmt(held) });
+function laneStatus(s: QueueStatus, atHubject: number, t: Translate): Status {
+  const counts = t('status.counts', { sent: fmt(s.sent), queued: fmt(s.queued), atHubject: fmt(atHubject) });
   return kitLaneStatus(s, t, { short: counts, full: counts, ready: counts });
 }
 
@@ -120,21 +120,21 @@ export = function (RED: NodeAPI) {
     const queue = setupError || !hubject ? null : hubject.lane('data');
 
     // ---- status ----
-    let heldBack: string | undefined;
-    const held: { data?: OperatorEvseData } = {};
+    let guarded: string | undefined;
+    const holder: { data?: OperatorEvseData } = {};
     // The operator's store and data outbox (by path: another runtime's or test's files are not this node's).
     const userDir: string | undefined = RED.settings?.userDir;
     const dataOutbox = userDir && hubject?.operatorId ? outboxPath(userDir, hubject.operatorId, hubject.baseUrl, 'data') : undefined;
-    const ownState: StateMatch = (p) => (!!held.data?.store.file && p.file === held.data.store.file) || p.file === dataOutbox;
+    const ownState: StateMatch = (p) => (!!holder.data?.store.file && p.file === holder.data.store.file) || p.file === dataOutbox;
     const view = new StatusView(node, {
       base: () => {
         if (setupError || !queue || !hubject) return { fill: 'red', shape: 'ring', text: setupError ?? t('errors.noQueue') };
         const blocked = hubject.blocked();
         if (blocked) return { fill: 'red', shape: 'ring', text: blocked, tail: ` · ${t('status.queued', { queued: fmt(queue.queued) })}` };
-        const data = held.data;
+        const data = holder.data;
         if (data?.refusedFullLoad) return { fill: 'red', shape: 'ring', text: data.refusedFullLoad };
         if (data?.unreadable) return { fill: 'yellow', shape: 'ring', text: t('status.unreadable', { file: data.unreadable }) };
-        if (heldBack) return { fill: 'yellow', shape: 'ring', text: t('status.heldBack', { reason: heldBack }) };
+        if (guarded) return { fill: 'yellow', shape: 'ring', text: t('status.guarded', { reason: guarded }) };
         const st = laneStatus(queue.status(), data?.store.size ?? 0, t);
         // Its store or the data outbox is damaged or cannot be written: yellow, naming the file.
         const sp = st.fill !== 'red' ? stateStatus(t, ownState) : null;
@@ -156,7 +156,7 @@ export = function (RED: NodeAPI) {
     const operatorName = hubject.operatorName;
     const data = hub.evseData()!;
     const st = data.store;
-    held.data = data;
+    holder.data = data;
     data.attach(node.id, minRatio);
     const spelling = new WireSpelling(); // one spelling per EVSE on the wire
     let scheduler: Scheduler | undefined;
@@ -167,7 +167,7 @@ export = function (RED: NodeAPI) {
       on: {
         result: (ev) => {
           if (ev.result.class !== 'success' || !lane.speaksFor(ev.nodeIds)) return;
-          if (ev.action === 'fullLoad') heldBack = undefined;
+          if (ev.action === 'fullLoad') guarded = undefined;
           const ids = ev.records.map((i) => i.EvseID);
           // The action the records were queued with, when a 022 recovery sent them as another.
           node.send(ackOutput(ev, () => ids, MAX_LISTED_IDS, { operation: 'data', queuedAs: ev.queuedAs, rejected: notes.take(ids) }));
@@ -233,21 +233,21 @@ export = function (RED: NodeAPI) {
       if (hub.blocked()) view.show();
     };
 
-    const holdBack = (reason: string) => {
-      heldBack = reason;
-      node.warn(t('log.heldBack', { reason }));
+    const guardFullLoad = (reason: string) => {
+      guarded = reason;
+      node.warn(t('log.guarded', { reason }));
       view.show();
     };
 
     /** The fullLoad of every EVSE of the operator, from the shared store. */
     const storedFullLoad = (force: boolean, done: Done | null) => {
       const plan = planStoredFullLoad({ operatorId, operatorName, store: st, force, minRatio, maxBodyBytes: hub.maxBodyBytes, unreadable: data.unreadable });
-      if (plan.heldBack) {
-        holdBack(plan.heldBack.reason);
+      if (plan.guarded) {
+        guardFullLoad(plan.guarded.reason);
         done?.();
         return;
       }
-      heldBack = undefined;
+      guarded = undefined;
       enqueue([plan.request!], [], done);
     };
 
@@ -282,18 +282,18 @@ export = function (RED: NodeAPI) {
         maxBodyBytes: hub.maxBodyBytes,
       });
       for (const w of plan.warnings) node.warn(w);
-      if (plan.heldBack) {
-        holdBack(plan.heldBack.reason);
-        if (plan.heldBack.code === 'invalid') {
+      if (plan.guarded) {
+        guardFullLoad(plan.guarded.reason);
+        if (plan.guarded.code === 'invalid') {
           const listed = listRejected(plan.rejected, msg);
           const rejected = listed.records.map((r) => ({ index: r.index, row: r.row, EvseID: r.EvseID, field: r.field, reason: r.reason }));
-          const err = Object.assign(new Error(plan.heldBack.reason), { rejected, cause: { rejected } });
+          const err = Object.assign(new Error(plan.guarded.reason), { rejected, cause: { rejected } });
           return failInput(view, done, err);
         }
         if (plan.rejected.length) return enqueue([], plan.rejected, done, msg);
         return done();
       }
-      if (wanted === 'fullLoad') heldBack = undefined;
+      if (wanted === 'fullLoad') guarded = undefined;
       for (const w of respellRequests(plan.requests, (id) => st.acknowledgedId(id), spelling)) node.warn(w);
       enqueue(wanted === 'auto' ? data.afterPendingInserts(plan.requests) : plan.requests, plan.rejected, done, msg);
     };

@@ -419,7 +419,7 @@ export interface FullLoadSnapshot {
   last?: {
     at: number;
     count?: number;
-    result: 'sent' | 'held back' | 'failed' | 'acknowledged' | 'rejected';
+    result: 'sent' | 'guarded' | 'failed' | 'acknowledged' | 'rejected';
     reason?: string;
     answer?: { at: number; code?: string; httpStatus?: number; description?: string };
   };

@@ -469,7 +469,7 @@ export class PushQueue<T = unknown> extends EventEmitter<LaneEvents<T>> {
     };
     for (const b of this.inFlight ? [this.inFlight, ...this.head] : this.head) {
       b.owners.forEach(visit);
-      for (const i of heldBack(b)) visit(i.owners);
+      for (const i of probeWaiting(b)) visit(i.owners);
     }
     for (const s of this.segments) {
       if (s.kind === 'list') s.owners.forEach(visit);
@@ -608,7 +608,7 @@ export class PushQueue<T = unknown> extends EventEmitter<LaneEvents<T>> {
     };
     for (const b of this.inFlight ? [this.inFlight, ...this.head] : this.head) {
       if (want.has(b.action)) add(b.records);
-      if (b.probe && want.has(baseAction(b))) add(heldBack(b).map((i) => i.record));
+      if (b.probe && want.has(baseAction(b))) add(probeWaiting(b).map((i) => i.record));
     }
     for (const seg of this.segments) {
       if (!want.has(seg.action)) continue;
@@ -655,7 +655,7 @@ export class PushQueue<T = unknown> extends EventEmitter<LaneEvents<T>> {
       if (b.probe)
         push(
           baseAction(b),
-          heldBack(b).map((i) => i.record),
+          probeWaiting(b).map((i) => i.record),
         );
     }
     for (const s of this.segments) {
@@ -1044,8 +1044,8 @@ function baseAction<T>(b: Batch<T>): ActionType {
   return b.fromUpdate ? 'update' : b.action;
 }
 
-/** Records a probe batch holds back for its verdict (queued, saved and detached like any other). */
-function heldBack<T>(b: Batch<T>): Item<T>[] {
+/** Records waiting for a probe batch's verdict (queued, saved and detached like any other). */
+function probeWaiting<T>(b: Batch<T>): Item<T>[] {
   return b.probe ? [...b.probe.next, ...b.probe.rest] : [];
 }
 
