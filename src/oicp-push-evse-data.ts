@@ -152,7 +152,7 @@ export = function (RED: NodeAPI) {
           view.refresh();
         },
         rejected: (ev) => {
-          if (lane.speaksFor(ev.nodeIds)) notes.forget(ev.failure.EvseID);
+          if (lane.speaksFor(ev.nodeIds)) notes.forget(ev.failure.id);
         },
       },
     });

@@ -268,7 +268,7 @@ describe('push evse data node (real runtime, simulator over mutual TLS)', functi
     dataPushes().length.should.equal(1);
     // A stored fullLoad would delete the EVSEs only marked known: guarded, with the reason.
     w.node.receive({ topic: 'fullLoad' });
-    await until(() => w.completed.length === 3, 10000, 'held-back fullLoad done');
+    await until(() => w.completed.length === 3, 10000, 'guarded fullLoad done');
     w.warns.some((x) => /2 EVSE\(s\) are only marked known/.test(x)).should.be.true(w.warns.join('\n'));
     dataPushes().length.should.equal(1);
     w.node.receive({ topic: 'known', payload: ['not an id'] });

@@ -195,7 +195,7 @@ export class OperatorEvseData extends EventEmitter {
 
   // A 022 to an insert (f.exists: Hubject holds the data) releases a held status instead of failing it.
   private rejected(f: RecordFailure): void {
-    this.gate?.dataRejected([f]);
+    this.gate?.dataRejected([{ EvseID: f.id, reason: f.reason, exists: f.exists }]);
   }
 
   /** EVSEs whose data reached Hubject some other way: acknowledged without a record; their held statuses go. */

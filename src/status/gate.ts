@@ -291,7 +291,7 @@ export class StatusGate extends EventEmitter {
     if (owner.pending > 0) return;
     const settle = owner.settle;
     owner.settle = null;
-    settle?.(owner.failures.length ? new PushRejectedError(owner.failures) : undefined);
+    settle?.(owner.failures.length ? new PushRejectedError(owner.failures, 'EvseID') : undefined);
   }
 
   private releaseAcknowledged(): void {
