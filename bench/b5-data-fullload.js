@@ -169,7 +169,7 @@ async function child(a) {
   const t0 = now();
   const plan = await data.planDataPushAsync(input, { action: 'fullLoad', operatorIds: OPERATOR_ID, operatorId: OPERATOR_ID, operatorName: OPERATOR_NAME, defaults: DEFAULTS, store, minRatio: 0.5 });
   const t1 = now();
-  if (plan.rejected.length || !plan.requests.length) throw new Error(`unexpected plan: ${plan.rejected.length} rejected, ${plan.heldBack ? plan.heldBack.reason : ''}`);
+  if (plan.rejected.length || !plan.requests.length) throw new Error(`unexpected plan: ${plan.rejected.length} rejected, ${plan.guarded ? plan.guarded.reason : ''}`);
   const req = plan.requests[0];
   const ser = await data.serialiseDataRequest(req);
   // Producing the pieces is what the client does while writing the body: timed here, one piece per macrotask.

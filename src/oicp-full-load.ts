@@ -1,6 +1,4 @@
 import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
-import * as os from 'os';
-import * as path from 'path';
 import {
   FullLoadAggregator,
   FileJournal,
@@ -10,6 +8,9 @@ import {
   parseSchedule,
   predecessorClosed,
   fullLoadMessage,
+  journalDir,
+  nextRunText,
+  LastFullLoad,
   DAY_MS,
   type FullLoadTrigger,
   type PersistenceBackend,
@@ -30,7 +31,7 @@ import {
   type Status,
 } from './node-red';
 import { EVSE_STATUSES } from './oicp/schemas';
-import { countStatuses, registerFullLoad, type FullLoadSnapshot } from './ops/stats';
+import { countStatuses, registerFullLoad } from './ops/stats';
 
 const TYPE = 'oicp-full-load';
 type Send = (msg: NodeMessage) => void;
@@ -54,18 +55,6 @@ const CLOSE_BUDGET_MS = 900;
 // How long a stopping node waits for its restore to finish, so records that arrived meanwhile are kept. It does not
 // hold up the deploy (the redeployed node waits for the hand-over instead), so only a restore that hangs reaches it.
 const RESTORE_WAIT_ON_CLOSE_MS = 60_000;
-
-function hhmm(d: Date, now: number): string {
-  const t = String(d.getHours()).padStart(2, '0') + ':' + String(d.getMinutes()).padStart(2, '0');
-  if (d.getTime() - now < DAY_MS) return t;
-  return `${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')} ${t}`;
-}
-
-/** Directory of a node's journal: <userDir>/oicp/fullload-<nodeId>. */
-function journalDir(userDir: string | undefined, nodeId: string): string {
-  const base = userDir || path.join(os.homedir(), '.node-red');
-  return path.join(base, 'oicp', `fullload-${String(nodeId).replace(/[^A-Za-z0-9._-]/g, '_')}`);
-}
 
 /** The dialog's node settings (RED.settings.<name>): its number limits and the runtime's number check. */
 const SETTINGS = {
@@ -160,12 +149,12 @@ export = function (RED: NodeAPI) {
         const n = agg.size;
         const count = t(n === 1 ? 'status.evse' : 'status.evses', { count: n.toLocaleString('en-US') });
         const next = scheduler?.next
-          ? t('status.next', { at: hhmm(scheduler.next, Date.now()) })
+          ? t('status.next', { at: nextRunText(scheduler.next, Date.now()) })
           : scheduleProblem
             ? t('status.invalidTime')
             : t('status.noSchedule');
         if (agg.restoreError) return { fill: 'red', shape: 'ring', text: t('status.notRestored'), tail: ` · ${count}` };
-        if (agg.guarded) return { fill: 'yellow', shape: 'ring', text: t('status.heldBack', { reason: agg.guarded }), tail: ` · ${count} · ${next}` };
+        if (agg.guarded) return { fill: 'yellow', shape: 'ring', text: t('status.guarded', { reason: agg.guarded }), tail: ` · ${count} · ${next}` };
         return { fill: 'green', shape: 'dot', text: count, tail: ` · ${next}` };
       },
     });
@@ -174,46 +163,26 @@ export = function (RED: NodeAPI) {
     const fail = (err: unknown, done: Done) => failInput(view, done, err);
 
     // ---- fullLoad: the core builds them one at a time ----
-    let lastRun: FullLoadSnapshot['last'];
+    const lastRun = new LastFullLoad();
     const runFullLoad = (trigger: FullLoadTrigger, force: boolean, msg: Msg, send: Send, done?: Done) => {
       agg
         .fullLoad(trigger, force)
         .then((outcome) => {
           if (closing || 'stopped' in outcome) return done?.();
-          lastRun =
-            'sent' in outcome
-              ? { at: Date.now(), count: outcome.sent.fullLoad.count, result: 'sent' }
-              : { at: Date.now(), result: 'held back', reason: outcome.guarded.reason };
+          lastRun.built(outcome);
           for (const w of outcome.warnings) node.warn(w);
           if ('sent' in outcome) send(fullLoadMessage(outcome.sent, msg) as NodeMessage);
           showStatus();
           done?.();
         })
         .catch((err) => {
-          lastRun = { at: Date.now(), result: 'failed', reason: (err as Error).message };
+          lastRun.failed(err as Error);
           if (done) fail(err, done);
           else {
             view.flash((err as Error).message);
             node.error(t('log.fullLoadFailed', { error: (err as Error).message }));
           }
         });
-    };
-
-    /** Hubject's answer to a fullLoad, from the push node's output wired back here: shown as the result of the last one. */
-    const noteAnswer = (o: Record<string, unknown>) => {
-      if (!lastRun || lastRun.result === 'held back' || lastRun.result === 'failed') return;
-      const code = typeof o.statusCode === 'string' ? o.statusCode : undefined;
-      lastRun = {
-        ...lastRun,
-        count: typeof o.records === 'number' ? o.records : lastRun.count,
-        result: code === '000' ? 'acknowledged' : 'rejected',
-        answer: {
-          at: Date.now(),
-          code,
-          httpStatus: typeof o.httpStatus === 'number' ? o.httpStatus : undefined,
-          description: typeof o.description === 'string' && o.description ? o.description : undefined,
-        },
-      };
     };
 
     // ---- input ----
@@ -230,7 +199,7 @@ export = function (RED: NodeAPI) {
             return runFullLoad('manual', r.force, msg, send, done);
           case 'feedback':
             if (r.learned) {
-              noteAnswer(msg.oicp as Record<string, unknown>);
+              lastRun.answered(msg.oicp as Record<string, unknown>);
               refreshStatus();
             }
             return done();
@@ -275,7 +244,7 @@ export = function (RED: NodeAPI) {
         if (!counted || counted.size !== agg.size || now - counted.at > 30_000) {
           counted = { at: now, size: agg.size, value: countStatuses(agg.store.view(), EVSE_STATUSES, cfg.staleDays * DAY_MS, now) };
         }
-        return { ...counted.value, nextAt: scheduler?.next?.getTime(), last: lastRun };
+        return { ...counted.value, nextAt: scheduler?.next?.getTime(), last: lastRun.last };
       },
       fullLoadNow: () =>
         new Promise<string>((resolve, reject) => {
@@ -285,7 +254,7 @@ export = function (RED: NodeAPI) {
             false,
             undefined,
             (m) => node.send(m),
-            (err) => (err ? reject(err) : resolve(lastRun?.result === 'held back' ? `held back: ${lastRun.reason}` : (lastRun?.result ?? 'done'))),
+            (err) => (err ? reject(err) : resolve(lastRun.text())),
           );
         }),
     });

@@ -1,11 +1,13 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Node, NodeAPI, NodeDef } from 'node-red';
-import { idRules, parseOperatorId, OPERATOR_NAME_MAX_LENGTH } from './oicp/ids';
-import { certOperatorId, clientCertificateProblem } from './oicp/certificate';
-import { ENVIRONMENTS, HubjectClient, type Environment, type TlsOptions } from './oicp/client';
-import { acquireGate, acquireQueue, outboxPath } from './push/registry';
-import { GATE_MODES, type GateMode, type StatusGate } from './push/gate';
+import { idRules } from './oicp/ids';
+import { clientCertificateProblem } from './oicp/certificate';
+import { HubjectClient, type TlsOptions } from './oicp/client';
+import { insertMissingOf, readHubjectSettings, type HubjectSettings } from './hubject/config';
+import { acquireQueue, outboxPath } from './push/registry';
+import { acquireGate } from './status/registry';
+import type { StatusGate } from './status/gate';
 import { laneStats } from './ops/stats';
 import { outboxSizeProbe } from './ops/outbox-size';
 import type { LanePolicy, PushQueue } from './push/queue';
@@ -20,7 +22,6 @@ import {
   NUMBER_VALIDATOR_SOURCE,
   exported,
   limits,
-  splitOperatorIds,
   editorNumber,
   optionalEditorBoolean,
   optionalEditorNumber,
@@ -32,12 +33,7 @@ import { CERT_WARN_DAYS, DAY_MS, certificateValidTo } from './node-red/certifica
 import { lendToTests } from './node-red/test-hooks';
 import { SessionStore } from './sessions/store';
 
-interface ConfigDef extends NodeDef {
-  environment?: string;
-  url?: string;
-  operatorId?: string;
-  subOperatorIds?: string;
-  operatorName?: string;
+interface ConfigDef extends NodeDef, HubjectSettings {
   tls?: string;
   timeout?: string | number;
   rateLimit?: string | number;
@@ -47,20 +43,9 @@ interface ConfigDef extends NodeDef {
   retryMax?: string | number;
   maxRecords?: string | number;
   insertMissing?: boolean | string;
-  statusGate?: string;
   holdMaxHours?: string | number;
   /** 2 or more: saved by a dialog that shows a missing setting as the runtime's default (see insertMissingOf). */
   editorRevision?: string | number;
-}
-
-/**
- * The config's insertMissing. Dialogs before editor revision 2 showed a missing insertMissing unchecked and saved
- * false on Update; a push status node of the same config still saying true is then what the author set.
- */
-function insertMissingOf(def: ConfigDef, pushSays: boolean[]): { value: boolean | undefined; migrated: boolean } {
-  const own = optionalEditorBoolean(def.insertMissing);
-  if (own === false && !(Number(def.editorRevision) >= 2) && pushSays.includes(true)) return { value: true, migrated: true };
-  return { value: own, migrated: false };
 }
 
 /** The tls-config node's runtime side, as far as it is used here. */
@@ -84,55 +69,20 @@ export = function (RED: NodeAPI) {
     const node = this;
 
     // ---- parse the config ----
-    const environment = (['qa', 'production', 'custom'].includes(def.environment ?? '') ? def.environment : 'qa') as Environment;
-    const envLabel = environment === 'production' ? 'PRODUCTION' : environment === 'qa' ? 'QA' : 'CUSTOM';
-    const baseUrl = environment === 'custom' ? String(def.url ?? '').trim() : ENVIRONMENTS[environment];
-    const operatorName = typeof def.operatorName === 'string' && def.operatorName.trim() ? def.operatorName.trim() : undefined;
-    const errors: string[] = [];
-    const warnings: string[] = [];
-    let caution: string | undefined;
-
-    const op = parseOperatorId(def.operatorId);
-    if (!op.ok) errors.push(op.error);
-    const subs: string[] = [];
-    for (const raw of splitOperatorIds(def.subOperatorIds)) {
-      const sub = parseOperatorId(raw);
-      if (!sub.ok) errors.push(t('errors.subOperator', { error: sub.error }));
-      else if (sub.value !== (op.ok ? op.value : '') && !subs.includes(sub.value)) subs.push(sub.value);
-    }
-    if (operatorName && operatorName.length > OPERATOR_NAME_MAX_LENGTH) {
-      errors.push(t('errors.operatorName', { max: OPERATOR_NAME_MAX_LENGTH }));
-    }
-    if (environment === 'custom' && !/^https?:\/\/[^\s/]+/i.test(baseUrl)) errors.push(t('errors.url', { url: baseUrl }));
-
     const tlsNode = def.tls ? (RED.nodes.getNode(def.tls) as TlsConfigNode | null) : null;
     const tls: TlsOptions = {};
-    if (def.tls && !tlsNode) errors.push(t('errors.tlsMissing'));
-    else if (tlsNode && tlsNode.valid === false) errors.push(t('errors.tlsInvalid'));
-    else if (tlsNode) tlsNode.addTLSOptions(tls);
-    if (environment !== 'custom') {
-      if (!tlsNode) errors.push(t('errors.tlsNone', { env: envLabel }));
-      // A tls-config with only a CA would connect, then fail every handshake at Hubject and retry for ever.
-      else if (tlsNode.valid !== false && (!tls.cert || !tls.key)) errors.push(t('errors.noClientCert', { env: envLabel }));
-    }
-    if (tls.rejectUnauthorized === false) {
-      warnings.push(t('warnings.verifyOff'));
-      // Shown next to the push node's counters for as long as it is so, not only once at deploy.
-      caution = t('status.verifyOff');
-    }
-    const gateMode: GateMode = GATE_MODES.includes(def.statusGate as GateMode) ? (def.statusGate as GateMode) : 'auto';
-    if (def.statusGate !== undefined && def.statusGate !== '' && gateMode !== def.statusGate)
-      warnings.push(t('warnings.statusGate', { value: String(def.statusGate) }));
-    const dataRate = editorNumber(def.dataRateLimit, LIMITS.dataRateLimit);
-    if (dataRate > LIMITS.dataRateLimit.default) warnings.push(t('warnings.dataRateLimit', { value: dataRate }));
-    const certOp = certOperatorId(tls.cert);
-    if (op.ok && certOp && certOp !== op.value) warnings.push(t('warnings.certOperator', { cert: certOp, operator: op.value }));
+    if (tlsNode && tlsNode.valid !== false) tlsNode.addTLSOptions(tls);
+    const tlsSetting = { named: !!def.tls, found: !!tlsNode, valid: tlsNode?.valid !== false, options: tls };
+    const dataRate = { value: editorNumber(def.dataRateLimit, LIMITS.dataRateLimit), warnAbove: LIMITS.dataRateLimit.default };
+    const setup = readHubjectSettings(def, tlsSetting, dataRate, t);
+    const { environment, envLabel, baseUrl, operatorName, errors, warnings, caution, gateMode } = setup;
+    const op = setup.operatorId ? { ok: true as const, value: setup.operatorId } : { ok: false as const };
     const pushSays: boolean[] = [];
     RED.nodes.eachNode((n: NodeDef & { hubject?: string; insertMissing?: unknown }) => {
       const v = n.type === 'oicp-push-evse-status' && n.hubject === node.id ? optionalEditorBoolean(n.insertMissing) : undefined;
       if (v !== undefined) pushSays.push(v);
     });
-    const insertMissing = insertMissingOf(def, pushSays);
+    const insertMissing = insertMissingOf(optionalEditorBoolean(def.insertMissing), def.editorRevision, pushSays);
     if (insertMissing.migrated) warnings.push(t('warnings.insertMissingMigrated'));
 
     // ---- build the core ----
@@ -160,7 +110,7 @@ export = function (RED: NodeAPI) {
       warnings,
       caution,
       operatorId: op.ok ? op.value : undefined,
-      operatorIds: op.ok ? [op.value, ...subs] : [],
+      operatorIds: setup.operatorIds,
       maxRecords: optionalEditorNumber(def.maxRecords, LIMITS.maxRecords),
       insertMissing: insertMissing.value,
       lane: ((operation: 'status' | 'data') => {

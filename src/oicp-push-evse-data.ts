@@ -1,34 +1,11 @@
 import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
-import {
-  DATA_ACTIONS,
-  bodyOperatorError,
-  evseIdsOf,
-  parseDataDefaults,
-  parseDataInput,
-  planDataPushAsync,
-  planStoredFullLoad,
-  type DataAction,
-  type DataRequest,
-  type RejectedRecord,
-} from './evse-data';
-import { WireSpelling } from './oicp/ids';
-import {
-  ACCESSIBILITY,
-  ACCESSIBILITY_LOCATIONS,
-  AUTHENTICATION_MODES,
-  CALIBRATION_LAW_DATA_AVAILABILITY,
-  DYNAMIC_INFO_AVAILABLE,
-  ENERGY_TYPES,
-  PAYMENT_OPTIONS,
-  VALUE_ADDED_SERVICES,
-} from './evse-data/enums';
-import { HOTLINE_PHONE_PATTERN } from './evse-data/normalise';
-import { respellRequests } from './push/spelling';
+import { DATA_ACTIONS, parseDataDefaults, type DataAction, type DataRequest, type RejectedRecord } from './evse-data';
+import { DataInputPlanner, rejectedOut, type DataStep } from './evse-data/input';
+import { EDITOR_CHOICES } from './evse-data/choices';
 import { Scheduler, scheduleError } from './fullload/schedule';
 import { itemsOf, type DataItem } from './evse-data/lane';
 import { RejectedNotes, type OperatorEvseData, type RejectedOut } from './evse-data/operator';
 import type { Owner, QueueStatus } from './push/queue';
-import { listRejected } from './push/rejection';
 import { stateStatus, watchState, type StateMatch } from './node-red/state';
 import { outboxPath } from './push/registry';
 import {
@@ -66,8 +43,8 @@ type DataMsg = NodeMessageInFlow & { action?: unknown; force?: unknown };
 
 const fmt = (n: number) => n.toLocaleString('en-US');
 
-function laneStatus(s: QueueStatus, held: number, t: Translate): Status {
-  const counts = t('status.counts', { sent: fmt(s.sent), queued: fmt(s.queued), held: fmt(held) });
+function laneStatus(s: QueueStatus, atHubject: number, t: Translate): Status {
+  const counts = t('status.counts', { sent: fmt(s.sent), queued: fmt(s.queued), atHubject: fmt(atHubject) });
   return kitLaneStatus(s, t, { short: counts, full: counts, ready: counts });
 }
 
@@ -75,17 +52,7 @@ function laneStatus(s: QueueStatus, held: number, t: Translate): Status {
 const SETTINGS = {
   oicpPushEvseDataLimits: exported(limits('minRatio')),
   oicpPushEvseDataNumberValidator: exported(NUMBER_VALIDATOR_SOURCE),
-  oicpPushEvseDataChoices: exported({
-    AuthenticationModes: [...AUTHENTICATION_MODES] as string[],
-    PaymentOptions: [...PAYMENT_OPTIONS] as string[],
-    ValueAddedServices: [...VALUE_ADDED_SERVICES] as string[],
-    Accessibility: [...ACCESSIBILITY] as string[],
-    AccessibilityLocation: [...ACCESSIBILITY_LOCATIONS] as string[],
-    CalibrationLawDataAvailability: [...CALIBRATION_LAW_DATA_AVAILABILITY] as string[],
-    DynamicInfoAvailable: [...DYNAMIC_INFO_AVAILABLE] as string[],
-    EnergyTypes: [...ENERGY_TYPES] as string[],
-    hotlinePhonePattern: HOTLINE_PHONE_PATTERN.source,
-  }),
+  oicpPushEvseDataChoices: exported(EDITOR_CHOICES),
 };
 
 export = function (RED: NodeAPI) {
@@ -120,21 +87,21 @@ export = function (RED: NodeAPI) {
     const queue = setupError || !hubject ? null : hubject.lane('data');
 
     // ---- status ----
-    let heldBack: string | undefined;
-    const held: { data?: OperatorEvseData } = {};
+    let guarded: string | undefined;
+    const holder: { data?: OperatorEvseData } = {};
     // The operator's store and data outbox (by path: another runtime's or test's files are not this node's).
     const userDir: string | undefined = RED.settings?.userDir;
     const dataOutbox = userDir && hubject?.operatorId ? outboxPath(userDir, hubject.operatorId, hubject.baseUrl, 'data') : undefined;
-    const ownState: StateMatch = (p) => (!!held.data?.store.file && p.file === held.data.store.file) || p.file === dataOutbox;
+    const ownState: StateMatch = (p) => (!!holder.data?.store.file && p.file === holder.data.store.file) || p.file === dataOutbox;
     const view = new StatusView(node, {
       base: () => {
         if (setupError || !queue || !hubject) return { fill: 'red', shape: 'ring', text: setupError ?? t('errors.noQueue') };
         const blocked = hubject.blocked();
         if (blocked) return { fill: 'red', shape: 'ring', text: blocked, tail: ` · ${t('status.queued', { queued: fmt(queue.queued) })}` };
-        const data = held.data;
+        const data = holder.data;
         if (data?.refusedFullLoad) return { fill: 'red', shape: 'ring', text: data.refusedFullLoad };
         if (data?.unreadable) return { fill: 'yellow', shape: 'ring', text: t('status.unreadable', { file: data.unreadable }) };
-        if (heldBack) return { fill: 'yellow', shape: 'ring', text: t('status.heldBack', { reason: heldBack }) };
+        if (guarded) return { fill: 'yellow', shape: 'ring', text: t('status.guarded', { reason: guarded }) };
         const st = laneStatus(queue.status(), data?.store.size ?? 0, t);
         // Its store or the data outbox is damaged or cannot be written: yellow, naming the file.
         const sp = st.fill !== 'red' ? stateStatus(t, ownState) : null;
@@ -156,9 +123,20 @@ export = function (RED: NodeAPI) {
     const operatorName = hubject.operatorName;
     const data = hub.evseData()!;
     const st = data.store;
-    held.data = data;
+    holder.data = data;
     data.attach(node.id, minRatio);
-    const spelling = new WireSpelling(); // one spelling per EVSE on the wire
+    const planner = new DataInputPlanner({
+      data,
+      operatorId,
+      operatorName,
+      operatorIds: hub.operatorIds,
+      maxBodyBytes: hub.maxBodyBytes,
+      defaults: defaults.value,
+      minRatio,
+      action,
+      say: t,
+      warn: (x) => node.warn(x),
+    });
     let scheduler: Scheduler | undefined;
     const notes = new RejectedNotes<RejectedOut>();
 
@@ -167,14 +145,14 @@ export = function (RED: NodeAPI) {
       on: {
         result: (ev) => {
           if (ev.result.class !== 'success' || !lane.speaksFor(ev.nodeIds)) return;
-          if (ev.action === 'fullLoad') heldBack = undefined;
+          if (ev.action === 'fullLoad') guarded = undefined;
           const ids = ev.records.map((i) => i.EvseID);
           // The action the records were queued with, when a 022 recovery sent them as another.
           node.send(ackOutput(ev, () => ids, MAX_LISTED_IDS, { operation: 'data', queuedAs: ev.queuedAs, rejected: notes.take(ids) }));
           view.refresh();
         },
         rejected: (ev) => {
-          if (lane.speaksFor(ev.nodeIds)) notes.forget(ev.failure.EvseID);
+          if (lane.speaksFor(ev.nodeIds)) notes.forget(ev.failure.id);
         },
       },
     });
@@ -197,9 +175,8 @@ export = function (RED: NodeAPI) {
     /** Queues the plan's requests under one owner; done once every record is acknowledged or rejected for good. */
     const enqueue = (requests: DataRequest[], rejected: RejectedRecord[], done: Done | null, input: DataMsg | null = null) => {
       // every rejected record in the text and on error.cause.rejected (a Catch node sees cause), with its CSV row.
-      const listed = listRejected(rejected, input ?? {});
-      const validation = listed.records.map((r) => ({ index: r.index, row: r.row, EvseID: r.EvseID, field: r.field, reason: r.reason }));
-      const validationError = rejected.length ? new Error(t('errors.rejected', { count: rejected.length, first: listed.text })) : undefined;
+      const { list: validation, text } = rejectedOut(rejected, input ?? {});
+      const validationError = rejected.length ? new Error(t('errors.rejected', { count: rejected.length, first: text })) : undefined;
       if (validationError) Object.assign(validationError, { rejected: validation, cause: { rejected: validation } });
       const total = requests.reduce((n, r) => n + r.EvseIDs.length, 0);
       for (const r of requests) notes.note(r.EvseIDs, validation);
@@ -233,73 +210,28 @@ export = function (RED: NodeAPI) {
       if (hub.blocked()) view.show();
     };
 
-    const holdBack = (reason: string) => {
-      heldBack = reason;
-      node.warn(t('log.heldBack', { reason }));
-      view.show();
-    };
-
-    /** The fullLoad of every EVSE of the operator, from the shared store. */
-    const storedFullLoad = (force: boolean, done: Done | null) => {
-      const plan = planStoredFullLoad({ operatorId, operatorName, store: st, force, minRatio, maxBodyBytes: hub.maxBodyBytes, unreadable: data.unreadable });
-      if (plan.heldBack) {
-        holdBack(plan.heldBack.reason);
-        done?.();
-        return;
-      }
-      heldBack = undefined;
-      enqueue([plan.request!], [], done);
-    };
-
-    const handle = async (msg: DataMsg, done: Done) => {
-      const force = msg.force === true;
-      if (msg.topic === 'known') {
-        const ids = evseIdsOf(msg.payload);
-        const { invalid } = data.markKnown(ids as string[]);
-        if (invalid.length) return failInput(view, done, new Error(t('errors.known', { ids: invalid.slice(0, 5).join(', ') })));
+    /** What the planner decided, done: the fullLoad guard warns, inputs fail or are queued. */
+    const apply = (step: DataStep, done: Done | null, msg: DataMsg | null) => {
+      if (step.kind === 'done') {
         view.show();
-        return done();
+        return done?.();
       }
-      if (msg.topic === 'fullLoad' || msg.payload === 'fullLoad') return storedFullLoad(force, done);
-      const input = parseDataInput(msg.payload);
-      if (input.kind === 'fullLoadTrigger') return storedFullLoad(force, done);
-      if (input.kind === 'error') return failInput(view, done, new Error(input.error));
-      const wrongOperator = bodyOperatorError(input.body, operatorId, operatorName);
-      if (wrongOperator) return failInput(view, done, new Error(wrongOperator));
-      const wanted = msg.action ?? input.body?.ActionType ?? action;
-      if (!(DATA_ACTIONS as readonly unknown[]).includes(wanted)) {
-        return failInput(view, done, new Error(t('errors.action', { action: JSON.stringify(wanted), allowed: DATA_ACTIONS.join(', ') })));
+      if (step.kind === 'fail') return done ? failInput(view, done, step.error) : undefined;
+      if (step.kind === 'guarded') {
+        guarded = step.reason;
+        node.warn(t('log.guarded', { reason: step.reason }));
+        view.show();
+        if (step.error) return done ? failInput(view, done, step.error) : undefined;
+        if (step.rejected.length) return enqueue([], step.rejected, done, msg);
+        return done?.();
       }
-      const plan = await planDataPushAsync(input.items, {
-        action: wanted as DataAction,
-        operatorIds: hub.operatorIds,
-        defaults: defaults.value,
-        operatorId,
-        operatorName,
-        store: st,
-        force,
-        minRatio,
-        maxBodyBytes: hub.maxBodyBytes,
-      });
-      for (const w of plan.warnings) node.warn(w);
-      if (plan.heldBack) {
-        holdBack(plan.heldBack.reason);
-        if (plan.heldBack.code === 'invalid') {
-          const listed = listRejected(plan.rejected, msg);
-          const rejected = listed.records.map((r) => ({ index: r.index, row: r.row, EvseID: r.EvseID, field: r.field, reason: r.reason }));
-          const err = Object.assign(new Error(plan.heldBack.reason), { rejected, cause: { rejected } });
-          return failInput(view, done, err);
-        }
-        if (plan.rejected.length) return enqueue([], plan.rejected, done, msg);
-        return done();
-      }
-      if (wanted === 'fullLoad') heldBack = undefined;
-      for (const w of respellRequests(plan.requests, (id) => st.acknowledgedId(id), spelling)) node.warn(w);
-      enqueue(wanted === 'auto' ? data.afterPendingInserts(plan.requests) : plan.requests, plan.rejected, done, msg);
+      if (step.fullLoad) guarded = undefined;
+      enqueue(step.requests, step.rejected, done, msg);
     };
+    const storedFullLoad = (force: boolean, done: Done | null) => apply(planner.stored(force), done, null);
 
     node.on('input', (msg: DataMsg, _send: unknown, done: Done) => {
-      chain = chain.then(() => handle(msg, done)).catch((err: unknown) => failInput(view, done, err));
+      chain = chain.then(async () => apply(await planner.plan(msg), done, msg)).catch((err: unknown) => failInput(view, done, err));
     });
 
     node.on('close', (done: () => void) => {

@@ -3,7 +3,9 @@ import { SLICE_RECORDS, parsePushInputSliced, pushEnvelope, validateRecords } fr
 import { isActionType, type ActionType, type EvseStatusRecord } from './oicp/schemas';
 import type { Owner, QueueStatus, RecordFailure, RecoveredEvent } from './push/queue';
 import { stateStatus, watchState, type StateMatch } from './node-red/state';
-import { gatePath, outboxPath } from './push/registry';
+import { outboxPath } from './push/registry';
+import { gatePath } from './status/registry';
+import { GateAdmission } from './status/admission';
 import {
   LaneBinding,
   ackOutput,
@@ -119,37 +121,10 @@ export = function (RED: NodeAPI) {
     });
 
     // ---- the status gate: statuses for EVSEs without acknowledged data wait in it ----
-    // Per fullLoad this node queued while the gate was on: its record count and how many EVSEs it left out.
-    const fullLoadsLeftOut: Array<{ records: number; left: number }> = [];
-    const leftOut = (records: number): number | undefined => {
-      const i = fullLoadsLeftOut.findIndex((f) => f.records === records);
-      if (i < 0) return undefined;
-      return fullLoadsLeftOut.splice(0, i + 1)[i]!.left;
-    };
-    /** What the gate lets through, to queue; null when nothing is to be queued (all held: the owner waits for the gate). */
-    const admit = (action: ActionType, records: EvseStatusRecord[], owner: Owner, force = false): EvseStatusRecord[] | null => {
-      const g = hub.gate;
-      if (!g) return records;
-      const pass = g.admit(action, records, owner);
-      if (action === 'fullLoad' && g.active) {
-        const left = records.length - pass.length;
-        fullLoadsLeftOut.push({ records: pass.length, left });
-        if (fullLoadsLeftOut.length > 100) fullLoadsLeftOut.shift();
-        if (left > 0) node.warn(t('log.fullLoadLeftOut', { left: fmt(left), total: fmt(records.length) }));
-        // An empty fullLoad would delete every status of the operator at Hubject, a shrunk one most of them: neither
-        // is sent (the statuses left out wait in the gate); msg.force sends a shrunk one.
-        const shrunk = pass.length > 0 && pass.length < LIMITS.minRatio.default * records.length && !force;
-        if (left > 0 && (pass.length === 0 || shrunk)) {
-          if (shrunk) node.warn(t('log.fullLoadShrunk', { pass: fmt(pass.length), total: fmt(records.length), ratio: LIMITS.minRatio.default }));
-          fullLoadsLeftOut.pop();
-          owner.settle?.();
-          owner.settle = null;
-          return null;
-        }
-      }
-      if (pass.length === 0 && records.length > 0) return null;
-      return pass;
-    };
+    const gating = new GateAdmission(() => hub.gate, LIMITS.minRatio.default, {
+      leftOut: (left, total) => node.warn(t('log.fullLoadLeftOut', { left: fmt(left), total: fmt(total) })),
+      shrunk: (pass, total, ratio) => node.warn(t('log.fullLoadShrunk', { pass: fmt(pass), total: fmt(total), ratio })),
+    });
 
     // ---- wire the lane's events (status, warnings, dead letters: the kit's binding) ----
     let failing = 0;
@@ -167,7 +142,7 @@ export = function (RED: NodeAPI) {
           }
           // Rejections reach the input messages through done(err); the output carries acknowledgements.
           if (ev.result.class !== 'success' || !lane.speaksFor(ev.nodeIds)) return;
-          const heldForData = ev.action === 'fullLoad' ? leftOut(ev.records.length) : undefined;
+          const heldForData = ev.action === 'fullLoad' ? gating.leftOut(ev.records.length) : undefined;
           const ids = () => ev.records.map((x) => x.EvseID);
           node.send(ackOutput(ev, ids, MAX_LISTED_IDS, heldForData !== undefined ? { heldForData } : {}));
         },
@@ -227,7 +202,7 @@ export = function (RED: NodeAPI) {
           const records: EvseStatusRecord[] = [];
           validateRecords(env, hub.operatorIds, 0, env.list.length, records);
           const owner = ownerFor(done);
-          const pass = admit(env.action, records, owner, msg.force === true);
+          const pass = gating.admit(env.action, records, owner, msg.force === true);
           if (pass) q.enqueue(env.action, pass, owner);
           if (hub.blocked()) view.show();
           return;
@@ -237,7 +212,7 @@ export = function (RED: NodeAPI) {
           try {
             const input = await parsePushInputSliced(msg.payload, msg.action, action, hub.operatorIds, allowEmpty);
             const owner = ownerFor(done);
-            const pass = admit(input.action, input.records, owner, msg.force === true);
+            const pass = gating.admit(input.action, input.records, owner, msg.force === true);
             if (pass) await q.enqueueSliced(input.action, pass, owner, SLICE_RECORDS);
             if (hub.blocked()) view.show();
           } catch (err) {

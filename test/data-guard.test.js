@@ -68,7 +68,7 @@ describe('EVSE data guards against what Hubject holds (issue 19; real runtime, s
   const held = () => [...sim.getData('DE*ABC').keys()].sort();
   const operatorStoreDir = () => path.join(userDir, 'oicp', 'evse-data', path.basename(outboxPath(userDir, 'DE*ABC', url), '.json'));
 
-  it('row 1: after a fullLoad of 10 and 100 inserts, a fullLoad of 6 is held back (Hubject holds 110), the stored one goes', async function () {
+  it('row 1: after a fullLoad of 10 and 100 inserts, a fullLoad of 6 is guarded (Hubject holds 110), the stored one goes', async function () {
     await helper.load(NODES, flow());
     const w = watchNode(helper, 'd1');
     w.node.receive({ payload: range(1, 10).map((i) => record(i)), action: 'fullLoad' });
@@ -80,7 +80,7 @@ describe('EVSE data guards against what Hubject holds (issue 19; real runtime, s
 
     w.node.receive({ payload: range(1, 6).map((i) => record(i)), action: 'fullLoad' });
     await until(() => w.completed.length === 3, 10000, 'held-back fullLoad done');
-    w.warns.some((x) => /held back/.test(x) && /fewer than 0\.5 x the 110 EVSEs Hubject holds/.test(x)).should.be.true(w.warns.join('\n'));
+    w.warns.some((x) => /guarded/.test(x) && /fewer than 0\.5 x the 110 EVSEs Hubject holds/.test(x)).should.be.true(w.warns.join('\n'));
     dataPushes().length.should.equal(sent);
     held().length.should.equal(110);
     w.lastStatus().fill.should.equal('yellow');
@@ -93,7 +93,7 @@ describe('EVSE data guards against what Hubject holds (issue 19; real runtime, s
     held().length.should.equal(110);
   });
 
-  it('row 2: a message fullLoad with a bad record is held back whole and fails naming each bad record; Hubject keeps all 4', async function () {
+  it('row 2: a message fullLoad with a bad record is guarded whole and fails naming each bad record; Hubject keeps all 4', async function () {
     await helper.load(NODES, flow());
     const w = watchNode(helper, 'd1');
     w.node.receive({ payload: range(1, 4).map((i) => record(i)) });
@@ -105,7 +105,7 @@ describe('EVSE data guards against what Hubject holds (issue 19; real runtime, s
     w.node.receive({ payload: list, action: 'fullLoad', force: true });
     await until(() => w.caught.length === 1, 10000, 'the input fails');
     const err = w.caught[0].error;
-    err.message.should.match(/held back whole/);
+    err.message.should.match(/guarded whole/);
     err.message.should.match(/record 2 \(DE\*ABC\*E0002\*1\): HotlinePhoneNumber/);
     err.message.should.match(/record 4 \(DE\*ABC\*E0004\*1\): Address\.Country/);
     dataPushes().length.should.equal(sent);
@@ -121,7 +121,7 @@ describe('EVSE data guards against what Hubject holds (issue 19; real runtime, s
     sim.injectFault({ kind: 'result', code: '022', additionalInfo: range(1, 7).map(id).join(', '), count: 1 });
     w.node.receive({ payload: range(1, 10).map((i) => record(i, { ChargingStationNames: [{ lang: 'de', value: 'neu' }] })), action: 'fullLoad' });
     await until(() => w.caught.length === 1, 10000, 'the input fails');
-    w.caught[0].error.message.should.match(/fullLoad held back: Hubject refused 7 of its 10 records/);
+    w.caught[0].error.message.should.match(/fullLoad guarded: Hubject refused 7 of its 10 records/);
     w.caught[0].error.message.should.match(
       /Hubject rejected 10 records, first fullLoad of EvseID DE\*ABC\*E0001\*1: 022 .*; the same for EvseID DE\*ABC\*E0002\*1, /,
     );
@@ -130,7 +130,7 @@ describe('EVSE data guards against what Hubject holds (issue 19; real runtime, s
     dataPushes().length.should.equal(sent + 1);
     held().length.should.equal(10);
     // Red, with the count, until a fullLoad is acknowledged again.
-    const refused = /refused 7 records of the fullLoad; the other 3 are held back/;
+    const refused = /refused 7 records of the fullLoad; the other 3 are guarded/;
     await until(() => w.statuses.some((x) => x.fill === 'red' && refused.test(x.text)), 10000, 'red status naming the count');
   });
 
@@ -199,7 +199,7 @@ describe('EVSE data guards against what Hubject holds (issue 19; real runtime, s
     held().should.eql([1, 2, 3].map(id));
   });
 
-  it('row 5: a status fullLoad the gate shrinks below minRatio is held back with a warning; msg.force sends it', async function () {
+  it('row 5: a status fullLoad the gate shrinks below minRatio is guarded with a warning; msg.force sends it', async function () {
     const s1 = { id: 's1', type: 'oicp-push-evse-status', hubject: 'hub1', action: 'update', wires: [[]] };
     await helper.load(NODES, flow({}, {}, [s1]));
     const w = watchNode(helper, 'd1');
@@ -217,7 +217,7 @@ describe('EVSE data guards against what Hubject holds (issue 19; real runtime, s
     const before = statusPushes();
     s.node.receive({ payload: range(1, 4).map((i) => ({ EvseID: id(i), EvseStatus: 'Occupied' })), action: 'fullLoad', tag: 'shrunk' });
     await until(() => s.completed.some((m) => m.tag === 'shrunk'), 10000, 'held-back status fullLoad done');
-    s.warns.some((x) => /status fullLoad held back: the gate left 1 of its 4 records/.test(x)).should.be.true(s.warns.join('\n'));
+    s.warns.some((x) => /status fullLoad guarded: the gate left 1 of its 4 records/.test(x)).should.be.true(s.warns.join('\n'));
     statusPushes().should.equal(before);
     sim.getState('DE*ABC').size.should.equal(4);
 
@@ -234,9 +234,9 @@ describe('EVSE data guards against what Hubject holds (issue 19; real runtime, s
     await until(() => w.lastStatus().fill === 'yellow' && /snapshot\.jsonl/.test(w.lastStatus().text || ''), 10000, 'yellow status');
     w.node.receive({ payload: record(1) });
     await until(() => held().length === 1, 10000, 'the insert still goes');
-    // Its stored fullLoad could delete what it lost: held back until msg.force or a full message.
+    // Its stored fullLoad could delete what it lost: guarded until msg.force or a full message.
     w.node.receive({ topic: 'fullLoad' });
-    await until(() => w.warns.some((x) => /could not be read|is incomplete/.test(x)), 10000, 'held back');
+    await until(() => w.warns.some((x) => /could not be read|is incomplete/.test(x)), 10000, 'guarded');
     dataPushes().length.should.equal(1);
   });
 
@@ -266,7 +266,7 @@ describe('EVSE data guards against what Hubject holds (issue 19; real runtime, s
     await helper.load(NODES, flow());
     const w = watchNode(helper, 'd1');
     w.node.receive({ topic: 'fullLoad' });
-    await until(() => w.completed.length === 1, 10000, 'unforced: held back');
+    await until(() => w.completed.length === 1, 10000, 'unforced: guarded');
     dataPushes().length.should.equal(0);
     w.node.receive({ topic: 'fullLoad', force: true });
     await until(() => dataPushes().length === 1, 10000, 'forced empty fullLoad sent');

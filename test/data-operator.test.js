@@ -8,7 +8,7 @@ const path = require('path');
 const data = require('../nodes/evse-data');
 const { OperatorEvseData, afterPendingInserts, RejectedNotes } = require('../nodes/evse-data/operator');
 const { planRejection } = require('../nodes/push/rejection');
-const { StatusGate } = require('../nodes/push/gate');
+const { StatusGate } = require('../nodes/status/gate');
 const { classifyHttpStatus } = require('../nodes/oicp/codes');
 const { evseDataRecord } = require('./support/evse-data-record');
 
@@ -31,10 +31,10 @@ describe('EVSE data of an operator (core, no Node-RED)', function () {
     store.acknowledgeRequest(plan(range(1, 10).map(rec), 'fullLoad', store).requests[0]);
     store.acknowledgeRequest(plan(range(11, 1010).map(rec), 'auto', store).requests[0]);
     store.markKnown([id(2000), id(2001)]);
-    data.heldAtHubject(store).should.equal(1012);
+    data.countAtHubject(store).should.equal(1012);
     const p = plan(range(1, 6).map(rec), 'fullLoad', store);
-    p.heldBack.should.match({ code: 'collapsed', count: 6, lastCount: 1012 });
-    p.heldBack.reason.should.match(/the other 1006 would be deleted/);
+    p.guarded.should.match({ code: 'collapsed', count: 6, lastCount: 1012 });
+    p.guarded.reason.should.match(/the other 1006 would be deleted/);
     plan(range(1, 506).map(rec), 'fullLoad', store).requests.should.have.length(1);
   });
 
@@ -44,15 +44,15 @@ describe('EVSE data of an operator (core, no Node-RED)', function () {
     list[1].HotlinePhoneNumber = '030';
     const p = plan(list, 'fullLoad', store, { force: true });
     p.requests.should.have.length(0);
-    p.heldBack.code.should.equal('invalid');
-    p.heldBack.reason.should.match(/record 2 \(DE\*ABC\*E0002\*1\): HotlinePhoneNumber/);
+    p.guarded.code.should.equal('invalid');
+    p.guarded.reason.should.match(/record 2 \(DE\*ABC\*E0002\*1\): HotlinePhoneNumber/);
   });
 
   it('holds back a fullLoad larger than maxBodyBytes, forced or not, naming maxBodyMB and the alternative', function () {
     const store = new data.EvseDataStore();
     const p = plan(range(1, 100).map(rec), 'fullLoad', store, { maxBodyBytes: 10_000, force: true });
-    p.heldBack.code.should.equal('tooLarge');
-    p.heldBack.reason.should.match(/maxBodyMB .*update\/insert in bundles/);
+    p.guarded.code.should.equal('tooLarge');
+    p.guarded.reason.should.match(/maxBodyMB .*update\/insert in bundles/);
     const ok = plan(range(1, 100).map(rec), 'fullLoad', store, { maxBodyBytes: 1_000_000 });
     data.dataRequestBytes(ok.requests[0]).should.equal(Buffer.byteLength(JSON.stringify(data.dataRequestBody(ok.requests[0]))));
   });
@@ -60,10 +60,10 @@ describe('EVSE data of an operator (core, no Node-RED)', function () {
   it('the stored fullLoad: forced and empty it goes; unreadable it waits for force', function () {
     const store = new data.EvseDataStore();
     const base = { operatorId: OP, operatorName: NAME, store, minRatio: 0.5 };
-    data.planStoredFullLoad(base).heldBack.code.should.equal('empty');
+    data.planStoredFullLoad(base).guarded.code.should.equal('empty');
     data.planStoredFullLoad({ ...base, force: true }).request.EvseIDs.should.eql([]);
     store.acknowledgeRequest(plan([rec(1)], 'insert', store).requests[0]);
-    data.planStoredFullLoad({ ...base, unreadable: 'x/snapshot.jsonl: bad' }).heldBack.code.should.equal('unreadable');
+    data.planStoredFullLoad({ ...base, unreadable: 'x/snapshot.jsonl: bad' }).guarded.code.should.equal('unreadable');
     data.planStoredFullLoad({ ...base, unreadable: 'x', force: true }).request.EvseIDs.should.eql([id(1)]);
   });
 
@@ -138,7 +138,7 @@ describe('EVSE data of an operator (core, no Node-RED)', function () {
         .filter((n) => /\.migrated-/.test(n))
         .should.have.length(2);
       opData.refusedFullLoadMayGo(1, 2).should.be.false();
-      opData.refusedFullLoad.should.match(/the other 1 are held back/);
+      opData.refusedFullLoad.should.match(/the other 1 are guarded/);
       opData.refusedFullLoadMayGo(2, 1).should.be.true();
       await opData.close();
       gate.stop();

@@ -136,7 +136,7 @@ describe('dead-letter list', function () {
         ['DE*ABC*E2*1', 'update', '019'],
         ['DE*ABC*E4*1', 'update', '019'],
       ]);
-    events.flatMap((e) => e.failures.map((f) => f.EvseID)).should.eql(['DE*ABC*E1*1', 'DE*ABC*E2*1', 'DE*ABC*E4*1']);
+    events.flatMap((e) => e.failures.map((f) => f.id)).should.eql(['DE*ABC*E1*1', 'DE*ABC*E2*1', 'DE*ABC*E4*1']);
     const report = refusalReport(events[0], (l) => `refused ${l.length}`);
     report.msg.oicp.should.match({ operation: 'status', action: 'update', deadLetter: true });
     report.error.cause.rejected.should.have.length(events[0].failures.length);

@@ -547,18 +547,18 @@ describe('EVSE data: planning and the store', function () {
     const ten = Array.from({ length: 10 }, (_, i) => full(i + 1));
     let p = plan([], 'fullLoad', store);
     p.requests.should.eql([]);
-    p.heldBack.code.should.equal('empty');
+    p.guarded.code.should.equal('empty');
     plan([], 'fullLoad', store, { force: true }).requests.should.have.length(1);
     p = plan(ten, 'fullLoad', store);
-    (p.heldBack === undefined).should.be.true();
+    (p.guarded === undefined).should.be.true();
     p.requests.should.have.length(1);
     assertValidBody(data.dataRequestBody(p.requests[0]));
     const acknowledged = p.requests[0];
     store.acknowledgeRequest(acknowledged, 1000);
     store.meta.should.eql({ lastFullLoadCount: 10, lastFullLoadAt: 1000 });
     p = plan(ten.slice(0, 4), 'fullLoad', store);
-    p.heldBack.should.match({ code: 'collapsed', count: 4, lastCount: 10 });
-    p.heldBack.reason.should.match(/fewer than 0.5 x the 10 EVSEs Hubject holds/);
+    p.guarded.should.match({ code: 'collapsed', count: 4, lastCount: 10 });
+    p.guarded.reason.should.match(/fewer than 0.5 x the 10 EVSEs Hubject holds/);
     plan(ten.slice(0, 5), 'fullLoad', store).requests.should.have.length(1);
     plan(ten.slice(0, 4), 'fullLoad', store, { force: true }).requests.should.have.length(1);
     plan(ten.slice(0, 4), 'fullLoad', store, { minRatio: 0 }).requests.should.have.length(1);
@@ -657,8 +657,8 @@ describe('EVSE data: a store that is not whole', function () {
       rep.lost.should.be.above(0);
       const opts = { operatorId: OP, operatorName: 'Demo CPO', store, minRatio: 0.5 };
       const held = data.planStoredFullLoad(opts);
-      held.heldBack.code.should.equal('incomplete');
-      held.heldBack.reason.should.containEql(snap);
+      held.guarded.code.should.equal('incomplete');
+      held.guarded.reason.should.containEql(snap);
       data.planStoredFullLoad({ ...opts, force: true }).request.ActionType.should.equal('fullLoad');
       store.acknowledge(
         'fullLoad',

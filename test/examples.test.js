@@ -908,13 +908,13 @@ describe('examples', function () {
         'EVSEs deleted at the simulator',
         () => `${JSON.stringify(pushes.slice(-3))}\n${red.log.slice(-3000)}`,
       );
-      // Removed from the full load too: the next fullLoad would be empty, which the guard holds back.
+      // Removed from the full load too: the next fullLoad would be empty, which the guard stops.
       const from = red.log.length;
       await press('fullLoad now');
       await until(
         () => /\[warn\].*oicp-full-load.*empty/i.test(red.log.slice(from)),
         10000,
-        'the empty fullLoad held back with a warning',
+        'the empty fullLoad guarded with a warning',
         () => red.log.slice(from),
       );
       assert.strictEqual(fullLoads().length, before + 1);

@@ -35,7 +35,7 @@ describe('full load node (test helper runtime)', function () {
   const journalDir = () => path.join(userDir(), 'oicp', 'fullload-fl1');
 
   let seq = 0;
-  /** Sends a trigger and waits until it is done (sent or held back). */
+  /** Sends a trigger and waits until it is done (sent or guarded). */
   async function trigger(w, msg = {}) {
     const id = `trigger-${++seq}`;
     w.node.receive({ topic: 'fullLoad', _msgid: id, ...msg });
@@ -110,10 +110,10 @@ describe('full load node (test helper runtime)', function () {
     await trigger(w);
     w.out.length.should.equal(0);
     w.caught.length.should.equal(0);
-    w.completed.length.should.equal(1); // done() without error: holding back is intended
-    w.warns.some((t) => /manual fullLoad held back: the list is empty/.test(t)).should.be.true();
+    w.completed.length.should.equal(1); // done() without error: guarding is intended
+    w.warns.some((t) => /manual fullLoad guarded: the list is empty/.test(t)).should.be.true();
     w.lastStatus().fill.should.equal('yellow');
-    w.lastStatus().text.should.match(/held back: empty list/);
+    w.lastStatus().text.should.match(/guarded: empty list/);
     await trigger(w, { force: true });
     w.out.length.should.equal(1);
     w.out[0].payload.should.eql([]);
@@ -136,8 +136,8 @@ describe('full load node (test helper runtime)', function () {
     w.node.receive({ action: 'delete', payload: recs(0, 6).map((r) => r.EvseID) });
     await trigger(w);
     w.out.length.should.equal(1);
-    w.warns.some((t) => /held back: the list has 4 EVSEs, fewer than 0.5 x 10/.test(t)).should.be.true();
-    w.lastStatus().text.should.match(/held back: list collapsed/);
+    w.warns.some((t) => /guarded: the list has 4 EVSEs, fewer than 0.5 x 10/.test(t)).should.be.true();
+    w.lastStatus().text.should.match(/guarded: list collapsed/);
     await trigger(w, { force: true });
     w.out.length.should.equal(2);
     w.out[1].payload.length.should.equal(4);
@@ -352,7 +352,7 @@ describe('full load node (test helper runtime)', function () {
     fullLoads(w).length.should.equal(0);
     w.warns
       .some((t) =>
-        /held back: the saved state could not be restored \(fullload.jsonl .* incomplete \(fullload.jsonl: no valid header line, moved aside as fullload.jsonl.damaged-/.test(
+        /guarded: the saved state could not be restored \(fullload.jsonl .* incomplete \(fullload.jsonl: no valid header line, moved aside as fullload.jsonl.damaged-/.test(
           t,
         ),
       )

@@ -790,7 +790,7 @@ describe('fullload core', function () {
         reason: 'the list has 1 EVSEs, fewer than 0.5 x 3 of the last successful fullLoad (send msg.force = true to send it anyway)',
         short: 'list collapsed',
       });
-      outcome.warnings.should.eql([`schedule fullLoad held back: ${outcome.guarded.reason}`]);
+      outcome.warnings.should.eql([`schedule fullLoad guarded: ${outcome.guarded.reason}`]);
       agg.guarded.should.equal('list collapsed');
       agg.store.meta.lastFullLoadAt.should.equal(T0); // nothing sent, nothing recorded
       const forced = await agg.fullLoad('manual', true);
@@ -803,7 +803,7 @@ describe('fullload core', function () {
       const { agg } = await aggregator();
       const o = await agg.fullLoad('start');
       o.guarded.short.should.equal('empty list');
-      o.warnings[0].should.match(/^start fullLoad held back: the list is empty/);
+      o.warnings[0].should.match(/^start fullLoad guarded: the list is empty/);
       (await agg.fullLoad('start', true)).sent.payload.should.eql([]);
       const { agg: allowed } = await aggregator({ allowEmpty: true });
       (await allowed.fullLoad('manual')).sent.fullLoad.count.should.equal(0);
@@ -862,7 +862,7 @@ describe('fullload core', function () {
       (await agg.fullLoad('manual')).sent.fullLoad.staleDropped.should.eql([]);
     });
 
-    it('keeps stale EVSEs when the fullLoad is held back, and one seen again while the list was built', async function () {
+    it('keeps stale EVSEs when the fullLoad is guarded, and one seen again while the list was built', async function () {
       class RacyStore extends StatusStore {
         view() {
           const copy = super.view();
@@ -911,7 +911,7 @@ describe('fullload core', function () {
 
       const { agg, restored: failed } = await aggregator({}, { fail: 'snapshot.jsonl has no valid header line' });
       failed.error.should.equal(
-        'the saved fullLoad state could not be restored: snapshot.jsonl has no valid header line. fullLoads are held back unless msg.force = true',
+        'the saved fullLoad state could not be restored: snapshot.jsonl has no valid header line. fullLoads are guarded unless msg.force = true',
       );
       should(failed.report).be.undefined();
       agg.restoreError.should.equal('snapshot.jsonl has no valid header line');
@@ -921,7 +921,7 @@ describe('fullload core', function () {
         reason: 'the saved state could not be restored (snapshot.jsonl has no valid header line); send msg.force = true to send the 2 EVSEs this node has',
         short: 'state not restored',
       });
-      o.warnings.should.eql([`manual fullLoad held back: ${o.guarded.reason}`]);
+      o.warnings.should.eql([`manual fullLoad guarded: ${o.guarded.reason}`]);
       (await agg.fullLoad('manual', true)).sent.payload.should.eql(recs(0, 2));
     });
 
@@ -940,7 +940,7 @@ describe('fullload core', function () {
       a.sent.fullLoad.count.should.equal(10);
       // Built together, both would see 10 EVSEs and the baseline 3; one after the other, the second sees 2 against 10.
       b.guarded.reason.should.match(/the list has 2 EVSEs, fewer than 0.5 x 10/);
-      b.warnings[0].should.match(/^schedule fullLoad held back/);
+      b.warnings[0].should.match(/^schedule fullLoad guarded/);
     });
 
     it('builds the output message from the trigger message or a new one', function () {

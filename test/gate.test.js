@@ -1,10 +1,10 @@
 'use strict';
-// The status gate core (src/push/gate.ts): holding statuses for EVSEs whose data Hubject has not acknowledged.
+// The status gate core (src/status/gate.ts): holding statuses for EVSEs whose data Hubject has not acknowledged.
 require('should');
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
-const { StatusGate, FileGateStore, NoEvseDataError } = require('../nodes/push/gate');
+const { StatusGate, FileGateStore, NoEvseDataError } = require('../nodes/status/gate');
 const { PushQueue } = require('../nodes/push/queue');
 const { statusPolicy } = require('../nodes/push/status-lane');
 const { until } = require('./support/until');

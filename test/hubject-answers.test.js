@@ -191,7 +191,7 @@ describe('Hubject answers, read by the push queue over mutual TLS', function () 
       const o = input(q, 'insert', recs(200));
       q.go();
       await until(() => o.done);
-      o.err.failures.map((f) => f.EvseID).should.eql(['DE*ABC*E137']);
+      o.err.failures.map((f) => f.id).should.eql(['DE*ABC*E137']);
       landed().should.equal(199);
       sim.stats.pushes.should.be.belowOrEqual(2 + 2 * Math.ceil(Math.log2(200)));
     });

@@ -85,7 +85,7 @@ describe('lane policy (core, no Node-RED)', function () {
     const dl = new DeadLetters('cdr');
     const q2 = make(cdrLike(1), { deadLetters: dl });
     const rejected = [];
-    q2.on('rejected', (ev) => rejected.push(ev.failure.EvseID));
+    q2.on('rejected', (ev) => rejected.push(ev.failure.id));
     q2.enqueue('insert', [{ SessionID: 's9', EvseID: 'DE*ABC*E1' }], null);
     q2.start(async () => refused('s9'));
     await until(() => q2.queued === 0, 5000);
@@ -93,6 +93,19 @@ describe('lane policy (core, no Node-RED)', function () {
     dl.list(10)
       .map((l) => [l.key, l.id])
       .should.eql([['s9', 's9']]);
+  });
+
+  it('a refusal names the id as the policy calls it: cause.rejected and a dead letter msg say SessionID, status says EvseID', function () {
+    const { PushRejectedError } = require('../nodes/push/queue');
+    const { refusalReport } = require('../nodes/push/dead-letters');
+    const failure = { id: 's9', action: 'insert', reason: '018 refused', code: '018' };
+    new PushRejectedError([failure], 'SessionID').cause.rejected.should.eql([{ SessionID: 's9', action: 'insert', reason: '018 refused', code: '018' }]);
+    const report = refusalReport({ operation: 'cdr', action: 'insert', idName: 'SessionID', failures: [failure] }, (l) => l.map((f) => f.id).join());
+    report.msg.oicp.SessionIDs.should.eql(['s9']);
+    report.error.cause.rejected[0].should.have.property('SessionID', 's9');
+    (report.error.cause.rejected[0].EvseID === undefined).should.be.true();
+    statusPolicy.idName.should.equal('EvseID');
+    dataPolicy.idName.should.equal('EvseID');
   });
 
   it('status and data are two policies over one queue; the queue and the outbox name no record type', function () {

@@ -22,7 +22,7 @@ describe('full load card: the answer to the last fullLoad', function () {
   this.timeout(20000);
   shared.freshUserDirs(helper, 'oicp-fl-answer-');
 
-  it('shows sent, then acknowledged or rejected with the code as the push node reports back; a held back one stays held back', async function () {
+  it('shows sent, then acknowledged or rejected with the code as the push node reports back; a guarded one stays guarded', async function () {
     await helper.load(fullLoadNode, FLOW);
     const w = shared.watchNode(helper, 'fl1');
     const last = () => stats.findFullLoad('fl1').snapshot(Date.now()).last;
@@ -60,8 +60,8 @@ describe('full load card: the answer to the last fullLoad', function () {
     // Held back (the list collapsed): a late answer must not turn it into an acknowledgement.
     await send({ action: 'delete', payload: recs(0, 9).map((r) => r.EvseID) });
     await send({ topic: 'fullLoad' });
-    last().result.should.equal('held back');
+    last().result.should.equal('guarded');
     await send({ oicp: { action: 'fullLoad', records: 10, statusCode: '000' } });
-    last().result.should.equal('held back');
+    last().result.should.equal('guarded');
   });
 });

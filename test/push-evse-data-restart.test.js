@@ -6,7 +6,7 @@ const path = require('path');
 const { startSim } = require('./support/sim');
 const { RedProcess } = require('./support/red-process');
 const { until } = require('./support/flows');
-const { gatePath } = require('../nodes/push/registry');
+const { gatePath } = require('../nodes/status/registry');
 
 // The data node across kill -9: records Hubject acknowledged (the store) and data still pending (the data lane's outbox).
 describe('push evse data across kill -9 (real Node-RED process)', function () {

@@ -169,7 +169,7 @@ describe('push evse data node (real runtime, simulator over mutual TLS)', functi
     w.caught[0].error.message.should.match(/E0009.*no stored record|has not acknowledged data/);
   });
 
-  it('guards the fullLoad: a collapsed one is held back with a warning unless msg.force; "fullLoad" sends every record held', async function () {
+  it('guards the fullLoad: a collapsed one is guarded with a warning unless msg.force; "fullLoad" sends every record held', async function () {
     await helper.load(NODES, flow());
     const w = watchNode(helper, 'd1');
     w.node.receive({ payload: [1, 2, 3, 4].map((i) => record(i)) });
@@ -181,7 +181,7 @@ describe('push evse data node (real runtime, simulator over mutual TLS)', functi
     const sent = dataPushes().length;
     w.node.receive({ payload: [record(1)], action: 'fullLoad' });
     await until(() => w.completed.length === 3, 10000, 'held-back message done');
-    w.warns.some((x) => /held back/.test(x) && /fewer than 0\.5 x the 4 EVSEs Hubject holds/.test(x)).should.be.true();
+    w.warns.some((x) => /guarded/.test(x) && /fewer than 0\.5 x the 4 EVSEs Hubject holds/.test(x)).should.be.true();
     dataPushes().length.should.equal(sent);
     sim.getData('DE*ABC').size.should.equal(4);
 
@@ -266,9 +266,9 @@ describe('push evse data node (real runtime, simulator over mutual TLS)', functi
     await until(() => w.completed.length === 2, 10000, 'known done');
     seen.acked.should.eql([id(1), id(7), id(8)]);
     dataPushes().length.should.equal(1);
-    // A stored fullLoad would delete the EVSEs only marked known: held back, with the reason.
+    // A stored fullLoad would delete the EVSEs only marked known: guarded, with the reason.
     w.node.receive({ topic: 'fullLoad' });
-    await until(() => w.completed.length === 3, 10000, 'held-back fullLoad done');
+    await until(() => w.completed.length === 3, 10000, 'guarded fullLoad done');
     w.warns.some((x) => /2 EVSE\(s\) are only marked known/.test(x)).should.be.true(w.warns.join('\n'));
     dataPushes().length.should.equal(1);
     w.node.receive({ topic: 'known', payload: ['not an id'] });

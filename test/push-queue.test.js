@@ -205,7 +205,7 @@ describe('push queue (core)', function () {
     );
     await until(() => q.queued === 0 && errors.length + oks === 2);
     rejected.length.should.equal(1);
-    rejected[0].EvseID.should.equal(bad);
+    rejected[0].id.should.equal(bad);
     rejected[0].code.should.equal('018');
     errors.length.should.equal(1);
     errors[0].should.be.instanceOf(PushRejectedError);

@@ -9,7 +9,7 @@ const { RedProcess, makeUserDir, simEnv, simConfigNodes } = require('./support/r
 const { until } = require('./support/flows');
 const { sleep } = require('./support/until');
 const { readHeld } = require('./support/state');
-const { gatePath } = require('../nodes/push/registry');
+const { gatePath } = require('../nodes/status/registry');
 
 const id = (n) => `DE*ABC*E${n}*1`;
 
@@ -234,7 +234,7 @@ describe('state files that are damaged or cannot be written (issue 19, rows 13-1
         ),
     },
   ]) {
-    it(`row ${row.n}: ${row.what}: the store is incomplete, the node yellow naming the file, and the stored fullLoad is held back`, async function () {
+    it(`row ${row.n}: ${row.what}: the store is incomplete, the node yellow naming the file, and the stored fullLoad is guarded`, async function () {
       sim.resetData?.('DE*ABC');
       const r = red(dataFlow());
       await r.start();
@@ -276,7 +276,7 @@ describe('state files that are damaged or cannot be written (issue 19, rows 13-1
       st.text.should.match(/evse-data/);
       sim.resetStats();
       (await r.http('POST', '/data', { topic: 'fullLoad' })).status.should.equal(200);
-      await until(() => /held back.*incomplete|incomplete.*held back/i.test(r.log), 10000, 'the stored fullLoad is held back', {
+      await until(() => /guarded.*incomplete|incomplete.*guarded/i.test(r.log), 10000, 'the stored fullLoad is guarded', {
         describe: () => r.log.slice(-1500),
       });
       sim.requestLog.filter((e) => e.kind === 'push' && e.action === 'fullLoad').should.have.length(0);

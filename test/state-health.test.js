@@ -4,7 +4,7 @@ require('should');
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
-const { FileGateStore } = require('../nodes/push/gate-store');
+const { FileGateStore } = require('../nodes/status/gate-store');
 const { stateHealth } = require('../nodes/journal');
 const { opsState } = require('../nodes/ops/stats');
 const { createMetrics } = require('../nodes/ops/metrics');

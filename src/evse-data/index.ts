@@ -426,14 +426,14 @@ export function recordIndexOfFieldReference(ref: unknown): number | undefined {
 // ---------------------------------------------------------------------------------------------------------------
 // The fullLoad guard, with the semantics of the full load node's.
 
-export type DataHeldBackCode = 'empty' | 'collapsed' | 'invalid' | 'knownOnly' | 'tooLarge' | 'unreadable' | 'incomplete';
+export type DataGuardCode = 'empty' | 'collapsed' | 'invalid' | 'knownOnly' | 'tooLarge' | 'unreadable' | 'incomplete';
 
 export interface DataGuardOptions {
   force?: boolean;
   allowEmpty?: boolean;
-  /** Hold back a fullLoad smaller than minRatio x lastCount; 0 turns the guard off. */
+  /** Guard: stop a fullLoad smaller than minRatio x lastCount; 0 turns the guard off. */
   minRatio?: number;
-  /** EVSEs Hubject holds now (heldAtHubject): the fullLoad deletes every one it leaves out. */
+  /** EVSEs Hubject holds now (countAtHubject): the fullLoad deletes every one it leaves out. */
   lastCount?: number;
 }
 
@@ -441,11 +441,11 @@ export interface DataGuardOptions {
  * What Hubject holds for the operator now, as far as this package knows: every record acknowledged since the last
  * acknowledged fullLoad (the store keeps those and drops deletes), plus the EVSEs marked known.
  */
-export function heldAtHubject(store: Pick<EvseDataStore, 'size'>): number {
+export function countAtHubject(store: Pick<EvseDataStore, 'size'>): number {
   return store.size;
 }
 
-export function checkDataFullLoadGuard(count: number, opts: DataGuardOptions): { code: DataHeldBackCode; reason: string } | undefined {
+export function checkDataFullLoadGuard(count: number, opts: DataGuardOptions): { code: DataGuardCode; reason: string } | undefined {
   if (opts.force) return undefined;
   if (count === 0 && !opts.allowEmpty) {
     return {
@@ -473,7 +473,7 @@ export function dataRequestBytes(req: Pick<DataRequest, 'ActionType' | 'Operator
 }
 
 /** Held back when the fullLoad's body is larger than maxBodyBytes (Hubject's limit is not published: an assumption). */
-export function checkDataBodySize(req: DataRequest, maxBodyBytes: number | undefined): { code: DataHeldBackCode; reason: string } | undefined {
+export function checkDataBodySize(req: DataRequest, maxBodyBytes: number | undefined): { code: DataGuardCode; reason: string } | undefined {
   if (!maxBodyBytes || maxBodyBytes <= 0) return undefined;
   const bytes = dataRequestBytes(req);
   if (bytes <= maxBodyBytes) return undefined;
@@ -488,7 +488,7 @@ export function checkDataBodySize(req: DataRequest, maxBodyBytes: number | undef
 export function invalidFullLoadReason(rejected: readonly RejectedRecord[]): string {
   const shown = rejected.slice(0, 20).map((r) => r.message);
   const more = rejected.length > shown.length ? `; and ${rejected.length - shown.length} more` : '';
-  return `the data fullLoad is held back whole: ${rejected.length} record(s) fail validation, and a fullLoad without them would delete them at Hubject: ${shown.join('; ')}${more}`;
+  return `the data fullLoad is guarded whole: ${rejected.length} record(s) fail validation, and a fullLoad without them would delete them at Hubject: ${shown.join('; ')}${more}`;
 }
 
 /**
@@ -522,7 +522,7 @@ export const DATA_ACTIONS: readonly DataAction[] = ['auto', 'insert', 'update', 
 
 export interface PlanOptions extends ValidationOptions, DataGuardOptions {
   action: DataAction;
-  /** A fullLoad body larger than this is held back (the config node's maxBodyMB). */
+  /** A fullLoad body larger than this is guarded (the config node's maxBodyMB). */
   maxBodyBytes?: number;
   /** The OperatorID for the body (as configured) and the OperatorName (mandatory). */
   operatorId: string;
@@ -537,7 +537,7 @@ export interface DataPlan {
   warnings: string[];
   /** EvseIDs left out because they equal the acknowledged record. */
   unchanged: string[];
-  heldBack?: { code: DataHeldBackCode; reason: string; count: number; lastCount: number };
+  guarded?: { code: DataGuardCode; reason: string; count: number; lastCount: number };
 }
 
 /** JSON.stringify(r), flattened now: V8 may return a rope that the first read copies, and that copy would then
@@ -626,17 +626,17 @@ function* planSteps(items: readonly unknown[], opts: PlanOptions): Generator<voi
     r.message = rejectedMessage(r.index, r.EvseID, r.issues);
   }
   if (opts.action === 'fullLoad') {
-    const lastCount = heldAtHubject(store);
+    const lastCount = countAtHubject(store);
     const count = v.items.length;
     const plan: DataPlan = { requests: [], rejected: v.rejected, warnings: v.warnings, unchanged: [] };
     // Not even msg.force sends a fullLoad without its invalid records: Hubject would delete them.
     if (v.rejected.length) {
-      plan.heldBack = { code: 'invalid', reason: invalidFullLoadReason(v.rejected), count, lastCount };
+      plan.guarded = { code: 'invalid', reason: invalidFullLoadReason(v.rejected), count, lastCount };
       return plan;
     }
     const req = request('fullLoad', v.ids, v.items, v.positions);
     const guard = checkDataFullLoadGuard(count, { ...opts, lastCount }) ?? checkDataBodySize(req, opts.maxBodyBytes);
-    if (guard) plan.heldBack = { ...guard, count, lastCount };
+    if (guard) plan.guarded = { ...guard, count, lastCount };
     else plan.requests.push(req);
     return plan;
   }
@@ -687,16 +687,16 @@ export interface StoredFullLoadOptions extends Omit<PlanOptions, 'action' | 'ope
  */
 export function planStoredFullLoad(opts: StoredFullLoadOptions): {
   request?: DataRequest;
-  heldBack?: { code: DataHeldBackCode; reason: string; count: number; lastCount: number };
+  guarded?: { code: DataGuardCode; reason: string; count: number; lastCount: number };
 } {
   const { ids, texts } = opts.store.records();
-  const lastCount = heldAtHubject(opts.store);
+  const lastCount = countAtHubject(opts.store);
   // A store that lost records to damage holds less than Hubject does: its fullLoad would delete the lost EVSEs.
   const incomplete = opts.store.incomplete;
   if (incomplete && !opts.force) {
     const file = opts.store.file ?? 'the EVSE data store';
     return {
-      heldBack: {
+      guarded: {
         code: 'incomplete',
         reason: `the EVSE data store ${file} is incomplete (damage found, at least ${incomplete.lost} records lost): its fullLoad would delete them at Hubject; send the full set as a message fullLoad, or msg.force = true`,
         count: texts.length,
@@ -713,21 +713,21 @@ export function planStoredFullLoad(opts: StoredFullLoadOptions): {
     texts,
     positions: texts.map(() => 0),
   };
-  const held = (g: { code: DataHeldBackCode; reason: string }) => ({ heldBack: { ...g, count: texts.length, lastCount } });
+  const guardedBy = (g: { code: DataGuardCode; reason: string }) => ({ guarded: { ...g, count: texts.length, lastCount } });
   if (!opts.force && opts.unreadable)
-    return held({
+    return guardedBy({
       code: 'unreadable',
       reason: `the EVSE data store could not be read (${opts.unreadable}); its fullLoad could delete EVSEs at Hubject. Send a fullLoad of every record, or msg.force = true`,
     });
   // EVSEs marked known have no record here: a fullLoad without them would delete them at Hubject.
   const knownOnly = opts.store.size - texts.length;
   if (!opts.force && knownOnly > 0)
-    return held({
+    return guardedBy({
       code: 'knownOnly',
       reason: `${knownOnly} EVSE(s) are only marked known, without a record here: a fullLoad would delete them at Hubject (send their records first, or msg.force)`,
     });
   const guard = checkDataFullLoadGuard(texts.length, { ...opts, lastCount }) ?? checkDataBodySize(request, opts.maxBodyBytes);
-  if (guard) return held(guard);
+  if (guard) return guardedBy(guard);
   return { request };
 }
 

@@ -34,6 +34,7 @@ export const dataPolicy: LanePolicy<DataItem> = {
   operation: 'data',
   key: (i) => evseKey(i.EvseID),
   id: (i) => i.EvseID,
+  idName: 'EvseID',
   body: dataBody,
   rejection: { updateAsInsert: 'always' },
   ratePerMinute: 2000,

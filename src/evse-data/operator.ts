@@ -5,9 +5,9 @@ import { EventEmitter } from 'node:events';
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import { evseKey } from '../oicp/ids';
-import { EvseDataStore, heldAtHubject, type DataRequest } from './index';
+import { EvseDataStore, countAtHubject, type DataRequest } from './index';
 import type { DataItem } from './lane';
-import type { StatusGate } from '../push/gate';
+import type { StatusGate } from '../status/gate';
 import type { BatchResultEvent, PushQueue, RecordFailure } from '../push/queue';
 
 /** A rejected record as the output and the error name it. */
@@ -52,7 +52,7 @@ export class OperatorEvseData extends EventEmitter {
   readonly ready: Promise<void>;
   /** `<file>: <error>` when the store could not be read; the node is yellow and the stored fullLoad waits for msg.force. */
   unreadable: string | undefined;
-  /** Why the last refused fullLoad was held back whole; cleared by the next acknowledged fullLoad. */
+  /** Why the last refused fullLoad was guarded whole; cleared by the next acknowledged fullLoad. */
   refusedFullLoad: string | undefined;
   private restored = false;
   private readonly gate: StatusGate | null;
@@ -167,10 +167,10 @@ export class OperatorEvseData extends EventEmitter {
 
   /** A refused fullLoad goes again without its named records only if that smaller one passes the guard. */
   refusedFullLoadMayGo(rest: number, refused: number): boolean {
-    const held = heldAtHubject(this.store);
+    const atHubject = countAtHubject(this.store);
     const ratio = this.minRatio;
-    if (ratio > 0 && rest < ratio * held) {
-      this.refusedFullLoad = `Hubject refused ${refused} records of the fullLoad; the other ${rest} are held back (fewer than ${ratio} x the ${held} EVSEs Hubject holds)`;
+    if (ratio > 0 && rest < ratio * atHubject) {
+      this.refusedFullLoad = `Hubject refused ${refused} records of the fullLoad; the other ${rest} are guarded (fewer than ${ratio} x the ${atHubject} EVSEs Hubject holds)`;
       this.emit('change');
       return false;
     }
@@ -195,7 +195,7 @@ export class OperatorEvseData extends EventEmitter {
 
   // A 022 to an insert (f.exists: Hubject holds the data) releases a held status instead of failing it.
   private rejected(f: RecordFailure): void {
-    this.gate?.dataRejected([f]);
+    this.gate?.dataRejected([{ EvseID: f.id, reason: f.reason, exists: f.exists }]);
   }
 
   /** EVSEs whose data reached Hubject some other way: acknowledged without a record; their held statuses go. */

@@ -17,7 +17,7 @@ export interface FullLoadAggregatorOptions {
   staleDays: number;
   /** Send a fullLoad with no records without msg.force. */
   allowEmpty: boolean;
-  /** Collapse guard: hold back a list smaller than minRatio x the last successful count; 0: off. */
+  /** Collapse guard: stop a list smaller than minRatio x the last successful count; 0: off. */
   minRatio: number;
   /**
    * The operator of the linked Hubject config, read on every use: its OperatorID, or it followed by its
@@ -69,7 +69,7 @@ export interface RestoreOutcome {
   warnings: string[];
   /** For node.log. */
   notes: string[];
-  /** For node.error: the state could not be restored, fullLoads are held back unless forced. */
+  /** For node.error: the state could not be restored, fullLoads are guarded unless forced. */
   error?: string;
 }
 
@@ -120,7 +120,7 @@ export class FullLoadAggregator {
     return this.restoreFailed;
   }
 
-  /** Short reason the last fullLoad was held back; undefined once one was sent. */
+  /** Short reason the last fullLoad was guarded; undefined once one was sent. */
   get guarded(): string | undefined {
     return this.guardedShort;
   }
@@ -144,7 +144,7 @@ export class FullLoadAggregator {
       return {
         warnings: [],
         notes: [],
-        error: `the saved fullLoad state could not be restored: ${(err as Error).message}. fullLoads are held back unless msg.force = true`,
+        error: `the saved fullLoad state could not be restored: ${(err as Error).message}. fullLoads are guarded unless msg.force = true`,
       };
     }
     const notes = report.truncated ? ['the last journal line was incomplete (the process stopped while writing it) and was skipped'] : [];
@@ -238,7 +238,7 @@ export class FullLoadAggregator {
     }
     if (reason) {
       this.guardedShort = short;
-      return { guarded: { reason, short }, warnings: [`${trigger} fullLoad held back: ${reason}`] };
+      return { guarded: { reason, short }, warnings: [`${trigger} fullLoad guarded: ${reason}`] };
     }
     const warnings: string[] = [];
     if (result.foreignDropped.length) {

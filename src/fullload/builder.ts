@@ -10,7 +10,7 @@ export interface BuildOptions {
   staleDays?: number;
   allowEmpty?: boolean;
   force?: boolean;
-  /** Hold back a list smaller than minRatio x lastSuccessfulCount; 0 turns the guard off. */
+  /** Guard: stop a list smaller than minRatio x lastSuccessfulCount; 0 turns the guard off. */
   minRatio?: number;
   lastSuccessfulCount?: number;
   /**
@@ -28,7 +28,7 @@ export interface FullLoadRecord {
 }
 
 export interface FullLoadResult {
-  /** Sorted by EvseID (code-unit order). Present even when held back, for inspection. */
+  /** Sorted by EvseID (code-unit order). Present even when guarded, for inspection. */
   records: FullLoadRecord[];
   count: number;
   staleDropped: string[];
@@ -119,7 +119,7 @@ function* buildSteps(source: Source, opts: BuildOptions): Generator<void, FullLo
   return result;
 }
 
-/** The safety guards. Returns why the list must be held back, or undefined to send it. */
+/** The safety guards. Returns why the list must be guarded, or undefined to send it. */
 export function checkGuards(count: number, opts: BuildOptions): { code: GuardCode; reason: string } | undefined {
   if (opts.force) return undefined;
   if (count === 0 && !opts.allowEmpty) {

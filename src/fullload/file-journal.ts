@@ -1,4 +1,5 @@
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { findLegacyLayout, Journal, stateHealth, type JournalIo, type JournalLoadReport, type JournalOwner } from '../journal';
 import { EVSE_STATUSES } from '../oicp/schemas';
@@ -249,4 +250,10 @@ function replayLegacy(store: StatusStore, a: unknown): boolean {
     return true;
   }
   return false;
+}
+
+/** Directory of a node's journal: <userDir>/oicp/fullload-<nodeId> (~/.node-red without a userDir). */
+export function journalDir(userDir: string | undefined, nodeId: string): string {
+  const base = userDir || path.join(os.homedir(), '.node-red');
+  return path.join(base, 'oicp', `fullload-${String(nodeId).replace(/[^A-Za-z0-9._-]/g, '_')}`);
 }

@@ -24,6 +24,7 @@ export {
 } from './builder';
 export {
   parseSchedule,
+  nextRunText,
   scheduleError,
   nextRunAt,
   resolveWallTime,
@@ -35,7 +36,8 @@ export {
 } from './schedule';
 export { handOver, predecessorClosed } from './handoff';
 export { SerialOps, type PersistenceBackend, type RestoreReport } from './persistence';
-export { FileJournal, type FileJournalOptions } from './file-journal';
+export { FileJournal, journalDir, type FileJournalOptions } from './file-journal';
+export { LastFullLoad, type LastRun } from './last-run';
 export { ContextBackend, CONTEXT_FORMAT, DEFAULT_CONTEXT_KEY, type ContextAccess, type ContextBackendOptions } from './context-backend';
 export {
   FullLoadAggregator,

@@ -228,3 +228,10 @@ export class Scheduler {
     this.arm();
   }
 }
+
+/** When the next run is, as a node status shows it: HH:MM today or tomorrow, MM-DD HH:MM later. */
+export function nextRunText(d: Date, now: number): string {
+  const t = String(d.getHours()).padStart(2, '0') + ':' + String(d.getMinutes()).padStart(2, '0');
+  if (d.getTime() - now < 86_400_000) return t;
+  return `${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')} ${t}`;
+}

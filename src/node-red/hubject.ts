@@ -1,26 +1,26 @@
 import type { NodeAPI, Node } from 'node-red';
 import type { Environment } from '../oicp/client';
 import type { PushQueue } from '../push/queue';
-import type { EvseStatusRecord } from '../oicp/schemas';
-import type { DataItem } from '../evse-data/lane';
-import type { StatusGate } from '../push/gate';
-import type { OperatorEvseData } from '../evse-data/operator';
 import type { CallResult } from '../oicp/client';
-import type { SessionStore } from '../sessions/store';
 
 export const HUBJECT_CONFIG_TYPE = 'oicp-hubject-config';
 
-/** What each operation's lane carries. */
-export interface LaneItems {
-  status: EvseStatusRecord;
-  data: DataItem;
-}
+/**
+ * What each operation's lane carries. Empty here: the kit names no domain. Each lane's item type is added where
+ * the domains meet the contract (src/hubject-domains.ts, a declaration merge), so imports run adapters → kit.
+ */
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type
+export interface LaneItems {}
+
+/** The domains' parts of the contract (the status gate, the operator's EVSE data, sessions); filled in as LaneItems is. */
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type
+export interface HubjectDomains {}
 
 /**
  * What the Hubject config node offers the nodes that use it. One per operator and environment; the other nodes
  * read it and never the config node's other properties.
  */
-export interface HubjectConfig {
+export interface HubjectConfig extends HubjectDomains {
   readonly environment: Environment;
   /** QA, PRODUCTION or CUSTOM, shown in statuses. */
   readonly envLabel: string;
@@ -44,19 +44,13 @@ export interface HubjectConfig {
    * Null when configError is set (and, for data, when dataConfigError is).
    */
   lane<O extends keyof LaneItems>(operation: O): PushQueue<LaneItems[O]> | null;
-  /** Holds statuses for EVSEs whose data Hubject has not acknowledged; data nodes register with it. Null when configError is set. */
-  readonly gate: StatusGate | null;
   /** The operator's largest bundle and insert-on-update setting, when the config node sets them. */
   readonly maxRecords: number | undefined;
   readonly insertMissing: boolean | undefined;
-  /** The operator's EVSE data store and its planning, shared by every data node on this config; null when configError or dataConfigError is set. */
-  evseData(): OperatorEvseData | null;
   /** A data fullLoad body larger than this is not sent (maxBodyMB, an assumption until Hubject states a limit). */
   readonly maxBodyBytes: number;
   /** Why a data node cannot work with this config (OperatorName missing or too long); undefined when fine. */
   readonly dataConfigError: string | undefined;
-  /** The operator's roaming session store (<userDir>/oicp/sessions/...), opened when first asked; null when configError is set. */
-  sessions(): SessionStore | null;
   /**
    * One AuthorizeStart/Stop at once, on the operation's own connection, never queued and never retried. Resolves
    * with the classified answer; `timedOut` when the signal's timeout ended it.
@@ -78,9 +72,4 @@ export function linkedHubject(RED: Pick<NodeAPI, 'nodes'>, id: string | undefine
   const n = RED.nodes.getNode(id) as Node | null;
   if (!isHubjectConfigNode(n)) return { problem: 'missing' };
   return { hubject: n.hubject };
-}
-
-/** OperatorIDs written one after another, separated by commas or spaces (the config node's subOperatorIds). */
-export function splitOperatorIds(text: unknown): string[] {
-  return typeof text === 'string' ? text.split(/[\s,;]+/).filter((s) => s !== '') : [];
 }

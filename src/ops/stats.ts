@@ -6,6 +6,7 @@
  * with traffic. Reading (state(), the metrics) does the summing.
  */
 import { stateHealth, type StateProblem } from '../journal/health';
+import type { LastRun } from '../fullload/last-run';
 
 export type Outcome = 'success' | 'transient' | 'data' | 'config';
 export const OUTCOMES: readonly Outcome[] = ['success', 'transient', 'data', 'config'];
@@ -416,13 +417,7 @@ export interface FullLoadSnapshot {
    * The last fullLoad: when, how many records, and what came of it. 'acknowledged' / 'rejected' once the push node's
    * output, wired back to the full load node, brought Hubject's answer (then in `answer`).
    */
-  last?: {
-    at: number;
-    count?: number;
-    result: 'sent' | 'held back' | 'failed' | 'acknowledged' | 'rejected';
-    reason?: string;
-    answer?: { at: number; code?: string; httpStatus?: number; description?: string };
-  };
+  last?: LastRun;
 }
 
 export interface FullLoadSource {

@@ -4,6 +4,7 @@
 import { EventEmitter } from 'node:events';
 import * as fs from 'node:fs';
 import { Journal, stateHealth, type JournalIo, type JournalLoadReport, type StateOwner } from '../journal';
+import type { RecordFailure } from './queue';
 
 export interface DeadLetter<R = unknown> {
   /** The item's identity key (evseKey for EVSEs). */
@@ -205,8 +206,15 @@ export interface RefusalReport {
   msg: {
     topic: string;
     payload: string[];
-    oicp: { operation: string; action: string; records: number; EvseIDs: string[]; rejected: unknown[]; deadLetter: true };
+    /** The ids under the lane's name for them: `EvseIDs` for status and data. */
+    oicp: { operation: string; action: string; records: number; rejected: unknown[]; deadLetter: true; [ids: string]: unknown };
   };
+}
+
+/** A failure as users see it: the id under the lane's name for it (`{EvseID, action, reason, ...}`). */
+export function namedFailure(f: RecordFailure, idName: string): Record<string, unknown> {
+  const { id, ...rest } = f;
+  return { [idName]: id, ...rest };
 }
 
 /**
@@ -214,12 +222,12 @@ export interface RefusalReport {
  * msg.payload (the EvseIDs), msg.oicp (operation, action, records, rejected) and msg.error.cause.rejected.
  */
 export function refusalReport(
-  ev: { operation: string; action: string; failures: ReadonlyArray<{ EvseID: string; action: string; reason: string }> },
+  ev: { operation: string; action: string; idName: string; failures: readonly RecordFailure[] },
   text: (list: ReadonlyArray<{ id: string; action: string; reason: string }>) => string,
 ): RefusalReport {
-  const ids = ev.failures.map((f) => f.EvseID);
-  const rejected = [...ev.failures];
-  const error = Object.assign(new Error(text(ev.failures.map((f) => ({ id: f.EvseID, action: f.action, reason: f.reason })))), {
+  const ids = ev.failures.map((f) => f.id);
+  const rejected = ev.failures.map((f) => namedFailure(f, ev.idName));
+  const error = Object.assign(new Error(text(ev.failures)), {
     cause: { rejected },
   });
   error.name = 'DeadLetterError';
@@ -228,7 +236,7 @@ export function refusalReport(
     msg: {
       topic: ev.action,
       payload: ids,
-      oicp: { operation: ev.operation, action: ev.action, records: ids.length, EvseIDs: ids, rejected, deadLetter: true },
+      oicp: { operation: ev.operation, action: ev.action, records: ids.length, [`${ev.idName}s`]: ids, rejected, deadLetter: true },
     },
   };
 }

@@ -3,7 +3,7 @@ import { evseKey } from '../oicp/ids';
 import type { ActionType } from '../oicp/schemas';
 import type { PushResult } from '../oicp/client';
 import { KeyIndex } from './keyindex';
-import type { DeadLetter, DeadLetters } from './dead-letters';
+import { namedFailure, type DeadLetter, type DeadLetters } from './dead-letters';
 import { rejectedText } from './rejection';
 import { MemoryOutbox, type OutboxSegment, type OutboxStore } from './outbox';
 import { RollingRateLimiter, backoffDelay } from './ratelimit';
@@ -34,6 +34,8 @@ export interface LanePolicy<T> {
   readonly key: ((item: T) => string) | null;
   /** The id a refusal and a dead letter name (the EvseID). */
   readonly id: (item: T) => string;
+  /** The id's name in what users see of a refusal (error.cause.rejected, a dead letter's msg): 'EvseID'. Unset: 'id'. */
+  readonly idName?: string;
   /** Items per request at most, whatever maxRecords says; 1 sends one item per request. Unset: maxRecords. */
   readonly bundle?: number;
   readonly body: BodyBuilder<T>;
@@ -68,7 +70,8 @@ export interface LaneSourceOf {
 }
 
 export interface RecordFailure {
-  EvseID: string;
+  /** The item's id (the policy's `id`: an EvseID for status and data). */
+  id: string;
   action: ActionType;
   reason: string;
   code?: string;
@@ -85,17 +88,15 @@ export interface RecordFailure {
  */
 export class PushRejectedError extends Error {
   readonly code?: string;
-  override readonly cause: { rejected: RecordFailure[] };
-  constructor(readonly failures: RecordFailure[]) {
-    super(
-      rejectedText(
-        failures.map((f) => ({ id: f.EvseID, action: f.action, reason: f.reason })),
-        'Hubject rejected',
-      ),
-    );
+  override readonly cause: { rejected: Array<Record<string, unknown>> };
+  constructor(
+    readonly failures: RecordFailure[],
+    idName = 'id',
+  ) {
+    super(rejectedText(failures, 'Hubject rejected'));
     this.name = 'PushRejectedError';
     this.code = failures[0]!.code;
-    this.cause = { rejected: failures };
+    this.cause = { rejected: failures.map((f) => namedFailure(f, idName)) };
   }
 }
 
@@ -104,6 +105,8 @@ export interface DeadLetterEvent {
   operation: Operation;
   action: ActionType;
   failures: RecordFailure[];
+  /** The id's name in what users see (the policy's idName). */
+  idName: string;
   /** Nodes whose owners these records had (empty for records restored from the outbox). */
   nodeIds: string[];
 }
@@ -469,7 +472,7 @@ export class PushQueue<T = unknown> extends EventEmitter<LaneEvents<T>> {
     };
     for (const b of this.inFlight ? [this.inFlight, ...this.head] : this.head) {
       b.owners.forEach(visit);
-      for (const i of heldBack(b)) visit(i.owners);
+      for (const i of probeWaiting(b)) visit(i.owners);
     }
     for (const s of this.segments) {
       if (s.kind === 'list') s.owners.forEach(visit);
@@ -608,7 +611,7 @@ export class PushQueue<T = unknown> extends EventEmitter<LaneEvents<T>> {
     };
     for (const b of this.inFlight ? [this.inFlight, ...this.head] : this.head) {
       if (want.has(b.action)) add(b.records);
-      if (b.probe && want.has(baseAction(b))) add(heldBack(b).map((i) => i.record));
+      if (b.probe && want.has(baseAction(b))) add(probeWaiting(b).map((i) => i.record));
     }
     for (const seg of this.segments) {
       if (!want.has(seg.action)) continue;
@@ -655,7 +658,7 @@ export class PushQueue<T = unknown> extends EventEmitter<LaneEvents<T>> {
       if (b.probe)
         push(
           baseAction(b),
-          heldBack(b).map((i) => i.record),
+          probeWaiting(b).map((i) => i.record),
         );
     }
     for (const s of this.segments) {
@@ -944,7 +947,7 @@ export class PushQueue<T = unknown> extends EventEmitter<LaneEvents<T>> {
     for (let i = 0; i < part.records.length; i++) {
       const owners = part.owners[i]!;
       const failure: RecordFailure = {
-        EvseID: this.policy.id(part.records[i]!),
+        id: this.policy.id(part.records[i]!),
         action,
         reason: result.reason,
         code: result.statusCode?.Code,
@@ -959,7 +962,7 @@ export class PushQueue<T = unknown> extends EventEmitter<LaneEvents<T>> {
         const record = part.records[i]!;
         letters.push({
           key: this.identity(record),
-          id: failure.EvseID,
+          id: failure.id,
           operation: this.operation,
           action,
           reason: result.reason,
@@ -973,7 +976,13 @@ export class PushQueue<T = unknown> extends EventEmitter<LaneEvents<T>> {
     }
     if (dead.length) {
       this.deadLetters?.add(letters);
-      this.emit('dead-letter', { operation: this.operation, action, failures: dead, nodeIds: [...deadNodes] } satisfies DeadLetterEvent);
+      this.emit('dead-letter', {
+        operation: this.operation,
+        action,
+        failures: dead,
+        idName: this.policy.idName ?? 'id',
+        nodeIds: [...deadNodes],
+      } satisfies DeadLetterEvent);
     }
   }
 
@@ -987,7 +996,7 @@ export class PushQueue<T = unknown> extends EventEmitter<LaneEvents<T>> {
   private settleOwner(o: Owner): void {
     const settle = o.settle;
     o.settle = null;
-    if (settle) settle(o.failures.length ? new PushRejectedError(o.failures) : undefined);
+    if (settle) settle(o.failures.length ? new PushRejectedError(o.failures, this.policy.idName) : undefined);
   }
 
   private emitStatusSoon(): void {
@@ -1044,8 +1053,8 @@ function baseAction<T>(b: Batch<T>): ActionType {
   return b.fromUpdate ? 'update' : b.action;
 }
 
-/** Records a probe batch holds back for its verdict (queued, saved and detached like any other). */
-function heldBack<T>(b: Batch<T>): Item<T>[] {
+/** Records waiting for a probe batch's verdict (queued, saved and detached like any other). */
+function probeWaiting<T>(b: Batch<T>): Item<T>[] {
   return b.probe ? [...b.probe.next, ...b.probe.rest] : [];
 }
 

@@ -3,8 +3,6 @@ import { createHash } from 'node:crypto';
 import { FileOutbox, MemoryOutbox, type OutboxStore } from './outbox';
 import { PushQueue, type Operation, type QueueOptions } from './queue';
 import { DeadLetters, FileKeyedStore, type DeadLetter } from './dead-letters';
-import { StatusGate, type GateOptions } from './gate';
-import { FileGateStore, MemoryGateStore } from './gate-store';
 
 // Queues outlive config node instances, so a redeploy hands pending changes to the new instance in memory.
 // Keyed by operation, whose policy fixes the item type: the cast on the way out is safe.
@@ -53,31 +51,17 @@ export function acquireQueue<T>(
   return q;
 }
 
+// Other process-lived registries beside the lanes (the status gates) that a simulated restart clears too.
+const alsoForget = new Set<() => void>();
+
+/** A registry that outlives config nodes as the lanes do registers its reset here (the lanes know no domain). */
+export function forgetWith(reset: () => void): void {
+  alsoForget.add(reset);
+}
+
 /** For tests that simulate a process restart inside one runtime. */
 export function forgetQueues(): void {
   for (const q of queues.values()) q.stop();
   queues.clear();
-  for (const g of gates.values()) g.stop();
-  gates.clear();
-}
-
-// Status gates outlive config node instances as queues do: held statuses and their input messages survive a redeploy.
-const gates = new Map<string, StatusGate>();
-
-/** Where an operator's held statuses wait (beside the outbox, in oicp/gate). */
-export function gatePath(userDir: string, operatorId: string, baseUrl: string): string {
-  return path.join(userDir, 'oicp', 'gate', path.basename(outboxPath(userDir, operatorId, baseUrl)));
-}
-
-export function acquireGate(operatorId: string, baseUrl: string, userDir: string | undefined, opts: Pick<GateOptions, 'mode' | 'holdMaxHours'>): StatusGate {
-  const key = queueKey(operatorId, baseUrl);
-  let g = gates.get(key);
-  if (!g) {
-    const store = userDir ? new FileGateStore(gatePath(userDir, operatorId, baseUrl), operatorId) : new MemoryGateStore();
-    g = new StatusGate(operatorId, { ...opts, store });
-    gates.set(key, g);
-  } else {
-    g.configure(opts);
-  }
-  return g;
+  for (const reset of alsoForget) reset();
 }

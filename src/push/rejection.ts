@@ -61,7 +61,7 @@ export interface Plan<T> {
   failAction: ActionType;
   /** Set when the records fail because the bundle was found refused as a whole. */
   systematic?: boolean;
-  /** Said after the answer's reason for every failed record (a refused fullLoad held back whole). */
+  /** Said after the answer's reason for every failed record (a refused fullLoad guarded whole). */
   note?: string;
   /** Attempts to send next, in this order, before anything else queued. */
   resend: Attempt<T>[];
@@ -142,7 +142,7 @@ function planRefused<T>(attempt: Attempt<T>, answer: Answer, insertMissing: bool
       : [];
     // A smaller fullLoad deletes at Hubject whatever it leaves out: it goes only if it passes the guard.
     if (action === 'fullLoad' && opts.fullLoadRest && rest.length && !opts.fullLoadRest(rest.length, bad.length)) {
-      const note = `fullLoad held back: Hubject refused ${bad.length} of its ${n} records, and a fullLoad of the other ${rest.length} would delete too many EVSEs at Hubject; fix the refused records and send the fullLoad again`;
+      const note = `fullLoad guarded: Hubject refused ${bad.length} of its ${n} records, and a fullLoad of the other ${rest.length} would delete too many EVSEs at Hubject; fix the refused records and send the fullLoad again`;
       return { fail: items, failAction: action, resend: [], note };
     }
     if (fallback)

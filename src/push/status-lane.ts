@@ -19,6 +19,7 @@ export const statusPolicy: LanePolicy<EvseStatusRecord> = {
   operation: 'status',
   key: statusKey,
   id: (r) => r.EvseID,
+  idName: 'EvseID',
   body: statusBody,
   rejection: { updateAsInsert: 'insertMissing' },
   ratePerMinute: 2000,

@@ -249,7 +249,7 @@ describe('e2e: the OICP sidebar in chromium', function () {
         'the waiting changes acknowledged after heal and retry now',
         () => JSON.stringify(seen),
       );
-      // The changes held back by the storm count in the lag: acknowledged more than 5 s after they came in. (The card's
+      // The changes delayed by the storm count in the lag: acknowledged more than 5 s after they came in. (The card's
       // p99 over 5 minutes moves only when they are more than 1 % of the samples, which depends on the demo's pace.)
       const slowAfter = await slowLagSamples();
       assert.ok(slowAfter > slowBefore, `lag samples above 5 s: ${slowBefore} before the storm, ${slowAfter} after`);

@@ -4,7 +4,7 @@
 import { EventEmitter } from 'node:events';
 import { WireSpelling, evseKey } from '../oicp/ids';
 import type { ActionType, EvseStatusRecord } from '../oicp/schemas';
-import { PushRejectedError, type Owner, type PushQueue } from './queue';
+import { PushRejectedError, type Owner, type PushQueue } from '../push/queue';
 import { MemoryGateStore, type GateStore, type HeldEntry } from './gate-store';
 
 export { FileGateStore, MemoryGateStore, type GateStore, type HeldEntry } from './gate-store';
@@ -291,7 +291,7 @@ export class StatusGate extends EventEmitter {
     if (owner.pending > 0) return;
     const settle = owner.settle;
     owner.settle = null;
-    settle?.(owner.failures.length ? new PushRejectedError(owner.failures) : undefined);
+    settle?.(owner.failures.length ? new PushRejectedError(owner.failures, 'EvseID') : undefined);
   }
 
   private releaseAcknowledged(): void {

@@ -1,10 +1,10 @@
 // Where the status gate's held statuses wait for a restart: the journal engine (src/journal), keyed by EVSE. Apart
-// from the gate's release logic (src/push/gate.ts). A damaged file never throws: what is readable is restored.
+// from the gate's release logic (src/status/gate.ts). A damaged file never throws: what is readable is restored.
 import * as fs from 'node:fs';
 import { evseKey } from '../oicp/ids';
 import type { ActionType, EvseStatusRecord } from '../oicp/schemas';
 import { Journal, stateHealth, type JournalIo, type JournalLoadReport } from '../journal';
-import { MemoryStore, type ListStore } from './outbox';
+import { MemoryStore, type ListStore } from '../push/outbox';
 
 /** A held status as persisted: no input message survives a restart, like the outbox's records. */
 export interface HeldEntry {
