@@ -20,6 +20,7 @@ import {
 import type { SessionRecord, SessionStore } from './sessions/store';
 import { recordAuthorize, type AuthorizeOutcome } from './sessions/stats';
 import type { CallResult } from './oicp/client';
+import { linkedSession, remoteStartFor } from './remote/link';
 import {
   LIMITS,
   NUMBER_VALIDATOR_SOURCE,
@@ -160,6 +161,8 @@ export = function (RED: NodeAPI) {
     }
 
     async function start(msg: NodeMessageInFlow, store: SessionStore): Promise<{ d: AuthorizationDecision; session?: SessionRecord }> {
+      const linked = await linkRemoteStart(msg, store);
+      if (linked) return linked;
       const req = buildAuthorizeStart(msg, options);
       const r = req.request;
       const started = performance.now();
@@ -199,6 +202,31 @@ export = function (RED: NodeAPI) {
       }
       recordAuthorize(h.operatorId!, 'authorizeStart', metricOutcome(d), (performance.now() - started) / 1000);
       return { d, session };
+    }
+
+    // ---- remote start (issue 23): the transaction that follows Hubject's remote start takes its SessionID ----
+    async function linkRemoteStart(msg: NodeMessageInFlow, store: SessionStore): Promise<{ d: AuthorizationDecision; session: SessionRecord } | undefined> {
+      let charger: ChargerRequest | undefined;
+      try {
+        charger = readChargerRequest(msg);
+      } catch {
+        return undefined;
+      }
+      const waiting = remoteStartFor(store, charger);
+      if (!waiting || !charger) return undefined;
+      let session = linkedSession(waiting, charger);
+      let transactionId: number | undefined;
+      if (charger.command === 'StartTransaction') {
+        transactionId = await store.assignTransactionId(waiting.SessionID, session);
+        session = store.get(waiting.SessionID)!;
+      } else await store.put(session);
+      // Hubject authorized this session when it asked for the remote start: no AuthorizeStart for it.
+      const answer = { AuthorizationStatus: 'Authorized', SessionID: session.SessionID, ProviderID: session.ProviderID, StatusCode: { Code: '000' } };
+      const d = decideAuthorization(
+        { kind: 'answer', body: answer },
+        { family: charger.family, transactionId, localList, identification: session.Identification },
+      );
+      return { d: { ...d, reason: 'remote start' }, session };
     }
 
     async function stop(msg: NodeMessageInFlow, store: SessionStore): Promise<{ d: AuthorizationDecision; session?: SessionRecord }> {
