@@ -311,6 +311,8 @@ const CLIENT_SCRIPT = `
 })();
 `;
 
+import { renderRemoteSection } from './remote-page';
+
 export function renderAdminPage(v: AdminView): string {
   return `<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>Hubject simulator</title>
@@ -333,6 +335,7 @@ button{font:inherit;font-size:13px;padding:3px 10px;min-width:13em;text-align:le
 <p class="muted">Each button calls the admin API of this page (POST /admin/faults, /admin/latency, /admin/refuse, /admin/require-data); watch the push node's status in the Node-RED editor.</p>
 <p id="faults">${renderFaults(v)}</p>
 ${renderControls()}
+${renderRemoteSection()}
 <h2>Last requests</h2>
 <div id="log">${renderLog(v.log)}</div>
 <h3>Codes in the log</h3>

@@ -23,6 +23,7 @@ import type { ActionType, EvseStatus, EvseStatusRecord } from '../oicp/schemas';
 import { HubjectModel, STATUS_017, ackBody, faultBody, opKeyOf, sameText, type EvseState, type Verdict } from './model';
 import { type AdminView, type AdminEvseData } from './admin-page';
 import { adminHandler } from './admin-api';
+import { RemoteCaller } from './remote-call';
 import type { EvseDataRecord } from './evse-data-check';
 import type { CertPaths } from './certs';
 import { TlsRefusal } from './tls-refusal';
@@ -48,6 +49,8 @@ export interface SimulatorTlsMaterial {
 
 export interface SimulatorOptions {
   certs: CertPaths | SimulatorTlsMaterial;
+  /** The CPO's remote start/stop endpoint URL (as registered in Hubject's portal), for the remote start button. */
+  cpoUrl?: string;
   /** OICP API port; 0 (default) picks a free port. */
   port?: number;
   /** Bind address of both servers; default 127.0.0.1. */
@@ -236,6 +239,8 @@ export class HubjectSimulator {
   readonly model = new HubjectModel();
   /** AuthorizeStart/Stop: the answer per token (admin API), the sessions it created. */
   readonly authorization = new AuthorizeBook();
+  /** Hubject calling the CPO: remote start/stop (issue 23). */
+  readonly remote: RemoteCaller;
   private readonly faultBook = new FaultBook();
 
   private counters = { requests: 0, pushes: 0, pulls: 0 };
@@ -249,6 +254,8 @@ export class HubjectSimulator {
 
   constructor(opts: SimulatorOptions) {
     this.host = opts.host ?? '127.0.0.1';
+    this.remote = new RemoteCaller(isCertPaths(opts.certs) ? opts.certs : undefined);
+    if (opts.cpoUrl) this.remote.target = opts.cpoUrl;
     this.requestedPort = opts.port ?? 0;
     this.requestedAdminPort = opts.adminPort ?? 0;
     this.latency = Math.max(0, opts.latencyMs ?? 0);
