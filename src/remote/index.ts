@@ -8,3 +8,4 @@ export * from './pending';
 export * from './endpoint';
 export * from './server';
 export * from './link';
+export * from './contract';
