@@ -236,6 +236,7 @@ const OTHER = {
   'CS server': { label: () => 'CS server', inputs: 0 },
   CSMS: { label: () => 'CSMS', inputs: 1 },
   'server response': { label: () => 'server response', inputs: 1 },
+  'CS request JSON': { label: () => 'Request JSON', inputs: 1 },
   function: { label: () => 'function', inputs: 1 },
   change: { label: () => 'change', inputs: 1 },
   json: { label: () => 'json', inputs: 1 },
@@ -392,10 +393,10 @@ describe('examples', function () {
   const qaFiles = files.filter((f) => !f.startsWith('5 '));
 
   describe('files', function () {
-    it('are the seven numbered examples, in order', function () {
+    it('are the eight numbered examples, in order', function () {
       assert.deepStrictEqual(
         files.map((f) => f.split(' ')[0]),
-        ['1', '2', '3', '4', '5', '6', '7'],
+        ['1', '2', '3', '4', '5', '6', '7', '8'],
       );
       assert.match(files[0], /OCPP 1\.6J/);
       assert.match(files[1], /OCPP 2\.0\.1/);
@@ -404,16 +405,25 @@ describe('examples', function () {
       assert.match(files[4], /simulator/);
       assert.match(files[5], /CSV/);
       assert.match(files[6], /Bundesnetzagentur charging register/);
+      assert.match(files[7], /Remote start/);
     });
 
-    it('use every non-config node of the package: the demo alone, and examples 1-4, 6 and 7 together', function () {
-      assert.deepStrictEqual(nonConfig.sort(), ['oicp-authorize', 'oicp-full-load', 'oicp-ocpp-status', 'oicp-push-evse-data', 'oicp-push-evse-status']);
+    it('use every non-config node of the package: the demo alone (remote start: after the demo wires it), and examples 1-4, 6-8 together', function () {
+      assert.deepStrictEqual(nonConfig.sort(), [
+        'oicp-authorize',
+        'oicp-full-load',
+        'oicp-ocpp-status',
+        'oicp-push-evse-data',
+        'oicp-push-evse-status',
+        'oicp-remote-in',
+        'oicp-remote-response',
+      ]);
       const used = (list) => new Set(list.flatMap((f) => readExample(f).map((n) => n.type)));
       const demo = used([files[4]]);
       const qa = used(qaFiles);
       for (const t of nonConfig) {
-        assert.ok(demo.has(t), `the demo lacks ${t}`);
-        assert.ok(qa.has(t), `examples 1-4, 6 and 7 lack ${t}`);
+        if (!/^oicp-remote-/.test(t)) assert.ok(demo.has(t), `the demo lacks ${t}`);
+        assert.ok(qa.has(t), `examples 1-4, 6-8 lack ${t}`);
       }
     });
 
