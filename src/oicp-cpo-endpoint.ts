@@ -164,11 +164,14 @@ export = function (RED: NodeAPI) {
     );
 
     node.on('close', (_removed: boolean, done: () => void) => {
-      ep.drain('the endpoint is being redeployed');
       listening = false;
       changed();
       listeners.clear();
-      void srv.close().then(() => done());
+      // Waiting requests are answered false and those answers sent before the connections go.
+      void ep
+        .drain('the endpoint is being redeployed')
+        .then(() => srv.close())
+        .then(() => done());
     });
   }
 

@@ -78,6 +78,8 @@ export class RemoteEndpoint {
   private readonly log: RemoteLog;
   private readonly now: () => number;
   answered = { start: 0, stop: 0, timedOut: 0, late: 0 };
+  /** Answers on their way out (a session write, then the bytes): a close waits for them. */
+  private readonly finishing = new Set<Promise<void>>();
 
   constructor(private readonly opts: RemoteEndpointOptions = {}) {
     this.deadlineMs = opts.deadlineMs ?? DEFAULT_DEADLINE_MS;
@@ -86,7 +88,7 @@ export class RemoteEndpoint {
     this.pending = new PendingTable<Waiting>((p) => {
       this.answered.timedOut++;
       this.log.warn(`remote ${p.data.call.action} ${p.data.call.request.SessionID}: no answer from the flow within ${this.deadlineMs} ms, answered false/501`);
-      void this.finish(p, { result: false, code: '501', additionalInfo: `no answer from the charger within ${this.deadlineMs} ms` });
+      void this.track(this.finish(p, { result: false, code: '501', additionalInfo: `no answer from the charger within ${this.deadlineMs} ms` }));
     });
     this.router.post(remoteRoute(opts.prefix), (ctx, params) => this.handle(ctx, params));
   }
@@ -97,7 +99,7 @@ export class RemoteEndpoint {
     this.consumer = { fn, key };
     return () => {
       if (this.consumer?.key === key) this.consumer = undefined;
-      for (const p of this.pending.takeAll(key)) void this.finish(p, { result: false, code: '501', additionalInfo: 'the flow was redeployed' });
+      for (const p of this.pending.takeAll(key)) void this.track(this.finish(p, { result: false, code: '501', additionalInfo: 'the flow was redeployed' }));
     };
   }
 
@@ -120,13 +122,20 @@ export class RemoteEndpoint {
       this.log.warn(`remote answer for request ${id} dropped: it was answered already (deadline ${this.deadlineMs} ms) or is unknown`);
       return 'late';
     }
-    await this.finish(p, a);
+    await this.track(this.finish(p, a));
     return 'sent';
   }
 
-  /** Answers every waiting request false (the endpoint closes). */
-  drain(reason: string): void {
-    for (const p of this.pending.takeAll()) void this.finish(p, { result: false, code: '501', additionalInfo: reason });
+  /** Answers every waiting request false (the endpoint closes); resolves once every answer is sent. */
+  async drain(reason: string): Promise<void> {
+    for (const p of this.pending.takeAll()) void this.track(this.finish(p, { result: false, code: '501', additionalInfo: reason }));
+    await Promise.all([...this.finishing]);
+  }
+
+  private track(p: Promise<void>): Promise<void> {
+    const t = p.finally(() => this.finishing.delete(t));
+    this.finishing.add(t);
+    return t;
   }
 
   private async finish(p: Pending<Waiting>, a: FlowAnswer): Promise<void> {
@@ -144,7 +153,7 @@ export class RemoteEndpoint {
       this.log.warn(`remote start ${r.SessionID}: session store write failed: ${(e as Error).message}`);
     }
     const ack = acknowledgement(a.result, a.code, a.additionalInfo, r);
-    p.settle(ack);
+    await p.settle(ack);
     this.answered[call.action]++;
     this.opts.onAnswer?.(call.action, ack, this.now() - p.data.started);
   }
@@ -171,10 +180,16 @@ export class RemoteEndpoint {
     if (req.ProviderID.toUpperCase() !== pathProvider.toUpperCase()) {
       throw new HttpError(400, 'ProviderID', acknowledgement(false, '022', `ProviderID: ${req.ProviderID} in the body, ${pathProvider} in the path`, req));
     }
-    const send = (ack: Acknowledgement) => ctx.send(200, ack);
+    // Resolves once the answer left (or the client is gone), so a close never cuts an answer off.
+    const send = (ack: Acknowledgement): Promise<void> =>
+      new Promise((resolve) => {
+        if (!ctx.send(200, ack)) return resolve();
+        ctx.res.once('finish', () => resolve());
+        ctx.res.once('close', () => resolve());
+      });
     const refuse = (code: '603' | '400' | '501', info: string) => {
       const ack = acknowledgement(false, code, info, req);
-      send(ack);
+      void send(ack);
       this.opts.onAnswer?.(action, ack, this.now() - started);
     };
 

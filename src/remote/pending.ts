@@ -6,7 +6,7 @@ export interface Pending<T> {
   id: string;
   data: T;
   /** Answers Hubject; called once. */
-  settle(ack: Acknowledgement): void;
+  settle(ack: Acknowledgement): void | Promise<void>;
   timer: NodeJS.Timeout;
   consumer: object | undefined;
 }
@@ -21,7 +21,7 @@ export class PendingTable<T> {
     return this.items.size;
   }
 
-  add(data: T, deadlineMs: number, settle: (ack: Acknowledgement) => void, consumer?: object): Pending<T> {
+  add(data: T, deadlineMs: number, settle: (ack: Acknowledgement) => void | Promise<void>, consumer?: object): Pending<T> {
     const id = `${Date.now().toString(36)}-${(++this.seq).toString(36)}`;
     const p: Pending<T> = {
       id,
