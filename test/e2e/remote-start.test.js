@@ -59,7 +59,16 @@ function flow(csPort, epPort, certs, simUrl) {
     },
     { id: 'fn-answer', type: 'function', z: 'tab', name: 'answer', func: ANSWER, outputs: 3, wires: [['resp'], ['auth'], ['dbg-stops']] },
     { id: 'resp', type: 'server response', z: 'tab', name: '', wires: [] },
-    { id: 'auth', type: 'oicp-authorize', z: 'tab', hubject: 'hub', action: 'start', timeout: 5, evseIdTemplate: TEMPLATE, wires: [['dbg-sessions'], ['resp']] },
+    {
+      id: 'auth',
+      type: 'oicp-authorize',
+      z: 'tab',
+      hubject: 'hub',
+      action: 'start',
+      timeout: 5,
+      evseIdTemplate: TEMPLATE,
+      wires: [['dbg-sessions'], ['resp']],
+    },
     {
       id: 'dbg-sessions',
       type: 'debug',
