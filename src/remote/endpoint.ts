@@ -145,9 +145,12 @@ export class RemoteEndpoint {
     try {
       if (call.action === 'start' && store) {
         const s = store.get(r.SessionID);
-        // The charger's transaction may already have linked it (it can come before the flow's answer).
+        // The charger's transaction may already have linked it (it can come before the flow's answer). Not waited
+        // for: the store holds it at once, and an 'accepted' lost to a crash still links as 'pending'.
         if (s && s.remote !== 'linked')
-          await store.put({ ...s, remote: a.result ? 'accepted' : 'refused', ...(a.result ? {} : { stoppedAt: new Date(this.now()).toISOString() }) });
+          void store
+            .put({ ...s, remote: a.result ? 'accepted' : 'refused', ...(a.result ? {} : { stoppedAt: new Date(this.now()).toISOString() }) })
+            .catch((e: Error) => this.log.warn(`remote start ${r.SessionID}: session store write failed: ${e.message}`));
       }
     } catch (e) {
       this.log.warn(`remote start ${r.SessionID}: session store write failed: ${(e as Error).message}`);
