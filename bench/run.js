@@ -4,7 +4,7 @@
 //
 // Environment:
 //   BENCH_QUICK=1        short smoke run (fewer runs, 10 s B2, shorter soak); numbers are not comparable
-//   BENCH_ONLY=b1,b3     run only these benchmarks (b2g: B2 a) with the status gate on against off, BENCH_RUNS_B2G)
+//   BENCH_ONLY=b1,b3     run only these benchmarks (b8: remote start, bench/b8-remote.js) (b2g: B2 a) with the status gate on against off, BENCH_RUNS_B2G)
 //   BENCH_RUNS_B1=5 BENCH_RUNS_B2A=3 BENCH_RUNS_B2B=1 BENCH_RUNS_B2C=3 BENCH_RUNS_B3=3 BENCH_RUNS_B4=1 BENCH_RUNS_B5=3
 //   BENCH_RUNS_B2OPS=4   alternations of B2a without / with the OICP sidebar and metrics scraped every second
 //                        (BENCH_ONLY=b2ops runs just that comparison)
@@ -268,6 +268,11 @@ async function main() {
     out.results.b5 = await runOne('b5-data-fullload.js', { records: 20000, runs: runs('B5', 3, 1) });
   }
 
+  if (want('b8')) {
+    log('B8 100 concurrent remote starts: CPO endpoint vs core http-in behind a TLS terminator');
+    out.results.b8 = await runOne('b8-remote.js', { rounds: QUICK ? 2 : 5 });
+  }
+
   out.targets = targets(out.results);
   out.durationS = Math.round((Date.now() - started) / 1000);
   const md = table(out);
@@ -308,6 +313,7 @@ function targets(r) {
     t.push({ id: 'B4', what: 'heap after GC within 20% of the first 100,000', value: r.b4.heapRatio, met: r.b4.heapRatio <= 1.2 });
     t.push({ id: 'B4', what: 'no handle leak', value: !r.b4.leak, met: !r.b4.leak });
   }
+  if (r.b8) t.push({ id: 'B8', what: 'remote start: p99 answer time <= 20 ms (warm connections)', value: r.b8.endpointWarm.p99, met: r.b8.endpointWarm.p99 <= 20 });
   if (r.b5) {
     t.push({ id: 'B5', what: 'data fullLoad: event loop never blocked > 100 ms', value: r.b5.core.eventLoopMaxMs, met: r.b5.core.eventLoopMaxMs <= 100 });
     t.push({ id: 'B5', what: 'data fullLoad: RSS growth <= 60 MB', value: r.b5.core.rssGrowthMB, met: r.b5.core.rssGrowthMB <= 60 });
@@ -396,6 +402,13 @@ function table(out) {
     L.push(`| longest event-loop block | ${fmtMs(b.core.eventLoopMaxMs)} | ${fmtMs(b.hand.eventLoopMaxMs)} |`);
     L.push(`| RSS growth | ${b.core.rssGrowthMB.toFixed(0)} MB | ${b.hand.rssGrowthMB.toFixed(0)} MB |`);
     L.push(`| scheduled fullLoad from the store: time, block, RSS | ${fmtMs(b.core.stored.totalMs)}, ${fmtMs(b.core.stored.eventLoopMaxMs)}, ${b.core.stored.rssGrowthMB.toFixed(0)} MB | - |`);
+  }
+  if (r.b8) {
+    const b = r.b8;
+    L.push('', `**B8 remote start**: ${b.concurrent} concurrent eRoamingAuthorizeRemoteStart, ${b.rounds} rounds after a warm-up, a flow that answers at once; time from the request to the whole answer at the caller. Cold: a new TLS connection per request; warm: connections already open.`, '');
+    L.push('| | CPO endpoint (oicp-cpo-endpoint, remote in/response) | core http in/response behind a TLS terminator |', '|---|---:|---:|');
+    L.push(`| cold p50 / p99 | ${fmtMs(b.endpointCold.p50)} / ${fmtMs(b.endpointCold.p99)} | ${fmtMs(b.coreCold.p50)} / ${fmtMs(b.coreCold.p99)} |`);
+    L.push(`| warm p50 / p99 | ${fmtMs(b.endpointWarm.p50)} / ${fmtMs(b.endpointWarm.p99)} | ${fmtMs(b.coreWarm.p50)} / ${fmtMs(b.coreWarm.p99)} |`);
   }
   if (out.targets.length) {
     L.push('', '**Targets**', '', '| | target | measured | |', '|---|---|---:|---|');
