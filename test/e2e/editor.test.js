@@ -22,7 +22,7 @@ const PALETTE = {
   'oicp-push-evse-data': { label: 'push data', icon: 'icons/node-red-contrib-oicp/oicp-push-evse-data.svg' },
   'oicp-authorize': { label: 'authorize', icon: 'icons/node-red-contrib-oicp/oicp-authorize.svg' },
   'oicp-remote-in': { label: 'remote in', icon: 'icons/node-red-contrib-oicp/oicp-remote-in.svg' },
-  'oicp-remote-response': { label: 'remote response', icon: 'icons/node-red-contrib-oicp/oicp-remote-response.svg' },
+  'oicp-remote-response': { label: 'remote out', icon: 'icons/node-red-contrib-oicp/oicp-remote-response.svg' },
 };
 // The demo wires remote start once it is merged (issue 23); until then its workspace holds the other flow nodes.
 const IN_DEMO = Object.keys(PALETTE).filter((t) => !/^oicp-remote-/.test(t));
