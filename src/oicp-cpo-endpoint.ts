@@ -18,6 +18,7 @@ import type { CpoEndpointNode } from './remote/contract';
 import type { ServerTls } from './oicp/server';
 import { exported, linkedHubject, translator, type HubjectConfig } from './node-red';
 import { lendToTests } from './node-red/test-hooks';
+import { registerRemoteEndpoint } from './ops/stats';
 
 const TYPE = 'oicp-cpo-endpoint';
 // The editor's default subjects per environment (assumptions to confirm at onboarding).
@@ -119,6 +120,17 @@ export = function (RED: NodeAPI) {
       },
     };
     lendToTests(node, { endpoint: () => parts.endpoint, server: () => parts.server });
+    // The sidebar shows the URL to register (GET /oicp/state, remoteEndpoints).
+    const unregister = registerRemoteEndpoint(node.id, () => ({
+      id: node.id,
+      url,
+      operator: hubject?.operatorId,
+      listening,
+      problem,
+      answered: parts.endpoint ? { ...parts.endpoint.answered } : undefined,
+    }));
+
+    if (problem || !hubject) node.on('close', (_removed: boolean, done: () => void) => (unregister(), done()));
 
     if (problem || !hubject) {
       node.error(t('log.prefix', { text: problem ?? '' }));
@@ -167,6 +179,7 @@ export = function (RED: NodeAPI) {
       listening = false;
       changed();
       listeners.clear();
+      unregister();
       // Waiting requests are answered false and those answers sent before the connections go.
       void ep
         .drain('the endpoint is being redeployed')

@@ -12,6 +12,7 @@ const { nodeFiles, hubjectNodes, tmpUserDir } = require('./support/flows');
 const { until } = require('./support/until');
 const { freePort } = require('./support/red-process');
 const { forgetQueues } = require('../nodes/push/registry');
+const { opsState } = require('../nodes/ops/stats');
 
 helper.init(require.resolve('node-red'));
 
@@ -100,6 +101,9 @@ describe('oicp-cpo-endpoint, oicp-remote-in and oicp-remote-response (real runti
     helper.getNode('in').on('call:status', (c) => statuses.push(c.args[0]));
     await until(() => statuses.some((s) => /register https:\/\/127\.0\.0\.1:\d+/.test(s.text)), 5000, 'the status shows the URL to register');
 
+    // The sidebar's state names the URL to register.
+    const [shown] = opsState(Date.now()).remoteEndpoints;
+    assert.deepStrictEqual([shown.url, shown.listening, shown.operator], [target(), true, 'DE*ABC']);
     const r = await sim.remote.call({ action: 'start', EvseID: EVSE, url: target() });
     assert.strictEqual(r.httpStatus, 200, JSON.stringify(r));
     assert.deepStrictEqual([r.body.Result, r.body.StatusCode.Code, r.body.SessionID], [true, '000', r.SessionID]);
@@ -168,6 +172,7 @@ describe('oicp-cpo-endpoint, oicp-remote-in and oicp-remote-response (real runti
     const ep = helper.getNode('ep').cpoEndpoint;
     assert.match(ep.problem(), /loopback only/);
     assert.strictEqual(ep.endpoint, undefined);
+    assert.match(opsState(Date.now()).remoteEndpoints[0].problem, /loopback only/);
     // Red at deploy: the remote-in node's first status, and the config node's error in the log.
     const drawn = helper._NodePrototype.status.getCalls().filter((c) => c.thisValue.id === 'in');
     assert.strictEqual(drawn[0].args[0].fill, 'red');

@@ -517,6 +517,26 @@ export interface OpsState {
   at: number;
   lanes: LaneState[];
   fullLoads: Array<FullLoadSnapshot & { id: string; name?: string; operator?: string; environment?: Environment; error?: string }>;
+  /** The CPO endpoints for remote start/stop (issue 23): the URL to register in Hubject's portal and whether it serves. */
+  remoteEndpoints?: RemoteEndpointState[];
+}
+
+// ---- remote start/stop endpoints (issue 23) ----
+export interface RemoteEndpointState {
+  id: string;
+  url: string;
+  operator?: string;
+  listening: boolean;
+  problem?: string;
+  answered?: { start: number; stop: number; timedOut: number; late: number };
+}
+const remoteEndpoints = new Map<string, () => RemoteEndpointState>();
+/** The config node oicp-cpo-endpoint reports here; returns the unregister function. */
+export function registerRemoteEndpoint(id: string, read: () => RemoteEndpointState): () => void {
+  remoteEndpoints.set(id, read);
+  return () => {
+    if (remoteEndpoints.get(id) === read) remoteEndpoints.delete(id);
+  };
 }
 
 /** Everything the sidebar shows. */
@@ -524,6 +544,7 @@ export function opsState(now: number): OpsState {
   const out: OpsState = { at: now, lanes: [], fullLoads: [] };
   for (const l of lanes.values()) out.lanes.push(l.state(now));
   out.stateFiles = [...stateHealth.problems.values()].map((p) => ({ ...p }));
+  if (remoteEndpoints.size) out.remoteEndpoints = [...remoteEndpoints.values()].map((read) => read());
   for (const [id, src] of fullLoads) {
     try {
       out.fullLoads.push({ id, name: src.name, operator: src.operator, environment: src.environment, ...src.snapshot(now) });
