@@ -142,9 +142,20 @@ describe('oicp-cpo-endpoint, oicp-remote-in and oicp-remote-response (real runti
     );
     const bad = sim.remote.results[sim.remote.results.length - 1];
     assert.match(bad.body.StatusCode.AdditionalInfo, /^EvseID: is missing/);
-    const wrong = await sim.remote.call({ action: 'start', EvseID: EVSE, url: target(), variant: 'wrong-cert' });
+    // The same through the admin API and page, as the buttons call it.
+    const admin = (p, body) =>
+      fetch(new URL(p, sim.adminUrl), {
+        method: body ? 'POST' : 'GET',
+        headers: { 'content-type': 'application/json' },
+        body: body && JSON.stringify(body),
+      }).then((x) => x.json());
+    assert.deepStrictEqual(await admin('/admin/remote/target', { url: target() }), { target: target() });
+    const wrong = await admin('/admin/remote', { action: 'start', EvseID: EVSE, variant: 'wrong-cert' });
     assert.strictEqual(wrong.httpStatus, undefined);
     assert.ok(wrong.error, 'the handshake failed');
+    assert.strictEqual(typeof wrong.ms, 'number');
+    const page = await fetch(sim.adminUrl).then((x) => x.text());
+    for (const id of ['remote-start', 'remote-stop', 'remote-wrong-cert', 'remote-malformed']) assert.ok(page.includes(`id="${id}"`), id);
   });
 
   it("a rejected start answers false with the node's code; a bad answer is an error for the Catch node", async function () {
