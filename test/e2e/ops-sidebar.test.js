@@ -7,6 +7,8 @@
 //   goes to test/e2e/screenshots/ and, when missing or with OICP_UPDATE_DOCS=1, to docs/oicp-sidebar.png.
 // - An EVSE data lane (operation 'data', made by a preload in a Node-RED of its own) gets its own card titled
 //   "EVSE data" with its held statuses, and its own series in /oicp/metrics.
+// - The roaming card of that operator: authorizations (last, rate, outcomes) and, from a CDR lane (operation
+//   'chargeDetailRecord', made by a second preload), the CDRs pending and a refused CDR that "send again" queues again.
 const assert = require('assert');
 const fs = require('fs');
 const os = require('os');
@@ -19,6 +21,7 @@ const { startSim } = require('../support/sim');
 const { opsFlow } = require('../support/ops-flow');
 const { parsePrometheusText, valueOf } = require('../support/prom-text');
 const { DATA_LANE } = require('../support/ops-data-lane');
+const { CDR_LANE } = require('../support/ops-cdr-lane');
 const { ensureChromium, CHROMIUM_ARGS, until } = require('./support');
 
 const SHOTS = path.join(__dirname, 'screenshots');
@@ -309,7 +312,7 @@ describe('e2e: the OICP sidebar in chromium', function () {
     });
   });
 
-  describe('an EVSE data lane', function () {
+  describe('an EVSE data lane and a CDR lane', function () {
     const DATA_CARD = '.oicp-ops-lane[data-operation="data"]';
     let sim;
     let red;
@@ -324,7 +327,8 @@ describe('e2e: the OICP sidebar in chromium', function () {
         flows: opsFlow(s.certs, s.url),
         env: {
           NODE_RED_DISABLE_TELEMETRY: '1',
-          NODE_OPTIONS: `${process.env.NODE_OPTIONS || ''} --require ${path.join(ROOT, 'test', 'support', 'ops-data-lane.js')}`.trim(),
+          NODE_OPTIONS:
+            `${process.env.NODE_OPTIONS || ''} --require ${path.join(ROOT, 'test', 'support', 'ops-data-lane.js')} --require ${path.join(ROOT, 'test', 'support', 'ops-cdr-lane.js')}`.trim(),
           OICP_TEST_DATA_LANE_URL: s.url,
         },
       });
@@ -366,7 +370,8 @@ describe('e2e: the OICP sidebar in chromium', function () {
       const statusText = reader(page, '.oicp-ops-lane[data-operation="status"]');
       await until(async () => /^000 · /.test(await statusText('lastAck')), 30000, 'the status card acknowledged');
       assert.strictEqual(await statusText('held'), '0');
-      assert.strictEqual(await page.locator('.oicp-ops-lane').count(), 2);
+      // Status, data and the CDR lane.
+      assert.strictEqual(await page.locator('.oicp-ops-lane').count(), 3);
       fs.mkdirSync(SHOTS, { recursive: true });
       await page.screenshot({ path: path.join(SHOTS, 'ops-sidebar-data-lane.png') });
       assert.deepStrictEqual(pageErrors, []);
@@ -387,6 +392,33 @@ describe('e2e: the OICP sidebar in chromium', function () {
       await page.locator('.red-ui-notification', { hasText: /^Done: 2$/ }).waitFor({ state: 'visible' });
       await until(async () => (await text('dead')) === '0', 30000, 'the list emptied');
       assert.strictEqual(await card.locator('.oicp-ops-resend').isVisible(), false);
+      assert.deepStrictEqual(pageErrors, []);
+    });
+
+    it('shows a roaming card for the operator: authorizations, CDRs pending, a refused CDR, and "send again" for it', async function () {
+      const CARD = '.oicp-ops-roaming[data-operator="DE*ABC"]';
+      await openTab(page, CARD);
+      const text = reader(page, CARD);
+      const card = page.locator(CARD);
+      assert.match(await card.locator('.oicp-ops-title').innerText(), /Roaming · DE\*ABC/);
+      assert.match(await text('authLast'), /^authorized · stop · 52 ms · /);
+      assert.strictEqual(await text('authRate'), '3');
+      assert.strictEqual(await text('authOutcomes'), `authorized ${CDR_LANE.authorized}, not authorized ${CDR_LANE.notAuthorized}, fallback 0, refused 0`);
+      assert.strictEqual(await text('cdrPending'), String(CDR_LANE.pending));
+      assert.strictEqual(await text('cdrDead'), String(CDR_LANE.dead));
+      assert.match(await card.locator('.oicp-ops-dead').innerText(), /b2f7c0de-0000-4000-8000-000000000001 · 400 session unknown/);
+      fs.mkdirSync(SHOTS, { recursive: true });
+      await card.screenshot({ path: path.join(SHOTS, 'ops-sidebar-roaming.png') });
+      await card.locator('.oicp-ops-resend').click();
+      const dialog = page.locator('.red-ui-notification', { hasText: /Send every refused CDR.*CUSTOM/ });
+      await dialog.waitFor({ state: 'visible' });
+      await dialog.locator('button', { hasText: 'Confirm' }).click();
+      await page.locator('.red-ui-notification', { hasText: /^Done: 1$/ }).waitFor({ state: 'visible' });
+      await until(async () => (await text('cdrDead')) === '0', 30000, 'the refused CDR queued again');
+      assert.strictEqual(await text('cdrPending'), String(CDR_LANE.pending + 1));
+      assert.strictEqual(await card.locator('.oicp-ops-resend').isVisible(), false);
+      // The CDR lane has its generic card too, titled by its operation.
+      assert.match(await page.locator('.oicp-ops-lane[data-operation="chargeDetailRecord"] .oicp-ops-title').innerText(), /CDR · DE\*ABC/);
       assert.deepStrictEqual(pageErrors, []);
     });
 
