@@ -392,10 +392,10 @@ describe('examples', function () {
   const qaFiles = files.filter((f) => !f.startsWith('5 '));
 
   describe('files', function () {
-    it('are the seven numbered examples, in order', function () {
+    it('are the eight numbered examples, in order', function () {
       assert.deepStrictEqual(
         files.map((f) => f.split(' ')[0]),
-        ['1', '2', '3', '4', '5', '6', '7'],
+        ['1', '2', '3', '4', '5', '6', '7', '8'],
       );
       assert.match(files[0], /OCPP 1\.6J/);
       assert.match(files[1], /OCPP 2\.0\.1/);
@@ -404,6 +404,7 @@ describe('examples', function () {
       assert.match(files[4], /simulator/);
       assert.match(files[5], /CSV/);
       assert.match(files[6], /Bundesnetzagentur charging register/);
+      assert.match(files[7], /^8 Roaming session with node-red-contrib-ocpp\.json$/);
     });
 
     it('use every non-config node of the package: the demo alone, and examples 1-4, 6 and 7 together', function () {
@@ -981,6 +982,60 @@ describe('examples', function () {
       assert.strictEqual(dresden.Address.Country, 'DEU');
       assert.deepStrictEqual(dresden.Plugs, ['CCS Combo 2 Plug (Cable Attached)']);
       assert.deepStrictEqual(dresden.GeoCoordinates, { Google: { Coordinates: '51.046110 13.737310' } });
+      assert.deepStrictEqual(problems(red.log), []);
+    });
+
+    it('8: loads with node-red-contrib-ocpp 1.3.10; an RFID card is authorized by Hubject, StartTransaction gets its transactionId, StopTransaction is answered', async function () {
+      const file = files[7];
+      const red = await startRed([OCPP16.name]);
+      const p = await ports();
+      const flow = await importAsIs(red, file, p);
+      // The shape the description promises: Authorize and StartTransaction to authorize, its answer to server response.
+      const ids = byId(flow);
+      const authorize = flow.find((n) => n.type === 'oicp-authorize');
+      const response = flow.find((n) => n.type === 'server response');
+      assert.ok(authorize.wires[1].includes(response.id), 'the charger answer goes straight to server response');
+      assert.ok(reaches(flow, flow.find((n) => n.type === 'CS server').id, authorize.id));
+      assert.ok(ids.get('ex8-stop'), 'the StopTransaction branch (to push cdr)');
+
+      const log = await deploy(red, toSimulator(flow, sim));
+      assert.deepStrictEqual(problems(log), []);
+      const startsBefore = sim.sim.authorization.received.authorizeStart;
+      const cp = new RPCClient({
+        endpoint: `ws://127.0.0.1:${p.ocpp16}/ocpp16`,
+        identity: 'CP8',
+        protocols: ['ocpp1.6'],
+        strictMode: true,
+        reconnect: false,
+        callTimeoutMs: 10000,
+      });
+      try {
+        await cp.connect();
+        assert.strictEqual((await cp.call('BootNotification', { chargePointVendor: 'Example', chargePointModel: 'E8' })).status, 'Accepted');
+        // A card Hubject does not know: Invalid, a normal answer.
+        sim.sim.authorization.setRule('DEADBEEF', { AuthorizationStatus: 'NotAuthorized', code: '102' });
+        assert.deepStrictEqual(await cp.call('Authorize', { idTag: 'deadbeef' }), { idTagInfo: { status: 'Invalid' } });
+        assert.deepStrictEqual(await cp.call('Authorize', { idTag: '04a1b2c3' }), { idTagInfo: { status: 'Accepted' } });
+        const start = new Date(Date.now() - 1800_000).toISOString();
+        const started = await cp.call('StartTransaction', { connectorId: 1, idTag: '04a1b2c3', meterStart: 500, timestamp: start });
+        assert.strictEqual(started.idTagInfo.status, 'Accepted');
+        assert.ok(Number.isInteger(started.transactionId) && started.transactionId > 0);
+        assert.strictEqual(sim.sim.authorization.received.authorizeStart, startsBefore + 3);
+        const session = [...sim.sim.authorization.sessions.values()].find((s) => s.EvseID === 'DE*ABC*ECP8*1');
+        assert.ok(session, 'Hubject has a session for CP8/1');
+        assert.deepStrictEqual(
+          await cp.call('MeterValues', {
+            connectorId: 1,
+            transactionId: started.transactionId,
+            meterValue: [{ timestamp: start, sampledValue: [{ value: '900' }] }],
+          }),
+          {},
+        );
+        const stopped = await cp.call('StopTransaction', { transactionId: started.transactionId, meterStop: 7500, timestamp: new Date().toISOString() });
+        assert.deepStrictEqual(stopped, { idTagInfo: { status: 'Accepted' } });
+      } finally {
+        await cp.close({ force: true }).catch(() => {});
+      }
       assert.deepStrictEqual(problems(red.log), []);
     });
 

@@ -96,7 +96,7 @@ describe('installed from the npm tarball, as users install it', function () {
           assert.ok(files.includes(f), `${f} missing`);
       }
       for (const i of ICONS) assert.ok(files.includes(`nodes/icons/${i}`), `nodes/icons/${i} missing`);
-      assert.strictEqual(files.filter((f) => f.startsWith('examples/') && f.endsWith('.json')).length, 7);
+      assert.strictEqual(files.filter((f) => f.startsWith('examples/') && f.endsWith('.json')).length, 8);
       // The CSV examples' sample files, where their tab infos say they are.
       for (const csv of ['evse-data-sample.csv', 'ladesaeulenregister-sample.csv']) assert.ok(files.includes(`examples/${csv}`), `examples/${csv} missing`);
     });
@@ -281,7 +281,7 @@ describe('installed from the npm tarball, as users install it', function () {
         assert.ok(helpEn.text.includes('Sends eRoamingPushEvseStatus to Hubject'));
       });
 
-      it('offers the seven examples under Import > Examples', async function () {
+      it('offers the eight examples under Import > Examples', async function () {
         const list = await red.http('GET', `/library/examples/flows/${NAME}`, undefined, { accept: 'application/json' });
         assert.strictEqual(list.status, 200);
         const names = fs
