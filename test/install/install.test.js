@@ -288,7 +288,7 @@ describe('installed from the npm tarball, as users install it', function () {
           .readdirSync(path.join(userDir, 'node_modules', NAME, 'examples'))
           .filter((f) => f.endsWith('.json'))
           .sort();
-        assert.strictEqual(names.length, 7);
+        assert.strictEqual(names.length, 8);
         assert.deepStrictEqual(
           list.json.map((e) => e.fn),
           names.map((f) => f.replace(/\.json$/, '')),
