@@ -196,6 +196,22 @@ describe('e2e: the OICP sidebar in chromium', function () {
       assert.strictEqual(await fl.locator('.oicp-ops-env').innerText(), 'CUSTOM');
     });
 
+    it("shows the demo's roaming sessions on the operator's roaming card: the RFID card and the StartTransaction authorized", async function () {
+      const CARD = '.oicp-ops-roaming[data-operator="DE*ABC"]';
+      await openTab(page, CARD);
+      const roaming = reader(page, CARD);
+      // The demo's charger 1003/1 swipes a card, then starts a transaction: two AuthorizeStarts the simulator authorizes.
+      await until(
+        async () => Number(/^authorized (\d+)/.exec(await roaming('authOutcomes'))?.[1]) >= 2,
+        60000,
+        'two authorizations on the roaming card',
+        async () => roaming('authOutcomes'),
+      );
+      assert.match(await roaming('authLast'), /^authorized · start · \d+(\.\d+)? (ms|s) · /);
+      assert.match(await roaming('authOutcomes'), /, not authorized 0, fallback 0, refused 0$/);
+      assert.match(await roaming('authRate'), /^[1-9]\d*$/);
+    });
+
     /** How many status changes Hubject acknowledged more than 5 s after they entered the push node. */
     async function slowLagSamples() {
       const m = parsePrometheusText(await getText(`http://127.0.0.1:${ports.PORT}/oicp/metrics`));
