@@ -81,7 +81,34 @@ function common(simUrl, extra) {
 
 /** The push cdr node of the flow, once the package has it (branch cdr); until then the stop is only recorded. */
 function cdrNode(id, next) {
-  return { id, type: 'oicp-push-cdr', z: 'tab', name: '', hubject: 'hub', x: 700, y: 240, wires: [[next]] };
+  return {
+    id,
+    type: 'oicp-push-cdr',
+    z: 'tab',
+    name: '',
+    hubject: 'hub',
+    timeZone: 'Europe/Berlin',
+    utcOffset: '',
+    partnerProductId: '',
+    x: 700,
+    y: 240,
+    wires: [[next]],
+  };
+}
+
+/** A time as the CDR writes it for Europe/Berlin in winter (the test runs in December: +01:00), seconds cut. */
+function berlinWinter(d) {
+  return `${new Date(d.getTime() + 3600_000).toISOString().slice(0, 19)}+01:00`;
+}
+
+/** The CDR the simulator stored for sessionId, once there. */
+async function cdrAt(sim, sessionId) {
+  return until(
+    () => sim.cdrs.cdrs.get(sessionId),
+    20000,
+    `a CDR for ${sessionId} at the simulator`,
+    () => JSON.stringify({ counters: sim.cdrs.counters, cdrs: [...sim.cdrs.cdrs.keys()] }),
+  );
 }
 
 // OCPP 1.6J: answers what Hubject does not decide; Authorize and StartTransaction go to the authorize node.
@@ -324,7 +351,18 @@ describe('e2e: a roaming session from a real charger through the OCPP packages t
         transactionData: [sampled(6000, mid)],
       });
       assert.deepStrictEqual(stopped, { idTagInfo: { status: 'Accepted' } });
-      if (!HAS_CDR) {
+      if (HAS_CDR) {
+        // The CDR of the StartTransaction's session: the charger's energy and times, in its time zone.
+        const cdr = await cdrAt(sim, atSim[0].SessionID);
+        assert.strictEqual(cdr.EvseID, 'DE*ABC*ECP16*1');
+        assert.strictEqual(cdr.ConsumedEnergy, 12.345);
+        assert.strictEqual(cdr.body.MeterValueStart, 1);
+        assert.strictEqual(cdr.body.MeterValueEnd, 13.345);
+        assert.strictEqual(cdr.SessionStart, berlinWinter(start));
+        assert.strictEqual(cdr.ChargingStart, berlinWinter(start));
+        assert.strictEqual(cdr.SessionEnd, berlinWinter(end));
+        assert.deepStrictEqual(cdr.body.Identification, { RFIDMifareFamilyIdentification: { UID: '04A1B2C3' } });
+      } else {
         // The StopTransaction as node-red-contrib-ocpp hands it on: the push cdr node finds the session by this id.
         const stop = await until(async () => (await outputs(red)).find((o) => o.kind === 'stop'), 10000, 'the stop recorded');
         assert.strictEqual(stop.payload.command, 'StopTransaction');
@@ -396,7 +434,14 @@ describe('e2e: a roaming session from a real charger through the OCPP packages t
       assert.deepStrictEqual(await cs.call('TransactionEvent', event('Updated', 1, mid, { meterValue: meter(7000, mid, 'Sample.Periodic') })), {});
       const end = new Date(start.getTime() + 3000_000);
       assert.deepStrictEqual(await cs.call('TransactionEvent', event('Ended', 2, end, { meterValue: meter(14345, end, 'Transaction.End') })), {});
-      if (!HAS_CDR) {
+      if (HAS_CDR) {
+        const cdr = await cdrAt(sim, atSim[0].SessionID);
+        assert.strictEqual(cdr.EvseID, 'DE*ABC*ECS*R201*1');
+        assert.strictEqual(cdr.ConsumedEnergy, 12.345);
+        assert.strictEqual(cdr.body.MeterValueEnd, 14.345);
+        assert.strictEqual(cdr.SessionStart, berlinWinter(start));
+        assert.strictEqual(cdr.SessionEnd, berlinWinter(end));
+      } else {
         const stop = await until(async () => (await outputs(red)).find((o) => o.kind === 'stop'), 10000, 'the Ended event recorded');
         // The shape @anl-ioc/node-red-contrib-ocpp2 emits for a station's request.
         assert.strictEqual(stop.topic, 'CS-R201/Request');
