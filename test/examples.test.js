@@ -407,7 +407,14 @@ describe('examples', function () {
     });
 
     it('use every non-config node of the package: the demo alone, and examples 1-4, 6 and 7 together', function () {
-      assert.deepStrictEqual(nonConfig.sort(), ['oicp-authorize', 'oicp-full-load', 'oicp-ocpp-status', 'oicp-push-evse-data', 'oicp-push-evse-status']);
+      assert.deepStrictEqual(nonConfig.sort(), [
+        'oicp-authorize',
+        'oicp-full-load',
+        'oicp-ocpp-status',
+        'oicp-push-cdr',
+        'oicp-push-evse-data',
+        'oicp-push-evse-status',
+      ]);
       const used = (list) => new Set(list.flatMap((f) => readExample(f).map((n) => n.type)));
       const demo = used([files[4]]);
       const qa = used(qaFiles);
