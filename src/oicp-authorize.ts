@@ -12,6 +12,7 @@ import {
   mayStopLocally,
   ocppInt,
   readChargerRequest,
+  readTransactionStart,
   type AuthorizationDecision,
   type AuthorizationOutcome,
   type AuthorizeOptions,
@@ -194,6 +195,14 @@ export = function (RED: NodeAPI) {
           const m = ocppInt(data.meterStart, 'StartTransaction.meterStart');
           if (m !== undefined) session.meterStart = m;
           session.chargingStart = session.sessionStart;
+        } else if (r?.command === 'TransactionEvent' && data.eventType === 'Started') {
+          // OCPP 2.0.1 has no meterStart field: the CDR's start is the Started event's register reading.
+          try {
+            session.meterStart = Number(readTransactionStart(msg).meterStart);
+            session.chargingStart = session.sessionStart;
+          } catch {
+            // No reading in the event: the CDR then names MeterValueStart as missing.
+          }
         }
         await store.put(session);
       }

@@ -408,7 +408,14 @@ describe('examples', function () {
     });
 
     it('use every non-config node of the package: the demo alone, and examples 1-4, 6 and 7 together', function () {
-      assert.deepStrictEqual(nonConfig.sort(), ['oicp-authorize', 'oicp-full-load', 'oicp-ocpp-status', 'oicp-push-evse-data', 'oicp-push-evse-status']);
+      assert.deepStrictEqual(nonConfig.sort(), [
+        'oicp-authorize',
+        'oicp-full-load',
+        'oicp-ocpp-status',
+        'oicp-push-cdr',
+        'oicp-push-evse-data',
+        'oicp-push-evse-status',
+      ]);
       const used = (list) => new Set(list.flatMap((f) => readExample(f).map((n) => n.type)));
       const demo = used([files[4]]);
       const qa = used(qaFiles);
@@ -985,7 +992,7 @@ describe('examples', function () {
       assert.deepStrictEqual(problems(red.log), []);
     });
 
-    it('8: loads with node-red-contrib-ocpp 1.3.10; an RFID card is authorized by Hubject, StartTransaction gets its transactionId, StopTransaction is answered', async function () {
+    it('8: loads with node-red-contrib-ocpp 1.3.10; an RFID card is authorized by Hubject, StartTransaction gets its transactionId, StopTransaction brings the CDR to Hubject', async function () {
       const file = files[7];
       const red = await startRed([OCPP16.name]);
       const p = await ports();
@@ -996,7 +1003,9 @@ describe('examples', function () {
       const response = flow.find((n) => n.type === 'server response');
       assert.ok(authorize.wires[1].includes(response.id), 'the charger answer goes straight to server response');
       assert.ok(reaches(flow, flow.find((n) => n.type === 'CS server').id, authorize.id));
-      assert.ok(ids.get('ex8-stop'), 'the StopTransaction branch (to push cdr)');
+      const cdrNode = flow.find((n) => n.type === 'oicp-push-cdr');
+      assert.ok(cdrNode && reaches(flow, flow.find((n) => n.type === 'CS server').id, cdrNode.id), 'StopTransaction reaches push cdr');
+      assert.ok(ids.get(cdrNode.hubject), "push cdr uses the example's Hubject config");
 
       const log = await deploy(red, toSimulator(flow, sim));
       assert.deepStrictEqual(problems(log), []);
@@ -1033,6 +1042,16 @@ describe('examples', function () {
         );
         const stopped = await cp.call('StopTransaction', { transactionId: started.transactionId, meterStop: 7500, timestamp: new Date().toISOString() });
         assert.deepStrictEqual(stopped, { idTagInfo: { status: 'Accepted' } });
+        // push cdr found the session by its transactionId: Hubject has the CDR, 7 kWh from 500 Wh to 7500 Wh.
+        const cdr = await until(
+          () => sim.sim.cdrs.cdrs.get(session.SessionID),
+          15000,
+          'the CDR at the simulator',
+          () => red.log.slice(-2000),
+        );
+        assert.strictEqual(cdr.EvseID, 'DE*ABC*ECP8*1');
+        assert.strictEqual(cdr.ConsumedEnergy, 7);
+        assert.match(cdr.SessionStart, /\+0[12]:00$/, "the charger's time in Europe/Berlin");
       } finally {
         await cp.close({ force: true }).catch(() => {});
       }

@@ -8,6 +8,8 @@ import { OPERATOR_ID_PATTERN } from '../oicp/ids';
 import { FaultSchema, invalidFault, type ActiveFault, type Fault } from './faults';
 import { renderAdminPage, type AdminView } from './admin-page';
 import { SIM_NOT_AUTHORIZED_CODES, type AuthorizeBook } from './authorize';
+import type { CdrBook } from './cdr';
+import type { AdminSession } from './admin-page';
 
 /** What the admin API needs of the simulator. */
 export interface AdminTarget {
@@ -28,6 +30,8 @@ export interface AdminTarget {
   setSubOperators(operatorId: string, subOperatorIds: string[]): void;
   allSubOperators(): Record<string, string[]>;
   readonly authorization: AuthorizeBook;
+  readonly cdrs: CdrBook;
+  sessionRows(limit?: number): AdminSession[];
 }
 
 interface AdminContext {
@@ -145,6 +149,24 @@ export function adminRouter(sim: AdminTarget): Router<AdminContext> {
       })
       .on('DELETE', '/admin/authorize', (c) => {
         sim.authorization.clear();
+        c.send(200, { ok: true });
+      })
+      // CDRs: every stored CDR (one per SessionID), the counters (duplicates answered 022) and the sessions table.
+      .get('/admin/cdrs', (c) => {
+        const b = sim.cdrs;
+        c.send(
+          200,
+          { counters: b.counters, acceptUnknownSessions: b.acceptUnknownSessions, cdrs: [...b.cdrs.values()], sessions: sim.sessionRows(1000) },
+          { 'Cache-Control': 'no-store' },
+        );
+      })
+      .post('/admin/cdrs', async (c) => {
+        const p = parse(z.object({ acceptUnknownSessions: z.boolean() }), await c.json(), '{"acceptUnknownSessions": boolean}');
+        sim.cdrs.acceptUnknownSessions = p.acceptUnknownSessions;
+        c.send(200, { acceptUnknownSessions: sim.cdrs.acceptUnknownSessions });
+      })
+      .on('DELETE', '/admin/cdrs', (c) => {
+        sim.cdrs.clear();
         c.send(200, { ok: true });
       })
   );

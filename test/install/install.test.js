@@ -24,7 +24,7 @@ const ROOT = path.resolve(__dirname, '..', '..');
 const PKG = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
 const NAME = PKG.name;
 const OP = 'DE*ABC';
-const ICONS = ['oicp-ocpp-status.svg', 'oicp-push-evse-status.svg', 'oicp-push-evse-data.svg', 'oicp-full-load.svg', 'oicp-authorize.svg'];
+const ICONS = ['oicp-ocpp-status.svg', 'oicp-push-evse-status.svg', 'oicp-push-evse-data.svg', 'oicp-full-load.svg', 'oicp-authorize.svg', 'oicp-push-cdr.svg'];
 const TYPES = Object.keys(PKG['node-red'].nodes);
 
 const TARGETS = [
