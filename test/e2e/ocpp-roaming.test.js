@@ -4,9 +4,9 @@
 //   StartTransaction -> authorize -> the transactionId back to the charger; MeterValues; StopTransaction.
 // - OCPP 2.0.1 (ocpp-rpc, protocol ocpp2.0.1) through @anl-ioc/node-red-contrib-ocpp2's CSMS: Authorize and
 //   TransactionEvent Started -> authorize -> the idTokenInfo back to the station; Updated; Ended.
-// What the authorize node put out (Hubject's answer, the session) is read back through an http-in route of the flow.
-// The CDR hop (StopTransaction / TransactionEvent Ended -> push cdr -> a CDR at the simulator) joins once the node
-// oicp-push-cdr is in the package: cdrNode() below is the one place to wire it.
+// Then StopTransaction / TransactionEvent Ended -> push cdr -> a CDR at the simulator whose energy and times match
+// the charger's. What the authorize node put out (Hubject's answer, the session) is read back through an http-in
+// route of the flow. Without the node oicp-push-cdr in the package the stop is only recorded (HAS_CDR).
 const assert = require('assert');
 const fs = require('fs');
 const path = require('path');

@@ -196,7 +196,7 @@ describe('e2e: the OICP sidebar in chromium', function () {
       assert.strictEqual(await fl.locator('.oicp-ops-env').innerText(), 'CUSTOM');
     });
 
-    it("shows the demo's roaming sessions on the operator's roaming card: the RFID card and the StartTransaction authorized", async function () {
+    it("shows the demo's roaming sessions on the operator's roaming card: the RFID card and the StartTransaction authorized, the StopTransaction's CDR at the simulator", async function () {
       const CARD = '.oicp-ops-roaming[data-operator="DE*ABC"]';
       await openTab(page, CARD);
       const roaming = reader(page, CARD);
@@ -210,6 +210,20 @@ describe('e2e: the OICP sidebar in chromium', function () {
       assert.match(await roaming('authLast'), /^authorized · start · \d+(\.\d+)? (ms|s) · /);
       assert.match(await roaming('authOutcomes'), /, not authorized 0, fallback 0, refused 0$/);
       assert.match(await roaming('authRate'), /^[1-9]\d*$/);
+      // The charger's StopTransaction goes to push cdr: the simulator gets the session's CDR, none waits or is refused.
+      let cdrs;
+      await until(
+        async () => {
+          cdrs = JSON.parse(await getText(`http://127.0.0.1:${ports.SIM_ADMIN_PORT}/admin/cdrs`));
+          return cdrs.cdrs.length >= 1;
+        },
+        90000,
+        "a CDR of the demo's roaming session at the simulator",
+        () => JSON.stringify(cdrs),
+      );
+      assert.strictEqual(cdrs.cdrs[0].EvseID, 'DE*ABC*E1003*1');
+      assert.ok(cdrs.cdrs[0].ConsumedEnergy > 0);
+      await until(async () => (await roaming('cdrPending')) === '0' && (await roaming('cdrDead')) === '0', 30000, 'no CDR pending or refused');
     });
 
     /** How many status changes Hubject acknowledged more than 5 s after they entered the push node. */
@@ -228,9 +242,10 @@ describe('e2e: the OICP sidebar in chromium', function () {
         await simPage.getByRole('button', { name: label }).click();
         await until(async () => /done/.test((await simPage.locator('#fault-result').textContent()) || ''), 10000, `${label} done`);
       };
-      const ackBefore = await text('lastAck');
       const slowBefore = await slowLagSamples();
       await press(/503 storm/);
+      // Read once the storm is on: the demo pushes every 2 s, so an acknowledgement may land while the button is pressed.
+      const ackBefore = await text('lastAck');
       await page.bringToFront();
       let seen = {};
       // The demo's next changes are answered 503: the card names the error, counts the backoff and the changes waiting.
@@ -298,7 +313,8 @@ describe('e2e: the OICP sidebar in chromium', function () {
           m = parsePrometheusText(await getText(`${base}/oicp/metrics`));
           sim = JSON.parse(await getText(`http://127.0.0.1:${ports.SIM_ADMIN_PORT}/admin/state`));
           const inFlight = m.oicp_in_flight.samples.reduce((n, s) => n + s.value, 0);
-          const requests = m.oicp_requests_total.samples.reduce((n, s) => n + s.value, 0);
+          // The simulator counts status and data pushes; the demo's CDRs go on a lane of their own.
+          const requests = m.oicp_requests_total.samples.filter((s) => ['status', 'data'].includes(s.labels.operation)).reduce((n, s) => n + s.value, 0);
           return inFlight === 0 && requests === sim.counters.pushes;
         },
         30000,
