@@ -46,9 +46,15 @@ describe('outbox of a lane without EvseIDs', function () {
   it('a queue of such items keeps them across a restart and sends each once, in order', async function () {
     const opts = { policy: refPolicy, backoffBaseMs: 10, backoffMaxMs: 50, insertMissing: false };
     const q1 = acquireQueue('DE*ABC', 'https://sim.invalid', dir, opts);
-    q1.enqueue('update', [0, 1, 2].map((i) => ({ ref: `S-${i}`, text: `cdr ${i}` })), null);
+    q1.enqueue(
+      'update',
+      [0, 1, 2].map((i) => ({ ref: `S-${i}`, text: `cdr ${i}` })),
+      null,
+    );
     await q1.flush();
-    fs.readdirSync(path.dirname(outboxPath(dir, 'DE*ABC', 'https://sim.invalid', 'chargeDetailRecord'))).join(' ').should.match(/chargeDetailRecord/);
+    fs.readdirSync(path.dirname(outboxPath(dir, 'DE*ABC', 'https://sim.invalid', 'chargeDetailRecord')))
+      .join(' ')
+      .should.match(/chargeDetailRecord/);
     forgetQueues(); // the process ends: the queue stops and writes its outbox
     const q2 = acquireQueue('DE*ABC', 'https://sim.invalid', dir, opts);
     q2.queued.should.equal(3);
