@@ -208,6 +208,27 @@ describe('oicp-push-cdr node (real runtime, simulator over mutual TLS)', functio
     valueOf(parsePrometheusText(text), 'oicp_cdr_total', 'oicp_cdr_total', { operator: 'DE*ABC', outcome: 'reconciled' }).should.be.aboveOrEqual(1);
   });
 
+  it('a request cut short by a redeploy is sent again after it; 022 counts as delivered, flagged, stored once', async function () {
+    const flows = async () => {
+      const w = await load();
+      return w;
+    };
+    let w = await flows();
+    sim.cdrs.acceptUnknownSessions = true;
+    // The simulator stores the CDR at once and answers 3 s later: the redeploy comes in between.
+    sim.injectFault({ kind: 'latency', ms: 3000, count: 1 });
+    await send(w, 'p1', { payload: oicpCdr(uuid(7)) });
+    await until(() => sim.cdrs.counters.stored === 1, 10000, 'the CDR stored at the simulator');
+    // Redeploy: the nodes and the config node close (the request is aborted), the lane and its outbox stay.
+    await helper.unload();
+    w = await flows();
+    await until(() => w.out.length === 1, 30000, 'the CDR acknowledged after the redeploy');
+    w.out[0].oicp.should.containEql({ SessionID: uuid(7), statusCode: '022', reconcile: true });
+    sim.cdrs.counters.stored.should.equal(1);
+    sim.cdrs.counters.duplicates.should.equal(1);
+    helper.getNode('hub1').hubject.cdrMarks().get(uuid(7)).should.containEql({ s: 'acked', reconcile: true });
+  });
+
   it('a CDR refused for good (unknown session, 400) is a dead letter with node.error; resend and the sidebar send it again', async function () {
     const w = await load();
     await send(w, 'p1', { payload: oicpCdr(uuid(4)) });
