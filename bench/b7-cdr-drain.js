@@ -8,8 +8,8 @@
 //
 // The real parts: PushQueue with the CDR policy, FileOutbox, the dead letters and CdrMarks on the journal engine,
 // HubjectClient over mutual TLS, and the simulator (in this process: its stored CDRs count in the RSS).
-// Default: a stated, scaled variant (1,000 CDRs, 30 s outage, client and simulator limit 3,500 a minute, so the
-// drain takes about as many limit-minutes as 10,000 at 350 would). B7_FULL=1: 10,000 CDRs, 5 min outage, 350 a
+// Default: a stated, scaled variant (1,000 CDRs, 30 s outage, client and simulator limit both 500 a minute, so the
+// limit binds: 500 go in the first minute, the rest when the window lets them). B7_FULL=1: 10,000 CDRs, 5 min outage, 350 a
 // minute (about 34 min).
 //
 // Run alone: node --expose-gc bench/b7-cdr-drain.js   (BENCH_ARGS='{"cdrs":1000,"outageS":30,"ratePerMinute":3500}')
@@ -45,7 +45,7 @@ async function main() {
   const a = args();
   const N = a.cdrs ?? (FULL ? 10000 : 1000);
   const outageS = a.outageS ?? (FULL ? 300 : 30);
-  const rate = a.ratePerMinute ?? (FULL ? 350 : 3500);
+  const rate = a.ratePerMinute ?? (FULL ? 350 : 500);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'oicp-b7-'));
   const certs = createCertificates(path.join(dir, 'certs'), { operatorIds: ['DE*ABC'] });
   const sim = new HubjectSimulator({ port: 0, adminPort: false, certs, latencyMs: 1, cdrRateLimitPerMinute: rate, requestLogSize: 100 });
