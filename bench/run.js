@@ -1,5 +1,5 @@
 'use strict';
-// npm run bench: the benchmarks B1-B5, each run in its own Node.js process (fresh Node-RED, fresh simulator process),
+// npm run bench: the benchmarks B1-B5 and B7 (B7_FULL=1: the issue's full CDR drain), each run in its own Node.js process (fresh Node-RED, fresh simulator process),
 // medians over the runs, a table on stdout and bench/results.json.
 //
 // Environment:
@@ -274,6 +274,12 @@ async function main() {
     out.results.b6 = await runOne('b6-authorize.js', { concurrency: 50, bursts: runs('B6', 20, 4), latencyMs: 50 });
   }
 
+  if (want('b7')) {
+    const full = process.env.B7_FULL === '1';
+    log(full ? 'B7 CDR outage drain: 10,000 CDRs, 5 min outage, 350 a minute (B7_FULL)' : 'B7 CDR outage drain, scaled: 1,000 CDRs, 30 s outage, 500 a minute (client and simulator) (B7_FULL=1 for the issue\'s 10,000 / 5 min / 350)');
+    out.results.b7 = await runOne('b7-cdr-drain.js', {}, { gc: true, timeoutMs: (full ? 120 : 15) * 60 * 1000 });
+  }
+
   out.targets = targets(out.results);
   out.durationS = Math.round((Date.now() - started) / 1000);
   const md = table(out);
@@ -320,6 +326,13 @@ function targets(r) {
   }
   if (r.b6) {
     t.push({ id: 'B6', what: 'authorization p99 (node in to out, minus the simulator\'s 50 ms) <= 10 ms', value: r.b6.node.p99, met: r.b6.node.p99 <= 10 });
+  }
+
+  if (r.b7) {
+    const b = r.b7;
+    t.push({ id: 'B7', what: 'CDR drain: 0 HTTP 429, 0 lost, 0 duplicates', value: b.http429 + b.lost + b.duplicates, met: b.http429 === 0 && b.lost === 0 && b.duplicates === 0 });
+    t.push({ id: 'B7', what: 'CDR drain: RSS growth <= 50 MB', value: b.rssGrowthMB, met: b.rssGrowthMB <= 50 });
+    t.push({ id: 'B7', what: 'CDR drain: time and bytes per enqueued CDR flat (last 10 % within 20 % of the first)', value: b.enqueueMs.last10 / b.enqueueMs.first10, met: b.enqueueMs.last10 <= 1.2 * b.enqueueMs.first10 && b.bytesPerCdr.last10 <= 1.2 * b.bytesPerCdr.first10 });
   }
   return t;
 }

@@ -196,12 +196,12 @@ export = function (RED: NodeAPI) {
           if (m !== undefined) session.meterStart = m;
           session.chargingStart = session.sessionStart;
         } else if (r?.command === 'TransactionEvent' && data.eventType === 'Started') {
-          // OCPP 2.0.1 has no meterStart field: the CDR's start is the Started event's register reading.
+          // OCPP 2.0.1: the meter start for the CDR (push cdr) comes from the Started event's register value, if any.
           try {
             session.meterStart = Number(readTransactionStart(msg).meterStart);
             session.chargingStart = session.sessionStart;
           } catch {
-            // No reading in the event: the CDR then names MeterValueStart as missing.
+            // no register value: push cdr then names MeterValueStart
           }
         }
         await store.put(session);

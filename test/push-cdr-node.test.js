@@ -167,6 +167,39 @@ describe('oicp-push-cdr node (real runtime, simulator over mutual TLS)', functio
     sim.cdrs.counters.received.should.equal(1);
   });
 
+  it('OCPP 2.0.1: TransactionEvent Started through authorize, Ended through push cdr: the CDR has the energy between them', async function () {
+    const w = await load();
+    const ev = (eventType, timestamp, wh, context, extra = {}) => ({
+      ocpp: { cbId: 'CP2', ocppVersion: '2.0.1' },
+      payload: {
+        command: 'TransactionEvent',
+        MessageId: `m-${eventType}`,
+        data: {
+          eventType,
+          timestamp,
+          triggerReason: eventType === 'Started' ? 'Authorized' : 'StopAuthorized',
+          seqNo: 0,
+          transactionInfo: { transactionId: 'tx-201' },
+          evse: { id: 1, connectorId: 1 },
+          meterValue: [{ timestamp, sampledValue: [{ value: wh, context, measurand: 'Energy.Active.Import.Register', unitOfMeasure: { unit: 'kWh' } }] }],
+          ...extra,
+        },
+      },
+    });
+    await send(w, 'a1', ev('Started', '2026-12-07T09:00:00Z', 100.001, 'Transaction.Begin', { idToken: { idToken: UID, type: 'ISO14443' } }));
+    const sid = w.aout[w.aout.length - 1].payload.SessionID;
+    should(await send(w, 'p1', ev('Ended', '2026-12-07T10:00:00Z', 112.346, 'Transaction.End'))).be.undefined();
+    await until(() => w.out.length === 1, 15000, 'the acknowledgement');
+    sim.cdrs.cdrs.get(sid).body.should.containEql({
+      EvseID: 'DE*ABC*ECP2*1',
+      MeterValueStart: 100.001,
+      MeterValueEnd: 112.346,
+      ConsumedEnergy: 12.345,
+      SessionStart: '2026-12-07T10:00:00+01:00',
+      SessionEnd: '2026-12-07T11:00:00+01:00',
+    });
+  });
+
   it('a StopTransaction the CDR cannot be built from (no meterStop, unknown transactionId) fails naming why; a queued CDR is not lost', async function () {
     const w = await load();
     sim.cdrs.acceptUnknownSessions = true;
@@ -206,6 +239,27 @@ describe('oicp-push-cdr node (real runtime, simulator over mutual TLS)', functio
     again.error.message.should.match(/acknowledged a CDR/);
     const text = await createMetrics().text();
     valueOf(parsePrometheusText(text), 'oicp_cdr_total', 'oicp_cdr_total', { operator: 'DE*ABC', outcome: 'reconciled' }).should.be.aboveOrEqual(1);
+  });
+
+  it('a request cut short by a redeploy is sent again after it; 022 counts as delivered, flagged, stored once', async function () {
+    const flows = async () => {
+      const w = await load();
+      return w;
+    };
+    let w = await flows();
+    sim.cdrs.acceptUnknownSessions = true;
+    // The simulator stores the CDR at once and answers 3 s later: the redeploy comes in between.
+    sim.injectFault({ kind: 'latency', ms: 3000, count: 1 });
+    await send(w, 'p1', { payload: oicpCdr(uuid(7)) });
+    await until(() => sim.cdrs.counters.stored === 1, 10000, 'the CDR stored at the simulator');
+    // Redeploy: the nodes and the config node close (the request is aborted), the lane and its outbox stay.
+    await helper.unload();
+    w = await flows();
+    await until(() => w.out.length === 1, 30000, 'the CDR acknowledged after the redeploy');
+    w.out[0].oicp.should.containEql({ SessionID: uuid(7), statusCode: '022', reconcile: true });
+    sim.cdrs.counters.stored.should.equal(1);
+    sim.cdrs.counters.duplicates.should.equal(1);
+    helper.getNode('hub1').hubject.cdrMarks().get(uuid(7)).should.containEql({ s: 'acked', reconcile: true });
   });
 
   it('a CDR refused for good (unknown session, 400) is a dead letter with node.error; resend and the sidebar send it again', async function () {

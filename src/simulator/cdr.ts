@@ -76,13 +76,12 @@ export function checkCdrBody(b: unknown): { field: string; message: string } | u
   return undefined;
 }
 
-function resultBody(result: boolean, code: string, additionalInfo: string | null) {
+/** eRoamingAcknowledgement; absent fields left out, as the OpenAPI types them (no nulls). */
+function resultBody(result: boolean, code: string, additionalInfo: string | null, SessionID?: string) {
   return {
     Result: result,
-    StatusCode: { Code: code, Description: codeInfo(code).description, AdditionalInfo: additionalInfo },
-    SessionID: null,
-    CPOPartnerSessionID: null,
-    EMPPartnerSessionID: null,
+    StatusCode: { Code: code, Description: codeInfo(code).description, ...(additionalInfo ? { AdditionalInfo: additionalInfo } : {}) },
+    ...(SessionID ? { SessionID } : {}),
   };
 }
 
@@ -120,11 +119,11 @@ export class CdrBook {
     const id = o.SessionID as string;
     if (this.cdrs.has(id)) {
       this.counters.duplicates++;
-      return { httpStatus: 200, code: '022', body: resultBody(false, '022', `a CDR for SessionID ${id} is stored already`) };
+      return { httpStatus: 200, code: '022', body: resultBody(false, '022', `a CDR for SessionID ${id} is stored already`, id) };
     }
     if (!sessions.has(id) && !this.acceptUnknownSessions) {
       this.counters.unknownSession++;
-      return { httpStatus: 200, code: '400', body: resultBody(false, '400', `SessionID ${id} is unknown`) };
+      return { httpStatus: 200, code: '400', body: resultBody(false, '400', `SessionID ${id} is unknown`, id) };
     }
     this.cdrs.set(id, {
       SessionID: id,
@@ -139,6 +138,6 @@ export class CdrBook {
       body: o,
     });
     this.counters.stored++;
-    return { httpStatus: 200, code: '000', body: resultBody(true, '000', null) };
+    return { httpStatus: 200, code: '000', body: resultBody(true, '000', null, id) };
   }
 }
