@@ -12,6 +12,7 @@ import {
   mayStopLocally,
   ocppInt,
   readChargerRequest,
+  readTransactionStart,
   type AuthorizationDecision,
   type AuthorizationOutcome,
   type AuthorizeOptions,
@@ -197,6 +198,14 @@ export = function (RED: NodeAPI) {
           const m = ocppInt(data.meterStart, 'StartTransaction.meterStart');
           if (m !== undefined) session.meterStart = m;
           session.chargingStart = session.sessionStart;
+        } else if (r?.command === 'TransactionEvent' && data.eventType === 'Started') {
+          // OCPP 2.0.1: the meter start for the CDR (push cdr) comes from the Started event's register value, if any.
+          try {
+            session.meterStart = Number(readTransactionStart(msg).meterStart);
+            session.chargingStart = session.sessionStart;
+          } catch {
+            // no register value: push cdr then names MeterValueStart
+          }
         }
         await store.put(session);
       }

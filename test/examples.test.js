@@ -393,10 +393,10 @@ describe('examples', function () {
   const qaFiles = files.filter((f) => !f.startsWith('5 '));
 
   describe('files', function () {
-    it('are the eight numbered examples, in order', function () {
+    it('are the nine numbered examples, in order', function () {
       assert.deepStrictEqual(
         files.map((f) => f.split(' ')[0]),
-        ['1', '2', '3', '4', '5', '6', '7', '8'],
+        ['1', '2', '3', '4', '5', '6', '7', '8', '9'],
       );
       assert.match(files[0], /OCPP 1\.6J/);
       assert.match(files[1], /OCPP 2\.0\.1/);
@@ -405,14 +405,16 @@ describe('examples', function () {
       assert.match(files[4], /simulator/);
       assert.match(files[5], /CSV/);
       assert.match(files[6], /Bundesnetzagentur charging register/);
-      assert.match(files[7], /Remote start/);
+      assert.match(files[7], /^8 Roaming session with node-red-contrib-ocpp\.json$/);
+      assert.match(files[8], /^9 Remote start and stop through node-red-contrib-ocpp\.json$/);
     });
 
-    it('use every non-config node of the package: the demo alone (remote start: after the demo wires it), and examples 1-4, 6-8 together', function () {
+    it('use every non-config node of the package: the demo alone (remote start: after the demo wires it), and examples 1-4, 6-9 together', function () {
       assert.deepStrictEqual(nonConfig.sort(), [
         'oicp-authorize',
         'oicp-full-load',
         'oicp-ocpp-status',
+        'oicp-push-cdr',
         'oicp-push-evse-data',
         'oicp-push-evse-status',
         'oicp-remote-in',
@@ -423,7 +425,7 @@ describe('examples', function () {
       const qa = used(qaFiles);
       for (const t of nonConfig) {
         if (!/^oicp-remote-/.test(t)) assert.ok(demo.has(t), `the demo lacks ${t}`);
-        assert.ok(qa.has(t), `examples 1-4, 6-8 lack ${t}`);
+        assert.ok(qa.has(t), `examples 1-4, 6-9 lack ${t}`);
       }
     });
 
@@ -991,6 +993,72 @@ describe('examples', function () {
       assert.strictEqual(dresden.Address.Country, 'DEU');
       assert.deepStrictEqual(dresden.Plugs, ['CCS Combo 2 Plug (Cable Attached)']);
       assert.deepStrictEqual(dresden.GeoCoordinates, { Google: { Coordinates: '51.046110 13.737310' } });
+      assert.deepStrictEqual(problems(red.log), []);
+    });
+
+    it('8: loads with node-red-contrib-ocpp 1.3.10; an RFID card is authorized by Hubject, StartTransaction gets its transactionId, StopTransaction brings the CDR to Hubject', async function () {
+      const file = files[7];
+      const red = await startRed([OCPP16.name]);
+      const p = await ports();
+      const flow = await importAsIs(red, file, p);
+      // The shape the description promises: Authorize and StartTransaction to authorize, its answer to server response.
+      const ids = byId(flow);
+      const authorize = flow.find((n) => n.type === 'oicp-authorize');
+      const response = flow.find((n) => n.type === 'server response');
+      assert.ok(authorize.wires[1].includes(response.id), 'the charger answer goes straight to server response');
+      assert.ok(reaches(flow, flow.find((n) => n.type === 'CS server').id, authorize.id));
+      const cdrNode = flow.find((n) => n.type === 'oicp-push-cdr');
+      assert.ok(cdrNode && reaches(flow, flow.find((n) => n.type === 'CS server').id, cdrNode.id), 'StopTransaction reaches push cdr');
+      assert.ok(ids.get(cdrNode.hubject), "push cdr uses the example's Hubject config");
+
+      const log = await deploy(red, toSimulator(flow, sim));
+      assert.deepStrictEqual(problems(log), []);
+      const startsBefore = sim.sim.authorization.received.authorizeStart;
+      const cp = new RPCClient({
+        endpoint: `ws://127.0.0.1:${p.ocpp16}/ocpp16`,
+        identity: 'CP8',
+        protocols: ['ocpp1.6'],
+        strictMode: true,
+        reconnect: false,
+        callTimeoutMs: 10000,
+      });
+      try {
+        await cp.connect();
+        assert.strictEqual((await cp.call('BootNotification', { chargePointVendor: 'Example', chargePointModel: 'E8' })).status, 'Accepted');
+        // A card Hubject does not know: Invalid, a normal answer.
+        sim.sim.authorization.setRule('DEADBEEF', { AuthorizationStatus: 'NotAuthorized', code: '102' });
+        assert.deepStrictEqual(await cp.call('Authorize', { idTag: 'deadbeef' }), { idTagInfo: { status: 'Invalid' } });
+        assert.deepStrictEqual(await cp.call('Authorize', { idTag: '04a1b2c3' }), { idTagInfo: { status: 'Accepted' } });
+        const start = new Date(Date.now() - 1800_000).toISOString();
+        const started = await cp.call('StartTransaction', { connectorId: 1, idTag: '04a1b2c3', meterStart: 500, timestamp: start });
+        assert.strictEqual(started.idTagInfo.status, 'Accepted');
+        assert.ok(Number.isInteger(started.transactionId) && started.transactionId > 0);
+        assert.strictEqual(sim.sim.authorization.received.authorizeStart, startsBefore + 3);
+        const session = [...sim.sim.authorization.sessions.values()].find((s) => s.EvseID === 'DE*ABC*ECP8*1');
+        assert.ok(session, 'Hubject has a session for CP8/1');
+        assert.deepStrictEqual(
+          await cp.call('MeterValues', {
+            connectorId: 1,
+            transactionId: started.transactionId,
+            meterValue: [{ timestamp: start, sampledValue: [{ value: '900' }] }],
+          }),
+          {},
+        );
+        const stopped = await cp.call('StopTransaction', { transactionId: started.transactionId, meterStop: 7500, timestamp: new Date().toISOString() });
+        assert.deepStrictEqual(stopped, { idTagInfo: { status: 'Accepted' } });
+        // push cdr found the session by its transactionId: Hubject has the CDR, 7 kWh from 500 Wh to 7500 Wh.
+        const cdr = await until(
+          () => sim.sim.cdrs.cdrs.get(session.SessionID),
+          15000,
+          'the CDR at the simulator',
+          () => red.log.slice(-2000),
+        );
+        assert.strictEqual(cdr.EvseID, 'DE*ABC*ECP8*1');
+        assert.strictEqual(cdr.ConsumedEnergy, 7);
+        assert.match(cdr.SessionStart, /\+0[12]:00$/, "the charger's time in Europe/Berlin");
+      } finally {
+        await cp.close({ force: true }).catch(() => {});
+      }
       assert.deepStrictEqual(problems(red.log), []);
     });
 

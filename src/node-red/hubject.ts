@@ -7,6 +7,7 @@ import type { StatusGate } from '../push/gate';
 import type { OperatorEvseData } from '../evse-data/operator';
 import type { CallResult } from '../oicp/client';
 import type { SessionStore } from '../sessions/store';
+import type { CdrItem, CdrMarks } from '../sessions/cdr-lane';
 
 export const HUBJECT_CONFIG_TYPE = 'oicp-hubject-config';
 
@@ -14,6 +15,7 @@ export const HUBJECT_CONFIG_TYPE = 'oicp-hubject-config';
 export interface LaneItems {
   status: EvseStatusRecord;
   data: DataItem;
+  chargeDetailRecord: CdrItem;
 }
 
 /**
@@ -57,6 +59,8 @@ export interface HubjectConfig {
   readonly dataConfigError: string | undefined;
   /** The operator's roaming session store (<userDir>/oicp/sessions/...), opened when first asked; null when configError is set. */
   sessions(): SessionStore | null;
+  /** The CDR lane's exactly-once marks per SessionID (opens the CDR lane); null when configError is set. */
+  cdrMarks(): CdrMarks | null;
   /**
    * One AuthorizeStart/Stop at once, on the operation's own connection, never queued and never retried. Resolves
    * with the classified answer; `timedOut` when the signal's timeout ended it.

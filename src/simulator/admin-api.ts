@@ -9,6 +9,8 @@ import { FaultSchema, invalidFault, type ActiveFault, type Fault } from './fault
 import { renderAdminPage, type AdminView } from './admin-page';
 import { SIM_NOT_AUTHORIZED_CODES, type AuthorizeBook } from './authorize';
 import type { RemoteCaller } from './remote-call';
+import type { CdrBook } from './cdr';
+import type { AdminSession } from './admin-page';
 
 /** What the admin API needs of the simulator. */
 export interface AdminTarget {
@@ -31,6 +33,8 @@ export interface AdminTarget {
   readonly authorization: AuthorizeBook;
   /** Remote start/stop to the CPO's endpoint (issue 23). */
   readonly remote: RemoteCaller;
+  readonly cdrs: CdrBook;
+  sessionRows(limit?: number): AdminSession[];
 }
 
 interface AdminContext {
@@ -172,6 +176,24 @@ export function adminRouter(sim: AdminTarget): Router<AdminContext> {
         } catch (e) {
           throw new HttpError(409, (e as Error).message);
         }
+      })
+      // CDRs: every stored CDR (one per SessionID), the counters (duplicates answered 022) and the sessions table.
+      .get('/admin/cdrs', (c) => {
+        const b = sim.cdrs;
+        c.send(
+          200,
+          { counters: b.counters, acceptUnknownSessions: b.acceptUnknownSessions, cdrs: [...b.cdrs.values()], sessions: sim.sessionRows(1000) },
+          { 'Cache-Control': 'no-store' },
+        );
+      })
+      .post('/admin/cdrs', async (c) => {
+        const p = parse(z.object({ acceptUnknownSessions: z.boolean() }), await c.json(), '{"acceptUnknownSessions": boolean}');
+        sim.cdrs.acceptUnknownSessions = p.acceptUnknownSessions;
+        c.send(200, { acceptUnknownSessions: sim.cdrs.acceptUnknownSessions });
+      })
+      .on('DELETE', '/admin/cdrs', (c) => {
+        sim.cdrs.clear();
+        c.send(200, { ok: true });
       })
   );
 }

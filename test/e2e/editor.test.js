@@ -21,6 +21,7 @@ const PALETTE = {
   'oicp-push-evse-status': { label: 'push status', icon: 'icons/node-red-contrib-oicp/oicp-push-evse-status.svg' },
   'oicp-push-evse-data': { label: 'push data', icon: 'icons/node-red-contrib-oicp/oicp-push-evse-data.svg' },
   'oicp-authorize': { label: 'authorize', icon: 'icons/node-red-contrib-oicp/oicp-authorize.svg' },
+  'oicp-push-cdr': { label: 'push cdr', icon: 'icons/node-red-contrib-oicp/oicp-push-cdr.svg' },
   'oicp-remote-in': { label: 'remote in', icon: 'icons/node-red-contrib-oicp/oicp-remote-in.svg' },
   'oicp-remote-response': { label: 'remote out', icon: 'icons/node-red-contrib-oicp/oicp-remote-response.svg' },
 };
@@ -116,7 +117,7 @@ describe('e2e: the Node-RED editor in chromium', function () {
     assert.strictEqual(await category.count(), 1, 'one palette category headed OICP');
     assert.strictEqual((await category.locator('.red-ui-palette-header').innerText()).trim(), 'OICP');
     const types = await category.locator('.red-ui-palette-node').evaluateAll((els) => els.map((e) => e.getAttribute('data-palette-type')).sort());
-    assert.deepStrictEqual(types, Object.keys(PALETTE).sort(), 'the OICP category holds exactly the seven flow nodes');
+    assert.deepStrictEqual(types, Object.keys(PALETTE).sort(), 'the OICP category holds exactly the eight flow nodes');
 
     for (const [type, want] of Object.entries(PALETTE)) {
       const node = category.locator(`.red-ui-palette-node[data-palette-type="${type}"]`);
