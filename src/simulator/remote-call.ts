@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as https from 'node:https';
 import type { CertPaths } from './certs';
+import { tokenOf } from './authorize';
 
 export type RemoteVariant = 'ok' | 'wrong-cert' | 'malformed';
 
@@ -42,7 +43,11 @@ export class RemoteCaller {
   readonly results: RemoteCallResult[] = [];
   private lastStarted: Map<string, string> = new Map();
 
-  constructor(private readonly certs: CertPaths | undefined) {}
+  /** onAccepted: a session Hubject now holds (an accepted remote start), so its CDR is not of an unknown session. */
+  constructor(
+    private readonly certs: CertPaths | undefined,
+    private readonly onAccepted?: (r: RemoteCallResult & { ProviderID: string; token: string }) => void,
+  ) {}
 
   async call(o: RemoteCallOptions): Promise<RemoteCallResult> {
     const base = (o.url ?? this.target ?? '').replace(/\/+$/, '');
@@ -64,8 +69,9 @@ export class RemoteCaller {
       const { status, json } = await post(url, text, { ca: fs.readFileSync(c.caCert), cert: fs.readFileSync(cert), key: fs.readFileSync(key) });
       r.httpStatus = status;
       r.body = json;
-      if (o.action === 'start' && variant === 'ok' && (json as { Result?: boolean } | undefined)?.Result === true)
-        this.lastStarted.set(o.EvseID.toUpperCase(), SessionID);
+      const accepted = variant === 'ok' && (json as { Result?: boolean } | undefined)?.Result === true;
+      if (o.action === 'start' && accepted) this.lastStarted.set(o.EvseID.toUpperCase(), SessionID);
+      if (accepted) this.onAccepted?.({ ...r, ProviderID, token: tokenOf(body.Identification) ?? '' });
     } catch (e) {
       r.error = (e as Error).message;
     }

@@ -260,7 +260,23 @@ export class HubjectSimulator {
 
   constructor(opts: SimulatorOptions) {
     this.host = opts.host ?? '127.0.0.1';
-    this.remote = new RemoteCaller(isCertPaths(opts.certs) ? opts.certs : undefined);
+    this.remote = new RemoteCaller(isCertPaths(opts.certs) ? opts.certs : undefined, (r) => {
+      // Hubject holds the session it asked the CPO to start: its CDR (and an AuthorizeStop) refer to it.
+      const s = this.authorization.sessions.get(r.SessionID);
+      if (r.action === 'stop') {
+        if (s && s.stoppedAt === undefined) s.stoppedAt = r.at;
+        return;
+      }
+      const OperatorID = r.EvseID.split('*').slice(0, 2).join('*').toUpperCase();
+      this.authorization.sessions.set(r.SessionID, {
+        SessionID: r.SessionID,
+        OperatorID,
+        EvseID: r.EvseID,
+        token: r.token,
+        ProviderID: r.ProviderID,
+        startedAt: r.at,
+      });
+    });
     if (opts.cpoUrl) this.remote.target = opts.cpoUrl;
     this.requestedPort = opts.port ?? 0;
     this.requestedAdminPort = opts.adminPort ?? 0;

@@ -3,8 +3,8 @@
 // endpoint of a real Node-RED; the flow sends RemoteStartTransaction through node-red-contrib-ocpp to a real OCPP
 // 1.6J charge point (ocpp-rpc), which accepts and starts a transaction; Hubject gets Result true, the authorize node
 // links the StartTransaction to Hubject's SessionID (no AuthorizeStart), and the remote stop reaches the charge point
-// as RemoteStopTransaction with that transactionId, followed by its StopTransaction.
-// The CDR hop (oicp-push-cdr, built in parallel) goes where STOPS is wired: see cdrHop below.
+// as RemoteStopTransaction with that transactionId, followed by its StopTransaction, which push cdr turns into a CDR
+// at the simulator carrying Hubject's SessionID and the charger's energy and times.
 const assert = require('assert');
 const fs = require('fs');
 const path = require('path');
@@ -25,16 +25,36 @@ const now = new Date().toISOString();
 switch (msg.ocpp.command) {
     case 'BootNotification': msg.payload = { status: 'Accepted', currentTime: now, interval: 300 }; break;
     case 'StartTransaction': return [null, msg, null]; // the authorize node links it and answers the charge point
-    case 'StopTransaction': msg.payload = { idTagInfo: { status: 'Accepted' } }; return [msg, null, RED.util.cloneMessage(msg)];
+    case 'StopTransaction': {
+        const stop = RED.util.cloneMessage(msg); // the charger's request, for push cdr
+        msg.payload = { idTagInfo: { status: 'Accepted' } };
+        return [msg, null, stop];
+    }
     default: msg.payload = {};
 }
 return [msg, null, null];`;
 
-/** Where a StopTransaction goes after the charge point was answered: a debug node now, oicp-push-cdr after the merge. */
+/** Where a StopTransaction goes after the charge point was answered: push cdr, its acknowledgement to a debug node. */
 function cdrHop() {
   return [
-    { id: 'dbg-stops', type: 'debug', z: 'tab', name: 'stops', active: true, tosidebar: false, console: true, complete: 'true', targetType: 'full', wires: [] },
+    {
+      id: 'cdr',
+      type: 'oicp-push-cdr',
+      z: 'tab',
+      name: '',
+      hubject: 'hub',
+      timeZone: 'Europe/Berlin',
+      utcOffset: '',
+      partnerProductId: '',
+      wires: [['dbg-cdrs']],
+    },
+    { id: 'dbg-cdrs', type: 'debug', z: 'tab', name: 'cdrs', active: true, tosidebar: false, console: true, complete: 'payload', targetType: 'msg', wires: [] },
   ];
+}
+
+/** A time as the CDR writes it for Europe/Berlin in winter (the test runs in December: +01:00), fractions cut. */
+function berlinWinter(iso) {
+  return `${new Date(Date.parse(iso) + 3600_000).toISOString().slice(0, 19)}+01:00`;
 }
 
 function flow(csPort, epPort, certs, simUrl) {
@@ -57,7 +77,7 @@ function flow(csPort, epPort, certs, simUrl) {
       pathlog: '',
       wires: [['fn-answer'], []],
     },
-    { id: 'fn-answer', type: 'function', z: 'tab', name: 'answer', func: ANSWER, outputs: 3, wires: [['resp'], ['auth'], ['dbg-stops']] },
+    { id: 'fn-answer', type: 'function', z: 'tab', name: 'answer', func: ANSWER, outputs: 3, wires: [['resp'], ['auth'], ['cdr']] },
     { id: 'resp', type: 'server response', z: 'tab', name: '', wires: [] },
     {
       id: 'auth',
@@ -144,11 +164,12 @@ describe('e2e: remote start and stop from the simulator through Node-RED to a re
       charger.remoteStarts.push(params);
       // The charge point accepts, then starts the transaction it was asked for.
       setTimeout(async () => {
+        charger.startedAt = new Date().toISOString();
         const r = await client.call('StartTransaction', {
           connectorId: params.connectorId,
           idTag: params.idTag,
           meterStart: 1000,
-          timestamp: new Date().toISOString(),
+          timestamp: charger.startedAt,
         });
         charger.transactionId = r.transactionId;
         charger.startStatus = r.idTagInfo.status;
@@ -158,10 +179,11 @@ describe('e2e: remote start and stop from the simulator through Node-RED to a re
     client.handle('RemoteStopTransaction', ({ params }) => {
       charger.remoteStops.push(params);
       setTimeout(async () => {
+        charger.stoppedAt = new Date().toISOString();
         const r = await client.call('StopTransaction', {
           transactionId: params.transactionId,
           meterStop: 13345,
-          timestamp: new Date().toISOString(),
+          timestamp: charger.stoppedAt,
           reason: 'Remote',
         });
         charger.stopped = r;
@@ -233,6 +255,25 @@ describe('e2e: remote start and stop from the simulator through Node-RED to a re
     store.load();
     const s = store.get(start.SessionID);
     assert.deepStrictEqual([s.remote, s.transactionId, s.EvseID, s.meterStart], ['linked', charger.transactionId, EVSE, 1000]);
+
+    // The CDR: Hubject's SessionID, the charger's energy (1000 -> 13345 Wh) and times, the remote start's token.
+    const cdr = await until(
+      () => sim.cdrs.cdrs.get(start.SessionID),
+      20000,
+      `a CDR for ${start.SessionID} at the simulator`,
+      () => JSON.stringify({ counters: sim.cdrs.counters, cdrs: [...sim.cdrs.cdrs.keys()], log: red.log.slice(-2000) }),
+    );
+    assert.deepStrictEqual([sim.cdrs.counters.stored, sim.cdrs.counters.unknownSession], [1, 0]);
+    assert.strictEqual(cdr.EvseID, EVSE);
+    assert.strictEqual(cdr.ConsumedEnergy, 12.345);
+    assert.deepStrictEqual([cdr.body.MeterValueStart, cdr.body.MeterValueEnd], [1, 13.345]);
+    assert.strictEqual(cdr.ChargingStart, berlinWinter(charger.startedAt));
+    assert.strictEqual(cdr.ChargingEnd, berlinWinter(charger.stoppedAt));
+    assert.strictEqual(cdr.SessionEnd, berlinWinter(charger.stoppedAt));
+    // The session began when Hubject's remote start was accepted, before the charger's StartTransaction.
+    assert.ok(cdr.SessionStart <= cdr.ChargingStart && Date.parse(cdr.SessionStart) >= start.at - 1000, JSON.stringify(cdr));
+    assert.deepStrictEqual(cdr.body.Identification, { RemoteIdentification: { EvcoID: 'DE-DCB-C12345678-X' } });
+    await until(() => /\[debug:cdrs\]/.test(red.log), 10000, 'push cdr output');
     assert.doesNotMatch(red.log, /\[debug:errors\]/);
   });
 });
