@@ -223,7 +223,7 @@ export = function (RED: NodeAPI) {
       }
       const waiting = remoteStartFor(store, charger);
       if (!waiting || !charger) return undefined;
-      let session = linkedSession(waiting, charger);
+      let session = linkedSession(waiting, charger, msg);
       let transactionId: number | undefined;
       if (charger.command === 'StartTransaction') {
         transactionId = await store.assignTransactionId(waiting.SessionID, session);

@@ -71,4 +71,32 @@ describe('remote start linking (src/remote/link)', function () {
     assert.strictEqual(linkedSession(s, ev(7)).transactionId, 'tx-9');
     assert.strictEqual(remoteStartFor(store, ev(8)), undefined);
   });
+
+  it("OCPP 2.0.1: the Started event's register value becomes the session's meter start (the CDR's MeterValueStart)", function () {
+    const msg = {
+      ocpp: { cbId: 'CP-1', command: 'TransactionEvent', ocppVersion: '2.0.1' },
+      payload: {
+        command: 'TransactionEvent',
+        data: {
+          eventType: 'Started',
+          timestamp: new Date(T0).toISOString(),
+          triggerReason: 'RemoteStart',
+          seqNo: 0,
+          transactionInfo: { transactionId: 'tx-9', remoteStartId: 7 },
+          evse: { id: 1, connectorId: 1 },
+          meterValue: [
+            {
+              timestamp: new Date(T0).toISOString(),
+              sampledValue: [{ value: 2.5, context: 'Transaction.Begin', measurand: 'Energy.Active.Import.Register', unitOfMeasure: { unit: 'kWh' } }],
+            },
+          ],
+        },
+      },
+    };
+    const l = linkedSession(remote({ remoteStartId: 7 }), readChargerRequest(msg), msg);
+    assert.deepStrictEqual([l.remote, l.transactionId, l.meterStart], ['linked', 'tx-9', 2500]);
+    // Without a register value the session has none; push cdr then names MeterValueStart.
+    const bare = { ...msg, payload: { ...msg.payload, data: { ...msg.payload.data, meterValue: undefined } } };
+    assert.strictEqual(linkedSession(remote({ remoteStartId: 7 }), readChargerRequest(bare), bare).meterStart, undefined);
+  });
 });

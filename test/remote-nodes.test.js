@@ -12,7 +12,7 @@ const { nodeFiles, hubjectNodes, tmpUserDir } = require('./support/flows');
 const { until } = require('./support/until');
 const { freePort } = require('./support/red-process');
 const { forgetQueues } = require('../nodes/push/registry');
-const { opsState } = require('../nodes/ops/stats');
+const { opsState, resetStats } = require('../nodes/ops/stats');
 
 helper.init(require.resolve('node-red'));
 
@@ -48,6 +48,7 @@ describe('oicp-cpo-endpoint, oicp-remote-in and oicp-remote-response (real runti
   afterEach(async function () {
     await helper.unload();
     forgetQueues();
+    resetStats(); // lane stats are keyed by the simulator's URL: later files' metrics must not see this one's lanes
     await new Promise((r) => helper.stopServer(r));
     fs.rmSync(userDir, { recursive: true, force: true });
   });

@@ -1,6 +1,7 @@
 // A charger's transaction that follows a remote start takes Hubject's SessionID: OCPP 1.6 StartTransaction by
 // connector and time window, OCPP 2.0.1 TransactionEvent by remoteStartId. Then no AuthorizeStart is sent for it
 // (Hubject already authorized the session) and the CDR carries Hubject's SessionID.
+import { readTransactionStart } from '../sessions/cdr';
 import { evseNumberOf, ocppInt, type ChargerRequest } from '../sessions/envelope';
 import type { SessionRecord, SessionStore } from '../sessions/store';
 import { DEFAULT_LINK_WINDOW_MS } from './endpoint';
@@ -30,8 +31,11 @@ export function remoteStartFor(
   return undefined;
 }
 
-/** The session record once the charger's transaction is linked (the caller stores it with the transactionId). */
-export function linkedSession(s: SessionRecord, req: ChargerRequest): SessionRecord {
+/**
+ * The session record once the charger's transaction is linked (the caller stores it with the transactionId). msg is
+ * the charger's message req was read from: a 2.0.1 Started event's register value is the CDR's meter start.
+ */
+export function linkedSession(s: SessionRecord, req: ChargerRequest, msg?: unknown): SessionRecord {
   const d = req.data;
   const out: SessionRecord = { ...s, remote: 'linked' };
   if (req.chargeBoxId !== undefined) out.chargeBoxId = req.chargeBoxId;
@@ -42,6 +46,13 @@ export function linkedSession(s: SessionRecord, req: ChargerRequest): SessionRec
   if (req.command === 'StartTransaction') {
     const m = ocppInt(d.meterStart, 'StartTransaction.meterStart');
     if (m !== undefined) out.meterStart = m;
+  }
+  if (req.command === 'TransactionEvent' && msg !== undefined) {
+    try {
+      out.meterStart = Number(readTransactionStart(msg).meterStart);
+    } catch {
+      // no register value in the Started event: push cdr then names MeterValueStart
+    }
   }
   const info = d.transactionInfo;
   if (isObj(info) && info.transactionId !== undefined) out.transactionId = String(info.transactionId);

@@ -57,7 +57,14 @@ function berlinWinter(iso) {
   return `${new Date(Date.parse(iso) + 3600_000).toISOString().slice(0, 19)}+01:00`;
 }
 
+/** Node-RED takes a node without x and y for a config node: every flow node gets a place on the tab. */
 function flow(csPort, epPort, certs, simUrl) {
+  return flowNodes(csPort, epPort, certs, simUrl).map((n, i) =>
+    n.z && n.x === undefined ? { ...n, x: 150 + 200 * (i % 4), y: 60 + 60 * Math.floor(i / 4) } : n,
+  );
+}
+
+function flowNodes(csPort, epPort, certs, simUrl) {
   return [
     { id: 'tab', type: 'tab', label: 'remote start e2e' },
     {
