@@ -164,7 +164,15 @@ export function adminRouter(sim: AdminTarget): Router<AdminContext> {
         c.send(200, { ok: true });
       })
       // Hubject calls the CPO: remote start/stop to the URL the CPO registered (issue 23).
-      .get('/admin/remote', (c) => void c.send(200, { target: sim.remote.target ?? null, results: sim.remote.results }, { 'Cache-Control': 'no-store' }))
+      .get(
+        '/admin/remote',
+        (c) =>
+          void c.send(
+            200,
+            { target: sim.remote.target ?? null, evseId: sim.remote.evseId ?? null, results: sim.remote.results },
+            { 'Cache-Control': 'no-store' },
+          ),
+      )
       .post('/admin/remote/target', async (c) => {
         sim.remote.target = parse(z.object({ url: z.string().url() }), await c.json(), '{"url": the CPO endpoint URL}').url;
         c.send(200, { target: sim.remote.target });

@@ -40,6 +40,8 @@ export const DEMO_EVCO_ID = 'DE-DCB-C12345678-X';
 export class RemoteCaller {
   /** The CPO's registered URL (…/ before /api/oicp), set by the admin API or the simulator's options. */
   target: string | undefined;
+  /** The EvseID the page offers for remote start/stop. */
+  evseId: string | undefined;
   readonly results: RemoteCallResult[] = [];
   private lastStarted: Map<string, string> = new Map();
 

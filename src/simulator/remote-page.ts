@@ -21,7 +21,7 @@ const REMOTE_SCRIPT = `
     var what=r.error?'error: '+r.error:'HTTP '+r.httpStatus+' '+JSON.stringify(r.body);
     $('remote-result').textContent=r.action+' '+r.variant+' '+r.EvseID+' ('+r.SessionID+'): '+what+' in '+r.ms+' ms';
   }
-  fetch('/admin/remote',{cache:'no-store'}).then(function(r){return r.json();}).then(function(v){if(v.target)$('remote-url').value=v.target;});
+  fetch('/admin/remote',{cache:'no-store'}).then(function(r){return r.json();}).then(function(v){if(v.target)$('remote-url').value=v.target;if(v.evseId&&!$('remote-evse').value)$('remote-evse').value=v.evseId;});
   $('remote-set').addEventListener('click',function(){
     fetch('/admin/remote/target',{method:'POST',headers:{'Content-Type':'application/json'},body:JSON.stringify({url:$('remote-url').value})})
       .then(function(r){return r.json();}).then(function(v){$('remote-result').textContent=v.target?'target '+v.target:JSON.stringify(v);});

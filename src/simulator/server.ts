@@ -52,6 +52,8 @@ export interface SimulatorOptions {
   certs: CertPaths | SimulatorTlsMaterial;
   /** The CPO's remote start/stop endpoint URL (as registered in Hubject's portal), for the remote start button. */
   cpoUrl?: string;
+  /** The EvseID the page's remote start field starts with (the demo's remote-start charger). */
+  cpoEvseId?: string;
   /** OICP API port; 0 (default) picks a free port. */
   port?: number;
   /** Bind address of both servers; default 127.0.0.1. */
@@ -278,6 +280,7 @@ export class HubjectSimulator {
       });
     });
     if (opts.cpoUrl) this.remote.target = opts.cpoUrl;
+    if (opts.cpoEvseId) this.remote.evseId = opts.cpoEvseId;
     this.requestedPort = opts.port ?? 0;
     this.requestedAdminPort = opts.adminPort ?? 0;
     this.latency = Math.max(0, opts.latencyMs ?? 0);
