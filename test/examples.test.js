@@ -687,6 +687,29 @@ describe('examples', function () {
       assert.ok(flow.some((n) => n.type === 'inject' && n.topic === 'fullLoad' && n.wires[0].includes(fl.id)));
       assert.ok(ids.get(push.wires[0].find((id) => id !== fl.id)).type === 'debug');
     });
+
+    it("example 9: remote in reaches the charger and remote response; the charger's StartTransaction goes to authorize, its StopTransaction on to push cdr", function () {
+      const flow = readExample(files[8]);
+      const one = (type) => flow.find((n) => n.type === type);
+      assert.ok(reaches(flow, one('oicp-remote-in').id, one('CS request JSON').id));
+      assert.ok(reaches(flow, one('CS request JSON').id, one('oicp-remote-response').id));
+      const answer = flow.find((n) => n.type === 'function' && reaches(flow, one('CS server').id, n.id));
+      const cdr = one('oicp-push-cdr');
+      assert.ok(cdr, 'the transaction after a remote start ends in a CDR');
+      assert.strictEqual(cdr.hubject, one('oicp-authorize').hubject);
+      // The function's outputs: the answer to the charge point, authorize, push cdr (the charger's request as it came).
+      const run = (command, data) =>
+        new Function('msg', 'RED', answer.func)(
+          { msgId: 'm1', ocpp: { msgType: 2, command, chargeBoxIdentity: 'CP1' }, payload: { command, data } },
+          { util: { cloneMessage: (m) => JSON.parse(JSON.stringify(m)) } },
+        );
+      const start = run('StartTransaction', { connectorId: 1, idTag: 'X', meterStart: 0, timestamp: '2026-12-07T10:00:00Z' });
+      assert.ok(start[1] && answer.wires[1].includes(one('oicp-authorize').id));
+      const stop = run('StopTransaction', { transactionId: 7, meterStop: 1000, timestamp: '2026-12-07T11:00:00Z' });
+      assert.deepStrictEqual(stop[0].payload, { idTagInfo: { status: 'Accepted' } });
+      assert.deepStrictEqual(stop[2].payload.data, { transactionId: 7, meterStop: 1000, timestamp: '2026-12-07T11:00:00Z' });
+      assert.deepStrictEqual(answer.wires[2], [cdr.id]);
+    });
   });
 
   describe('in a real Node-RED', function () {
