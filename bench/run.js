@@ -1,11 +1,12 @@
 'use strict';
-// npm run bench: the benchmarks B1-B5, each run in its own Node.js process (fresh Node-RED, fresh simulator process),
+// npm run bench: the benchmarks B1-B5 and B7 (B7_FULL=1: the issue's full CDR drain), each run in its own Node.js process (fresh Node-RED, fresh simulator process),
 // medians over the runs, a table on stdout and bench/results.json.
 //
 // Environment:
 //   BENCH_QUICK=1        short smoke run (fewer runs, 10 s B2, shorter soak); numbers are not comparable
-//   BENCH_ONLY=b1,b3     run only these benchmarks (b2g: B2 a) with the status gate on against off, BENCH_RUNS_B2G)
+//   BENCH_ONLY=b1,b3     run only these benchmarks (b8: remote start, bench/b8-remote.js) (b2g: B2 a) with the status gate on against off, BENCH_RUNS_B2G)
 //   BENCH_RUNS_B1=5 BENCH_RUNS_B2A=3 BENCH_RUNS_B2B=1 BENCH_RUNS_B2C=3 BENCH_RUNS_B3=3 BENCH_RUNS_B4=1 BENCH_RUNS_B5=3
+//   BENCH_RUNS_B6=20    bursts per arm of B6 (50 concurrent AuthorizeStarts each)
 //   BENCH_RUNS_B2OPS=4   alternations of B2a without / with the OICP sidebar and metrics scraped every second
 //                        (BENCH_ONLY=b2ops runs just that comparison)
 // Arguments:
@@ -268,6 +269,22 @@ async function main() {
     out.results.b5 = await runOne('b5-data-fullload.js', { records: 20000, runs: runs('B5', 3, 1) });
   }
 
+  if (want('b6')) {
+    log('B6 authorization overhead: bursts of 50 concurrent AuthorizeStarts, authorize node against function + http request');
+    out.results.b6 = await runOne('b6-authorize.js', { concurrency: 50, bursts: runs('B6', 20, 4), latencyMs: 50 });
+  }
+
+  if (want('b7')) {
+    const full = process.env.B7_FULL === '1';
+    log(full ? 'B7 CDR outage drain: 10,000 CDRs, 5 min outage, 350 a minute (B7_FULL)' : 'B7 CDR outage drain, scaled: 1,000 CDRs, 30 s outage, 500 a minute (client and simulator) (B7_FULL=1 for the issue\'s 10,000 / 5 min / 350)');
+    out.results.b7 = await runOne('b7-cdr-drain.js', {}, { gc: true, timeoutMs: (full ? 120 : 15) * 60 * 1000 });
+  }
+
+  if (want('b8')) {
+    log('B8 100 concurrent remote starts: CPO endpoint vs core http-in behind a TLS terminator');
+    out.results.b8 = await runOne('b8-remote.js', { rounds: QUICK ? 2 : 5 });
+  }
+
   out.targets = targets(out.results);
   out.durationS = Math.round((Date.now() - started) / 1000);
   const md = table(out);
@@ -308,9 +325,20 @@ function targets(r) {
     t.push({ id: 'B4', what: 'heap after GC within 20% of the first 100,000', value: r.b4.heapRatio, met: r.b4.heapRatio <= 1.2 });
     t.push({ id: 'B4', what: 'no handle leak', value: !r.b4.leak, met: !r.b4.leak });
   }
+  if (r.b8) t.push({ id: 'B8', what: 'remote start: p99 answer time <= 20 ms (warm connections)', value: r.b8.endpointWarm.p99, met: r.b8.endpointWarm.p99 <= 20 });
   if (r.b5) {
     t.push({ id: 'B5', what: 'data fullLoad: event loop never blocked > 100 ms', value: r.b5.core.eventLoopMaxMs, met: r.b5.core.eventLoopMaxMs <= 100 });
     t.push({ id: 'B5', what: 'data fullLoad: RSS growth <= 60 MB', value: r.b5.core.rssGrowthMB, met: r.b5.core.rssGrowthMB <= 60 });
+  }
+  if (r.b6) {
+    t.push({ id: 'B6', what: 'authorization p99 (node in to out, minus the simulator\'s 50 ms) <= 10 ms', value: r.b6.node.p99, met: r.b6.node.p99 <= 10 });
+  }
+
+  if (r.b7) {
+    const b = r.b7;
+    t.push({ id: 'B7', what: 'CDR drain: 0 HTTP 429, 0 lost, 0 duplicates', value: b.http429 + b.lost + b.duplicates, met: b.http429 === 0 && b.lost === 0 && b.duplicates === 0 });
+    t.push({ id: 'B7', what: 'CDR drain: RSS growth <= 50 MB', value: b.rssGrowthMB, met: b.rssGrowthMB <= 50 });
+    t.push({ id: 'B7', what: 'CDR drain: time and bytes per enqueued CDR flat (last 10 % within 20 % of the first)', value: b.enqueueMs.last10 / b.enqueueMs.first10, met: b.enqueueMs.last10 <= 1.2 * b.enqueueMs.first10 && b.bytesPerCdr.last10 <= 1.2 * b.bytesPerCdr.first10 });
   }
   return t;
 }
@@ -396,6 +424,21 @@ function table(out) {
     L.push(`| longest event-loop block | ${fmtMs(b.core.eventLoopMaxMs)} | ${fmtMs(b.hand.eventLoopMaxMs)} |`);
     L.push(`| RSS growth | ${b.core.rssGrowthMB.toFixed(0)} MB | ${b.hand.rssGrowthMB.toFixed(0)} MB |`);
     L.push(`| scheduled fullLoad from the store: time, block, RSS | ${fmtMs(b.core.stored.totalMs)}, ${fmtMs(b.core.stored.eventLoopMaxMs)}, ${b.core.stored.rssGrowthMB.toFixed(0)} MB | - |`);
+  }
+  if (r.b6) {
+    const b = r.b6;
+    L.push('', `**B6 authorization overhead**: bursts of ${b.concurrency} concurrent OCPP 1.6 Authorize requests (${b.concurrency} different lower-case UIDs) against the simulator answering AuthorizeStart after ${b.latencyMs} ms, ${b.bursts} bursts per arm, the arms alternating in one run after a warm-up burst each. Overhead = node in to the charger's answer out, minus the ${b.latencyMs} ms.`, '');
+    L.push('| arm | requests | p50 overhead | p99 overhead | max overhead | answers |', '|---|---:|---:|---:|---:|---|');
+    for (const [label, x] of [['authorize node', b.node], ['function + http request (same tls-config) + function', b.hand]]) {
+      L.push(`| ${label} | ${fmtInt(x.samples)} | ${fmtMs(x.p50)} | ${fmtMs(x.p99)} | ${fmtMs(x.max)} | ${Object.entries(x.answers).map(([k, v]) => `${k} ${v}`).join(', ')} |`);
+    }
+  }
+  if (r.b8) {
+    const b = r.b8;
+    L.push('', `**B8 remote start**: ${b.concurrent} concurrent eRoamingAuthorizeRemoteStart, ${b.rounds} rounds after a warm-up, a flow that answers at once; time from the request to the whole answer at the caller. Cold: a new TLS connection per request; warm: connections already open.`, '');
+    L.push('| | CPO endpoint (oicp-cpo-endpoint, remote in/response) | core http in/response behind a TLS terminator |', '|---|---:|---:|');
+    L.push(`| cold p50 / p99 | ${fmtMs(b.endpointCold.p50)} / ${fmtMs(b.endpointCold.p99)} | ${fmtMs(b.coreCold.p50)} / ${fmtMs(b.coreCold.p99)} |`);
+    L.push(`| warm p50 / p99 | ${fmtMs(b.endpointWarm.p50)} / ${fmtMs(b.endpointWarm.p99)} | ${fmtMs(b.coreWarm.p50)} / ${fmtMs(b.coreWarm.p99)} |`);
   }
   if (out.targets.length) {
     L.push('', '**Targets**', '', '| | target | measured | |', '|---|---|---:|---|');

@@ -5,11 +5,13 @@ import type { DataItem } from './evse-data/lane';
 import type { StatusGate } from './status/gate';
 import type { OperatorEvseData } from './evse-data/operator';
 import type { SessionStore } from './sessions/store';
+import type { CdrItem, CdrMarks } from './sessions/cdr-lane';
 
 declare module './node-red/hubject' {
   interface LaneItems {
     status: EvseStatusRecord;
     data: DataItem;
+    chargeDetailRecord: CdrItem;
   }
 
   interface HubjectDomains {
@@ -19,5 +21,7 @@ declare module './node-red/hubject' {
     evseData(): OperatorEvseData | null;
     /** The operator's roaming session store (<userDir>/oicp/sessions/...), opened when first asked; null when configError is set. */
     sessions(): SessionStore | null;
+    /** The CDR lane's exactly-once marks per SessionID (opens the CDR lane); null when configError is set. */
+    cdrMarks(): CdrMarks | null;
   }
 }

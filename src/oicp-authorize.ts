@@ -12,6 +12,7 @@ import {
   mayStopLocally,
   ocppInt,
   readChargerRequest,
+  readTransactionStart,
   type AuthorizationDecision,
   type AuthorizationOutcome,
   type AuthorizeOptions,
@@ -20,6 +21,7 @@ import {
 import type { SessionRecord, SessionStore } from './sessions/store';
 import { recordAuthorize, type AuthorizeOutcome } from './sessions/stats';
 import type { CallResult } from './oicp/client';
+import { linkedSession, remoteStartFor } from './remote/link';
 import {
   LIMITS,
   NUMBER_VALIDATOR_SOURCE,
@@ -160,6 +162,8 @@ export = function (RED: NodeAPI) {
     }
 
     async function start(msg: NodeMessageInFlow, store: SessionStore): Promise<{ d: AuthorizationDecision; session?: SessionRecord }> {
+      const linked = await linkRemoteStart(msg, store);
+      if (linked) return linked;
       const req = buildAuthorizeStart(msg, options);
       const r = req.request;
       const started = performance.now();
@@ -194,11 +198,44 @@ export = function (RED: NodeAPI) {
           const m = ocppInt(data.meterStart, 'StartTransaction.meterStart');
           if (m !== undefined) session.meterStart = m;
           session.chargingStart = session.sessionStart;
+        } else if (r?.command === 'TransactionEvent' && data.eventType === 'Started') {
+          // OCPP 2.0.1: the meter start for the CDR (push cdr) comes from the Started event's register value, if any.
+          try {
+            session.meterStart = Number(readTransactionStart(msg).meterStart);
+            session.chargingStart = session.sessionStart;
+          } catch {
+            // no register value: push cdr then names MeterValueStart
+          }
         }
         await store.put(session);
       }
       recordAuthorize(h.operatorId!, 'authorizeStart', metricOutcome(d), (performance.now() - started) / 1000);
       return { d, session };
+    }
+
+    // ---- remote start (issue 23): the transaction that follows Hubject's remote start takes its SessionID ----
+    async function linkRemoteStart(msg: NodeMessageInFlow, store: SessionStore): Promise<{ d: AuthorizationDecision; session: SessionRecord } | undefined> {
+      let charger: ChargerRequest | undefined;
+      try {
+        charger = readChargerRequest(msg);
+      } catch {
+        return undefined;
+      }
+      const waiting = remoteStartFor(store, charger);
+      if (!waiting || !charger) return undefined;
+      let session = linkedSession(waiting, charger, msg);
+      let transactionId: number | undefined;
+      if (charger.command === 'StartTransaction') {
+        transactionId = await store.assignTransactionId(waiting.SessionID, session);
+        session = store.get(waiting.SessionID)!;
+      } else await store.put(session);
+      // Hubject authorized this session when it asked for the remote start: no AuthorizeStart for it.
+      const answer = { AuthorizationStatus: 'Authorized', SessionID: session.SessionID, ProviderID: session.ProviderID, StatusCode: { Code: '000' } };
+      const d = decideAuthorization(
+        { kind: 'answer', body: answer },
+        { family: charger.family, transactionId, localList, identification: session.Identification },
+      );
+      return { d: { ...d, reason: 'remote start' }, session };
     }
 
     async function stop(msg: NodeMessageInFlow, store: SessionStore): Promise<{ d: AuthorizationDecision; session?: SessionRecord }> {

@@ -32,6 +32,7 @@ import {
 import { CERT_WARN_DAYS, DAY_MS, certificateValidTo } from './node-red/certificate';
 import { lendToTests } from './node-red/test-hooks';
 import { SessionStore } from './sessions/store';
+import { CdrMarks, cdrPolicy, CDR_RATE_PER_MINUTE, type CdrItem } from './sessions/cdr-lane';
 
 interface ConfigDef extends NodeDef, HubjectSettings {
   tls?: string;
@@ -44,6 +45,8 @@ interface ConfigDef extends NodeDef, HubjectSettings {
   maxRecords?: string | number;
   insertMissing?: boolean | string;
   holdMaxHours?: string | number;
+  /** CDRs a minute (default 350, Hubject's limit); not in the dialog: for the simulator and benchmarks. */
+  cdrRateLimit?: string | number;
   /** 2 or more: saved by a dialog that shows a missing setting as the runtime's default (see insertMissingOf). */
   editorRevision?: string | number;
 }
@@ -100,6 +103,10 @@ export = function (RED: NodeAPI) {
     // ---- roaming sessions (issue 22): the session store and the authorization calls ----
     let sessions: SessionStore | null = null;
     let makeSessions: (() => SessionStore) | null = null;
+    // ---- the CDR lane (issue 22): made when the first push cdr node asks, with its exactly-once marks ----
+    let cdrQueue: PushQueue<CdrItem> | null = null;
+    let makeCdrQueue: (() => PushQueue<CdrItem>) | null = null;
+    let cdrMarks: CdrMarks | null = null;
     const configError = errors.length ? errors.join('; ') : undefined;
     const hubject: HubjectConfig = {
       environment,
@@ -113,8 +120,12 @@ export = function (RED: NodeAPI) {
       operatorIds: setup.operatorIds,
       maxRecords: optionalEditorNumber(def.maxRecords, LIMITS.maxRecords),
       insertMissing: insertMissing.value,
-      lane: ((operation: 'status' | 'data') => {
+      lane: ((operation: 'status' | 'data' | 'chargeDetailRecord') => {
         if (operation === 'status') return queue;
+        if (operation === 'chargeDetailRecord') {
+          if (!cdrQueue && makeCdrQueue) cdrQueue = makeCdrQueue();
+          return cdrQueue;
+        }
         if (!dataQueue && makeDataQueue && !dataConfigError) dataQueue = makeDataQueue();
         return dataQueue;
       }) as HubjectConfig['lane'],
@@ -128,6 +139,10 @@ export = function (RED: NodeAPI) {
         return evseData;
       },
       blocked: () => blocked,
+      cdrMarks: () => {
+        hubject.lane('chargeDetailRecord');
+        return cdrMarks;
+      },
       sessions: () => {
         if (!sessions && makeSessions) sessions = makeSessions();
         return sessions;
@@ -221,6 +236,23 @@ export = function (RED: NodeAPI) {
       return store;
     };
 
+    // The CDR lane: one CDR per request, never merged, its own outbox and dead letters; the marks keep it exactly once.
+    const sessionsDir = () => (userDir ? path.join(userDir, 'oicp', 'sessions', path.basename(outboxPath(userDir, op.value, baseUrl), '.json')) : undefined);
+    makeCdrQueue = () => {
+      const marks = new CdrMarks({ dir: sessionsDir() });
+      for (const w of marks.load()?.warnings ?? []) node.warn(t('log.prefix', { text: w }));
+      const rate = Number(def.cdrRateLimit);
+      const cq = openLane(cdrPolicy, Number.isInteger(rate) && rate > 0 ? rate : CDR_RATE_PER_MINUTE, 1);
+      // A refused CDR fails as it is: never re-sent as another ActionType.
+      cq.configure({ insertMissing: false });
+      const known = cq.pendingKeys(['update', 'insert', 'delete', 'fullLoad']);
+      for (const l of cq.deadLetters?.list() ?? []) known.add(l.key);
+      marks.forgetMissing(known);
+      cdrMarks = marks;
+      if (!blocked) cq.start(marks.transport((body, signal) => c.call('chargeDetailRecord', op.value, body, signal)));
+      return cq;
+    };
+
     // ---- wire: send, and check the client certificate daily ----
     if (blocked) node.error(t('log.prefix', { text: blocked }));
     else q.start((body, signal) => c.call('status', op.value, body, signal));
@@ -234,6 +266,7 @@ export = function (RED: NodeAPI) {
         blocked = problem;
         q.stop();
         dataQueue?.stop();
+        cdrQueue?.stop();
         node.error(t('log.prefix', { text: problem }));
         for (const l of listeners) l();
         return;
@@ -254,11 +287,13 @@ export = function (RED: NodeAPI) {
       g.stop();
       q.stop();
       dataQueue?.stop();
+      cdrQueue?.stop();
       makeDataQueue = null;
+      makeCdrQueue = null;
       makeEvseData = null;
       makeSessions = null;
       // destroy, not close: a hung request must not hold the close past 1 s. The store writes what is acknowledged.
-      Promise.all([c.destroy(), evseData?.close(), sessions?.close()]).then(
+      Promise.all([c.destroy(), evseData?.close(), sessions?.close(), cdrMarks?.close()]).then(
         () => done(),
         () => done(),
       );

@@ -236,6 +236,7 @@ const OTHER = {
   'CS server': { label: () => 'CS server', inputs: 0 },
   CSMS: { label: () => 'CSMS', inputs: 1 },
   'server response': { label: () => 'server response', inputs: 1 },
+  'CS request JSON': { label: () => 'Request JSON', inputs: 1 },
   function: { label: () => 'function', inputs: 1 },
   change: { label: () => 'change', inputs: 1 },
   json: { label: () => 'json', inputs: 1 },
@@ -392,10 +393,10 @@ describe('examples', function () {
   const qaFiles = files.filter((f) => !f.startsWith('5 '));
 
   describe('files', function () {
-    it('are the seven numbered examples, in order', function () {
+    it('are the nine numbered examples, in order', function () {
       assert.deepStrictEqual(
         files.map((f) => f.split(' ')[0]),
-        ['1', '2', '3', '4', '5', '6', '7'],
+        ['1', '2', '3', '4', '5', '6', '7', '8', '9'],
       );
       assert.match(files[0], /OCPP 1\.6J/);
       assert.match(files[1], /OCPP 2\.0\.1/);
@@ -404,16 +405,27 @@ describe('examples', function () {
       assert.match(files[4], /simulator/);
       assert.match(files[5], /CSV/);
       assert.match(files[6], /Bundesnetzagentur charging register/);
+      assert.match(files[7], /^8 Roaming session with node-red-contrib-ocpp\.json$/);
+      assert.match(files[8], /^9 Remote start and stop through node-red-contrib-ocpp\.json$/);
     });
 
-    it('use every non-config node of the package: the demo alone, and examples 1-4, 6 and 7 together', function () {
-      assert.deepStrictEqual(nonConfig.sort(), ['oicp-authorize', 'oicp-full-load', 'oicp-ocpp-status', 'oicp-push-evse-data', 'oicp-push-evse-status']);
+    it('use every non-config node of the package: the demo alone (remote start: after the demo wires it), and examples 1-4, 6-9 together', function () {
+      assert.deepStrictEqual(nonConfig.sort(), [
+        'oicp-authorize',
+        'oicp-full-load',
+        'oicp-ocpp-status',
+        'oicp-push-cdr',
+        'oicp-push-evse-data',
+        'oicp-push-evse-status',
+        'oicp-remote-in',
+        'oicp-remote-response',
+      ]);
       const used = (list) => new Set(list.flatMap((f) => readExample(f).map((n) => n.type)));
       const demo = used([files[4]]);
       const qa = used(qaFiles);
       for (const t of nonConfig) {
-        assert.ok(demo.has(t), `the demo lacks ${t}`);
-        assert.ok(qa.has(t), `examples 1-4, 6 and 7 lack ${t}`);
+        if (!/^oicp-remote-/.test(t)) assert.ok(demo.has(t), `the demo lacks ${t}`);
+        assert.ok(qa.has(t), `examples 1-4, 6-9 lack ${t}`);
       }
     });
 
@@ -674,6 +686,29 @@ describe('examples', function () {
       assert.ok(map.wires[0].includes(fl.id));
       assert.ok(flow.some((n) => n.type === 'inject' && n.topic === 'fullLoad' && n.wires[0].includes(fl.id)));
       assert.ok(ids.get(push.wires[0].find((id) => id !== fl.id)).type === 'debug');
+    });
+
+    it("example 9: remote in reaches the charger and remote response; the charger's StartTransaction goes to authorize, its StopTransaction on to push cdr", function () {
+      const flow = readExample(files[8]);
+      const one = (type) => flow.find((n) => n.type === type);
+      assert.ok(reaches(flow, one('oicp-remote-in').id, one('CS request JSON').id));
+      assert.ok(reaches(flow, one('CS request JSON').id, one('oicp-remote-response').id));
+      const answer = flow.find((n) => n.type === 'function' && reaches(flow, one('CS server').id, n.id));
+      const cdr = one('oicp-push-cdr');
+      assert.ok(cdr, 'the transaction after a remote start ends in a CDR');
+      assert.strictEqual(cdr.hubject, one('oicp-authorize').hubject);
+      // The function's outputs: the answer to the charge point, authorize, push cdr (the charger's request as it came).
+      const run = (command, data) =>
+        new Function('msg', 'RED', answer.func)(
+          { msgId: 'm1', ocpp: { msgType: 2, command, chargeBoxIdentity: 'CP1' }, payload: { command, data } },
+          { util: { cloneMessage: (m) => JSON.parse(JSON.stringify(m)) } },
+        );
+      const start = run('StartTransaction', { connectorId: 1, idTag: 'X', meterStart: 0, timestamp: '2026-12-07T10:00:00Z' });
+      assert.ok(start[1] && answer.wires[1].includes(one('oicp-authorize').id));
+      const stop = run('StopTransaction', { transactionId: 7, meterStop: 1000, timestamp: '2026-12-07T11:00:00Z' });
+      assert.deepStrictEqual(stop[0].payload, { idTagInfo: { status: 'Accepted' } });
+      assert.deepStrictEqual(stop[2].payload.data, { transactionId: 7, meterStop: 1000, timestamp: '2026-12-07T11:00:00Z' });
+      assert.deepStrictEqual(answer.wires[2], [cdr.id]);
     });
   });
 
@@ -981,6 +1016,72 @@ describe('examples', function () {
       assert.strictEqual(dresden.Address.Country, 'DEU');
       assert.deepStrictEqual(dresden.Plugs, ['CCS Combo 2 Plug (Cable Attached)']);
       assert.deepStrictEqual(dresden.GeoCoordinates, { Google: { Coordinates: '51.046110 13.737310' } });
+      assert.deepStrictEqual(problems(red.log), []);
+    });
+
+    it('8: loads with node-red-contrib-ocpp 1.3.10; an RFID card is authorized by Hubject, StartTransaction gets its transactionId, StopTransaction brings the CDR to Hubject', async function () {
+      const file = files[7];
+      const red = await startRed([OCPP16.name]);
+      const p = await ports();
+      const flow = await importAsIs(red, file, p);
+      // The shape the description promises: Authorize and StartTransaction to authorize, its answer to server response.
+      const ids = byId(flow);
+      const authorize = flow.find((n) => n.type === 'oicp-authorize');
+      const response = flow.find((n) => n.type === 'server response');
+      assert.ok(authorize.wires[1].includes(response.id), 'the charger answer goes straight to server response');
+      assert.ok(reaches(flow, flow.find((n) => n.type === 'CS server').id, authorize.id));
+      const cdrNode = flow.find((n) => n.type === 'oicp-push-cdr');
+      assert.ok(cdrNode && reaches(flow, flow.find((n) => n.type === 'CS server').id, cdrNode.id), 'StopTransaction reaches push cdr');
+      assert.ok(ids.get(cdrNode.hubject), "push cdr uses the example's Hubject config");
+
+      const log = await deploy(red, toSimulator(flow, sim));
+      assert.deepStrictEqual(problems(log), []);
+      const startsBefore = sim.sim.authorization.received.authorizeStart;
+      const cp = new RPCClient({
+        endpoint: `ws://127.0.0.1:${p.ocpp16}/ocpp16`,
+        identity: 'CP8',
+        protocols: ['ocpp1.6'],
+        strictMode: true,
+        reconnect: false,
+        callTimeoutMs: 10000,
+      });
+      try {
+        await cp.connect();
+        assert.strictEqual((await cp.call('BootNotification', { chargePointVendor: 'Example', chargePointModel: 'E8' })).status, 'Accepted');
+        // A card Hubject does not know: Invalid, a normal answer.
+        sim.sim.authorization.setRule('DEADBEEF', { AuthorizationStatus: 'NotAuthorized', code: '102' });
+        assert.deepStrictEqual(await cp.call('Authorize', { idTag: 'deadbeef' }), { idTagInfo: { status: 'Invalid' } });
+        assert.deepStrictEqual(await cp.call('Authorize', { idTag: '04a1b2c3' }), { idTagInfo: { status: 'Accepted' } });
+        const start = new Date(Date.now() - 1800_000).toISOString();
+        const started = await cp.call('StartTransaction', { connectorId: 1, idTag: '04a1b2c3', meterStart: 500, timestamp: start });
+        assert.strictEqual(started.idTagInfo.status, 'Accepted');
+        assert.ok(Number.isInteger(started.transactionId) && started.transactionId > 0);
+        assert.strictEqual(sim.sim.authorization.received.authorizeStart, startsBefore + 3);
+        const session = [...sim.sim.authorization.sessions.values()].find((s) => s.EvseID === 'DE*ABC*ECP8*1');
+        assert.ok(session, 'Hubject has a session for CP8/1');
+        assert.deepStrictEqual(
+          await cp.call('MeterValues', {
+            connectorId: 1,
+            transactionId: started.transactionId,
+            meterValue: [{ timestamp: start, sampledValue: [{ value: '900' }] }],
+          }),
+          {},
+        );
+        const stopped = await cp.call('StopTransaction', { transactionId: started.transactionId, meterStop: 7500, timestamp: new Date().toISOString() });
+        assert.deepStrictEqual(stopped, { idTagInfo: { status: 'Accepted' } });
+        // push cdr found the session by its transactionId: Hubject has the CDR, 7 kWh from 500 Wh to 7500 Wh.
+        const cdr = await until(
+          () => sim.sim.cdrs.cdrs.get(session.SessionID),
+          15000,
+          'the CDR at the simulator',
+          () => red.log.slice(-2000),
+        );
+        assert.strictEqual(cdr.EvseID, 'DE*ABC*ECP8*1');
+        assert.strictEqual(cdr.ConsumedEnergy, 7);
+        assert.match(cdr.SessionStart, /\+0[12]:00$/, "the charger's time in Europe/Berlin");
+      } finally {
+        await cp.close({ force: true }).catch(() => {});
+      }
       assert.deepStrictEqual(problems(red.log), []);
     });
 

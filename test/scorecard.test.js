@@ -154,7 +154,7 @@ describe('flow library scorecard', function () {
       nonConfig.filter((t) => !used.has(t)),
       [],
     );
-    assert.strictEqual(nonConfig.length, 5);
+    assert.strictEqual(nonConfig.length, 8);
   });
 
   it('node definitions are inline literals, as the validator parses them (type, category, colour, icon, ports)', function () {

@@ -107,12 +107,16 @@ function isStatusBody(b: object): b is Parameters<typeof pushRequestBody>[0] {
   return !!s && Array.isArray(s.EvseStatusRecord);
 }
 
+/** Operations whose calls do not queue behind each other, and how many connections they may open at most. */
+const PARALLEL_OPERATIONS: ReadonlySet<Operation> = new Set<Operation>(['authorizeStart', 'authorizeStop']);
+export const AUTHORIZE_CONNECTIONS = 64;
+
 /** Mutual-TLS connections to one Hubject environment: one connection per operation, so no lane waits behind another. */
 export class HubjectClient {
   /** The eRoamingPushEvseStatus URL of the configured operator. */
   readonly url: string;
   private readonly agents = new Map<Operation, Agent>();
-  private readonly makeAgent: () => Agent;
+  private readonly makeAgent: (connections?: number) => Agent;
   private readonly timeoutMs: number;
   /** First TLS alert of the latest socket: undici reports a TLS 1.3 refusal only as "other side closed". */
   private tlsAlert: { error: Error & { code: string }; at: number } | null = null;
@@ -142,13 +146,13 @@ export class HubjectClient {
         // undici's typings want (err, null) | (null, socket); pass through what the connector gave.
         (callback as (e: Error | null, s: unknown) => void)(err, socket);
       });
-    this.makeAgent = () =>
+    this.makeAgent = (connections = 1) =>
       new Agent({
         connect: connector,
         keepAliveTimeout: 30_000,
         headersTimeout: this.timeoutMs,
         bodyTimeout: this.timeoutMs,
-        connections: 1,
+        connections,
         pipelining: 1,
       });
     // Built at once for status, as before; the others when first used (most flows push status only).
@@ -159,7 +163,9 @@ export class HubjectClient {
   private agentFor(operation: Operation): Agent {
     let a = this.agents.get(operation);
     if (!a) {
-      a = this.makeAgent();
+      // Authorizations run side by side: each charger waits on its own, and one connection would queue a burst of
+      // them behind each other until their short timeout (B6). The lanes keep one request in flight.
+      a = this.makeAgent(PARALLEL_OPERATIONS.has(operation) ? AUTHORIZE_CONNECTIONS : 1);
       this.agents.set(operation, a);
     }
     return a;

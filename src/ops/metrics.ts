@@ -7,6 +7,7 @@ import { Gauge, Registry } from 'prom-client';
 import { stateHealth } from '../journal/health';
 import { LAG_BUCKETS_S, OUTCOMES, allFullLoads, allLaneStats, type FullLoadSnapshot, type LaneStats } from './stats';
 import { AUTHORIZE_BUCKETS_S, authorizeSeries } from '../sessions/stats';
+import { cdrSeries } from '../sessions/cdr-stats';
 
 type Labels = Record<string, string>;
 interface Value {
@@ -172,6 +173,18 @@ export function createMetrics(now: () => number = Date.now): OpsMetrics {
       out.push({ metricName: 'oicp_authorize_duration_seconds_count', labels, value: s.count });
       return out;
     }),
+  );
+
+  // Charge detail records (oicp-push-cdr): the CDR lane's pending and dead letters, and every CDR by outcome.
+  const cdrLanes = () => allLaneStats().filter((l) => l.labels.operation === 'chargeDetailRecord');
+  gauge(registry, 'oicp_cdr_pending', 'CDRs in the outbox, not yet acknowledged by Hubject.', ['operator', 'environment'], (set) => {
+    for (const l of cdrLanes()) set({ operator: l.labels.operator, environment: l.labels.environment }, l.pending());
+  });
+  gauge(registry, 'oicp_cdr_dead_letters', 'CDRs Hubject refused for good, waiting in the dead-letter list.', ['operator', 'environment'], (set) => {
+    for (const l of cdrLanes()) set({ operator: l.labels.operator, environment: l.labels.environment }, l.source?.deadLetters?.() ?? 0);
+  });
+  computed(registry, 'oicp_cdr_total', 'CDRs by outcome (acknowledged, reconciled, deadLetter, duplicate refused locally, invalid input).', 'counter', () =>
+    cdrSeries().map((s) => ({ labels: { operator: s.operator, outcome: s.outcome }, value: s.count })),
   );
 
   return {

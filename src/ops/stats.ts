@@ -7,6 +7,7 @@
  */
 import { stateHealth, type StateProblem } from '../journal/health';
 import type { LastRun } from '../fullload/last-run';
+import { authorizeActivity, authorizeOperators, authorizeSeries, type AuthorizeOutcome, type AuthorizeSeries } from '../sessions/stats';
 
 export type Outcome = 'success' | 'transient' | 'data' | 'config';
 export const OUTCOMES: readonly Outcome[] = ['success', 'transient', 'data', 'config'];
@@ -512,13 +513,81 @@ export interface OpsState {
   at: number;
   lanes: LaneState[];
   fullLoads: Array<FullLoadSnapshot & { id: string; name?: string; operator?: string; environment?: Environment; error?: string }>;
+  roaming: RoamingState[];
+  /** The CPO endpoints for remote start/stop (issue 23): the URL to register in Hubject's portal and whether it serves. */
+  remoteEndpoints?: RemoteEndpointState[];
+}
+
+/** The CDR operation: its lane is a generic one, so the card reads its stats and dead letters like any lane's. */
+export const CDR_OPERATION: Operation = 'chargeDetailRecord';
+
+/** The sidebar's roaming card of one operator: authorizations, and the CDR lanes (one per environment in use). */
+export interface RoamingState {
+  operator: string;
+  authorize: {
+    last?: { at: number; operation: AuthorizeSeries['operation']; outcome: AuthorizeOutcome; ms: number };
+    lastMinute: number;
+    outcomes: Record<AuthorizeOutcome, number>;
+  };
+  cdr: Array<{
+    key: string;
+    environment: Environment;
+    url: string;
+    pending: number;
+    inFlight: number;
+    deadLetters: { count: number; items: DeadLetterView[] };
+  }>;
+}
+
+/** One card per operator that authorized since start or has a CDR lane. */
+export function roamingState(now: number, laneStates?: LaneState[]): RoamingState[] {
+  const ops = new Set(authorizeOperators());
+  const cdrLanes = (laneStates ?? [...lanes.values()].map((l) => l.state(now))).filter((l) => l.operation === CDR_OPERATION);
+  for (const l of cdrLanes) ops.add(l.operator);
+  const series = authorizeSeries();
+  return [...ops].sort().map((operator) => {
+    const outcomes: Record<AuthorizeOutcome, number> = { authorized: 0, notAuthorized: 0, fallback: 0, refused: 0 };
+    for (const s of series) if (s.operator === operator) outcomes[s.outcome] += s.count;
+    const a = authorizeActivity(operator, now);
+    return {
+      operator,
+      authorize: {
+        last: a.last && { at: a.last.at, operation: a.last.operation, outcome: a.last.outcome, ms: Math.round(a.last.seconds * 1000) },
+        lastMinute: a.lastMinute,
+        outcomes,
+      },
+      cdr: cdrLanes
+        .filter((l) => l.operator === operator)
+        .map((l) => ({ key: l.key, environment: l.environment, url: l.url, pending: l.pending, inFlight: l.inFlight, deadLetters: l.deadLetters })),
+    };
+  });
+}
+
+// ---- remote start/stop endpoints (issue 23) ----
+export interface RemoteEndpointState {
+  id: string;
+  url: string;
+  operator?: string;
+  listening: boolean;
+  problem?: string;
+  answered?: { start: number; stop: number; timedOut: number; late: number };
+}
+const remoteEndpoints = new Map<string, () => RemoteEndpointState>();
+/** The config node oicp-cpo-endpoint reports here; returns the unregister function. */
+export function registerRemoteEndpoint(id: string, read: () => RemoteEndpointState): () => void {
+  remoteEndpoints.set(id, read);
+  return () => {
+    if (remoteEndpoints.get(id) === read) remoteEndpoints.delete(id);
+  };
 }
 
 /** Everything the sidebar shows. */
 export function opsState(now: number): OpsState {
-  const out: OpsState = { at: now, lanes: [], fullLoads: [] };
+  const out: OpsState = { at: now, lanes: [], fullLoads: [], roaming: [] };
   for (const l of lanes.values()) out.lanes.push(l.state(now));
+  out.roaming = roamingState(now, out.lanes);
   out.stateFiles = [...stateHealth.problems.values()].map((p) => ({ ...p }));
+  if (remoteEndpoints.size) out.remoteEndpoints = [...remoteEndpoints.values()].map((read) => read());
   for (const [id, src] of fullLoads) {
     try {
       out.fullLoads.push({ id, name: src.name, operator: src.operator, environment: src.environment, ...src.snapshot(now) });

@@ -97,7 +97,7 @@ export = function (RED: NodeAPI) {
     }
     try {
       const state = opsState(Date.now());
-      if (!state.lanes.length && !state.fullLoads.length && !last) return;
+      if (!state.lanes.length && !state.fullLoads.length && !state.roaming.length && !state.remoteEndpoints && !last) return;
       const text = JSON.stringify({ ...state, at: 0 });
       if (text === last) return;
       last = text;

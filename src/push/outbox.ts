@@ -52,12 +52,27 @@ interface Slot {
   r: unknown;
 }
 
-function decodeSlot(raw: unknown): Slot | undefined {
-  const s = raw as Partial<Slot> | null;
-  if (!s || typeof s.g !== 'number' || typeof s.a !== 'string') return undefined;
-  // Every lane's items carry a string id field today (EvseID); a slot without one is damage.
-  if (s.r !== null && typeof (s.r as { EvseID?: unknown } | undefined)?.EvseID !== 'string') return undefined;
-  return s as Slot;
+/**
+ * A slot's check: a record must have the lane policy's id (the EvseID of a status, the SessionID of a CDR); a slot
+ * without one is damage. Without an id function any object passes.
+ */
+function slotDecoder(id?: (item: never) => unknown): (raw: unknown) => Slot | undefined {
+  return (raw) => {
+    const s = raw as Partial<Slot> | null;
+    if (!s || typeof s.g !== 'number' || typeof s.a !== 'string') return undefined;
+    if (s.r === null) return s as Slot;
+    if (typeof s.r !== 'object' || s.r === undefined || Array.isArray(s.r)) return undefined;
+    if (id) {
+      let v: unknown;
+      try {
+        v = id(s.r as never);
+      } catch {
+        return undefined;
+      }
+      if (typeof v !== 'string' || v === '') return undefined;
+    }
+    return s as Slot;
+  };
 }
 
 const damagedName = (file: string): string => `${file}.damaged-${new Date().toISOString().replace(/[:.]/g, '-')}`;
@@ -83,8 +98,15 @@ export class FileOutbox<R = unknown> implements OutboxStore<R> {
     readonly operatorId: string,
     io?: JournalIo,
     readonly operation = 'status',
+    /** The lane policy's id: a restored record without one is damage. */
+    id?: (item: R) => string,
   ) {
-    this.journal = new Journal<Slot>({ snapshot: `${file.replace(/\.json$/, '')}.jsonl`, format: 'oicp-outbox', decode: decodeSlot, io });
+    this.journal = new Journal<Slot>({
+      snapshot: `${file.replace(/\.json$/, '')}.jsonl`,
+      format: 'oicp-outbox',
+      decode: slotDecoder(id as ((item: never) => unknown) | undefined),
+      io,
+    });
     stateHealth.watch(this.journal, this.file, { kind: 'outbox', operatorId, operation });
   }
 

@@ -35,7 +35,7 @@ export function acquireQueue<T>(
   let q = queues.get(key) as PushQueue<T> | undefined;
   if (!q) {
     const outbox: OutboxStore<T> = userDir
-      ? new FileOutbox<T>(outboxPath(userDir, operatorId, baseUrl, operation), operatorId, undefined, operation)
+      ? new FileOutbox<T>(outboxPath(userDir, operatorId, baseUrl, operation), operatorId, undefined, operation, opts.policy.id)
       : new MemoryOutbox<T>();
     // Refused records with no input message waiting, beside the outbox (oicp/dead-letters).
     const file = userDir ? path.join(userDir, 'oicp', 'dead-letters', path.basename(outboxPath(userDir, operatorId, baseUrl, operation))) : undefined;

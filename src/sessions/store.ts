@@ -30,7 +30,17 @@ export interface SessionRecord {
   chargingStart?: string;
   /** When the session was stopped (AuthorizeStop answered), ISO. */
   stoppedAt?: string;
+  // ---- remote start (issue 23): Hubject's SessionID waits for the charger's transaction ----
+  /** pending: sent to the flow; accepted: the flow said yes; refused: no (never linked); linked: the transaction came. */
+  remote?: 'pending' | 'accepted' | 'refused' | 'linked';
+  /** When Hubject's request arrived, ms since the epoch (the 1.6 time window starts here). */
+  remoteStartAt?: number;
+  /** OCPP 2.0.1 RequestStartTransaction.remoteStartId. */
+  remoteStartId?: number;
 }
+
+/** A station id as an EvseID template writes it: upper case, '*' for anything else. */
+const cleanId = (id: string): string => id.toUpperCase().replace(/[^A-Z0-9]/g, '*');
 
 function decode(raw: unknown): SessionRecord | undefined {
   return isObj(raw) && typeof raw.SessionID === 'string' && isObj(raw.Identification) && typeof raw.sessionStart === 'string'
@@ -107,6 +117,30 @@ export class SessionStore {
     let found: SessionRecord | undefined;
     for (const s of this.memory.values()) if (!s.stoppedAt && s.chargeBoxId === chargeBoxId && s.connectorId === connectorId) found = s;
     return found;
+  }
+
+  // ---- remote start (issue 23) ----
+  /** The remote start waiting on a connector (1.6): not refused, not linked, requested within windowMs before `at`. */
+  remoteStartOn(chargeBoxId: string, connectorId: number, at: number, windowMs: number): SessionRecord | undefined {
+    let found: SessionRecord | undefined;
+    for (const s of this.memory.values()) {
+      if ((s.remote !== 'pending' && s.remote !== 'accepted') || s.stoppedAt || s.remoteStartAt === undefined) continue;
+      if (s.connectorId !== connectorId || s.chargeBoxId === undefined || cleanId(s.chargeBoxId) !== cleanId(chargeBoxId)) continue;
+      if (at - s.remoteStartAt > windowMs || s.remoteStartAt - at > windowMs) continue;
+      if (!found || s.remoteStartAt > found.remoteStartAt!) found = s;
+    }
+    return found;
+  }
+  /** The remote start that sent this 2.0.1 remoteStartId, while it waits for its transaction. */
+  byRemoteStartId(id: number): SessionRecord | undefined {
+    for (const s of this.memory.values()) if (s.remoteStartId === id && (s.remote === 'pending' || s.remote === 'accepted') && !s.stoppedAt) return s;
+    return undefined;
+  }
+  /** The next 2.0.1 remoteStartId: above every one the store holds. */
+  nextRemoteStartId(): number {
+    let max = 0;
+    for (const s of this.memory.values()) if (typeof s.remoteStartId === 'number' && s.remoteStartId > max) max = s.remoteStartId;
+    return max + 1;
   }
 
   /** Stores (or replaces) a session and resolves once it is durable (fsync). */

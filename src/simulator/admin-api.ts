@@ -8,6 +8,9 @@ import { OPERATOR_ID_PATTERN } from '../oicp/ids';
 import { FaultSchema, invalidFault, type ActiveFault, type Fault } from './faults';
 import { renderAdminPage, type AdminView } from './admin-page';
 import { SIM_NOT_AUTHORIZED_CODES, type AuthorizeBook } from './authorize';
+import type { RemoteCaller } from './remote-call';
+import type { CdrBook } from './cdr';
+import type { AdminSession } from './admin-page';
 
 /** What the admin API needs of the simulator. */
 export interface AdminTarget {
@@ -28,6 +31,10 @@ export interface AdminTarget {
   setSubOperators(operatorId: string, subOperatorIds: string[]): void;
   allSubOperators(): Record<string, string[]>;
   readonly authorization: AuthorizeBook;
+  /** Remote start/stop to the CPO's endpoint (issue 23). */
+  readonly remote: RemoteCaller;
+  readonly cdrs: CdrBook;
+  sessionRows(limit?: number): AdminSession[];
 }
 
 interface AdminContext {
@@ -53,6 +60,15 @@ const OnOff = z.object({ on: z.boolean() });
 const SubOperators = z.object({
   operatorId: z.string().regex(OPERATOR_ID_PATTERN),
   subOperatorIds: z.array(z.string().regex(OPERATOR_ID_PATTERN)).max(100),
+});
+
+const RemoteBody = z.object({
+  action: z.enum(['start', 'stop']),
+  EvseID: z.string().min(1).max(41),
+  SessionID: z.string().max(36).optional(),
+  ProviderID: z.string().max(6).optional(),
+  variant: z.enum(['ok', 'wrong-cert', 'malformed']).optional(),
+  url: z.string().url().optional(),
 });
 
 const TokenRuleBody = z.object({
@@ -145,6 +161,46 @@ export function adminRouter(sim: AdminTarget): Router<AdminContext> {
       })
       .on('DELETE', '/admin/authorize', (c) => {
         sim.authorization.clear();
+        c.send(200, { ok: true });
+      })
+      // Hubject calls the CPO: remote start/stop to the URL the CPO registered (issue 23).
+      .get(
+        '/admin/remote',
+        (c) =>
+          void c.send(
+            200,
+            { target: sim.remote.target ?? null, evseId: sim.remote.evseId ?? null, results: sim.remote.results },
+            { 'Cache-Control': 'no-store' },
+          ),
+      )
+      .post('/admin/remote/target', async (c) => {
+        sim.remote.target = parse(z.object({ url: z.string().url() }), await c.json(), '{"url": the CPO endpoint URL}').url;
+        c.send(200, { target: sim.remote.target });
+      })
+      .post('/admin/remote', async (c) => {
+        const p = parse(RemoteBody, await c.json(), '{"action": "start"|"stop", "EvseID", "SessionID"?, "variant"?: "ok"|"wrong-cert"|"malformed", "url"?}');
+        try {
+          c.send(200, await sim.remote.call(p));
+        } catch (e) {
+          throw new HttpError(409, (e as Error).message);
+        }
+      })
+      // CDRs: every stored CDR (one per SessionID), the counters (duplicates answered 022) and the sessions table.
+      .get('/admin/cdrs', (c) => {
+        const b = sim.cdrs;
+        c.send(
+          200,
+          { counters: b.counters, acceptUnknownSessions: b.acceptUnknownSessions, cdrs: [...b.cdrs.values()], sessions: sim.sessionRows(1000) },
+          { 'Cache-Control': 'no-store' },
+        );
+      })
+      .post('/admin/cdrs', async (c) => {
+        const p = parse(z.object({ acceptUnknownSessions: z.boolean() }), await c.json(), '{"acceptUnknownSessions": boolean}');
+        sim.cdrs.acceptUnknownSessions = p.acceptUnknownSessions;
+        c.send(200, { acceptUnknownSessions: sim.cdrs.acceptUnknownSessions });
+      })
+      .on('DELETE', '/admin/cdrs', (c) => {
+        sim.cdrs.clear();
         c.send(200, { ok: true });
       })
   );

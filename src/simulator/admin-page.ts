@@ -42,6 +42,17 @@ export interface AdminLogLine {
   note?: string;
 }
 
+/** A roaming session the simulator created, and its CDR once one arrived (or a CDR it stored without a session). */
+export interface AdminSession {
+  SessionID: string;
+  OperatorID: string;
+  EvseID?: string;
+  token?: string;
+  startedAt: number;
+  stoppedAt?: number;
+  cdr?: { ConsumedEnergy: number; SessionStart: string; SessionEnd: string; receivedAt: number };
+}
+
 export interface AdminView {
   url: string;
   counters: { requests: number; pushes: number; overlaps: number; maxInFlight: number; rateLimited: number; http429: number };
@@ -51,6 +62,8 @@ export interface AdminView {
   requireData?: boolean;
   faults: unknown[];
   operators: AdminOperator[];
+  /** Sessions and CDRs, newest first. */
+  sessions?: AdminSession[];
   log: AdminLogLine[];
 }
 
@@ -106,6 +119,22 @@ function renderOperators(ops: AdminOperator[]): string {
       );
     })
     .join('');
+}
+
+function renderSessions(list: AdminSession[] | undefined): string {
+  if (!list?.length) return '<p class="muted">No roaming session or CDR yet.</p>';
+  const rows = list
+    .map(
+      (x) =>
+        `<tr><td class="mono">${esc(x.SessionID)}</td><td class="mono">${esc(x.EvseID ?? '')}</td><td class="mono">${esc(x.token ?? '')}</td>` +
+        `<td class="mono">${esc(time(x.startedAt))}</td><td class="mono">${x.stoppedAt ? esc(time(x.stoppedAt)) : ''}</td>` +
+        (x.cdr
+          ? `<td>${esc(x.cdr.ConsumedEnergy.toFixed(3))} kWh</td><td class="mono">${esc(x.cdr.SessionStart)} – ${esc(x.cdr.SessionEnd)}</td>`
+          : '<td class="muted" colspan="2">no CDR</td>') +
+        '</tr>',
+    )
+    .join('');
+  return `<table><thead><tr><th>SessionID</th><th>EvseID</th><th>token</th><th>started (UTC)</th><th>stopped (UTC)</th><th>CDR energy</th><th>CDR session</th></tr></thead><tbody>${rows}</tbody></table>`;
 }
 
 function renderLog(lines: AdminLogLine[]): string {
@@ -254,6 +283,14 @@ const CLIENT_SCRIPT = `
       return '<h3>'+esc(op.OperatorID)+(op.OperatorName?' &middot; '+esc(op.OperatorName):'')+' <span class="muted">('+op.evses.length+' EVSEs)</span></h3><table><thead><tr><th>EvseID</th><th>EvseStatus</th><th>name</th><th>address</th><th>plugs</th><th>power</th><th>updated (UTC)</th></tr></thead><tbody>'+rows+'</tbody></table>';
     }).join('');
   }
+  function sessions(list){
+    if(!list||!list.length)return '<p class="muted">No roaming session or CDR yet.</p>';
+    var rows=list.map(function(x){
+      var c=x.cdr?'<td>'+esc(x.cdr.ConsumedEnergy.toFixed(3))+' kWh</td><td class="mono">'+esc(x.cdr.SessionStart)+' \u2013 '+esc(x.cdr.SessionEnd)+'</td>':'<td class="muted" colspan="2">no CDR</td>';
+      return '<tr><td class="mono">'+esc(x.SessionID)+'</td><td class="mono">'+esc(x.EvseID)+'</td><td class="mono">'+esc(x.token)+'</td><td class="mono">'+esc(t(x.startedAt))+'</td><td class="mono">'+(x.stoppedAt?esc(t(x.stoppedAt)):'')+'</td>'+c+'</tr>';
+    }).join('');
+    return '<table><thead><tr><th>SessionID</th><th>EvseID</th><th>token</th><th>started (UTC)</th><th>stopped (UTC)</th><th>CDR energy</th><th>CDR session</th></tr></thead><tbody>'+rows+'</tbody></table>';
+  }
   function log(lines){
     var rows=lines.slice().reverse().map(function(l){
       var notes=[l.overlapped?'OVERLAP':'',l.fault?'fault:'+l.fault:'',l.note||''].filter(Boolean).join(' ');
@@ -304,12 +341,15 @@ const CLIENT_SCRIPT = `
       document.getElementById('faults').innerHTML=faults(v);
       document.getElementById('operators').innerHTML=ops(v.operators);
       document.getElementById('log').innerHTML=log(v.log);
+      document.getElementById('sessions').innerHTML=sessions(v.sessions);
       document.getElementById('stale').textContent='';
     }).catch(function(){document.getElementById('stale').textContent='(simulator not reachable)';});
   }
   setInterval(refresh,2000);
 })();
 `;
+
+import { renderRemoteSection } from './remote-page';
 
 export function renderAdminPage(v: AdminView): string {
   return `<!DOCTYPE html>
@@ -329,10 +369,13 @@ button{font:inherit;font-size:13px;padding:3px 10px;min-width:13em;text-align:le
 <p id="counters">${renderCounters(v)}</p>
 <h2>EVSE status and data per operator</h2>
 <div id="operators">${renderOperators(v.operators)}</div>
+<h2>Roaming sessions and CDRs</h2>
+<div id="sessions">${renderSessions(v.sessions)}</div>
 <h2>Break it</h2>
 <p class="muted">Each button calls the admin API of this page (POST /admin/faults, /admin/latency, /admin/refuse, /admin/require-data); watch the push node's status in the Node-RED editor.</p>
 <p id="faults">${renderFaults(v)}</p>
 ${renderControls()}
+${renderRemoteSection()}
 <h2>Last requests</h2>
 <div id="log">${renderLog(v.log)}</div>
 <h3>Codes in the log</h3>

@@ -40,7 +40,17 @@ export interface CertPaths {
   /** Server cert signed by the demo CA whose SAN only names wrong.example (host name check must fail). */
   wrongHostServerCert: string;
   wrongHostServerKey: string;
+  // The CPO's remote start/stop endpoint (issue 23): Hubject calls the CPO.
+  /** The CPO endpoint's server cert for 127.0.0.1/localhost, signed by the demo CA. */
+  cpoServerCert: string;
+  cpoServerKey: string;
+  /** The simulator's client cert as "Hubject" (CN=HUBJECT_QA_SUBJECT), signed by the demo CA. */
+  hubjectClientCert: string;
+  hubjectClientKey: string;
 }
+
+/** The CN the simulator calls the CPO with: Hubject's QA subject as the endpoint assumes it. */
+export const HUBJECT_QA_SUBJECT = 'service-qa.hubject.com';
 
 export interface CreateCertificatesOptions {
   /** OperatorIDs to issue client certs for; default ['DE*ABC']. Kept exactly as given (Hubject compares text). */
@@ -317,6 +327,10 @@ export function createCertificates(dir: string, opts: CreateCertificatesOptions 
     expiredClientKey: p('expired-client.key'),
     wrongHostServerCert: p('wrong-host-server.crt'),
     wrongHostServerKey: p('wrong-host-server.key'),
+    cpoServerCert: p('cpo-server.crt'),
+    cpoServerKey: p('cpo-server.key'),
+    hubjectClientCert: p('hubject-client.crt'),
+    hubjectClientKey: p('hubject-client.key'),
   };
   const otherCaKey = p('other-ca.key');
 
@@ -362,6 +376,8 @@ export function createCertificates(dir: string, opts: CreateCertificatesOptions 
       ['DNS:wrong.example'],
     );
 
+    ensureLeaf(paths.cpoServerCert, paths.cpoServerKey, 'localhost', demoCa, demo, [...SERVER_EXT, LOCAL_SAN], localSan);
+    ensureLeaf(paths.hubjectClientCert, paths.hubjectClientKey, HUBJECT_QA_SUBJECT, demoCa, demo, CLIENT_EXT);
     for (const op of operatorIds) {
       const c = { cert: p(`client-${fileSafe(op)}.crt`), key: p(`client-${fileSafe(op)}.key`) };
       ensureLeaf(c.cert, c.key, op, demoCa, demo, CLIENT_EXT);

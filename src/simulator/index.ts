@@ -5,6 +5,7 @@ import { HubjectSimulator, type SimulatorOptions } from './server';
 
 export * from './certs';
 export * from './server';
+export * from './remote-call';
 
 export interface StartSimulatorOptions extends Omit<SimulatorOptions, 'certs'> {
   /** Folder for the demo PKI (created if missing, reused while valid). Ignored when `certs` is given. */

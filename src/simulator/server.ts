@@ -21,8 +21,9 @@ import { matchOperationPath, type Operation } from '../oicp/operations';
 import { HttpError, MtlsServer, Router, answerError, clientIdentity, readBody, sendJson, type RequestContext } from '../oicp/server';
 import type { ActionType, EvseStatus, EvseStatusRecord } from '../oicp/schemas';
 import { HubjectModel, STATUS_017, ackBody, faultBody, opKeyOf, sameText, type EvseState, type Verdict } from './model';
-import { type AdminView, type AdminEvseData } from './admin-page';
+import { type AdminView, type AdminEvseData, type AdminSession } from './admin-page';
 import { adminHandler } from './admin-api';
+import { RemoteCaller } from './remote-call';
 import type { EvseDataRecord } from './evse-data-check';
 import type { CertPaths } from './certs';
 import { TlsRefusal } from './tls-refusal';
@@ -30,6 +31,7 @@ import { RollingWindow } from '../push/window';
 import { FaultBook, type ActiveFault, type Fault } from './faults';
 import { PULL_PATH, answerPull } from './pull';
 import { AuthorizeBook } from './authorize';
+import { CdrBook } from './cdr';
 
 export type { EvseState } from './model';
 export { FaultSchema, type Fault, type ActiveFault } from './faults';
@@ -48,6 +50,10 @@ export interface SimulatorTlsMaterial {
 
 export interface SimulatorOptions {
   certs: CertPaths | SimulatorTlsMaterial;
+  /** The CPO's remote start/stop endpoint URL (as registered in Hubject's portal), for the remote start button. */
+  cpoUrl?: string;
+  /** The EvseID the page's remote start field starts with (the demo's remote-start charger). */
+  cpoEvseId?: string;
   /** OICP API port; 0 (default) picks a free port. */
   port?: number;
   /** Bind address of both servers; default 127.0.0.1. */
@@ -72,6 +78,8 @@ export interface SimulatorOptions {
   onPush?: (body: unknown, urlOperatorId: string, operation: PushOperation) => void;
   /** eRoamingPushEvseData calls allowed per OperatorID in any rolling 60 s; default: no limit. */
   dataRateLimitPerMinute?: number;
+  /** eRoamingChargeDetailRecord calls allowed per OperatorID in any rolling 60 s; default 350 (Hubject's limit). */
+  cdrRateLimitPerMinute?: number;
   /** Refuse status (018) for EVSEs without EVSE data; default off (also switched by POST /admin/require-data). */
   requireData?: boolean;
   /**
@@ -214,6 +222,7 @@ export class HubjectSimulator {
   private readonly requestedAdminPort: number | false;
   private readonly rateLimit: number;
   private readonly dataRateLimit: number;
+  private readonly cdrRateLimit: number;
   private readonly requireClientCert: boolean;
   private latency: number;
   onPush?: (body: unknown, urlOperatorId: string, operation: PushOperation) => void;
@@ -236,6 +245,10 @@ export class HubjectSimulator {
   readonly model = new HubjectModel();
   /** AuthorizeStart/Stop: the answer per token (admin API), the sessions it created. */
   readonly authorization = new AuthorizeBook();
+  /** Hubject calling the CPO: remote start/stop (issue 23). */
+  readonly remote: RemoteCaller;
+  /** eRoamingChargeDetailRecord: one CDR per SessionID. */
+  readonly cdrs = new CdrBook();
   private readonly faultBook = new FaultBook();
 
   private counters = { requests: 0, pushes: 0, pulls: 0 };
@@ -249,6 +262,25 @@ export class HubjectSimulator {
 
   constructor(opts: SimulatorOptions) {
     this.host = opts.host ?? '127.0.0.1';
+    this.remote = new RemoteCaller(isCertPaths(opts.certs) ? opts.certs : undefined, (r) => {
+      // Hubject holds the session it asked the CPO to start: its CDR (and an AuthorizeStop) refer to it.
+      const s = this.authorization.sessions.get(r.SessionID);
+      if (r.action === 'stop') {
+        if (s && s.stoppedAt === undefined) s.stoppedAt = r.at;
+        return;
+      }
+      const OperatorID = r.EvseID.split('*').slice(0, 2).join('*').toUpperCase();
+      this.authorization.sessions.set(r.SessionID, {
+        SessionID: r.SessionID,
+        OperatorID,
+        EvseID: r.EvseID,
+        token: r.token,
+        ProviderID: r.ProviderID,
+        startedAt: r.at,
+      });
+    });
+    if (opts.cpoUrl) this.remote.target = opts.cpoUrl;
+    if (opts.cpoEvseId) this.remote.evseId = opts.cpoEvseId;
     this.requestedPort = opts.port ?? 0;
     this.requestedAdminPort = opts.adminPort ?? 0;
     this.latency = Math.max(0, opts.latencyMs ?? 0);
@@ -256,6 +288,8 @@ export class HubjectSimulator {
     this.rateLimit = rl > 0 && Number.isFinite(rl) ? rl : Infinity;
     const drl = opts.dataRateLimitPerMinute ?? Infinity;
     this.dataRateLimit = drl > 0 && Number.isFinite(drl) ? drl : Infinity;
+    const crl = opts.cdrRateLimitPerMinute ?? 350;
+    this.cdrRateLimit = crl > 0 && Number.isFinite(crl) ? crl : Infinity;
     this.model.requireData = opts.requireData === true;
     this.requireClientCert = opts.requireClientCert ?? true;
     this.onPush = opts.onPush;
@@ -273,6 +307,7 @@ export class HubjectSimulator {
       router.post(operationRoute(operation), (ctx, [id]) => this.withOperatorId(ctx, id!, (op) => this.handlePush(ctx as SimContext, op, operation)));
     for (const operation of ['authorizeStart', 'authorizeStop'] as const)
       router.post(operationRoute(operation), (ctx, [id]) => this.withOperatorId(ctx, id!, (op) => this.handleAuthorize(ctx as SimContext, op, operation)));
+    router.post(operationRoute('chargeDetailRecord'), (ctx, [id]) => this.withOperatorId(ctx, id!, (op) => this.handleCdr(ctx as SimContext, op)));
     router.post(PULL_PATH, (ctx, [id, op]) => this.withOperatorId(ctx, id!, (provider) => this.handlePull(ctx as SimContext, provider, op!)));
     this.api = new MtlsServer({
       tls,
@@ -787,6 +822,72 @@ export class HubjectSimulator {
     this.send(res, a.httpStatus, a.body);
   }
 
+  /**
+   * eRoamingChargeDetailRecord: one in flight counted per operator, the CDR rate limit (429), latency, faults (503
+   * storm, reset, hang... unscoped ones and those naming the EvseID), 017, then the book's answer.
+   */
+  private async handleCdr(ctx: SimContext, urlOperatorId: string): Promise<void> {
+    const { req, res, entry } = ctx;
+    const now = Date.now();
+    const opKey = `${opKeyOf(urlOperatorId)}|chargeDetailRecord`;
+    entry.operation = 'chargeDetailRecord';
+    entry.kind = 'push';
+    entry.operatorId = urlOperatorId;
+    const s = this.statsFor(opKey, urlOperatorId);
+    s.pushes++;
+    const inflight: Ctx = { entry, overlapped: false, left: false };
+    this.enterInFlight(opKey, inflight, s);
+    const leave = (): void => this.leaveInFlight(opKey, inflight);
+    res.on('close', leave);
+    const x = this.exchanges.get(res);
+    if (x) x.onReply = leave;
+    const retryAfter = this.rateCheck(opKey, now, this.cdrRateLimit);
+    const raw = await ctx.body();
+    let json: unknown;
+    try {
+      json = JSON.parse(raw.toString('utf8'));
+    } catch (err) {
+      this.send(res, 400, faultBody([{ fieldReference: '', errorMessage: `malformed JSON: ${err instanceof Error ? err.message : 'parse error'}` }]));
+      return;
+    }
+    const evseId = (json as { EvseID?: unknown } | null)?.EvseID;
+    entry.records = 1;
+    entry.note = typeof (json as { SessionID?: unknown } | null)?.SessionID === 'string' ? `SessionID ${(json as { SessionID: string }).SessionID}` : undefined;
+    if (retryAfter !== undefined) {
+      s.rateLimited++;
+      await this.sleep(this.latency);
+      this.send(
+        res,
+        429,
+        { message: `Too Many Requests: more than ${this.cdrRateLimit} eRoamingChargeDetailRecord calls of this operator within 60 s` },
+        {
+          'Retry-After': String(retryAfter),
+        },
+      );
+      return;
+    }
+    const { latencyMs, fault } = this.faultBook.take(opKey, typeof evseId === 'string' ? [evseId] : [], now);
+    const delay = this.latency + latencyMs;
+    if (fault) {
+      if (delay > 0) await this.sleep(delay);
+      if (res.destroyed) return;
+      entry.fault = fault.kind;
+      if (this.applyFault(req, res, entry, fault)) return;
+    }
+    const certOp = this.clientOperatorId(req.socket as TLSSocket);
+    if (certOp === null || (certOp === undefined && this.requireClientCert) || (typeof certOp === 'string' && !sameText(certOp, urlOperatorId))) {
+      entry.code = '017';
+      this.send(res, 401, { StatusCode: STATUS_017 });
+      return;
+    }
+    // Stored first, answered after the latency: a client that times out meanwhile leaves a CDR Hubject holds, as a
+    // lost answer would (the case the client's exactly-once marks are for).
+    const a = this.cdrs.answer(json, urlOperatorId, this.authorization.sessions);
+    if (a.code) entry.code = a.code;
+    if (!fault && delay > 0) await this.sleep(delay);
+    this.send(res, a.httpStatus, a.body);
+  }
+
   /** Sends the model's verdict; a push it applied is reported to onApplied first. */
   private answer(res: http.ServerResponse, entry: RequestLogEntry, v: Verdict): void {
     if (v.code) entry.code = v.code;
@@ -886,6 +987,36 @@ export class HubjectSimulator {
 
   // ---------------------------------------------------------------- admin view
 
+  /** Sessions and their CDRs, newest first (at most 50): the admin page's table and GET /admin/cdrs. */
+  sessionRows(limit = 50): AdminSession[] {
+    const rows: AdminSession[] = [];
+    const seen = new Set<string>();
+    for (const sess of this.authorization.sessions.values()) {
+      const c = this.cdrs.cdrs.get(sess.SessionID);
+      seen.add(sess.SessionID);
+      rows.push({
+        SessionID: sess.SessionID,
+        OperatorID: sess.OperatorID,
+        EvseID: sess.EvseID ?? c?.EvseID,
+        token: sess.token,
+        startedAt: sess.startedAt,
+        stoppedAt: sess.stoppedAt,
+        ...(c ? { cdr: { ConsumedEnergy: c.ConsumedEnergy, SessionStart: c.SessionStart, SessionEnd: c.SessionEnd, receivedAt: c.receivedAt } } : {}),
+      });
+    }
+    for (const c of this.cdrs.cdrs.values()) {
+      if (seen.has(c.SessionID)) continue;
+      rows.push({
+        SessionID: c.SessionID,
+        OperatorID: c.OperatorID,
+        EvseID: c.EvseID,
+        startedAt: c.receivedAt,
+        cdr: { ConsumedEnergy: c.ConsumedEnergy, SessionStart: c.SessionStart, SessionEnd: c.SessionEnd, receivedAt: c.receivedAt },
+      });
+    }
+    return rows.sort((a, b) => (b.cdr?.receivedAt ?? b.startedAt) - (a.cdr?.receivedAt ?? a.startedAt)).slice(0, limit);
+  }
+
   /** What GET /admin/state returns and the admin page shows. */
   adminView(logLines = 50): AdminView {
     const s = this.stats;
@@ -903,6 +1034,7 @@ export class HubjectSimulator {
       refusingConnections: this.refusing,
       requireData: this.requireData,
       faults: this.faults.map((f) => ({ id: f.id, ...f.fault, remaining: f.remaining, until: f.until, hits: f.hits })),
+      sessions: this.sessionRows(),
       operators: [...this.model.state.entries()].map(([k, st]) => {
         // Status and data side by side: an EVSE with only one of them is listed too.
         const data = this.model.data.get(k) ?? new Map();

@@ -7,6 +7,8 @@
 //   goes to test/e2e/screenshots/ and, when missing or with OICP_UPDATE_DOCS=1, to docs/oicp-sidebar.png.
 // - An EVSE data lane (operation 'data', made by a preload in a Node-RED of its own) gets its own card titled
 //   "EVSE data" with its held statuses, and its own series in /oicp/metrics.
+// - The roaming card of that operator: authorizations (last, rate, outcomes) and, from a CDR lane (operation
+//   'chargeDetailRecord', made by a second preload), the CDRs pending and a refused CDR that "send again" queues again.
 const assert = require('assert');
 const fs = require('fs');
 const os = require('os');
@@ -19,6 +21,7 @@ const { startSim } = require('../support/sim');
 const { opsFlow } = require('../support/ops-flow');
 const { parsePrometheusText, valueOf } = require('../support/prom-text');
 const { DATA_LANE } = require('../support/ops-data-lane');
+const { CDR_LANE } = require('../support/ops-cdr-lane');
 const { ensureChromium, CHROMIUM_ARGS, until } = require('./support');
 
 const SHOTS = path.join(__dirname, 'screenshots');
@@ -193,6 +196,36 @@ describe('e2e: the OICP sidebar in chromium', function () {
       assert.strictEqual(await fl.locator('.oicp-ops-env').innerText(), 'CUSTOM');
     });
 
+    it("shows the demo's roaming sessions on the operator's roaming card: the RFID card and the StartTransaction authorized, the StopTransaction's CDR at the simulator", async function () {
+      const CARD = '.oicp-ops-roaming[data-operator="DE*ABC"]';
+      await openTab(page, CARD);
+      const roaming = reader(page, CARD);
+      // The demo's charger 1003/1 swipes a card, then starts a transaction: two AuthorizeStarts the simulator authorizes.
+      await until(
+        async () => Number(/^authorized (\d+)/.exec(await roaming('authOutcomes'))?.[1]) >= 2,
+        60000,
+        'two authorizations on the roaming card',
+        async () => roaming('authOutcomes'),
+      );
+      assert.match(await roaming('authLast'), /^authorized · start · \d+(\.\d+)? (ms|s) · /);
+      assert.match(await roaming('authOutcomes'), /, not authorized 0, fallback 0, refused 0$/);
+      assert.match(await roaming('authRate'), /^[1-9]\d*$/);
+      // The charger's StopTransaction goes to push cdr: the simulator gets the session's CDR, none waits or is refused.
+      let cdrs;
+      await until(
+        async () => {
+          cdrs = JSON.parse(await getText(`http://127.0.0.1:${ports.SIM_ADMIN_PORT}/admin/cdrs`));
+          return cdrs.cdrs.length >= 1;
+        },
+        90000,
+        "a CDR of the demo's roaming session at the simulator",
+        () => JSON.stringify(cdrs),
+      );
+      assert.strictEqual(cdrs.cdrs[0].EvseID, 'DE*ABC*E1003*1');
+      assert.ok(cdrs.cdrs[0].ConsumedEnergy > 0);
+      await until(async () => (await roaming('cdrPending')) === '0' && (await roaming('cdrDead')) === '0', 30000, 'no CDR pending or refused');
+    });
+
     /** How many status changes Hubject acknowledged more than 5 s after they entered the push node. */
     async function slowLagSamples() {
       const m = parsePrometheusText(await getText(`http://127.0.0.1:${ports.PORT}/oicp/metrics`));
@@ -209,9 +242,10 @@ describe('e2e: the OICP sidebar in chromium', function () {
         await simPage.getByRole('button', { name: label }).click();
         await until(async () => /done/.test((await simPage.locator('#fault-result').textContent()) || ''), 10000, `${label} done`);
       };
-      const ackBefore = await text('lastAck');
       const slowBefore = await slowLagSamples();
       await press(/503 storm/);
+      // Read once the storm is on: the demo pushes every 2 s, so an acknowledgement may land while the button is pressed.
+      const ackBefore = await text('lastAck');
       await page.bringToFront();
       let seen = {};
       // The demo's next changes are answered 503: the card names the error, counts the backoff and the changes waiting.
@@ -279,7 +313,8 @@ describe('e2e: the OICP sidebar in chromium', function () {
           m = parsePrometheusText(await getText(`${base}/oicp/metrics`));
           sim = JSON.parse(await getText(`http://127.0.0.1:${ports.SIM_ADMIN_PORT}/admin/state`));
           const inFlight = m.oicp_in_flight.samples.reduce((n, s) => n + s.value, 0);
-          const requests = m.oicp_requests_total.samples.reduce((n, s) => n + s.value, 0);
+          // The simulator counts status and data pushes; the demo's CDRs go on a lane of their own.
+          const requests = m.oicp_requests_total.samples.filter((s) => ['status', 'data'].includes(s.labels.operation)).reduce((n, s) => n + s.value, 0);
           return inFlight === 0 && requests === sim.counters.pushes;
         },
         30000,
@@ -309,7 +344,7 @@ describe('e2e: the OICP sidebar in chromium', function () {
     });
   });
 
-  describe('an EVSE data lane', function () {
+  describe('an EVSE data lane and a CDR lane', function () {
     const DATA_CARD = '.oicp-ops-lane[data-operation="data"]';
     let sim;
     let red;
@@ -324,7 +359,8 @@ describe('e2e: the OICP sidebar in chromium', function () {
         flows: opsFlow(s.certs, s.url),
         env: {
           NODE_RED_DISABLE_TELEMETRY: '1',
-          NODE_OPTIONS: `${process.env.NODE_OPTIONS || ''} --require ${path.join(ROOT, 'test', 'support', 'ops-data-lane.js')}`.trim(),
+          NODE_OPTIONS:
+            `${process.env.NODE_OPTIONS || ''} --require ${path.join(ROOT, 'test', 'support', 'ops-data-lane.js')} --require ${path.join(ROOT, 'test', 'support', 'ops-cdr-lane.js')}`.trim(),
           OICP_TEST_DATA_LANE_URL: s.url,
         },
       });
@@ -366,7 +402,8 @@ describe('e2e: the OICP sidebar in chromium', function () {
       const statusText = reader(page, '.oicp-ops-lane[data-operation="status"]');
       await until(async () => /^000 · /.test(await statusText('lastAck')), 30000, 'the status card acknowledged');
       assert.strictEqual(await statusText('held'), '0');
-      assert.strictEqual(await page.locator('.oicp-ops-lane').count(), 2);
+      // Status, data and the CDR lane.
+      assert.strictEqual(await page.locator('.oicp-ops-lane').count(), 3);
       fs.mkdirSync(SHOTS, { recursive: true });
       await page.screenshot({ path: path.join(SHOTS, 'ops-sidebar-data-lane.png') });
       assert.deepStrictEqual(pageErrors, []);
@@ -387,6 +424,33 @@ describe('e2e: the OICP sidebar in chromium', function () {
       await page.locator('.red-ui-notification', { hasText: /^Done: 2$/ }).waitFor({ state: 'visible' });
       await until(async () => (await text('dead')) === '0', 30000, 'the list emptied');
       assert.strictEqual(await card.locator('.oicp-ops-resend').isVisible(), false);
+      assert.deepStrictEqual(pageErrors, []);
+    });
+
+    it('shows a roaming card for the operator: authorizations, CDRs pending, a refused CDR, and "send again" for it', async function () {
+      const CARD = '.oicp-ops-roaming[data-operator="DE*ABC"]';
+      await openTab(page, CARD);
+      const text = reader(page, CARD);
+      const card = page.locator(CARD);
+      assert.match(await card.locator('.oicp-ops-title').innerText(), /Roaming · DE\*ABC/);
+      assert.match(await text('authLast'), /^authorized · stop · 52 ms · /);
+      assert.strictEqual(await text('authRate'), '3');
+      assert.strictEqual(await text('authOutcomes'), `authorized ${CDR_LANE.authorized}, not authorized ${CDR_LANE.notAuthorized}, fallback 0, refused 0`);
+      assert.strictEqual(await text('cdrPending'), String(CDR_LANE.pending));
+      assert.strictEqual(await text('cdrDead'), String(CDR_LANE.dead));
+      assert.match(await card.locator('.oicp-ops-dead').innerText(), /b2f7c0de-0000-4000-8000-000000000001 · 400 session unknown/);
+      fs.mkdirSync(SHOTS, { recursive: true });
+      await card.screenshot({ path: path.join(SHOTS, 'ops-sidebar-roaming.png') });
+      await card.locator('.oicp-ops-resend').click();
+      const dialog = page.locator('.red-ui-notification', { hasText: /Send every refused CDR.*CUSTOM/ });
+      await dialog.waitFor({ state: 'visible' });
+      await dialog.locator('button', { hasText: 'Confirm' }).click();
+      await page.locator('.red-ui-notification', { hasText: /^Done: 1$/ }).waitFor({ state: 'visible' });
+      await until(async () => (await text('cdrDead')) === '0', 30000, 'the refused CDR queued again');
+      assert.strictEqual(await text('cdrPending'), String(CDR_LANE.pending + 1));
+      assert.strictEqual(await card.locator('.oicp-ops-resend').isVisible(), false);
+      // The CDR lane has its generic card too, titled by its operation.
+      assert.match(await page.locator('.oicp-ops-lane[data-operation="chargeDetailRecord"] .oicp-ops-title').innerText(), /CDR · DE\*ABC/);
       assert.deepStrictEqual(pageErrors, []);
     });
 

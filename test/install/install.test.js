@@ -24,7 +24,16 @@ const ROOT = path.resolve(__dirname, '..', '..');
 const PKG = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
 const NAME = PKG.name;
 const OP = 'DE*ABC';
-const ICONS = ['oicp-ocpp-status.svg', 'oicp-push-evse-status.svg', 'oicp-push-evse-data.svg', 'oicp-full-load.svg', 'oicp-authorize.svg'];
+const ICONS = [
+  'oicp-ocpp-status.svg',
+  'oicp-push-evse-status.svg',
+  'oicp-push-evse-data.svg',
+  'oicp-full-load.svg',
+  'oicp-authorize.svg',
+  'oicp-push-cdr.svg',
+  'oicp-remote-in.svg',
+  'oicp-remote-response.svg',
+];
 const TYPES = Object.keys(PKG['node-red'].nodes);
 
 const TARGETS = [
@@ -96,7 +105,7 @@ describe('installed from the npm tarball, as users install it', function () {
           assert.ok(files.includes(f), `${f} missing`);
       }
       for (const i of ICONS) assert.ok(files.includes(`nodes/icons/${i}`), `nodes/icons/${i} missing`);
-      assert.strictEqual(files.filter((f) => f.startsWith('examples/') && f.endsWith('.json')).length, 7);
+      assert.strictEqual(files.filter((f) => f.startsWith('examples/') && f.endsWith('.json')).length, 8);
       // The CSV examples' sample files, where their tab infos say they are.
       for (const csv of ['evse-data-sample.csv', 'ladesaeulenregister-sample.csv']) assert.ok(files.includes(`examples/${csv}`), `examples/${csv} missing`);
     });
@@ -281,14 +290,14 @@ describe('installed from the npm tarball, as users install it', function () {
         assert.ok(helpEn.text.includes('Sends eRoamingPushEvseStatus to Hubject'));
       });
 
-      it('offers the seven examples under Import > Examples', async function () {
+      it('offers the nine examples under Import > Examples', async function () {
         const list = await red.http('GET', `/library/examples/flows/${NAME}`, undefined, { accept: 'application/json' });
         assert.strictEqual(list.status, 200);
         const names = fs
           .readdirSync(path.join(userDir, 'node_modules', NAME, 'examples'))
           .filter((f) => f.endsWith('.json'))
           .sort();
-        assert.strictEqual(names.length, 7);
+        assert.strictEqual(names.length, 9);
         assert.deepStrictEqual(
           list.json.map((e) => e.fn),
           names.map((f) => f.replace(/\.json$/, '')),

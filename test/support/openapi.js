@@ -118,7 +118,12 @@ function dataSchema(what) {
 }
 
 /** The authorization schemas: their EvcoID patterns, like the data schema's, need the non-unicode validator. */
-const SESSION_SCHEMAS = { authorizeStart: 'eRoamingAuthorizeStart', authorizeStop: 'eRoamingAuthorizeStop', authorization: 'eRoamingAuthorizationStart' };
+const SESSION_SCHEMAS = {
+  authorizeStart: 'eRoamingAuthorizeStart',
+  authorizeStop: 'eRoamingAuthorizeStop',
+  authorization: 'eRoamingAuthorizationStart',
+  chargeDetailRecord: 'eRoamingChargeDetailRecord',
+};
 function sessionSchema(which, what) {
   const v = dataSchema(what);
   if (!v[which]) v[which] = v.ajv.getSchema(`cpo-data.json#/components/schemas/${SESSION_SCHEMAS[which]}`);
@@ -185,6 +190,8 @@ module.exports = {
   assertAuthorizeStop: (body) => check('authorizeStop', body, 'eRoamingAuthorizeStop'),
   /** Throws unless body is a valid eRoamingAuthorizationStart answer (the simulator's). */
   assertAuthorizationStart: (body) => check('authorization', body, 'eRoamingAuthorizationStart'),
+  /** Throws unless body is a valid eRoamingChargeDetailRecord request. */
+  assertChargeDetailRecord: (body) => check('chargeDetailRecord', body, 'eRoamingChargeDetailRecord'),
   /** Throws unless body is a valid eRoamingPushEvseData request. */
   assertPushEvseData: (body) => check('data', body, 'eRoamingPushEvseData'),
   /** Throws if body is a valid eRoamingPushEvseStatus request (a body meant to be refused). */
