@@ -23,6 +23,7 @@ import { recordCdr } from './sessions/cdr-stats';
 import type { Owner, PushQueue } from './push/queue';
 import {
   LaneBinding,
+  answerFields,
   StatusView,
   exported,
   failInput,
@@ -147,13 +148,7 @@ export = function (RED: NodeAPI) {
               oicp: {
                 operation: 'chargeDetailRecord',
                 SessionID: item.SessionID,
-                httpStatus: r.httpStatus,
-                statusCode: r.statusCode?.Code,
-                description: r.statusCode?.Description ?? undefined,
-                additionalInfo: r.statusCode?.AdditionalInfo ?? undefined,
-                processId: r.processId,
-                attempts: ev.attempts,
-                durationMs: r.durationMs,
+                ...answerFields(ev),
                 // From input to Hubject's answer (spec 02 best practice: about 1 s, at most 10 s).
                 latencyMs: Date.now() - item.at,
                 reconcile: r.reconcile === true,

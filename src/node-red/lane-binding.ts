@@ -127,15 +127,23 @@ export function ackOutput<T>(ev: BatchResultEvent<T>, ids: () => string[], maxLi
       records: ev.records.length,
       // A 100,000-record fullLoad would make every debug node downstream serialise the whole list.
       EvseIDs: ev.records.length <= maxListed ? ids() : undefined,
-      httpStatus: r.httpStatus,
-      statusCode: r.statusCode?.Code,
-      description: r.statusCode?.Description ?? undefined,
-      additionalInfo: r.statusCode?.AdditionalInfo ?? undefined,
-      processId: r.processId,
-      attempts: ev.attempts,
-      durationMs: r.durationMs,
+      ...answerFields(ev),
       ...extra,
     },
+  };
+}
+
+/** What every `msg.oicp` block says of Hubject's answer to a request. */
+export function answerFields<T>(ev: BatchResultEvent<T>) {
+  const r = ev.result;
+  return {
+    httpStatus: r.httpStatus,
+    statusCode: r.statusCode?.Code,
+    description: r.statusCode?.Description ?? undefined,
+    additionalInfo: r.statusCode?.AdditionalInfo ?? undefined,
+    processId: r.processId,
+    attempts: ev.attempts,
+    durationMs: r.durationMs,
   };
 }
 
