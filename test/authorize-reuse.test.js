@@ -186,6 +186,26 @@ describe('oicp-authorize: a transaction takes the session of the Authorize befor
     sim.cdrs.cdrs.size.should.equal(1);
   });
 
+  it('two StartTransactions with the card at once: one takes the Authorize session, the other asks Hubject', async function () {
+    const w = await load();
+    const sid = (await send(w, ocpp16('Authorize', { idTag: UID }))).out.payload.SessionID;
+    const before = w.completed.length;
+    for (const connectorId of [1, 2]) w.node.receive(ocpp16('StartTransaction', { connectorId, idTag: UID, meterStart: 0, timestamp: iso(Date.now()) }));
+    await until(() => w.completed.length === before + 2, 15000, 'both answered');
+    w.caught.length.should.equal(0);
+    starts().should.equal(2);
+    const outs = w.out.slice(-2);
+    outs.filter((o) => o.oicp && o.oicp.reused).length.should.equal(1);
+    outs
+      .map((o) => o.payload.SessionID)
+      .filter((s) => s === sid)
+      .length.should.equal(1);
+    outs
+      .map((o) => o.ocpp.transactionId)
+      .sort()
+      .should.eql([1, 2]);
+  });
+
   it('another card, another charger, an expired or a NotAuthorized authorization: the StartTransaction asks Hubject', async function () {
     const w = await load();
     const start = (idTag, cb = 'CP1', connectorId = 1) =>
