@@ -10,13 +10,18 @@ import {
   decideAuthorization,
   evseNumberOf,
   mayStopLocally,
+  linkReusedSession,
   ocppInt,
   readChargerRequest,
   readTransactionStart,
+  reusableSession,
+  type AuthorizeRequest,
+  type AuthorizeStartBody,
   type AuthorizationDecision,
   type AuthorizationOutcome,
   type AuthorizeOptions,
   type ChargerRequest,
+  type TransactionLink,
 } from './sessions';
 import type { SessionRecord, SessionStore } from './sessions/store';
 import { recordAuthorize, type AuthorizeOutcome } from './sessions/stats';
@@ -101,6 +106,22 @@ function sessionOf(msg: Obj, req: ChargerRequest | undefined, store: SessionStor
   return undefined;
 }
 
+/** A transaction's start: 1.6 StartTransaction, or a 2.0.1 TransactionEvent with an idToken (not Ended). */
+function isTransaction(r: ChargerRequest): boolean {
+  return r.command === 'StartTransaction' || r.command === 'TransactionEvent';
+}
+
+/** Meter start in Wh: 1.6 meterStart; 2.0.1 the Started event's register value, if any (else push cdr names MeterValueStart). */
+function meterStartOf(r: ChargerRequest, msg: unknown): number | undefined {
+  if (r.command === 'StartTransaction') return ocppInt(r.data.meterStart, 'StartTransaction.meterStart');
+  if (r.command !== 'TransactionEvent' || r.data.eventType !== 'Started') return undefined;
+  try {
+    return Number(readTransactionStart(msg).meterStart);
+  } catch {
+    return undefined;
+  }
+}
+
 export = function (RED: NodeAPI) {
   const t = translator(RED, TYPE);
 
@@ -161,11 +182,13 @@ export = function (RED: NodeAPI) {
       return outcomeOf(await h.authorize(operation, body, timeoutMs));
     }
 
-    async function start(msg: NodeMessageInFlow, store: SessionStore): Promise<{ d: AuthorizationDecision; session?: SessionRecord }> {
+    async function start(msg: NodeMessageInFlow, store: SessionStore): Promise<{ d: AuthorizationDecision; session?: SessionRecord; reused?: boolean }> {
       const linked = await linkRemoteStart(msg, store);
       if (linked) return linked;
       const req = buildAuthorizeStart(msg, options);
       const r = req.request;
+      const reused = await reuseAuthorization(req, msg, store);
+      if (reused) return reused;
       const started = performance.now();
       const outcome = await call('authorizeStart', req.body);
       // OCPP 1.6 StartTransaction.conf requires a transactionId whatever the answer: the counter is durable first.
@@ -180,6 +203,8 @@ export = function (RED: NodeAPI) {
           SessionID: a.SessionID!,
           Identification: req.body.Identification,
           sessionStart: typeof data.timestamp === 'string' ? data.timestamp : new Date().toISOString(),
+          authorizedAt: Date.now(),
+          authorizeStatusCode: a.StatusCode,
         };
         if (a.ProviderID) session.ProviderID = a.ProviderID;
         if (req.body.EvseID) session.EvseID = req.body.EvseID;
@@ -194,23 +219,54 @@ export = function (RED: NodeAPI) {
         if (emp) session.EMPPartnerSessionID = emp;
         if (req.body.PartnerProductID) session.PartnerProductID = req.body.PartnerProductID;
         if (a.AuthorizationStopIdentifications?.length) session.AuthorizationStopIdentifications = a.AuthorizationStopIdentifications;
-        if (r?.command === 'StartTransaction') {
-          const m = ocppInt(data.meterStart, 'StartTransaction.meterStart');
+        if (r && isTransaction(r)) {
+          const m = meterStartOf(r, msg);
           if (m !== undefined) session.meterStart = m;
-          session.chargingStart = session.sessionStart;
-        } else if (r?.command === 'TransactionEvent' && data.eventType === 'Started') {
-          // OCPP 2.0.1: the meter start for the CDR (push cdr) comes from the Started event's register value, if any.
-          try {
-            session.meterStart = Number(readTransactionStart(msg).meterStart);
-            session.chargingStart = session.sessionStart;
-          } catch {
-            // no register value: push cdr then names MeterValueStart
-          }
+          if (r.command === 'StartTransaction' || m !== undefined) session.chargingStart = session.sessionStart;
         }
         await store.put(session);
       }
       recordAuthorize(h.operatorId!, 'authorizeStart', metricOutcome(d), (performance.now() - started) / 1000);
       return { d, session };
+    }
+
+    // ---- a transaction after an Authorize with the same card takes that authorization's session ----
+    async function reuseAuthorization(
+      req: AuthorizeRequest<AuthorizeStartBody>,
+      msg: NodeMessageInFlow,
+      store: SessionStore,
+    ): Promise<{ d: AuthorizationDecision; session: SessionRecord; reused: true } | undefined> {
+      const r = req.request;
+      if (!r || !isTransaction(r)) return undefined;
+      const now = Date.now();
+      const connectorId = evseNumberOf(r);
+      const found = reusableSession(store.values(), { chargeBoxId: r.chargeBoxId, connectorId, Identification: req.body.Identification, now });
+      if (!found) return undefined;
+      const info = isObj(r.data.transactionInfo) ? r.data.transactionInfo : undefined;
+      const link: TransactionLink = {};
+      if (req.body.EvseID !== undefined) link.EvseID = req.body.EvseID;
+      if (connectorId !== undefined) link.connectorId = connectorId;
+      if (info && info.transactionId !== undefined) link.transactionId = String(info.transactionId);
+      const m = meterStartOf(r, msg);
+      if (m !== undefined) link.meterStart = m;
+      if (typeof r.data.timestamp === 'string') link.chargingStart = r.data.timestamp;
+      let session = linkReusedSession(found, link, now);
+      // No await before the store holds the link: a second transaction with the same card cannot take it too.
+      let transactionId: number | undefined;
+      if (r.command === 'StartTransaction') {
+        transactionId = await store.assignTransactionId(found.SessionID, session);
+        session = store.get(found.SessionID)!;
+      } else await store.put(session);
+      const answer = {
+        AuthorizationStatus: 'Authorized',
+        SessionID: session.SessionID,
+        ProviderID: session.ProviderID,
+        StatusCode: session.authorizeStatusCode ?? { Code: '000' },
+        CPOPartnerSessionID: session.CPOPartnerSessionID,
+        EMPPartnerSessionID: session.EMPPartnerSessionID,
+      };
+      const d = decideAuthorization({ kind: 'answer', body: answer }, { family: req.family, transactionId, localList, identification: session.Identification });
+      return { d, session, reused: true };
     }
 
     // ---- remote start (issue 23): the transaction that follows Hubject's remote start takes its SessionID ----
@@ -270,7 +326,8 @@ export = function (RED: NodeAPI) {
         if (!store) throw new Error(t('kit.errors.config', { error: h.configError ?? 'no session store' }));
         // The second output keeps the incoming message's routing fields (node-red-contrib-ocpp's server response node).
         const reply = RED.util.cloneMessage(msg) as NodeMessage;
-        const { d, session } = action === 'start' ? await start(msg, store) : await stop(msg, store);
+        const { d, session, reused }: { d: AuthorizationDecision; session?: SessionRecord; reused?: boolean } =
+          action === 'start' ? await start(msg, store) : await stop(msg, store);
         const out = msg as unknown as Obj;
         const a = d.answer;
         out.payload = {
@@ -283,6 +340,8 @@ export = function (RED: NodeAPI) {
         };
         out.ocpp = d.ocpp;
         if (session) out.session = session;
+        // Hubject's stored answer to the Authorize: no AuthorizeStart was sent for this transaction.
+        if (reused) out.oicp = { ...(isObj(out.oicp) ? out.oicp : {}), reused: true };
         reply.payload = d.ocpp;
         show(action, d);
         send([msg, reply]);

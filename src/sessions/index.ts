@@ -5,6 +5,7 @@
 //   decideAuthorization -> the charger's answer to Hubject's answer, or the fallback without one
 //   buildChargeDetailRecord / checkChargeDetailRecord -> eRoamingChargeDetailRecord (V2.2)
 //   TransactionIdAllocator -> OCPP 1.6 transactionIds
+//   reusableSession -> the Authorize's session a following transaction takes (no second AuthorizeStart)
 //   SessionStore -> the operator's sessions and last transactionId on the journal engine
 
 export { SessionInputError } from './errors';
@@ -18,4 +19,6 @@ export * from './energy';
 export { chargerTime, checkZone, formatWithOffset, parseTimestamp } from './time';
 export type { ChargerZone } from './time';
 export { TransactionIdAllocator, MAX_TRANSACTION_ID } from './transaction-ids';
+export { DEFAULT_REUSE_WINDOW_MS, authorizedAt, isReusable, linkReusedSession, reusableSession } from './reuse';
+export type { ReuseQuery, TransactionLink } from './reuse';
 export { SessionStore, SESSION_STORE_FORMAT, type SessionRecord, type SessionStoreOptions } from './store';

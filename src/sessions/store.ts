@@ -30,6 +30,13 @@ export interface SessionRecord {
   chargingStart?: string;
   /** When the session was stopped (AuthorizeStop answered), ISO. */
   stoppedAt?: string;
+  // ---- an Authorize's session that the following transaction takes (reuse.ts) ----
+  /** When Hubject's AuthorizeStart answer came, ms since the epoch (this host's clock): the reuse window starts here. */
+  authorizedAt?: number;
+  /** Hubject's StatusCode of that answer, for the reused answer. */
+  authorizeStatusCode?: { Code: string; Description?: string; AdditionalInfo?: string };
+  /** The transaction took this session from an earlier Authorize (no second AuthorizeStart). */
+  reused?: boolean;
   // ---- remote start (issue 23): Hubject's SessionID waits for the charger's transaction ----
   /** pending: sent to the flow; accepted: the flow said yes; refused: no (never linked); linked: the transaction came. */
   remote?: 'pending' | 'accepted' | 'refused' | 'linked';

@@ -5,7 +5,8 @@
 // - OCPP 2.0.1 (ocpp-rpc, protocol ocpp2.0.1) through @anl-ioc/node-red-contrib-ocpp2's CSMS: Authorize and
 //   TransactionEvent Started -> authorize -> the idTokenInfo back to the station; Updated; Ended.
 // Then StopTransaction / TransactionEvent Ended -> push cdr -> a CDR at the simulator whose energy and times match
-// the charger's. What the authorize node put out (Hubject's answer, the session) is read back through an http-in
+// the charger's. The transaction takes the session Hubject gave the Authorize: one AuthorizeStart and one session
+// per charge. What the authorize node put out (Hubject's answer, the session) is read back through an http-in
 // route of the flow. Without the node oicp-push-cdr in the package the stop is only recorded (HAS_CDR).
 const assert = require('assert');
 const fs = require('fs');
@@ -25,7 +26,7 @@ const UID = '04a1b2c3'; // lower case, as chargers often send it: Hubject gets 0
 // Records the authorize node's first output and every stop, for GET /roaming/outputs.
 const RECORD = `
 const outs = flow.get('outs') || [];
-outs.push({ kind: msg.kind || 'authorize', payload: msg.payload, ocpp: msg.ocpp, session: msg.session, topic: msg.topic });
+outs.push({ kind: msg.kind || 'authorize', payload: msg.payload, ocpp: msg.ocpp, session: msg.session, oicp: msg.oicp, topic: msg.topic });
 flow.set('outs', outs);
 return null;`;
 
@@ -287,12 +288,12 @@ describe('e2e: a roaming session from a real charger through the OCPP packages t
     return red;
   }
   const outputs = async (red) => (await red.http('GET', '/roaming/outputs')).json;
-  const sessionsAt = (evseId) => [...sim.authorization.sessions.values()].filter((s) => s.EvseID === evseId);
 
   it('OCPP 1.6J: RFID Authorize, StartTransaction with the transactionId back, MeterValues, StopTransaction', async function () {
     const csPort = await freePort();
     const red = await startRed(OCPP16.name, flow16(csPort, simUrl));
     const startsBefore = sim.authorization.received.authorizeStart;
+    const sessionsBefore = sim.authorization.sessions.size;
     const cp = new RPCClient({
       endpoint: `ws://127.0.0.1:${csPort}/ocpp`,
       identity: 'CP16',
@@ -312,12 +313,13 @@ describe('e2e: a roaming session from a real charger through the OCPP packages t
       const started = await cp.call('StartTransaction', { connectorId: 1, idTag: UID, meterStart: 1000, timestamp: start.toISOString() });
       assert.strictEqual(started.idTagInfo.status, 'Accepted');
       assert.ok(Number.isInteger(started.transactionId) && started.transactionId > 0, JSON.stringify(started));
-      assert.strictEqual(sim.authorization.received.authorizeStart, startsBefore + 2, 'one AuthorizeStart for Authorize, one for StartTransaction');
-      const atSim = sessionsAt('DE*ABC*ECP16*1');
-      assert.strictEqual(atSim.length, 1, 'the StartTransaction names the connector: its session has the EvseID');
-      const bodies = sim.authorization.bodies.slice(-2).map((b) => b.body);
-      for (const b of bodies) assert.deepStrictEqual(b.Identification, { RFIDMifareFamilyIdentification: { UID: '04A1B2C3' } });
-      assert.strictEqual(bodies[1].EvseID, 'DE*ABC*ECP16*1');
+      // One charge, one AuthorizeStart: the StartTransaction takes the session Hubject gave the Authorize.
+      assert.strictEqual(sim.authorization.received.authorizeStart, startsBefore + 1, 'exactly one AuthorizeStart per charge');
+      assert.strictEqual(sim.authorization.sessions.size, sessionsBefore + 1, 'exactly one session at Hubject');
+      const atSim = [...sim.authorization.sessions.values()].slice(-1);
+      const body = sim.authorization.bodies[sim.authorization.bodies.length - 1].body;
+      assert.deepStrictEqual(body.Identification, { RFIDMifareFamilyIdentification: { UID: '04A1B2C3' } });
+      assert.strictEqual(body.EvseID, undefined, 'an Authorize names no connector');
 
       const recorded = await until(
         async () => {
@@ -330,7 +332,9 @@ describe('e2e: a roaming session from a real charger through the OCPP packages t
       const [auth, tx] = recorded;
       assert.strictEqual(auth.payload.AuthorizationStatus, 'Authorized');
       assert.strictEqual(tx.payload.AuthorizationStatus, 'Authorized');
+      assert.strictEqual(auth.payload.SessionID, atSim[0].SessionID);
       assert.strictEqual(tx.payload.SessionID, atSim[0].SessionID);
+      assert.strictEqual(tx.oicp.reused, true);
       assert.strictEqual(tx.session.transactionId, started.transactionId);
       assert.strictEqual(tx.session.meterStart, 1000);
       assert.strictEqual(tx.session.EvseID, 'DE*ABC*ECP16*1');
@@ -380,6 +384,7 @@ describe('e2e: a roaming session from a real charger through the OCPP packages t
     const port = await freePort();
     const red = await startRed(OCPP2.name, flow201(port, simUrl));
     const startsBefore = sim.authorization.received.authorizeStart;
+    const sessionsBefore = sim.authorization.sessions.size;
     const cs = new RPCClient({
       endpoint: `ws://127.0.0.1:${port}/ocpp2`,
       identity: 'CS-R201',
@@ -415,9 +420,9 @@ describe('e2e: a roaming session from a real charger through the OCPP packages t
         event('Started', 0, start, { idToken, evse: { id: 1, connectorId: 1 }, meterValue: meter(2000, start, 'Transaction.Begin') }),
       );
       assert.deepStrictEqual(startedAnswer, { idTokenInfo: { status: 'Accepted' } });
-      assert.strictEqual(sim.authorization.received.authorizeStart, startsBefore + 2);
-      const atSim = sessionsAt('DE*ABC*ECS*R201*1');
-      assert.strictEqual(atSim.length, 1, JSON.stringify([...sim.authorization.sessions.values()]));
+      assert.strictEqual(sim.authorization.received.authorizeStart, startsBefore + 1, 'exactly one AuthorizeStart per charge');
+      assert.strictEqual(sim.authorization.sessions.size, sessionsBefore + 1, JSON.stringify([...sim.authorization.sessions.values()]));
+      const atSim = [...sim.authorization.sessions.values()].slice(-1);
 
       const recorded = await until(
         async () => {
@@ -427,8 +432,11 @@ describe('e2e: a roaming session from a real charger through the OCPP packages t
         10000,
         'two authorize outputs recorded',
       );
+      assert.strictEqual(recorded[0].payload.SessionID, atSim[0].SessionID);
       assert.strictEqual(recorded[1].payload.SessionID, atSim[0].SessionID);
+      assert.strictEqual(recorded[1].oicp.reused, true);
       assert.strictEqual(recorded[1].session.transactionId, txId);
+      assert.strictEqual(recorded[1].session.EvseID, 'DE*ABC*ECS*R201*1');
 
       const mid = new Date(start.getTime() + 1800_000);
       assert.deepStrictEqual(await cs.call('TransactionEvent', event('Updated', 1, mid, { meterValue: meter(7000, mid, 'Sample.Periodic') })), {});
