@@ -154,6 +154,29 @@ describe('ops stats core', function () {
     c.byStatus.should.eql({ Available: 1, Reserved: 0, Occupied: 1, OutOfService: 1, EvseNotFound: 0, Unknown: 0 });
   });
 
+  it('two custom URLs of one operator give one series per label set in /oicp/metrics, their counts added', async function () {
+    stats.resetStats();
+    const custom = { operator: 'DE*ABC', operation: 'status', environment: 'custom' };
+    const a = stats.laneStats({ ...custom, url: 'https://one.example' });
+    const b = stats.laneStats({ ...custom, url: 'https://two.example' });
+    a.should.not.equal(b);
+    for (const [lane, n] of [
+      [a, 2],
+      [b, 3],
+    ]) {
+      for (let i = 0; i < n; i++) {
+        lane.requestStarted(T0);
+        lane.requestEnded({ class: 'success', records: 1, code: '000', now: T0 + 10 });
+        lane.acked(T0, T0 + 10);
+      }
+    }
+    // The strict reader throws on a repeated series, as Prometheus refuses the scrape.
+    const m = parsePrometheusText(await createMetrics(() => T0 + 10).text());
+    valueOf(m, 'oicp_requests_total', 'oicp_requests_total', { ...custom, outcome: 'success' }).should.equal(5);
+    valueOf(m, 'oicp_push_lag_seconds', 'oicp_push_lag_seconds_count', custom).should.equal(5);
+    stats.resetStats();
+  });
+
   it('the registry hands out one lane per operator, URL and operation', function () {
     stats.resetStats();
     const a = stats.laneStats(labels);

@@ -21,7 +21,29 @@ const laneLabels = (l: LaneStats): Labels => ({ operator: l.labels.operator, ope
 /** A metric whose values are computed by `values` when scraped (prom-client formats and escapes them). */
 function computed(registry: Registry, name: string, help: string, type: 'counter' | 'histogram', values: () => Value[]): void {
   // prom-client accepts any object with name, help, type and get(); its Counter and Histogram cannot be set from totals.
-  registry.registerMetric({ name, help, type, aggregator: 'sum', get: async () => ({ name, help, type, aggregator: 'sum', values: values() }) } as never);
+  registry.registerMetric({
+    name,
+    help,
+    type,
+    aggregator: 'sum',
+    get: async () => ({ name, help, type, aggregator: 'sum', values: summed(values()) }),
+  } as never);
+}
+
+/**
+ * Lanes are kept per operator, URL and operation, but labelled by operator, operation and environment: two custom
+ * URLs of one operator (or a URL changed at runtime) would repeat a series, and Prometheus refuses the whole scrape.
+ * Counters and histogram buckets of one label set add up.
+ */
+function summed(values: Value[]): Value[] {
+  const byKey = new Map<string, Value>();
+  for (const v of values) {
+    const key = `${v.metricName ?? ''}${JSON.stringify(Object.entries(v.labels).sort(([a], [b]) => (a < b ? -1 : 1)))}`;
+    const seen = byKey.get(key);
+    if (seen) seen.value += v.value;
+    else byKey.set(key, { ...v });
+  }
+  return [...byKey.values()];
 }
 
 function gauge(registry: Registry, name: string, help: string, labelNames: string[], fill: (set: (labels: Labels, v: number) => void) => void): void {
