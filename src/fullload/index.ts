@@ -51,3 +51,14 @@ export {
   type RestoreOutcome,
   type SentFullLoad,
 } from './aggregator';
+export {
+  fullLoadStatus,
+  readSchedule,
+  contextAccess,
+  settleLate,
+  FullLoadTimers,
+  Recount,
+  type CallbackContext,
+  type FullLoadState,
+  type FullLoadStatus,
+} from './node-state';
