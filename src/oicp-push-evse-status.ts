@@ -6,6 +6,7 @@ import { stateStatus, watchState, type StateMatch } from './node-red/state';
 import { outboxPath } from './push/registry';
 import { gatePath } from './status/registry';
 import { GateAdmission } from './status/admission';
+import { InputOrder, RetryNotice } from './push/retry-notice';
 import {
   LaneBinding,
   ackOutput,
@@ -18,6 +19,7 @@ import {
   failInput,
   refuseInputs,
   linkedHubject,
+  linkProblem,
   truncate,
   optionalEditorBoolean,
   optionalEditorNumber,
@@ -68,16 +70,7 @@ export = function (RED: NodeAPI) {
     const link = linkedHubject(RED, def.hubject);
     const hubject = link.hubject;
     const queue = hubject?.lane('status') ?? null;
-    const setupError: string | undefined =
-      link.problem === 'none'
-        ? t('errors.noConfig')
-        : link.problem === 'missing'
-          ? t('kit.errors.configMissing')
-          : hubject?.configError
-            ? t('kit.errors.config', { error: hubject.configError })
-            : !queue
-              ? t('errors.noQueue')
-              : undefined;
+    const setupError: string | undefined = linkProblem(link, t) ?? (!queue ? t('errors.noQueue') : undefined);
 
     // ---- status ----
     // This operator's status outbox and gate files (by path: another runtime's or test's files are not this node's).
@@ -127,8 +120,7 @@ export = function (RED: NodeAPI) {
     });
 
     // ---- wire the lane's events (status, warnings, dead letters: the kit's binding) ----
-    let failing = 0;
-    let retryWarned = '';
+    const notice = new RetryNotice(RETRY_WARN_AFTER);
     const lane: LaneBinding<EvseStatusRecord> = new LaneBinding(node, q, view, t, {
       configErrorOnce: true,
       on: {
@@ -136,10 +128,7 @@ export = function (RED: NodeAPI) {
           if (lane.first()) node.log(t('log.recovered', { secs: Math.round(ev.afterMs / 1000), delivered: fmt(ev.delivered) }));
         },
         result: (ev) => {
-          if (ev.result.class !== 'transient') {
-            failing = 0;
-            retryWarned = '';
-          }
+          if (ev.result.class !== 'transient') notice.answered();
           // Rejections reach the input messages through done(err); the output carries acknowledgements.
           if (ev.result.class !== 'success' || !lane.speaksFor(ev.nodeIds)) return;
           const heldForData = ev.action === 'fullLoad' ? gating.leftOut(ev.records.length) : undefined;
@@ -149,11 +138,7 @@ export = function (RED: NodeAPI) {
         // The status only names the code ("retrying in 8 s (UND_ERR_SOCKET)"); once a transient fault persists, its
         // readable reason goes to the log, once per distinct reason until a request succeeds again.
         retry: (ev) => {
-          failing++;
-          if (failing >= RETRY_WARN_AFTER && ev.result.reason !== retryWarned && lane.first()) {
-            retryWarned = ev.result.reason;
-            node.warn(t('log.retrying', { text: ev.result.reason }));
-          }
+          if (notice.retry(ev.result.reason, lane.first())) node.warn(t('log.retrying', { text: ev.result.reason }));
         },
       },
     });
@@ -190,15 +175,14 @@ export = function (RED: NodeAPI) {
     });
     // Large inputs (a 100,000-EVSE fullLoad) are validated and queued in slices; this node's later messages wait
     // behind them so their order is kept.
-    let chain: Promise<void> | null = null;
-    let chained = 0;
+    const order = new InputOrder();
 
     node.on('input', (msg: NodeMessageInFlow & { action?: unknown; force?: unknown; fullLoad?: { count?: number } }, _send: unknown, done: Done) => {
       try {
         // A full load node that emits an empty list has already passed its own guards (allowEmpty or force).
         const allowEmpty = msg.force === true || msg.fullLoad?.count === 0;
         const env = pushEnvelope(msg.payload, msg.action, action, hub.operatorIds, allowEmpty);
-        if (!chain && env.list.length <= SLICE_RECORDS) {
+        if (!order.waiting && env.list.length <= SLICE_RECORDS) {
           const records: EvseStatusRecord[] = [];
           validateRecords(env, hub.operatorIds, 0, env.list.length, records);
           const owner = ownerFor(done);
@@ -207,8 +191,7 @@ export = function (RED: NodeAPI) {
           if (hub.blocked()) view.show();
           return;
         }
-        chained++;
-        const run = async () => {
+        order.later(async () => {
           try {
             const input = await parsePushInputSliced(msg.payload, msg.action, action, hub.operatorIds, allowEmpty);
             const owner = ownerFor(done);
@@ -217,11 +200,8 @@ export = function (RED: NodeAPI) {
             if (hub.blocked()) view.show();
           } catch (err) {
             failInput(view, done, err);
-          } finally {
-            if (--chained === 0) chain = null;
           }
-        };
-        chain = (chain ?? Promise.resolve()).then(run);
+        });
       } catch (err) {
         failInput(view, done, err);
       }
