@@ -5,11 +5,10 @@ import {
   ContextBackend,
   FullLoadTimers,
   Recount,
-  handOver,
   contextAccess,
   fullLoadStatus,
   readSchedule,
-  settleLate,
+  stopFullLoad,
   predecessorClosed,
   fullLoadMessage,
   journalDir,
@@ -261,28 +260,17 @@ export = function (RED: NodeAPI) {
       unregister();
       timers.stop();
       view.close();
-      const late = waiting.splice(0);
-      let budget: ReturnType<typeof setTimeout> | undefined;
-      const work = (async () => {
-        const restored = () => restoring.then(() => !agg.restoreError);
-        await settleLate(
-          late,
-          restored,
-          RESTORE_WAIT_ON_CLOSE_MS,
-          (w) => applyWhileStopping(w.msg, w.done),
-          (w) => w.done(new Error(t('errors.stoppedBeforeRestore'))),
-        );
-        await agg.close(removed);
-      })().catch((err: Error) => node.error(t('log.closeFailed', { error: err.message })));
-      handOver(handoffKey, work);
-      // Close must not hold up a deploy; the journal is written every 250 ms anyway.
-      const timeout = new Promise<void>((resolve) => {
-        budget = setTimeout(resolve, CLOSE_BUDGET_MS);
-      });
-      void Promise.race([work, timeout]).then(() => {
-        if (budget) clearTimeout(budget);
-        done();
-      });
+      void stopFullLoad({
+        key: handoffKey,
+        late: waiting.splice(0),
+        restored: () => restoring.then(() => !agg.restoreError),
+        waitMs: RESTORE_WAIT_ON_CLOSE_MS,
+        apply: (w) => applyWhileStopping(w.msg, w.done),
+        refuse: (w) => w.done(new Error(t('errors.stoppedBeforeRestore'))),
+        close: () => agg.close(removed),
+        onError: (err) => node.error(t('log.closeFailed', { error: err.message })),
+        budgetMs: CLOSE_BUDGET_MS,
+      }).then(done);
     });
   }
 

@@ -2,7 +2,7 @@
 // The full load node's state without Node-RED (src/fullload/node-state.ts): its status, schedule setting, context
 // access, late messages at close, timers and the recount.
 const assert = require('assert');
-const { fullLoadStatus, readSchedule, contextAccess, settleLate, FullLoadTimers, Recount } = require('../nodes/fullload');
+const { fullLoadStatus, readSchedule, contextAccess, settleLate, stopFullLoad, predecessorClosed, FullLoadTimers, Recount } = require('../nodes/fullload');
 
 const say = (key, values) => (values ? `${key} ${JSON.stringify(values)}` : key);
 const state = (more = {}) => ({
@@ -135,5 +135,40 @@ describe('full load node state (core)', function () {
     size = 2;
     assert.strictEqual(c.get(2000), 2);
     assert.strictEqual(c.get(40_000), 3);
+  });
+
+  it('stop: late messages applied, the store closed, the next instance waits for it; done within the budget', async function () {
+    const out = [];
+    let closeStore;
+    const stopped = stopFullLoad({
+      key: 'test:stop',
+      late: ['m'],
+      restored: () => Promise.resolve(true),
+      waitMs: 1000,
+      apply: (m) => out.push(`apply ${m}`),
+      refuse: (m) => out.push(`refuse ${m}`),
+      close: () => new Promise((r) => (closeStore = r)),
+      onError: (e) => out.push(`error ${e.message}`),
+      budgetMs: 20,
+    });
+    let next = false;
+    const after = predecessorClosed('test:stop').then(() => (next = true));
+    await stopped;
+    assert.deepStrictEqual(out, ['apply m']);
+    assert.strictEqual(next, false, 'the next instance waits for the close past the budget');
+    closeStore();
+    await after;
+    await stopFullLoad({
+      key: 'test:stop2',
+      late: [],
+      restored: () => Promise.resolve(true),
+      waitMs: 10,
+      apply: () => {},
+      refuse: () => {},
+      close: () => Promise.reject(new Error('disk')),
+      onError: (e) => out.push(`error ${e.message}`),
+      budgetMs: 1000,
+    });
+    assert.deepStrictEqual(out, ['apply m', 'error disk']);
   });
 });

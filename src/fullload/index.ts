@@ -56,6 +56,7 @@ export {
   readSchedule,
   contextAccess,
   settleLate,
+  stopFullLoad,
   FullLoadTimers,
   Recount,
   type CallbackContext,

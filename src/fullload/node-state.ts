@@ -2,6 +2,7 @@
 // store as promises, and the messages that came in during a restore that ended with the node.
 import { nextRunText, parseSchedule, Scheduler, type Schedule } from './schedule';
 import type { ContextAccess } from './context-backend';
+import { handOver } from './handoff';
 
 export type Say = (key: string, values?: Record<string, string | number>) => string;
 
@@ -122,4 +123,34 @@ export class Recount<V> {
     if (!this.counted || this.counted.size !== size || now - this.counted.at > this.maxAgeMs) this.counted = { at: now, size, value: this.count(now) };
     return this.counted.value;
   }
+}
+
+export interface StopOptions<M> {
+  /** The node's hand-over key: a redeployed instance restores only after this one finished closing. */
+  key: string;
+  late: M[];
+  restored: () => Promise<boolean>;
+  waitMs: number;
+  apply: (m: M) => void;
+  refuse: (m: M) => void;
+  close: () => Promise<void>;
+  onError: (err: Error) => void;
+  /** Close must not hold up a deploy (the journal is written every 250 ms anyway): done after this at the latest. */
+  budgetMs: number;
+}
+
+/** Settles the late messages, closes the store and hands over to the next instance; resolves within the budget. */
+export function stopFullLoad<M>(o: StopOptions<M>): Promise<void> {
+  const work = (async () => {
+    await settleLate(o.late, o.restored, o.waitMs, o.apply, o.refuse);
+    await o.close();
+  })().catch(o.onError);
+  handOver(o.key, work);
+  let budget: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<void>((resolve) => {
+    budget = setTimeout(resolve, o.budgetMs);
+  });
+  return Promise.race([work, timeout]).then(() => {
+    if (budget) clearTimeout(budget);
+  });
 }
