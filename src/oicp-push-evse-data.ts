@@ -6,7 +6,7 @@ import { Scheduler, scheduleError } from './fullload/schedule';
 import { itemsOf, type DataItem } from './evse-data/lane';
 import { RejectedNotes, type OperatorEvseData, type RejectedOut } from './evse-data/operator';
 import type { Owner, QueueStatus } from './push/queue';
-import { stateStatus, watchState, type StateMatch } from './node-red/state';
+import { watchState, withStateProblem, type StateMatch } from './node-red/state';
 import { outboxPath } from './push/registry';
 import {
   LaneBinding,
@@ -100,8 +100,7 @@ export = function (RED: NodeAPI) {
         if (guarded) return { fill: 'yellow', shape: 'ring', text: t('status.guarded', { reason: guarded }) };
         const st = laneStatus(queue.status(), data?.store.size ?? 0, t);
         // Its store or the data outbox is damaged or cannot be written: yellow, naming the file.
-        const sp = st.fill !== 'red' ? stateStatus(t, ownState) : null;
-        return sp ? { ...sp, tail: st.tail } : st;
+        return withStateProblem(st, t, ownState);
       },
       ticking: () => queue?.status().state === 'retrying',
     });

@@ -2,7 +2,7 @@ import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
 import { SLICE_RECORDS, parsePushInputSliced, pushEnvelope, validateRecords } from './push/input';
 import { isActionType, type ActionType, type EvseStatusRecord } from './oicp/schemas';
 import type { Owner, QueueStatus, RecordFailure, RecoveredEvent } from './push/queue';
-import { stateStatus, watchState, type StateMatch } from './node-red/state';
+import { watchState, withStateProblem, type StateMatch } from './node-red/state';
 import { outboxPath } from './push/registry';
 import { gatePath } from './status/registry';
 import { GateAdmission } from './status/admission';
@@ -88,11 +88,8 @@ export = function (RED: NodeAPI) {
         const held = hubject.gate?.heldCount ?? 0;
         if (held) st.tail = `${st.tail ?? ''} · ${t('status.held', { held: fmt(held) })}`;
         if (hubject.caution && (st.fill === 'green' || st.fill === 'grey')) return { ...st, fill: 'yellow', tail: `${st.tail ?? ''} · ${hubject.caution}` };
-        // A state file of this operator's status lane or gate is damaged or cannot be written: yellow, naming it
-        // (a red status, which stops sending, stays in front).
-        const sp = st.fill !== 'red' ? stateStatus(t, ownState) : null;
-        if (sp) return { ...sp, tail: st.tail };
-        return st;
+        // A state file of this operator's status lane or gate is damaged or cannot be written (a red status stays).
+        return withStateProblem(st, t, ownState);
       },
       // The retry countdown counts down every second, not only when the queue reports.
       ticking: () => queue?.status().state === 'retrying',

@@ -71,3 +71,27 @@ describe('status lane: retry notice and input order', function () {
     assert.deepStrictEqual(out, [1, 2, 3]);
   });
 });
+
+describe('kit: a lane status with the own state files', function () {
+  const { withStateProblem } = require('../nodes/node-red/state');
+  const { stateHealth } = require('../nodes/journal/health');
+  afterEach(() => stateHealth.reset());
+
+  it('a problem of an own file comes in front (yellow, the tail kept); a red status and others files stay', function () {
+    const green = { fill: 'green', shape: 'dot', text: '000', tail: ' · 3 sent' };
+    const mine = (p) => p.file === '/u/oicp/mine.json';
+    assert.strictEqual(withStateProblem(green, say, mine), green);
+    stateHealth.loaded('/u/oicp/mine.json', { kind: 'outbox' }, { incomplete: true, damaged: [], recovered: 0, lost: 0 });
+    stateHealth.loaded('/u/oicp/other.json', { kind: 'outbox' }, { incomplete: true, damaged: [], recovered: 0, lost: 0 });
+    const shown = withStateProblem(green, say, mine);
+    assert.strictEqual(shown.fill, 'yellow');
+    assert.strictEqual(shown.tail, ' · 3 sent');
+    assert.match(shown.text, /mine\.json/);
+    const red = { fill: 'red', shape: 'ring', text: 'expired' };
+    assert.strictEqual(withStateProblem(red, say, mine), red);
+    assert.strictEqual(
+      withStateProblem(green, say, (p) => p.file === '/nope'),
+      green,
+    );
+  });
+});
