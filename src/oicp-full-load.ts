@@ -3,18 +3,20 @@ import {
   FullLoadAggregator,
   FileJournal,
   ContextBackend,
-  Scheduler,
-  handOver,
-  parseSchedule,
+  FullLoadTimers,
+  Recount,
+  contextAccess,
+  fullLoadStatus,
+  readSchedule,
+  stopFullLoad,
   predecessorClosed,
   fullLoadMessage,
   journalDir,
-  nextRunText,
   LastFullLoad,
   DAY_MS,
   type FullLoadTrigger,
   type PersistenceBackend,
-  type Schedule,
+  type CallbackContext,
 } from './fullload';
 import {
   LIMITS,
@@ -87,35 +89,16 @@ export = function (RED: NodeAPI) {
     // Without a valid OperatorID the operator check cannot run: refuse rather than collect foreign EVSEs.
     else if (hubject && !hubject.operatorIds.length) setupError = t('kit.errors.config', { error: hubject.configError ?? t('kit.errors.noOperator') });
 
-    let schedule: Schedule | undefined;
-    let scheduleProblem: string | undefined;
-    if (cfg.time) {
-      try {
-        schedule = parseSchedule(cfg.time);
-      } catch (err) {
-        scheduleProblem = (err as Error).message;
-        node.error(t('log.noSchedule', { error: scheduleProblem }));
-      }
-    }
+    const { schedule, problem: scheduleProblem } = readSchedule(cfg.time);
+    if (scheduleProblem) node.error(t('log.noSchedule', { error: scheduleProblem }));
 
     const onBackendError = (err: Error) => node.error(t('log.saveFailed', { error: err.message }));
     let backend: PersistenceBackend;
     if (cfg.storage === 'context') {
-      const ctx = node.context();
       const storeName = cfg.contextStore || undefined;
       const known = RED.settings?.contextStorage;
-      if (storeName && known && typeof known === 'object' && !(storeName in known)) {
-        node.warn(t('log.contextStore', { store: storeName }));
-      }
-      backend = new ContextBackend({
-        context: {
-          get: (key) =>
-            new Promise((resolve, reject) => ctx.get(key, storeName!, (err: Error | null | undefined, v: unknown) => (err ? reject(err) : resolve(v)))),
-          set: (key, value) =>
-            new Promise((resolve, reject) => ctx.set(key, value, storeName!, (err: Error | null | undefined) => (err ? reject(err) : resolve()))),
-        },
-        onError: onBackendError,
-      });
+      if (storeName && known && typeof known === 'object' && !(storeName in known)) node.warn(t('log.contextStore', { store: storeName }));
+      backend = new ContextBackend({ context: contextAccess(node.context() as unknown as CallbackContext, storeName), onError: onBackendError });
     } else {
       backend = new FileJournal({ dir: journalDir(RED.settings?.userDir, node.id), onError: onBackendError });
     }
@@ -133,30 +116,27 @@ export = function (RED: NodeAPI) {
 
     let ready = false;
     let closing = false;
-    let scheduler: Scheduler | undefined;
-    let startTimer: ReturnType<typeof setTimeout> | undefined;
+    const timers = new FullLoadTimers();
     const waiting: Array<{ msg: NodeMessageInFlow; send: Send; done: Done }> = [];
 
     // ---- status ----
     const view = new StatusView(node, {
       throttleMs: STATUS_THROTTLE_MS,
-      base: (): Status | null => {
-        if (closing) return null;
-        if (!ready) return { fill: 'blue', shape: 'ring', text: t('status.restoring') };
-        if (setupError) return { fill: 'red', shape: 'ring', text: setupError };
-        // Records are still collected, but no fullLoad can reach Hubject until the config is fixed.
-        if (hubject?.configError) return { fill: 'red', shape: 'ring', text: t('kit.errors.config', { error: hubject.configError }) };
-        const n = agg.size;
-        const count = t(n === 1 ? 'status.evse' : 'status.evses', { count: n.toLocaleString('en-US') });
-        const next = scheduler?.next
-          ? t('status.next', { at: nextRunText(scheduler.next, Date.now()) })
-          : scheduleProblem
-            ? t('status.invalidTime')
-            : t('status.noSchedule');
-        if (agg.restoreError) return { fill: 'red', shape: 'ring', text: t('status.notRestored'), tail: ` · ${count}` };
-        if (agg.guarded) return { fill: 'yellow', shape: 'ring', text: t('status.guarded', { reason: agg.guarded }), tail: ` · ${count} · ${next}` };
-        return { fill: 'green', shape: 'dot', text: count, tail: ` · ${next}` };
-      },
+      base: (): Status | null =>
+        fullLoadStatus(
+          {
+            closing,
+            ready,
+            setupError,
+            configError: hubject?.configError,
+            size: agg.size,
+            restoreError: agg.restoreError,
+            guarded: agg.guarded,
+            next: timers.next,
+            scheduleProblem,
+          },
+          t,
+        ),
     });
     const showStatus = () => view.show();
     const refreshStatus = () => view.refresh();
@@ -186,15 +166,19 @@ export = function (RED: NodeAPI) {
     };
 
     // ---- input ----
+    /** One message into the store; throws what it refuses. */
+    const take = (msg: NodeMessageInFlow) => {
+      if (setupError) throw new Error(setupError);
+      const r = agg.handle(msg);
+      for (const w of r.warnings) node.warn(w);
+      if (r.kind === 'error') throw new Error(r.error);
+      return r;
+    };
     const handle = (msg: NodeMessageInFlow, send: Send, done: Done) => {
       try {
         if (closing) return done();
-        if (setupError) throw new Error(setupError);
-        const r = agg.handle(msg);
-        for (const w of r.warnings) node.warn(w);
+        const r = take(msg);
         switch (r.kind) {
-          case 'error':
-            throw new Error(r.error);
           case 'trigger':
             return runFullLoad('manual', r.force, msg, send, done);
           case 'feedback':
@@ -222,11 +206,7 @@ export = function (RED: NodeAPI) {
     /** A message that arrived during the restore of a node that is now stopping: records and deletes are kept. */
     const applyWhileStopping = (msg: NodeMessageInFlow, done: Done) => {
       try {
-        if (setupError) throw new Error(setupError);
-        const r = agg.handle(msg);
-        for (const w of r.warnings) node.warn(w);
-        if (r.kind === 'error') throw new Error(r.error);
-        if (r.kind === 'trigger') throw new Error(t('errors.stoppedBeforeFullLoad'));
+        if (take(msg).kind === 'trigger') throw new Error(t('errors.stoppedBeforeFullLoad'));
         done();
       } catch (err) {
         done(err instanceof Error ? err : new Error(String(err)));
@@ -235,17 +215,15 @@ export = function (RED: NodeAPI) {
 
     // ---- operations sidebar and metrics: counts read when asked; the walk over the store (about 1 ms per 10,000
     // EVSEs) runs again only when the EVSE count changed or after 30 s ----
-    let counted: { at: number; size: number; value: ReturnType<typeof countStatuses> } | undefined;
+    const counts = new Recount(
+      () => agg.size,
+      (now) => countStatuses(agg.store.view(), EVSE_STATUSES, cfg.staleDays * DAY_MS, now),
+    );
     const unregister = registerFullLoad(node.id, {
       name: node.name || undefined,
       operator: hubject?.operatorId,
       environment: hubject?.environment,
-      snapshot: (now) => {
-        if (!counted || counted.size !== agg.size || now - counted.at > 30_000) {
-          counted = { at: now, size: agg.size, value: countStatuses(agg.store.view(), EVSE_STATUSES, cfg.staleDays * DAY_MS, now) };
-        }
-        return { ...counted.value, nextAt: scheduler?.next?.getTime(), last: lastRun.last };
-      },
+      snapshot: (now) => ({ ...counts.get(now), nextAt: timers.next?.getTime(), last: lastRun.last }),
       fullLoadNow: () =>
         new Promise<string>((resolve, reject) => {
           if (!ready || closing || setupError) return reject(new Error(setupError ?? 'the node is not ready'));
@@ -268,59 +246,31 @@ export = function (RED: NodeAPI) {
       for (const w of restored.warnings) node.warn(w);
       for (const n of restored.notes) node.log(n);
       for (const w of waiting.splice(0)) handle(w.msg, w.send, w.done);
-      if (schedule) {
-        scheduler = new Scheduler({
-          schedule,
-          run: () => runFullLoad('schedule', false, undefined, (m) => node.send(m)),
-          onError: (err) => node.error(t('log.scheduledFailed', { error: err.message })),
-        });
-        scheduler.start();
-      }
-      if (cfg.onStart) {
-        startTimer = setTimeout(() => {
-          startTimer = undefined;
-          runFullLoad('start', false, undefined, (m) => node.send(m));
-        }, cfg.onStartDelay * 1000);
-      }
+      timers.start({
+        schedule,
+        onStartDelayMs: cfg.onStart ? cfg.onStartDelay * 1000 : undefined,
+        run: (trigger) => runFullLoad(trigger, false, undefined, (m) => node.send(m)),
+        onError: (err) => node.error(t('log.scheduledFailed', { error: err.message })),
+      });
       showStatus();
     });
 
     node.on('close', function (removed: boolean, done: () => void) {
       closing = true;
       unregister();
-      scheduler?.stop();
-      if (startTimer) clearTimeout(startTimer);
-      startTimer = undefined;
+      timers.stop();
       view.close();
-      const late = waiting.splice(0);
-      let budget: ReturnType<typeof setTimeout> | undefined;
-      const work = (async () => {
-        if (late.length) {
-          // A quick redeploy must not lose what came in during the restore: let the restore finish (briefly), apply.
-          let wait: ReturnType<typeof setTimeout> | undefined;
-          const restored = await Promise.race([
-            restoring.then(() => !agg.restoreError),
-            new Promise<boolean>((resolve) => {
-              wait = setTimeout(() => resolve(false), RESTORE_WAIT_ON_CLOSE_MS);
-            }),
-          ]);
-          if (wait) clearTimeout(wait);
-          for (const w of late) {
-            if (restored) applyWhileStopping(w.msg, w.done);
-            else w.done(new Error(t('errors.stoppedBeforeRestore')));
-          }
-        }
-        await agg.close(removed);
-      })().catch((err: Error) => node.error(t('log.closeFailed', { error: err.message })));
-      handOver(handoffKey, work);
-      // Close must not hold up a deploy; the journal is written every 250 ms anyway.
-      const timeout = new Promise<void>((resolve) => {
-        budget = setTimeout(resolve, CLOSE_BUDGET_MS);
-      });
-      void Promise.race([work, timeout]).then(() => {
-        if (budget) clearTimeout(budget);
-        done();
-      });
+      void stopFullLoad({
+        key: handoffKey,
+        late: waiting.splice(0),
+        restored: () => restoring.then(() => !agg.restoreError),
+        waitMs: RESTORE_WAIT_ON_CLOSE_MS,
+        apply: (w) => applyWhileStopping(w.msg, w.done),
+        refuse: (w) => w.done(new Error(t('errors.stoppedBeforeRestore'))),
+        close: () => agg.close(removed),
+        onError: (err) => node.error(t('log.closeFailed', { error: err.message })),
+        budgetMs: CLOSE_BUDGET_MS,
+      }).then(done);
     });
   }
 

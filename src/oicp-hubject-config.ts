@@ -1,21 +1,10 @@
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import type { Node, NodeAPI, NodeDef } from 'node-red';
 import { idRules } from './oicp/ids';
 import { clientCertificateProblem } from './oicp/certificate';
 import { HubjectClient, type TlsOptions } from './oicp/client';
 import { insertMissingOf, readHubjectSettings, type HubjectSettings } from './hubject/config';
-import { acquireQueue, outboxPath } from './push/registry';
-import { acquireGate } from './status/registry';
-import type { StatusGate } from './status/gate';
-import { laneStats } from './ops/stats';
-import { outboxSizeProbe } from './ops/outbox-size';
-import type { LanePolicy, PushQueue } from './push/queue';
-import { statusPolicy } from './push/status-lane';
-import { dataPolicy, type DataItem } from './evse-data/lane';
-import type { EvseStatusRecord } from './oicp/schemas';
-import { operatorNameError, serialiseDataRequest, type DataRequest } from './evse-data';
-import { acquireOperatorEvseData, type OperatorEvseData } from './evse-data/operator';
+import { OperatorLanes } from './hubject/operator';
+import { operatorNameError } from './evse-data';
 import {
   HUBJECT_CONFIG_TYPE,
   LIMITS,
@@ -29,10 +18,8 @@ import {
   type HubjectConfig,
   type HubjectConfigNode,
 } from './node-red';
-import { CERT_WARN_DAYS, DAY_MS, certificateValidTo } from './node-red/certificate';
+import { DAY_MS } from './node-red/certificate';
 import { lendToTests } from './node-red/test-hooks';
-import { SessionStore } from './sessions/store';
-import { CdrMarks, cdrPolicy, CDR_RATE_PER_MINUTE, type CdrItem } from './sessions/cdr-lane';
 
 interface ConfigDef extends NodeDef, HubjectSettings {
   tls?: string;
@@ -79,7 +66,6 @@ export = function (RED: NodeAPI) {
     const dataRate = { value: editorNumber(def.dataRateLimit, LIMITS.dataRateLimit), warnAbove: LIMITS.dataRateLimit.default };
     const setup = readHubjectSettings(def, tlsSetting, dataRate, t);
     const { environment, envLabel, baseUrl, operatorName, errors, warnings, caution, gateMode } = setup;
-    const op = setup.operatorId ? { ok: true as const, value: setup.operatorId } : { ok: false as const };
     const pushSays: boolean[] = [];
     RED.nodes.eachNode((n: NodeDef & { hubject?: string; insertMissing?: unknown }) => {
       const v = n.type === 'oicp-push-evse-status' && n.hubject === node.id ? optionalEditorBoolean(n.insertMissing) : undefined;
@@ -88,25 +74,10 @@ export = function (RED: NodeAPI) {
     const insertMissing = insertMissingOf(optionalEditorBoolean(def.insertMissing), def.editorRevision, pushSays);
     if (insertMissing.migrated) warnings.push(t('warnings.insertMissingMigrated'));
 
-    // ---- build the core ----
-    let queue: PushQueue<EvseStatusRecord> | null = null;
-    let gate: StatusGate | null = null;
-    let dataQueue: PushQueue<DataItem> | null = null;
-    let makeDataQueue: (() => PushQueue<DataItem>) | null = null;
-    let evseData: OperatorEvseData | null = null;
-    let makeEvseData: (() => OperatorEvseData) | null = null;
+    // ---- build the core: the operator's lanes and stores (src/hubject/operator.ts) ----
+    let core: OperatorLanes | null = null;
     const dataConfigError = operatorNameError(operatorName);
-    let client: HubjectClient | undefined = undefined;
-    // Locally known problems block sending but not queueing, so a fix and redeploy loses nothing.
-    let blocked = clientCertificateProblem(tls.cert);
     const listeners = new Set<() => void>();
-    // ---- roaming sessions (issue 22): the session store and the authorization calls ----
-    let sessions: SessionStore | null = null;
-    let makeSessions: (() => SessionStore) | null = null;
-    // ---- the CDR lane (issue 22): made when the first push cdr node asks, with its exactly-once marks ----
-    let cdrQueue: PushQueue<CdrItem> | null = null;
-    let makeCdrQueue: (() => PushQueue<CdrItem>) | null = null;
-    let cdrMarks: CdrMarks | null = null;
     const configError = errors.length ? errors.join('; ') : undefined;
     const hubject: HubjectConfig = {
       environment,
@@ -116,166 +87,83 @@ export = function (RED: NodeAPI) {
       configError,
       warnings,
       caution,
-      operatorId: op.ok ? op.value : undefined,
+      operatorId: setup.operatorId,
       operatorIds: setup.operatorIds,
       maxRecords: optionalEditorNumber(def.maxRecords, LIMITS.maxRecords),
       insertMissing: insertMissing.value,
-      lane: ((operation: 'status' | 'data' | 'chargeDetailRecord') => {
-        if (operation === 'status') return queue;
-        if (operation === 'chargeDetailRecord') {
-          if (!cdrQueue && makeCdrQueue) cdrQueue = makeCdrQueue();
-          return cdrQueue;
-        }
-        if (!dataQueue && makeDataQueue && !dataConfigError) dataQueue = makeDataQueue();
-        return dataQueue;
-      }) as HubjectConfig['lane'],
+      lane: ((operation: 'status' | 'data' | 'chargeDetailRecord') => core?.lane(operation) ?? null) as HubjectConfig['lane'],
       get gate() {
-        return gate;
+        return core?.gate ?? null;
       },
       dataConfigError,
       maxBodyBytes: editorNumber(def.maxBodyMB, LIMITS.maxBodyMB) * 1_000_000,
-      evseData: () => {
-        if (!evseData && makeEvseData && !dataConfigError) evseData = makeEvseData();
-        return evseData;
-      },
-      blocked: () => blocked,
-      cdrMarks: () => {
-        hubject.lane('chargeDetailRecord');
-        return cdrMarks;
-      },
-      sessions: () => {
-        if (!sessions && makeSessions) sessions = makeSessions();
-        return sessions;
-      },
-      authorize: async (operation, body, ms) => {
-        if (!client || !op.ok) return { class: 'config', reason: configError ?? 'no Hubject configuration', durationMs: 0 };
-        if (blocked) return { class: 'config', reason: blocked, durationMs: 0 };
-        const signal = AbortSignal.timeout(ms);
-        const r = await client.call(operation, op.value, body, signal);
-        return signal.aborted && r.httpStatus === undefined ? { ...r, timedOut: true } : r;
-      },
+      evseData: () => core?.evseData() ?? null,
+      // Locally known problems block sending but not queueing, so a fix and redeploy loses nothing.
+      blocked: () => (core ? core.blocked : clientCertificateProblem(tls.cert)),
+      cdrMarks: () => core?.cdrMarks() ?? null,
+      sessions: () => core?.sessions() ?? null,
+      authorize: async (operation, body, ms) =>
+        core ? core.authorize(operation, body, ms) : { class: 'config', reason: configError ?? 'no Hubject configuration', durationMs: 0 },
       onChange(listener) {
         listeners.add(listener);
         return () => listeners.delete(listener);
       },
     };
     node.hubject = hubject;
+    let client: HubjectClient | undefined = undefined;
     // The fault suites wrap the client (test-only, see node-red/test-hooks); nodes use node.hubject only.
     lendToTests(node, { client: () => client });
 
-    if (configError || !op.ok) {
+    if (configError || !setup.operatorId) {
       node.error(t('log.prefix', { text: configError ?? '' }));
       return;
     }
     for (const w of warnings) node.warn(t('log.prefix', { text: w }));
 
     const timeoutMs = editorNumber(def.timeout, LIMITS.timeout) * 1000;
-    client = new HubjectClient({ baseUrl, operatorId: op.value, tls, timeoutMs });
-    const c = client;
-    const userDir: string | undefined = RED.settings?.userDir;
-    // ---- the lanes: one per operation, each with its policy, rate and outbox; the ops view observes each ----
-    const openLane = <T>(policy: LanePolicy<T>, ratePerMinute: number, maxRecords: number | undefined): PushQueue<T> => {
-      const l = acquireQueue<T>(op.value, baseUrl, userDir, {
-        policy,
-        operatorName,
-        requestTimeoutMs: timeoutMs,
-        ratePerMinute,
-        maxRecords,
-        backoffBaseMs: editorNumber(def.retryBase, LIMITS.retryBase) * 1000,
-        backoffMaxMs: editorNumber(def.retryMax, LIMITS.retryMax) * 1000,
-      });
-      const observer = laneStats({ operator: op.value, operation: policy.operation, environment, url: baseUrl });
-      observer.source = l.source(userDir ? outboxSizeProbe(outboxPath(userDir, op.value, baseUrl, policy.operation)) : undefined);
-      l.observe(observer);
-      return l;
-    };
-    queue = openLane(statusPolicy, editorNumber(def.rateLimit, LIMITS.rateLimit), undefined);
-    // The operator's queue settings; a push node still carrying its own applies them only when these are unset.
-    queue.configure({ maxRecords: hubject.maxRecords, insertMissing: hubject.insertMissing });
-    const q = queue;
-    const g = acquireGate(op.value, baseUrl, userDir, { mode: gateMode, holdMaxHours: editorNumber(def.holdMaxHours, LIMITS.holdMaxHours) });
-    gate = g;
-
-    // The operator's EVSE data store, shared by its data nodes; per-node stores of earlier versions are merged into it.
-    makeEvseData = () => {
-      const oicpDir = userDir ? path.join(userDir, 'oicp') : undefined;
-      const migrate: string[] = [];
-      if (oicpDir)
-        RED.nodes.eachNode((n: NodeDef & { hubject?: string }) => {
-          if (n.type === 'oicp-push-evse-data' && n.hubject === node.id)
-            migrate.push(path.join(oicpDir, `evse-data-${String(n.id).replace(/[^A-Za-z0-9._-]/g, '_')}`));
-        });
-      const existing = migrate.filter((d) => fs.existsSync(d));
-      return acquireOperatorEvseData({
-        dir: oicpDir ? path.join(oicpDir, 'evse-data', path.basename(outboxPath(userDir!, op.value, baseUrl), '.json')) : undefined,
-        migrate: existing,
-        operatorId: op.value,
-        gate: g,
-        minRatio: LIMITS.minRatio.default,
-        log: { log: (x) => node.log(x), warn: (x) => node.warn(x), error: (x) => node.error(x) },
-      });
-    };
-    // The data lane: its own queue, outbox and rate, made when the first data node asks (most flows push status only).
-    makeDataQueue = () => {
-      const dq = openLane(dataPolicy, editorNumber(def.dataRateLimit, LIMITS.dataRateLimit), hubject.maxRecords ?? LIMITS.maxRecords.default);
-      // Answers are acknowledged into the store: the lane sends once the store is read, never into an unread one.
-      const data = hubject.evseData()!;
-      data.attachQueue(dq);
-      void data.ready.then(() => {
-        if (!blocked && makeDataQueue) dq.start((body: DataRequest, signal: AbortSignal) => c.call('data', op.value, () => serialiseDataRequest(body), signal));
-      });
-      return dq;
-    };
-
-    // The operator's session store: sessions and the last OCPP transactionId, one directory per operator.
-    makeSessions = () => {
-      const dir = userDir ? path.join(userDir, 'oicp', 'sessions', path.basename(outboxPath(userDir, op.value, baseUrl), '.json')) : undefined;
-      const store = new SessionStore({ dir });
-      const report = store.load();
-      for (const w of report?.warnings ?? []) node.warn(t('log.prefix', { text: w }));
-      return store;
-    };
-
-    // The CDR lane: one CDR per request, never merged, its own outbox and dead letters; the marks keep it exactly once.
-    const sessionsDir = () => (userDir ? path.join(userDir, 'oicp', 'sessions', path.basename(outboxPath(userDir, op.value, baseUrl), '.json')) : undefined);
-    makeCdrQueue = () => {
-      const marks = new CdrMarks({ dir: sessionsDir() });
-      for (const w of marks.load()?.warnings ?? []) node.warn(t('log.prefix', { text: w }));
-      const rate = Number(def.cdrRateLimit);
-      const cq = openLane(cdrPolicy, Number.isInteger(rate) && rate > 0 ? rate : CDR_RATE_PER_MINUTE, 1);
-      // A refused CDR fails as it is: never re-sent as another ActionType.
-      cq.configure({ insertMissing: false });
-      const known = cq.pendingKeys(['update', 'insert', 'delete', 'fullLoad']);
-      for (const l of cq.deadLetters?.list() ?? []) known.add(l.key);
-      marks.forgetMissing(known);
-      cdrMarks = marks;
-      if (!blocked) cq.start(marks.transport((body, signal) => c.call('chargeDetailRecord', op.value, body, signal)));
-      return cq;
-    };
-
-    // ---- wire: send, and check the client certificate daily ----
+    client = new HubjectClient({ baseUrl, operatorId: setup.operatorId, tls, timeoutMs });
+    const blocked = clientCertificateProblem(tls.cert);
     if (blocked) node.error(t('log.prefix', { text: blocked }));
-    else q.start((body, signal) => c.call('status', op.value, body, signal));
-    // After the queue starts: statuses released at once (data acknowledged before a restart) go out.
-    g.attach(q);
+    const lanes = new OperatorLanes({
+      client,
+      operatorId: setup.operatorId,
+      operatorName,
+      environment,
+      baseUrl,
+      userDir: RED.settings?.userDir,
+      blocked,
+      dataConfigError,
+      timeoutMs,
+      backoffBaseMs: editorNumber(def.retryBase, LIMITS.retryBase) * 1000,
+      backoffMaxMs: editorNumber(def.retryMax, LIMITS.retryMax) * 1000,
+      statusRate: editorNumber(def.rateLimit, LIMITS.rateLimit),
+      dataRate: editorNumber(def.dataRateLimit, LIMITS.dataRateLimit),
+      cdrRate: def.cdrRateLimit,
+      maxRecords: hubject.maxRecords,
+      dataMaxRecords: LIMITS.maxRecords.default,
+      insertMissing: hubject.insertMissing,
+      gateMode,
+      holdMaxHours: editorNumber(def.holdMaxHours, LIMITS.holdMaxHours),
+      minRatio: LIMITS.minRatio.default,
+      dataNodeIds: () => {
+        const ids: string[] = [];
+        RED.nodes.eachNode((n: NodeDef & { hubject?: string }) => {
+          if (n.type === 'oicp-push-evse-data' && n.hubject === node.id) ids.push(n.id);
+        });
+        return ids;
+      },
+      log: { log: (x) => node.log(x), warn: (x) => node.warn(x), error: (x) => node.error(x) },
+      warn: (text) => node.warn(t('log.prefix', { text })),
+    });
+    core = lanes;
 
+    // ---- wire: check the client certificate daily ----
     const checkCertificate = () => {
-      const problem = clientCertificateProblem(tls.cert);
-      if (problem && !blocked) {
-        // Expired while running: hold changes locally, as at deploy.
-        blocked = problem;
-        q.stop();
-        dataQueue?.stop();
-        cdrQueue?.stop();
-        node.error(t('log.prefix', { text: problem }));
+      const found = lanes.checkCertificate(tls.cert);
+      if (found.problem) {
+        node.error(t('log.prefix', { text: found.problem }));
         for (const l of listeners) l();
-        return;
-      }
-      const until = certificateValidTo(tls.cert);
-      const days = until ? Math.floor((until.getTime() - Date.now()) / DAY_MS) : undefined;
-      if (!problem && days !== undefined && days < CERT_WARN_DAYS) {
-        node.warn(t('log.prefix', { text: t('warnings.certExpires', { days, date: until!.toISOString().slice(0, 10) }) }));
-      }
+      } else if (found.expires) node.warn(t('log.prefix', { text: t('warnings.certExpires', found.expires) }));
     };
     checkCertificate();
     const daily = setInterval(checkCertificate, DAY_MS);
@@ -284,16 +172,7 @@ export = function (RED: NodeAPI) {
     node.on('close', (_removed: boolean, done: () => void) => {
       clearInterval(daily);
       listeners.clear();
-      g.stop();
-      q.stop();
-      dataQueue?.stop();
-      cdrQueue?.stop();
-      makeDataQueue = null;
-      makeCdrQueue = null;
-      makeEvseData = null;
-      makeSessions = null;
-      // destroy, not close: a hung request must not hold the close past 1 s. The store writes what is acknowledged.
-      Promise.all([c.destroy(), evseData?.close(), sessions?.close(), cdrMarks?.close()]).then(
+      lanes.close().then(
         () => done(),
         () => done(),
       );

@@ -4,19 +4,8 @@
 // config node. done() once the CDR is durable in the outbox; the output is Hubject's acknowledgement, later.
 
 import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
-import {
-  buildChargeDetailRecord,
-  checkChargeDetailRecord,
-  checkZone,
-  ocppInt,
-  readChargerRequest,
-  SessionInputError,
-  type CdrOptions,
-  type CdrResult,
-  type CdrSession,
-  type ChargerZone,
-} from './sessions';
-import type { SessionRecord, SessionStore } from './sessions/store';
+import { checkZone, SessionInputError, type CdrResult, type ChargerZone } from './sessions';
+import { cdrOfInput, resendId } from './sessions/cdr-input';
 import { PRODUCT_ID_MAX } from './sessions/authorize';
 import { CDR_ACTION, type CdrCallResult, type CdrItem } from './sessions/cdr-lane';
 import { recordCdr } from './sessions/cdr-stats';
@@ -51,39 +40,6 @@ interface CdrDef extends NodeDef {
 }
 
 type Obj = Record<string, unknown>;
-const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
-
-/** A complete OICP ChargeDetailRecord given directly (rather than a charger's message). */
-function isOicpCdr(p: unknown): p is Obj {
-  return isObj(p) && typeof p.SessionID === 'string' && p.ConsumedEnergy !== undefined && p.command === undefined;
-}
-
-/** The SessionID of a resend message. */
-function resendId(msg: Obj): string | undefined {
-  const p = isObj(msg.payload) ? msg.payload : {};
-  const id = msg.SessionID ?? p.SessionID ?? (typeof msg.payload === 'string' ? msg.payload : undefined);
-  return typeof id === 'string' && id ? id : undefined;
-}
-
-/** OCPP 2.0.1: a meter start that the session lacks, from the Ended event's Transaction.Begin register value. */
-function beginReading(data: Obj): string | undefined {
-  const list = Array.isArray(data.meterValue) ? data.meterValue : [];
-  for (const mv of list) {
-    if (!isObj(mv) || !Array.isArray(mv.sampledValue)) continue;
-    for (const sv of mv.sampledValue) {
-      if (!isObj(sv) || sv.context !== 'Transaction.Begin') continue;
-      if ((sv.measurand ?? 'Energy.Active.Import.Register') !== 'Energy.Active.Import.Register' || sv.phase) continue;
-      const unit = isObj(sv.unitOfMeasure) ? sv.unitOfMeasure : {};
-      const mult = typeof unit.multiplier === 'number' ? unit.multiplier : 0;
-      const kwh = unit.unit === 'kWh';
-      const v = Number(sv.value);
-      if (!Number.isFinite(v)) continue;
-      const wh = Math.round(v * 10 ** mult * (kwh ? 1000 : 1));
-      return String(wh);
-    }
-  }
-  return undefined;
-}
 
 export = function (RED: NodeAPI) {
   const t = translator(RED, TYPE);
@@ -179,27 +135,6 @@ export = function (RED: NodeAPI) {
     });
     const offChange = h.onChange(() => view.show());
 
-    /** The session of a charger's stop: by 1.6 transactionId or 2.0.1 transactionInfo.transactionId. */
-    function sessionOf(store: SessionStore, msg: Obj): { session: SessionRecord; data: Obj; family: 1 | 2 } {
-      const req = readChargerRequest(msg);
-      if (req.command === 'StopTransaction') {
-        const id = ocppInt(req.data.transactionId, 'StopTransaction.transactionId');
-        if (id === undefined) throw new SessionInputError('transactionId', t('errors.noTransactionId'));
-        const s = store.byTransactionId(id);
-        if (!s) throw new SessionInputError('transactionId', t('errors.unknownTransaction', { id: String(id) }));
-        return { session: s, data: req.data, family: 1 };
-      }
-      if (req.command === 'TransactionEvent') {
-        if (req.data.eventType !== 'Ended') throw new SessionInputError('eventType', t('errors.notEnded', { eventType: String(req.data.eventType) }));
-        const info = isObj(req.data.transactionInfo) ? req.data.transactionInfo : {};
-        if (info.transactionId === undefined) throw new SessionInputError('transactionId', t('errors.noTransactionId'));
-        const s = store.byTransactionId(String(info.transactionId));
-        if (!s) throw new SessionInputError('transactionId', t('errors.unknownTransaction', { id: String(info.transactionId) }));
-        return { session: s, data: req.data, family: 2 };
-      }
-      throw new SessionInputError('command', t('errors.command', { command: req.command }));
-    }
-
     /** The EVSE's data says CalibrationLawDataAvailability External: signed values are required (spec 03). */
     async function signedRequired(evseId: unknown): Promise<boolean> {
       if (typeof evseId !== 'string') return false;
@@ -209,23 +144,8 @@ export = function (RED: NodeAPI) {
       return data.store.get(evseId)?.CalibrationLawDataAvailability === 'External';
     }
 
-    async function build(msg: Obj): Promise<CdrResult> {
-      const opts: CdrOptions = { PartnerProductID: def.partnerProductId || undefined };
-      if (Array.isArray(msg.SignedMeteringValues)) opts.SignedMeteringValues = msg.SignedMeteringValues;
-      if (isObj(msg.CalibrationLawVerificationInfo)) opts.CalibrationLawVerificationInfo = msg.CalibrationLawVerificationInfo;
-      if (isOicpCdr(msg.payload)) {
-        opts.signedMeteringRequired = await signedRequired(msg.payload.EvseID);
-        return checkChargeDetailRecord(msg.payload, opts);
-      }
-      const store = h.sessions();
-      if (!store) throw new Error(t('kit.errors.config', { error: h.configError ?? 'no session store' }));
-      const { session, data, family } = sessionOf(store, msg);
-      const evseId = typeof msg.evseId === 'string' ? msg.evseId : session.EvseID;
-      const meterStart = session.meterStart ?? (family === 2 ? beginReading(data) : undefined);
-      const cdrSession = { ...zone, ...session, EvseID: evseId, meterStart } as unknown as CdrSession;
-      opts.signedMeteringRequired = await signedRequired(evseId);
-      return buildChargeDetailRecord(cdrSession, msg, opts);
-    }
+    const build = (msg: Obj): Promise<CdrResult> =>
+      cdrOfInput(msg, { zone, partnerProductId: def.partnerProductId, sessions: () => h.sessions(), configError: h.configError, signedRequired }, t);
 
     function fail(done: Done, e: unknown): void {
       if (e instanceof SessionInputError) recordCdr(operatorId, 'invalid');

@@ -1,12 +1,12 @@
 import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
 import { DATA_ACTIONS, parseDataDefaults, type DataAction, type DataRequest, type RejectedRecord } from './evse-data';
-import { DataInputPlanner, rejectedOut, type DataStep } from './evse-data/input';
+import { DataInputPlanner, joinFailures, validationFailure, type DataStep } from './evse-data/input';
 import { EDITOR_CHOICES } from './evse-data/choices';
 import { Scheduler, scheduleError } from './fullload/schedule';
 import { itemsOf, type DataItem } from './evse-data/lane';
 import { RejectedNotes, type OperatorEvseData, type RejectedOut } from './evse-data/operator';
 import type { Owner, QueueStatus } from './push/queue';
-import { stateStatus, watchState, type StateMatch } from './node-red/state';
+import { watchState, withStateProblem, type StateMatch } from './node-red/state';
 import { outboxPath } from './push/registry';
 import {
   LaneBinding,
@@ -21,6 +21,7 @@ import {
   failInput,
   refuseInputs,
   linkedHubject,
+  linkProblem,
   translator,
   type Done,
   type Status,
@@ -71,19 +72,14 @@ export = function (RED: NodeAPI) {
     const hubject = link.hubject;
     const timeError = time ? scheduleError(time) : undefined;
     const setupError: string | undefined =
-      link.problem === 'none'
-        ? t('errors.noConfig')
-        : link.problem === 'missing'
-          ? t('kit.errors.configMissing')
-          : hubject?.configError
-            ? t('kit.errors.config', { error: hubject.configError })
-            : hubject?.dataConfigError
-              ? t('errors.operatorName', { error: hubject.dataConfigError })
-              : defaults.error
-                ? t('errors.defaults', { error: defaults.error })
-                : timeError
-                  ? t('errors.time', { time, error: timeError })
-                  : undefined;
+      linkProblem(link, t) ??
+      (hubject?.dataConfigError
+        ? t('errors.operatorName', { error: hubject.dataConfigError })
+        : defaults.error
+          ? t('errors.defaults', { error: defaults.error })
+          : timeError
+            ? t('errors.time', { time, error: timeError })
+            : undefined);
     const queue = setupError || !hubject ? null : hubject.lane('data');
 
     // ---- status ----
@@ -104,8 +100,7 @@ export = function (RED: NodeAPI) {
         if (guarded) return { fill: 'yellow', shape: 'ring', text: t('status.guarded', { reason: guarded }) };
         const st = laneStatus(queue.status(), data?.store.size ?? 0, t);
         // Its store or the data outbox is damaged or cannot be written: yellow, naming the file.
-        const sp = st.fill !== 'red' ? stateStatus(t, ownState) : null;
-        return sp ? { ...sp, tail: st.tail } : st;
+        return withStateProblem(st, t, ownState);
       },
       ticking: () => queue?.status().state === 'retrying',
     });
@@ -174,16 +169,13 @@ export = function (RED: NodeAPI) {
 
     /** Queues the plan's requests under one owner; done once every record is acknowledged or rejected for good. */
     const enqueue = (requests: DataRequest[], rejected: RejectedRecord[], done: Done | null, input: DataMsg | null = null) => {
-      // every rejected record in the text and on error.cause.rejected (a Catch node sees cause), with its CSV row.
-      const { list: validation, text } = rejectedOut(rejected, input ?? {});
-      const validationError = rejected.length ? new Error(t('errors.rejected', { count: rejected.length, first: text })) : undefined;
-      if (validationError) Object.assign(validationError, { rejected: validation, cause: { rejected: validation } });
+      const validation = validationFailure(rejected, input ?? {}, t);
       const total = requests.reduce((n, r) => n + r.EvseIDs.length, 0);
-      for (const r of requests) notes.note(r.EvseIDs, validation);
+      for (const r of requests) notes.note(r.EvseIDs, validation.list);
       // A forced empty fullLoad goes out: it is the one request with no records.
       if (!total && !requests.some((r) => r.ActionType === 'fullLoad')) {
-        if (validationError) {
-          if (done) failInput(view, done, validationError);
+        if (validation.error) {
+          if (done) failInput(view, done, validation.error);
         } else done?.();
         return;
       }
@@ -193,12 +185,7 @@ export = function (RED: NodeAPI) {
         failures: [],
         noInput: !done, // a scheduled push's refusals are dead letters
         settle: (err?: Error) => {
-          const e =
-            validationError && err
-              ? Object.assign(new Error(`${validationError.message}; ${err.message}`), {
-                  cause: { rejected: [...validation, ...((err.cause as { rejected?: unknown[] } | undefined)?.rejected ?? [])] },
-                })
-              : (validationError ?? err);
+          const e = joinFailures(validation, err);
           if (e) view.flash(e.message);
           done?.(e);
         },

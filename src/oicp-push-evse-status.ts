@@ -2,10 +2,11 @@ import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
 import { SLICE_RECORDS, parsePushInputSliced, pushEnvelope, validateRecords } from './push/input';
 import { isActionType, type ActionType, type EvseStatusRecord } from './oicp/schemas';
 import type { Owner, QueueStatus, RecordFailure, RecoveredEvent } from './push/queue';
-import { stateStatus, watchState, type StateMatch } from './node-red/state';
+import { watchState, withStateProblem, type StateMatch } from './node-red/state';
 import { outboxPath } from './push/registry';
 import { gatePath } from './status/registry';
 import { GateAdmission } from './status/admission';
+import { InputOrder, RetryNotice } from './push/retry-notice';
 import {
   LaneBinding,
   ackOutput,
@@ -18,6 +19,7 @@ import {
   failInput,
   refuseInputs,
   linkedHubject,
+  linkProblem,
   truncate,
   optionalEditorBoolean,
   optionalEditorNumber,
@@ -68,16 +70,7 @@ export = function (RED: NodeAPI) {
     const link = linkedHubject(RED, def.hubject);
     const hubject = link.hubject;
     const queue = hubject?.lane('status') ?? null;
-    const setupError: string | undefined =
-      link.problem === 'none'
-        ? t('errors.noConfig')
-        : link.problem === 'missing'
-          ? t('kit.errors.configMissing')
-          : hubject?.configError
-            ? t('kit.errors.config', { error: hubject.configError })
-            : !queue
-              ? t('errors.noQueue')
-              : undefined;
+    const setupError: string | undefined = linkProblem(link, t) ?? (!queue ? t('errors.noQueue') : undefined);
 
     // ---- status ----
     // This operator's status outbox and gate files (by path: another runtime's or test's files are not this node's).
@@ -95,11 +88,8 @@ export = function (RED: NodeAPI) {
         const held = hubject.gate?.heldCount ?? 0;
         if (held) st.tail = `${st.tail ?? ''} · ${t('status.held', { held: fmt(held) })}`;
         if (hubject.caution && (st.fill === 'green' || st.fill === 'grey')) return { ...st, fill: 'yellow', tail: `${st.tail ?? ''} · ${hubject.caution}` };
-        // A state file of this operator's status lane or gate is damaged or cannot be written: yellow, naming it
-        // (a red status, which stops sending, stays in front).
-        const sp = st.fill !== 'red' ? stateStatus(t, ownState) : null;
-        if (sp) return { ...sp, tail: st.tail };
-        return st;
+        // A state file of this operator's status lane or gate is damaged or cannot be written (a red status stays).
+        return withStateProblem(st, t, ownState);
       },
       // The retry countdown counts down every second, not only when the queue reports.
       ticking: () => queue?.status().state === 'retrying',
@@ -127,8 +117,7 @@ export = function (RED: NodeAPI) {
     });
 
     // ---- wire the lane's events (status, warnings, dead letters: the kit's binding) ----
-    let failing = 0;
-    let retryWarned = '';
+    const notice = new RetryNotice(RETRY_WARN_AFTER);
     const lane: LaneBinding<EvseStatusRecord> = new LaneBinding(node, q, view, t, {
       configErrorOnce: true,
       on: {
@@ -136,10 +125,7 @@ export = function (RED: NodeAPI) {
           if (lane.first()) node.log(t('log.recovered', { secs: Math.round(ev.afterMs / 1000), delivered: fmt(ev.delivered) }));
         },
         result: (ev) => {
-          if (ev.result.class !== 'transient') {
-            failing = 0;
-            retryWarned = '';
-          }
+          if (ev.result.class !== 'transient') notice.answered();
           // Rejections reach the input messages through done(err); the output carries acknowledgements.
           if (ev.result.class !== 'success' || !lane.speaksFor(ev.nodeIds)) return;
           const heldForData = ev.action === 'fullLoad' ? gating.leftOut(ev.records.length) : undefined;
@@ -149,11 +135,7 @@ export = function (RED: NodeAPI) {
         // The status only names the code ("retrying in 8 s (UND_ERR_SOCKET)"); once a transient fault persists, its
         // readable reason goes to the log, once per distinct reason until a request succeeds again.
         retry: (ev) => {
-          failing++;
-          if (failing >= RETRY_WARN_AFTER && ev.result.reason !== retryWarned && lane.first()) {
-            retryWarned = ev.result.reason;
-            node.warn(t('log.retrying', { text: ev.result.reason }));
-          }
+          if (notice.retry(ev.result.reason, lane.first())) node.warn(t('log.retrying', { text: ev.result.reason }));
         },
       },
     });
@@ -190,15 +172,14 @@ export = function (RED: NodeAPI) {
     });
     // Large inputs (a 100,000-EVSE fullLoad) are validated and queued in slices; this node's later messages wait
     // behind them so their order is kept.
-    let chain: Promise<void> | null = null;
-    let chained = 0;
+    const order = new InputOrder();
 
     node.on('input', (msg: NodeMessageInFlow & { action?: unknown; force?: unknown; fullLoad?: { count?: number } }, _send: unknown, done: Done) => {
       try {
         // A full load node that emits an empty list has already passed its own guards (allowEmpty or force).
         const allowEmpty = msg.force === true || msg.fullLoad?.count === 0;
         const env = pushEnvelope(msg.payload, msg.action, action, hub.operatorIds, allowEmpty);
-        if (!chain && env.list.length <= SLICE_RECORDS) {
+        if (!order.waiting && env.list.length <= SLICE_RECORDS) {
           const records: EvseStatusRecord[] = [];
           validateRecords(env, hub.operatorIds, 0, env.list.length, records);
           const owner = ownerFor(done);
@@ -207,8 +188,7 @@ export = function (RED: NodeAPI) {
           if (hub.blocked()) view.show();
           return;
         }
-        chained++;
-        const run = async () => {
+        order.later(async () => {
           try {
             const input = await parsePushInputSliced(msg.payload, msg.action, action, hub.operatorIds, allowEmpty);
             const owner = ownerFor(done);
@@ -217,11 +197,8 @@ export = function (RED: NodeAPI) {
             if (hub.blocked()) view.show();
           } catch (err) {
             failInput(view, done, err);
-          } finally {
-            if (--chained === 0) chain = null;
           }
-        };
-        chain = (chain ?? Promise.resolve()).then(run);
+        });
       } catch (err) {
         failInput(view, done, err);
       }

@@ -65,6 +65,26 @@ export function rejectedOut(rejected: readonly RejectedRecord[], input: DataInpu
   return { list: listed.records.map((r) => ({ index: r.index, row: r.row, EvseID: r.EvseID, field: r.field, reason: r.reason })), text: listed.text };
 }
 
+/**
+ * The error an input fails with for its records rejected before sending: every one in the text and on
+ * error.cause.rejected (a Catch node sees cause), with its CSV row. None when nothing was rejected.
+ */
+export function validationFailure(rejected: readonly RejectedRecord[], input: DataInputMessage, say: Say): { list: RejectedOut[]; error?: Error } {
+  const { list, text } = rejectedOut(rejected, input);
+  if (!rejected.length) return { list };
+  return {
+    list,
+    error: Object.assign(new Error(say('errors.rejected', { count: rejected.length, first: text })), { rejected: list, cause: { rejected: list } }),
+  };
+}
+
+/** The input's one error: its validation rejections before, Hubject's refusals after, both on cause.rejected. */
+export function joinFailures(validation: { list: RejectedOut[]; error?: Error }, err: Error | undefined): Error | undefined {
+  if (!validation.error || !err) return validation.error ?? err;
+  const later = (err.cause as { rejected?: unknown[] } | undefined)?.rejected ?? [];
+  return Object.assign(new Error(`${validation.error.message}; ${err.message}`), { cause: { rejected: [...validation.list, ...later] } });
+}
+
 export class DataInputPlanner {
   /** One spelling per EVSE on the wire. */
   private readonly spelling = new WireSpelling();

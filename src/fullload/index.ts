@@ -51,3 +51,15 @@ export {
   type RestoreOutcome,
   type SentFullLoad,
 } from './aggregator';
+export {
+  fullLoadStatus,
+  readSchedule,
+  contextAccess,
+  settleLate,
+  stopFullLoad,
+  FullLoadTimers,
+  Recount,
+  type CallbackContext,
+  type FullLoadState,
+  type FullLoadStatus,
+} from './node-state';

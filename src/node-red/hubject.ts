@@ -73,3 +73,17 @@ export function linkedHubject(RED: Pick<NodeAPI, 'nodes'>, id: string | undefine
   if (!isHubjectConfigNode(n)) return { problem: 'missing' };
   return { hubject: n.hubject };
 }
+
+/**
+ * Why a node cannot use the config node its property names: none named (the node's own errors.noConfig), missing,
+ * or a config that cannot work. Undefined when the link is fine.
+ */
+export function linkProblem(
+  link: { hubject?: HubjectConfig; problem?: 'none' | 'missing' },
+  t: (key: string, values?: Record<string, string | number>) => string,
+): string | undefined {
+  if (link.problem === 'none') return t('errors.noConfig');
+  if (link.problem === 'missing') return t('kit.errors.configMissing');
+  if (link.hubject?.configError) return t('kit.errors.config', { error: link.hubject.configError });
+  return undefined;
+}

@@ -47,3 +47,13 @@ export function watchState(node: { error(m: string): void }, t: Translate, match
   stateHealth.on('change', fn);
   return () => stateHealth.off('change', fn);
 }
+
+/** A lane's status with a problem of the node's own state files in front (yellow, naming it); a red one stays. */
+export function withStateProblem<S extends { fill: string; tail?: string }>(
+  st: S,
+  t: Translate,
+  match: StateMatch,
+): S | { fill: 'yellow'; shape: 'ring'; text: string; tail?: string } {
+  const sp = st.fill !== 'red' ? stateStatus(t, match) : null;
+  return sp ? { ...sp, tail: st.tail } : st;
+}
