@@ -284,7 +284,10 @@ describe('oicp-push-cdr node (real runtime, simulator over mutual TLS)', functio
     await until(() => w.out.length === 1, 15000, 'the resent CDR acknowledged');
     w.out[0].payload.SessionID.should.equal(uuid(4));
     // The sidebar's "send again" (POST /oicp/dead-letters/send) calls the lane's source.
-    const lane = allLaneStats().find((l) => l.labels.operation === 'chargeDetailRecord' && l.labels.operator === 'DE*ABC');
+    // This test's lane: earlier files in the same process leave lanes of DE*ABC on other simulators' URLs.
+    const lane = allLaneStats().find(
+      (l) => l.labels.operation === 'chargeDetailRecord' && l.labels.operator === 'DE*ABC' && l.labels.url.replace(/\/+$/, '') === url.replace(/\/+$/, ''),
+    );
     lane.source.sendDeadLettersAgain([uuid(5)]).should.equal(1);
     await until(() => w.out.length === 2, 15000, 'the CDR sent again from the sidebar acknowledged');
     q.deadLetters.count.should.equal(0);
