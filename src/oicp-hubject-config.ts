@@ -291,15 +291,16 @@ export = function (RED: NodeAPI) {
     makeCdrQueue = () => {
       const marks = new CdrMarks({ dir: sessionsDir() });
       for (const w of marks.load()?.warnings ?? []) node.warn(t('log.prefix', { text: w }));
-      const rate = Number(def.cdrRateLimit);
-      const cq = openLane(cdrPolicy, Number.isInteger(rate) && rate > 0 ? rate : CDR_RATE_PER_MINUTE, 1);
+      const given = Number(def.cdrRateLimit);
+      const rate = Number.isInteger(given) && given > 0 ? given : CDR_RATE_PER_MINUTE;
+      const cq = openLane(cdrPolicy, rate, 1);
       // A refused CDR fails as it is: never re-sent as another ActionType.
       cq.configure({ insertMissing: false });
       const known = cq.pendingKeys(['update', 'insert', 'delete', 'fullLoad']);
       for (const l of cq.deadLetters?.list() ?? []) known.add(l.key);
       marks.forgetMissing(known);
       cdrMarks = marks;
-      if (!blocked) cq.start(marks.transport((body, signal) => c.call('chargeDetailRecord', op.value, body, signal)));
+      if (!blocked) cq.start(marks.transport((body, signal) => c.call('chargeDetailRecord', op.value, body, signal), rate));
       return cq;
     };
 
