@@ -105,7 +105,7 @@ describe('installed from the npm tarball, as users install it', function () {
           assert.ok(files.includes(f), `${f} missing`);
       }
       for (const i of ICONS) assert.ok(files.includes(`nodes/icons/${i}`), `nodes/icons/${i} missing`);
-      assert.strictEqual(files.filter((f) => f.startsWith('examples/') && f.endsWith('.json')).length, 8);
+      assert.strictEqual(files.filter((f) => f.startsWith('examples/') && f.endsWith('.json')).length, 9);
       // The CSV examples' sample files, where their tab infos say they are.
       for (const csv of ['evse-data-sample.csv', 'ladesaeulenregister-sample.csv']) assert.ok(files.includes(`examples/${csv}`), `examples/${csv} missing`);
     });
