@@ -71,7 +71,7 @@ async function main() {
     backoffMaxMs: 2000,
     requestTimeoutMs: 10000,
   });
-  q.start(marks.transport((body, signal) => client.call('chargeDetailRecord', 'DE*ABC', body, signal)));
+  q.start(marks.transport((body, signal) => client.call('chargeDetailRecord', 'DE*ABC', body, signal), rate));
   const bytes = () => (q.outbox?.journal?.stats.bytesWritten ?? 0) + (marks.journal?.stats.bytesWritten ?? 0);
   if (global.gc) global.gc();
   const rss0 = process.memoryUsage().rss;

@@ -5,6 +5,7 @@
 //
 // Ports: PORT (Node-RED editor, default 1880) on HOST (default 127.0.0.1), SIM_PORT (simulator OICP API, mutual TLS,
 // default 8443) and SIM_ADMIN_PORT (simulator page, default 8080), both on 127.0.0.1: the simulator page has no login.
+// CPO_PORT: the demo's CPO endpoint (remote start/stop from the simulator, mutual TLS) on 127.0.0.1, default a free port.
 const fs = require('fs');
 const net = require('net');
 const path = require('path');
@@ -35,6 +36,21 @@ const port = portFromEnv('PORT', 1880);
 const host = process.env.HOST || '127.0.0.1';
 const simPort = portFromEnv('SIM_PORT', 8443);
 const simAdminPort = portFromEnv('SIM_ADMIN_PORT', 8080);
+const cpoPortWanted = portFromEnv('CPO_PORT', 0);
+// The EVSE the simulator page's remote start field offers: the demo's charger 1001, connector 1.
+const REMOTE_EVSE = 'DE*ABC*E1001*1';
+
+/** A port nothing listens on now, for the CPO endpoint (Node-RED binds it a moment later). */
+function freeLocalPort() {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.once('error', reject);
+    s.listen(0, SIM_HOST, () => {
+      const p = s.address().port;
+      s.close(() => resolve(p));
+    });
+  });
+}
 
 /** Resolves with undefined when host:port can be bound, else with the error code (EADDRINUSE, EACCES, ...). */
 function probe(p, h) {
@@ -55,6 +71,7 @@ async function checkPorts() {
     ['Node-RED editor', port, host, 'PORT'],
     ['Hubject simulator OICP API', simPort, SIM_HOST, 'SIM_PORT'],
     ['Hubject simulator page', simAdminPort, SIM_HOST, 'SIM_ADMIN_PORT'],
+    ...(cpoPortWanted ? [['CPO endpoint', cpoPortWanted, SIM_HOST, 'CPO_PORT']] : []),
   ];
   const seen = new Map();
   for (const [what, p, h, variable] of wanted) {
@@ -109,9 +126,20 @@ function prepareUserDir() {
 
 async function main() {
   await checkPorts();
+  const cpoPort = cpoPortWanted || (await freeLocalPort());
+  // The URL Hubject would call, as the demo's endpoint registers it: the simulator's remote start button calls it.
+  const cpoUrl = `https://${SIM_HOST}:${cpoPort}`;
   let started;
   try {
-    started = await startSimulator({ certDir: path.join(demo, 'certs'), operatorIds: ['DE*ABC'], host: SIM_HOST, port: simPort, adminPort: simAdminPort });
+    started = await startSimulator({
+      certDir: path.join(demo, 'certs'),
+      operatorIds: ['DE*ABC'],
+      host: SIM_HOST,
+      port: simPort,
+      adminPort: simAdminPort,
+      cpoUrl,
+      cpoEvseId: REMOTE_EVSE,
+    });
   } catch (err) {
     // Taken between the check and the start.
     if (err && err.code === 'EADDRINUSE') {
@@ -126,7 +154,17 @@ async function main() {
   const red = spawn(process.execPath, [require.resolve('node-red/red.js'), '--userDir', userDir, '--settings', path.join(userDir, 'settings.js')], {
     cwd: userDir,
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, OICP_SIM_URL: url, OICP_SIM_CERT: client.cert, OICP_SIM_KEY: client.key, OICP_SIM_CA: certs.caCert },
+    env: {
+      ...process.env,
+      OICP_SIM_URL: url,
+      OICP_SIM_CERT: client.cert,
+      OICP_SIM_KEY: client.key,
+      OICP_SIM_CA: certs.caCert,
+      // The CPO endpoint: its server certificate from the demo CA, which also signed the simulator's "Hubject" client one.
+      OICP_CPO_PORT: String(cpoPort),
+      OICP_CPO_CERT: certs.cpoServerCert,
+      OICP_CPO_KEY: certs.cpoServerKey,
+    },
   });
 
   let stopping = false;
@@ -155,6 +193,7 @@ async function main() {
     console.log(`  Node-RED editor:        http://${host.includes(':') ? `[${host}]` : host}:${port}/`);
     console.log(`  Hubject simulator page: ${adminUrl}`);
     console.log(`  simulator OICP API:     ${url} (mutual TLS)`);
+    console.log(`  CPO endpoint:           ${cpoUrl} (remote start/stop, mutual TLS; "remote start EVSE…" on the simulator page)`);
     console.log('Ctrl+C stops both.');
   };
   let pending = '';

@@ -409,7 +409,7 @@ describe('examples', function () {
       assert.match(files[8], /^9 Remote start and stop through node-red-contrib-ocpp\.json$/);
     });
 
-    it('use every non-config node of the package: the demo alone (remote start: after the demo wires it), and examples 1-4, 6-9 together', function () {
+    it('use every non-config node of the package: the demo alone, and examples 1-4, 6-9 together', function () {
       assert.deepStrictEqual(nonConfig.sort(), [
         'oicp-authorize',
         'oicp-full-load',
@@ -424,7 +424,7 @@ describe('examples', function () {
       const demo = used([files[4]]);
       const qa = used(qaFiles);
       for (const t of nonConfig) {
-        if (!/^oicp-remote-/.test(t)) assert.ok(demo.has(t), `the demo lacks ${t}`);
+        assert.ok(demo.has(t), `the demo lacks ${t}`);
         assert.ok(qa.has(t), `examples 1-4, 6-9 lack ${t}`);
       }
     });
@@ -961,7 +961,15 @@ describe('examples', function () {
       const before = pushes.length;
       const red = await startRed([], {
         flows: readExample(files[4]).map((n) => (n.type === 'debug' ? { ...n, console: true } : n)),
-        env: { OICP_SIM_URL: sim.url, OICP_SIM_CERT: client.cert, OICP_SIM_KEY: client.key, OICP_SIM_CA: sim.certs.caCert },
+        env: {
+          OICP_SIM_URL: sim.url,
+          OICP_SIM_CERT: client.cert,
+          OICP_SIM_KEY: client.key,
+          OICP_SIM_CA: sim.certs.caCert,
+          OICP_CPO_PORT: String(await freePort()),
+          OICP_CPO_CERT: sim.certs.cpoServerCert,
+          OICP_CPO_KEY: sim.certs.cpoServerKey,
+        },
       });
       const ids = ['1001', '1002', '1003'].flatMap((cb) => [1, 2].map((c) => `DE*ABC*E${cb}*${c}`));
       await until(

@@ -177,7 +177,8 @@ export class OperatorLanes {
     if (this.cdr || this.closed) return this.cdr;
     const marks = new CdrMarks({ dir: this.dir('sessions') });
     for (const w of marks.load()?.warnings ?? []) this.o.warn(w);
-    const cq = this.open(cdrPolicy, cdrRateOf(this.o.cdrRate), 1);
+    const rate = cdrRateOf(this.o.cdrRate);
+    const cq = this.open(cdrPolicy, rate, 1);
     // A refused CDR fails as it is: never re-sent as another ActionType.
     cq.configure({ insertMissing: false });
     const known = cq.pendingKeys(['update', 'insert', 'delete', 'fullLoad']);
@@ -186,7 +187,7 @@ export class OperatorLanes {
     this.marks = marks;
     this.cdr = cq;
     const { client, operatorId } = this.o;
-    if (!this.blockedBy) cq.start(marks.transport((body, signal) => client.call('chargeDetailRecord', operatorId, body, signal)));
+    if (!this.blockedBy) cq.start(marks.transport((body, signal) => client.call('chargeDetailRecord', operatorId, body, signal), rate));
     return cq;
   }
 

@@ -6,6 +6,7 @@ import type { ActionType } from '../oicp/schemas';
 import type { CallResult } from '../oicp/client';
 import type { LanePolicy } from '../push/queue';
 import { Journal, type JournalIo, type JournalLoadReport } from '../journal';
+import { RollingWindow } from '../push/window';
 import type { ChargeDetailRecord } from './cdr';
 import { isObj } from './errors';
 
@@ -68,6 +69,33 @@ function indefinite(r: CallResult): boolean {
 }
 
 export type CdrCallResult = CallResult & { reconcile?: boolean };
+
+/** Kept beyond the rolling minute before the next request leaves, for clocks and rounding. */
+export const WIRE_MARGIN_MS = 50;
+
+/**
+ * The queue's limiter counts a request when it starts; a CDR's request leaves only after the "sending" mark is synced,
+ * and may then open a new TLS connection. Hubject counts arrivals, somewhere between the request leaving and its
+ * answer. This second gate counts answers: a request leaves only when fewer than the limit were answered in the last
+ * minute, so no two arrivals the limit apart can fall into one of Hubject's minutes (B7 saw one 429 without it).
+ */
+class WireGate {
+  private readonly answered = new RollingWindow(60_000);
+  constructor(private readonly limit: number) {}
+  async pass(signal: AbortSignal): Promise<void> {
+    for (;;) {
+      const now = Date.now();
+      const n = this.answered.count(now);
+      if (n < this.limit || signal.aborted) return;
+      const wait = this.answered.at(n - this.limit)! + 60_000 + WIRE_MARGIN_MS - now;
+      if (wait <= 0) return;
+      await new Promise((r) => setTimeout(r, Math.min(wait, 1000)));
+    }
+  }
+  answeredNow(): void {
+    this.answered.add(Date.now());
+  }
+}
 
 /**
  * The CDR lane's own journal of marks per SessionID (<dir>/cdr-marks.jsonl). Its own, not the session store, because a
@@ -147,14 +175,21 @@ export class CdrMarks {
    * (durable) before the answer reaches the queue, which only then takes the CDR out of the outbox. A 022 to a CDR
    * that may have reached Hubject before is taken as delivered and flagged for reconciliation (an assumption).
    */
-  transport(call: (body: ChargeDetailRecord, signal: AbortSignal) => Promise<CallResult>) {
+  transport(call: (body: ChargeDetailRecord, signal: AbortSignal) => Promise<CallResult>, ratePerMinute = CDR_RATE_PER_MINUTE) {
+    const gate = new WireGate(ratePerMinute);
     return async (body: ChargeDetailRecord, signal: AbortSignal): Promise<CdrCallResult> => {
       const id = body.SessionID;
       const prev = this.memory.get(id);
       const maybeSent = !!prev && (prev.maybeSent === true || prev.s === 'sending');
       this.set(id, { s: 'sending', ...(maybeSent ? { maybeSent } : {}), t: new Date().toISOString() });
       await this.flush();
-      const r = await call(body, signal);
+      await gate.pass(signal);
+      let r: CallResult;
+      try {
+        r = await call(body, signal);
+      } finally {
+        gate.answeredNow();
+      }
       if (signal.aborted) return r; // stopped: the mark stays "sending", so the next try knows it may be a repeat
       if (r.class === 'success') {
         this.set(id, { s: 'acked', t: new Date().toISOString() });

@@ -7,7 +7,7 @@ const assert = require('assert');
 const fs = require('fs');
 const path = require('path');
 const { chromium } = require('playwright-core');
-const { RedProcess, ROOT } = require('../support/red-process');
+const { RedProcess, ROOT, freePort } = require('../support/red-process');
 const { startSim, pullStatuses } = require('../support/sim');
 const { ensureChromium, CHROMIUM_ARGS, until } = require('./support');
 
@@ -25,8 +25,8 @@ const PALETTE = {
   'oicp-remote-in': { label: 'remote in', icon: 'icons/node-red-contrib-oicp/oicp-remote-in.svg' },
   'oicp-remote-response': { label: 'remote out', icon: 'icons/node-red-contrib-oicp/oicp-remote-response.svg' },
 };
-// The demo wires remote start once it is merged (issue 23); until then its workspace holds the other flow nodes.
-const IN_DEMO = Object.keys(PALETTE).filter((t) => !/^oicp-remote-/.test(t));
+// The demo holds every flow node of the package (remote in and out since it wires remote start, issue 23).
+const IN_DEMO = Object.keys(PALETTE);
 
 describe('e2e: the Node-RED editor in chromium', function () {
   this.timeout(60000);
@@ -68,6 +68,10 @@ describe('e2e: the Node-RED editor in chromium', function () {
         OICP_SIM_CERT: c.cert,
         OICP_SIM_KEY: c.key,
         OICP_SIM_CA: s.certs.caCert,
+        // The demo's CPO endpoint (remote start): its port and server certificate, as npm start gives them.
+        OICP_CPO_PORT: String(await freePort()),
+        OICP_CPO_CERT: s.certs.cpoServerCert,
+        OICP_CPO_KEY: s.certs.cpoServerKey,
         // No "Enable Update Notifications" dialog over the editor (and no calls home from the runtime).
         NODE_RED_DISABLE_TELEMETRY: '1',
       },

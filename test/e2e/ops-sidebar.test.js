@@ -7,6 +7,9 @@
 //   goes to test/e2e/screenshots/ and, when missing or with OICP_UPDATE_DOCS=1, to docs/oicp-sidebar.png.
 // - An EVSE data lane (operation 'data', made by a preload in a Node-RED of its own) gets its own card titled
 //   "EVSE data" with its held statuses, and its own series in /oicp/metrics.
+// - Remote start on the demo: the card of the CPO endpoint shows the URL to register; "remote start EVSE…" on the
+//   simulator page starts a session at the demo's charger 1001/1, "remote stop" ends it, and its CDR reaches the
+//   simulator under Hubject's SessionID.
 // - The roaming card of that operator: authorizations (last, rate, outcomes) and, from a CDR lane (operation
 //   'chargeDetailRecord', made by a second preload), the CDRs pending and a refused CDR that "send again" queues again.
 const assert = require('assert');
@@ -225,6 +228,78 @@ describe('e2e: the OICP sidebar in chromium', function () {
       assert.strictEqual(cdrs.cdrs[0].EvseID, 'DE*ABC*E1003*1');
       assert.ok(cdrs.cdrs[0].ConsumedEnergy > 0);
       await until(async () => (await roaming('cdrPending')) === '0' && (await roaming('cdrDead')) === '0', 30000, 'no CDR pending or refused');
+    });
+
+    it("remote start from the simulator page: the card shows the URL to register; the button starts a session at charger 1001/1, remote stop ends it, a CDR with Hubject's SessionID follows", async function () {
+      this.timeout(120000);
+      const CARD = '.oicp-ops-remote';
+      const cpoUrl = /CPO endpoint:\s+(https:\/\/\S+)/.exec(out)[1];
+      await openTab(page, CARD);
+      const remote = reader(page, CARD);
+      assert.match(await page.locator(`${CARD} .oicp-ops-title`).innerText(), /Remote start\/stop · DE\*ABC/);
+      assert.strictEqual(await remote('remoteUrl'), cpoUrl);
+      await until(async () => (await remote('remoteState')) === 'listening', 20000, 'the endpoint listening');
+
+      const sp = await page.context().newPage();
+      try {
+        await sp.goto(`http://127.0.0.1:${ports.SIM_ADMIN_PORT}/`, { timeout: 60000 });
+        // npm start gives the simulator the endpoint's URL and the EvseID of the demo's remote charger.
+        await until(async () => (await sp.locator('#remote-evse').inputValue()) === 'DE*ABC*E1001*1', 10000, 'the EvseID filled in');
+        assert.strictEqual(await sp.locator('#remote-url').inputValue(), cpoUrl);
+        const result = async () => (await sp.locator('#remote-result').textContent()) || '';
+        await sp.getByRole('button', { name: 'remote start EVSE…' }).click();
+        const started = await until(
+          async () => /^start ok DE\*ABC\*E1001\*1 \(([0-9a-f-]{36})\): HTTP 200 \{"Result":true,"StatusCode":\{"Code":"000"/.exec(await result()),
+          15000,
+          'Result true on the simulator page',
+          result,
+        );
+        const sessionId = started[1];
+        // The charger accepted and starts its transaction, which authorize start links to Hubject's SessionID.
+        const chargerStatus = () => page.evaluate(() => (RED.nodes.node('demo-remote-cp').status || {}).text || '');
+        await until(async () => /^charging · transaction \d+ \(remote start\)$/.test(await chargerStatus()), 20000, 'charger 1001/1 charging', chargerStatus);
+
+        await sp.getByRole('button', { name: 'remote stop' }).click();
+        await until(
+          async () => new RegExp(`^stop ok DE\\*ABC\\*E1001\\*1 \\(${sessionId}\\): HTTP 200 \\{"Result":true`).test(await result()),
+          15000,
+          'the remote stop answered Result true',
+          result,
+        );
+        let cdrs;
+        const cdr = await until(
+          async () => {
+            cdrs = JSON.parse(await getText(`http://127.0.0.1:${ports.SIM_ADMIN_PORT}/admin/cdrs`));
+            return cdrs.cdrs.find((c) => c.SessionID === sessionId);
+          },
+          30000,
+          "the CDR of Hubject's SessionID at the simulator",
+          () => JSON.stringify(cdrs),
+        );
+        assert.strictEqual(cdr.EvseID, 'DE*ABC*E1001*1');
+        assert.ok(cdr.ConsumedEnergy >= 0);
+        assert.deepStrictEqual(cdr.body.Identification, { RemoteIdentification: { EvcoID: 'DE-DCB-C12345678-X' } });
+        // The simulator page lists the session with its CDR.
+        const row = sp.locator('#sessions tr', { hasText: sessionId });
+        const rowText = async () => ((await row.count()) ? row.innerText() : '');
+        await until(
+          async () => new RegExp(`DE\\*ABC\\*E1001\\*1[\\s\\S]*${cdr.ConsumedEnergy.toFixed(3)} kWh`).test(await rowText()),
+          20000,
+          'the session and its CDR on the simulator page',
+          rowText,
+        );
+        await until(
+          async () => /^1 start, 1 stop; 0 by the watchdog, 0 late/.test(await remote('remoteAnswered')),
+          10000,
+          'the answers counted',
+          () => remote('remoteAnswered'),
+        );
+        await page.locator(CARD).scrollIntoViewIfNeeded();
+        fs.mkdirSync(SHOTS, { recursive: true });
+        await page.screenshot({ path: path.join(SHOTS, 'ops-sidebar-remote.png') });
+      } finally {
+        await sp.close();
+      }
     });
 
     /** How many status changes Hubject acknowledged more than 5 s after they entered the push node. */

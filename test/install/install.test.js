@@ -16,7 +16,7 @@ const assert = require('assert');
 const { builtinModules } = require('module');
 const { execFileSync } = require('child_process');
 const semver = require('semver');
-const { RedProcess } = require('../support/red-process');
+const { RedProcess, freePort } = require('../support/red-process');
 const { startSim } = require('../support/sim');
 const { npm, cachedInstall, installedVersion, nodeBinary, loadProblems, until } = require('./support');
 
@@ -105,7 +105,7 @@ describe('installed from the npm tarball, as users install it', function () {
           assert.ok(files.includes(f), `${f} missing`);
       }
       for (const i of ICONS) assert.ok(files.includes(`nodes/icons/${i}`), `nodes/icons/${i} missing`);
-      assert.strictEqual(files.filter((f) => f.startsWith('examples/') && f.endsWith('.json')).length, 8);
+      assert.strictEqual(files.filter((f) => f.startsWith('examples/') && f.endsWith('.json')).length, 9);
       // The CSV examples' sample files, where their tab infos say they are.
       for (const csv of ['evse-data-sample.csv', 'ladesaeulenregister-sample.csv']) assert.ok(files.includes(`examples/${csv}`), `examples/${csv} missing`);
     });
@@ -196,7 +196,16 @@ describe('installed from the npm tarball, as users install it', function () {
           flows: [],
           redPath: path.join(redDir, 'node_modules', 'node-red', 'red.js'),
           nodeBin,
-          env: { OICP_SIM_URL: sim.url, OICP_SIM_CERT: client.cert, OICP_SIM_KEY: client.key, OICP_SIM_CA: sim.certs.caCert },
+          env: {
+            OICP_SIM_URL: sim.url,
+            OICP_SIM_CERT: client.cert,
+            OICP_SIM_KEY: client.key,
+            OICP_SIM_CA: sim.certs.caCert,
+            // The demo's CPO endpoint (remote start), as npm start gives it.
+            OICP_CPO_PORT: String(await freePort()),
+            OICP_CPO_CERT: sim.certs.cpoServerCert,
+            OICP_CPO_KEY: sim.certs.cpoServerKey,
+          },
         });
         await red.start(90000);
       });
